@@ -1,0 +1,15 @@
+"""REST API under /api/v1/ (DESIGN §5), with Flask-AppBuilder's JWT login and OpenAPI spec."""
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.api.manager import OpenApi
+
+from app.api.resources import RESOURCES
+
+
+def register_apis(appbuilder: AppBuilder) -> None:
+    for api in RESOURCES:
+        appbuilder.add_api(api)
+    # The OpenAPI spec at /api/v1/_openapi, without the Swagger UI page (a developer tool
+    # in English; the spec is what integrations read).
+    appbuilder.add_api(OpenApi)

@@ -1,0 +1,200 @@
+"""REST resources of DESIGN §5. Field names are the stable outside interface."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from app.api.base import DomainModelApi
+from app.models import (
+    AccountChangeRequest,
+    AnnualAccountReport,
+    Application,
+    Bureau,
+    Certificate,
+    CustomsUsage,
+    Enterprise,
+    FastTrackGrant,
+    Product,
+    ReviewerAccount,
+    UsageRecord,
+)
+from app.security_model import (
+    DISTRICT_WRITES,
+    DISTRICT_WRITES_NO_DELETE,
+    READ_ALL,
+)
+
+
+class BureauApi(DomainModelApi):
+    resource_name = "bureau"
+    model = Bureau
+    access = READ_ALL
+    list_columns = show_columns = ["id", "name", "short_name", "division_code", "level",
+                                   "parent_id"]
+    add_columns = edit_columns = ["name", "short_name", "division_code", "level", "parent_id"]
+    order_columns = ["id", "name", "division_code", "level"]
+    search_columns = ["name", "division_code", "level", "parent_id"]
+
+
+class EnterpriseApi(DomainModelApi):
+    resource_name = "enterprise"
+    model = Enterprise
+    access = DISTRICT_WRITES
+    list_columns = ["id", "name", "uscc", "bureau_id", "credit_standing", "economic_nature"]
+    show_columns = ["id", "name", "uscc", "bureau_id", "credit_standing", "registered_address",
+                    "business_address", "business_categories", "economic_nature",
+                    "legal_representative", "legal_representative_phone", "department_head",
+                    "department_head_phone", "handler", "handler_phone", "system_account",
+                    "operates_in_province", "traceability_system", "created_at", "updated_at"]
+    add_columns = edit_columns = [c for c in show_columns
+                                  if c not in ("id", "created_at", "updated_at")]
+    order_columns = ["id", "name", "uscc", "bureau_id", "credit_standing"]
+    search_columns = ["name", "uscc", "bureau_id", "credit_standing", "economic_nature"]
+
+
+class FastTrackApi(DomainModelApi):
+    resource_name = "fasttrack"
+    model = FastTrackGrant
+    access = DISTRICT_WRITES
+    list_columns = ["id", "enterprise_id", "state", "valid_from", "valid_to", "applied_on"]
+    show_columns = ["id", "enterprise_id", "state", "valid_from", "valid_to", "applied_on",
+                    "clauses", "self_commitment", "district_recommendation",
+                    "district_opinion", "onsite_checked_on", "onsite_check_record",
+                    "provincial_opinion", "fast_track_account", "sanction_reason",
+                    "sanctioned_on", "remarks"]
+    add_columns = ["enterprise_id", "applied_on", "clauses", "self_commitment", "remarks"]
+    edit_columns = add_columns
+    order_columns = ["id", "enterprise_id", "state", "valid_to", "applied_on"]
+    search_columns = ["enterprise_id", "state", "valid_to"]
+
+
+class AccountApi(DomainModelApi):
+    resource_name = "account"
+    model = ReviewerAccount
+    access = READ_ALL
+    base_permissions = ["can_get", "can_info", "can_post", "can_put"]
+    list_columns = show_columns = ["id", "bureau_id", "holder_name", "department", "position",
+                                   "section_chief_or_above", "account_name", "functions",
+                                   "phone", "status", "opened_on", "closed_on", "remarks"]
+    add_columns = edit_columns = [c for c in show_columns if c != "id"]
+    order_columns = ["id", "bureau_id", "holder_name", "account_name", "status"]
+    search_columns = ["bureau_id", "holder_name", "account_name", "status",
+                      "section_chief_or_above"]
+
+
+class AccountChangeApi(DomainModelApi):
+    resource_name = "account_change"
+    model = AccountChangeRequest
+    access = DISTRICT_WRITES
+    list_columns = show_columns = [
+        "id", "bureau_id", "kind", "account_id", "account_name", "functions_before",
+        "functions_after", "holder_name", "department", "position", "section_chief_or_above",
+        "phone", "letter_ref", "district_contact", "remarks", "staffing_changed_on", "state",
+        "submitted_at", "approved_at", "return_reason", "forwarded_at", "effective_at"]
+    add_columns = edit_columns = [
+        "bureau_id", "kind", "account_id", "account_name", "functions_before",
+        "functions_after", "holder_name", "department", "position", "section_chief_or_above",
+        "phone", "letter_ref", "district_contact", "remarks", "staffing_changed_on"]
+    order_columns = ["id", "bureau_id", "kind", "state", "staffing_changed_on"]
+    search_columns = ["bureau_id", "kind", "state", "account_id"]
+
+
+def _report_lines(report: AnnualAccountReport) -> list[dict]:
+    return [{"seq": line.seq, "bureau_name": line.bureau_name,
+             "holder_name": line.holder_name, "department_position": line.department_position,
+             "account_name": line.account_name, "functions": line.functions,
+             "phone": line.phone, "remarks": line.remarks} for line in report.lines]
+
+
+class AnnualReportApi(DomainModelApi):
+    resource_name = "annual_report"
+    model = AnnualAccountReport
+    access = DISTRICT_WRITES
+    list_columns = ["id", "bureau_id", "year", "state", "filer_name", "filed_on"]
+    show_columns = ["id", "bureau_id", "year", "state", "filer_name", "filer_department",
+                    "filed_on", "submitted_at", "confirmed_at", "return_reason", "lines"]
+    add_columns = ["bureau_id", "year", "filer_name", "filer_department"]
+    edit_columns = ["filer_name", "filer_department"]
+    order_columns = ["id", "bureau_id", "year", "state"]
+    search_columns = ["bureau_id", "year", "state"]
+    api_fields = {"lines": fields.Function(_report_lines, dump_only=True)}
+
+
+class ApplicationApi(DomainModelApi):
+    resource_name = "application"
+    model = Application
+    access = DISTRICT_WRITES
+    list_columns = ["id", "number", "enterprise_id", "clause", "state", "bureau_id",
+                    "submitted_at"]
+    show_columns = ["id", "number", "enterprise_id", "clause", "research_detail",
+                    "applicant_type", "applicant_location", "final_use_place", "bureau_id",
+                    "bill_of_lading_no", "contract_no", "invoice_no", "reason", "state",
+                    "submitted_at", "decided_at", "return_reason"]
+    add_columns = ["number", "enterprise_id", "clause", "research_detail", "applicant_type",
+                   "applicant_location", "final_use_place", "bureau_id", "bill_of_lading_no",
+                   "contract_no", "invoice_no", "reason", "submitted_at"]
+    edit_columns = [c for c in add_columns if c != "number"]
+    order_columns = ["id", "number", "enterprise_id", "clause", "state", "submitted_at"]
+    search_columns = ["number", "enterprise_id", "clause", "state", "bureau_id",
+                      "submitted_at"]
+    description_columns = {"submitted_at": "从国家系统载入已提交的申请时填写原提交时间"}
+    api_fields = {"number": fields.String(required=False, validate=validate.Length(max=32))}
+
+    def pre_add(self, item):
+        from app.services.numbering import next_application_number
+
+        if not item.number:
+            item.number = next_application_number(item.bureau or item.bureau_id)
+
+
+class ProductApi(DomainModelApi):
+    resource_name = "product"
+    model = Product
+    access = DISTRICT_WRITES
+    list_columns = ["id", "application_id", "hs_code", "name", "ccc_code", "quantity"]
+    show_columns = ["id", "application_id", "hs_code", "name", "ccc_code", "model", "brand",
+                    "manufacturer", "quantity", "unit", "weight_kg", "amount", "currency"]
+    add_columns = edit_columns = [c for c in show_columns if c != "id"]
+    order_columns = ["id", "application_id", "hs_code", "name", "ccc_code", "quantity"]
+    search_columns = ["application_id", "hs_code", "name", "ccc_code"]
+
+
+class CertificateApi(DomainModelApi):
+    resource_name = "certificate"
+    model = Certificate
+    access = DISTRICT_WRITES_NO_DELETE
+    base_permissions = ["can_get", "can_info", "can_post", "can_put"]
+    list_columns = show_columns = ["id", "number", "application_id", "state", "change_count",
+                                   "issued_on", "supervision_deadline"]
+    add_columns = ["number", "application_id", "issued_on", "supervision_deadline"]
+    edit_columns = ["issued_on", "supervision_deadline"]
+    order_columns = ["id", "number", "application_id", "state", "issued_on"]
+    search_columns = ["number", "application_id", "state", "issued_on"]
+
+
+class CustomsUsageApi(DomainModelApi):
+    resource_name = "customs_usage"
+    model = CustomsUsage
+    access = DISTRICT_WRITES
+    list_columns = show_columns = ["id", "certificate_id", "declaration_no", "port", "used_on",
+                                   "quantity"]
+    add_columns = edit_columns = ["certificate_id", "declaration_no", "port", "used_on",
+                                  "quantity"]
+    order_columns = ["id", "certificate_id", "declaration_no", "used_on"]
+    search_columns = ["certificate_id", "declaration_no", "used_on"]
+
+
+class UsageRecordApi(DomainModelApi):
+    resource_name = "usage_record"
+    model = UsageRecord
+    access = DISTRICT_WRITES
+    list_columns = show_columns = ["id", "product_id", "kind", "quantity", "used_on",
+                                   "using_unit", "remarks"]
+    add_columns = edit_columns = ["product_id", "kind", "quantity", "used_on", "using_unit",
+                                  "remarks"]
+    order_columns = ["id", "product_id", "kind", "used_on"]
+    search_columns = ["product_id", "kind", "used_on"]
+
+
+RESOURCES = [BureauApi, EnterpriseApi, FastTrackApi, AccountApi, AccountChangeApi,
+             AnnualReportApi, ApplicationApi, ProductApi, CertificateApi, CustomsUsageApi,
+             UsageRecordApi]

@@ -1,0 +1,1 @@
+"""Plain-Python domain rules: validation, policy, calendars and workflows live here, not in views."""

@@ -1,0 +1,49 @@
+"""Domain exceptions. Each carries a Chinese message for the user; the web layer maps
+them to HTTP status codes once (422 invalid input, 409 rule refused, 404/403 access)."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a user should read. ``message`` is Chinese."""
+
+    status_code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class FieldInvalid(DomainError):
+    """One field's value is wrong (raised by field validators)."""
+
+    status_code = 422
+
+
+class RecordInvalid(DomainError):
+    """Input is wrong; ``errors`` maps field names to lists of messages."""
+
+    status_code = 422
+
+    def __init__(self, errors: dict[str, list[str]] | str, field: str | None = None):
+        if isinstance(errors, str):
+            errors = {field or "_schema": [errors]}
+        self.errors = errors
+        super().__init__("；".join(m for msgs in errors.values() for m in msgs))
+
+
+class RuleViolation(DomainError):
+    """A rule forbids this step now (wrong state, deadline, ban, usage exists...)."""
+
+    status_code = 409
+
+
+class AccessDenied(DomainError):
+    """The user's role may not do this."""
+
+    status_code = 403
+
+
+class RecordNotFound(DomainError):
+    """The record does not exist or lies outside the user's district."""
+
+    status_code = 404

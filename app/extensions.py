@@ -1,0 +1,17 @@
+"""Extension singletons shared by the app factory, models and services."""
+from flask_appbuilder.models.sqla.base import SQLA
+from flask_appbuilder.models.sqla import Model
+from flask_migrate import Migrate
+
+# Named constraints: Alembic can alter them on SQLite (batch mode), and integrity errors can
+# be mapped to Chinese messages by constraint name (app.domain.integrity).
+Model.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLA()
+migrate = Migrate()

@@ -1,0 +1,129 @@
+"""Metadata declared beside the models and read by every screen, form, API schema and export.
+
+A column says what it is once, in its SQLAlchemy ``info``::
+
+    name = mapped_column(String(200), info=label("单位名称", help="与营业执照一致"))
+
+and the views, the REST API, the Excel/CSV exports and the PDF reports all ask this
+module for labels, help texts, choices and field validators instead of repeating them.
+"""
+from __future__ import annotations
+
+import enum
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import RelationshipProperty
+
+
+class LabeledEnum(enum.Enum):
+    """Enumeration whose member *name* is the stable English code (database, API)
+    and whose *value* is the Chinese label shown to users.
+
+    Flask-AppBuilder shows ``.value`` in lists and select boxes, and our API serialises
+    ``.name`` (see ``ENUM_COLUMN_INFO``), so one declaration serves both audiences.
+    """
+
+    @property
+    def code(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.name, m.value) for m in cls]
+
+    @classmethod
+    def from_code(cls, code: str):
+        return cls.__members__[code]
+
+    @classmethod
+    def from_label(cls, label: str):
+        for m in cls:
+            if m.value == label:
+                return m
+        raise KeyError(label)
+
+    @classmethod
+    def codes(cls) -> list[str]:
+        return list(cls.__members__)
+
+    def __str__(self) -> str:  # used by Jinja and string formatting
+        return self.value
+
+
+FieldValidator = Callable[[Any], None]
+"""A field validator takes the value and raises ``app.domain.errors.FieldInvalid``."""
+
+
+def label(text: str, help: str | None = None, validators: Iterable[FieldValidator] = (),
+          **extra: Any) -> dict[str, Any]:
+    """Column ``info`` for a label, an optional help text and field validators."""
+    info: dict[str, Any] = {"label": text}
+    if help:
+        info["help"] = help
+    if validators:
+        info["validators"] = tuple(validators)
+    info.update(extra)
+    return info
+
+
+def enum_label(text: str, help: str | None = None, **extra: Any) -> dict[str, Any]:
+    """Column ``info`` for an enum column: the API exposes the English code (member name)."""
+    return label(text, help=help, marshmallow_by_value=False, **extra)
+
+
+def _mapper_items(model) -> Iterable[tuple[str, Any]]:
+    mapper = sa_inspect(model)
+    for attr in mapper.attrs:
+        if isinstance(attr, RelationshipProperty):
+            yield attr.key, attr
+        else:
+            for col in getattr(attr, "columns", []):
+                yield attr.key, col
+                break
+
+
+def column_info(model, name: str) -> dict[str, Any]:
+    for key, prop in _mapper_items(model):
+        if key == name:
+            return dict(prop.info or {})
+    extra = getattr(model, "__extra_labels__", {})
+    if name in extra:
+        return {"label": extra[name]}
+    return {}
+
+
+def labels_of(model) -> dict[str, str]:
+    """Chinese label of every column, relationship and declared extra (property) of a model."""
+    labels = {"id": "编号"}
+    for key, prop in _mapper_items(model):
+        text = (prop.info or {}).get("label")
+        if text:
+            labels[key] = text
+    labels.update(getattr(model, "__extra_labels__", {}))
+    return labels
+
+
+def help_texts_of(model) -> dict[str, str]:
+    return {key: prop.info["help"] for key, prop in _mapper_items(model)
+            if prop.info and prop.info.get("help")}
+
+
+def validators_of(model) -> dict[str, tuple[FieldValidator, ...]]:
+    return {key: prop.info["validators"] for key, prop in _mapper_items(model)
+            if prop.info and prop.info.get("validators")}
+
+
+def model_label(model) -> str:
+    """The singular Chinese name of a record type, e.g. ``申请单位``."""
+    return getattr(model, "__label__", model.__name__)
+
+
+def record_rules_of(model) -> tuple[Callable[[dict[str, Any]], None], ...]:
+    """Cross-field rules of a model: callables that take a dict of values and raise
+    ``app.domain.errors.RecordInvalid``."""
+    return tuple(getattr(model, "__record_rules__", ()))

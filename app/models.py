@@ -1,0 +1,975 @@
+"""Domain model of the CCC免办 console (DESIGN §2).
+
+Every column declares its Chinese label, help text and field validators in ``info`` (see
+``app.meta``); every enumeration is a ``LabeledEnum`` (English code stored and served by the
+API, Chinese label shown). Screens, forms, the API, exports and reports read them from here.
+Integrity lives in the database too: foreign keys, NOT NULL, unique keys and check constraints.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Optional
+
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum as SAEnum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain import validators as v
+from app.meta import LabeledEnum, enum_label, label
+
+# =========================================================================================
+# Enumerations (code = member name, label = value)
+# =========================================================================================
+
+
+class BureauLevel(LabeledEnum):
+    province = "省级"
+    prefecture = "地市级"
+    county = "区县级"
+
+
+class CreditStanding(LabeledEnum):
+    good = "良好"
+    serious_violation = "列入严重违法失信名单"
+    blacklisted = "列入黑名单"
+
+
+class EconomicNature(LabeledEnum):
+    state_owned = "国有"
+    private = "民营"
+    joint_venture = "合资"
+    sole_foreign = "独资"
+    other = "其他"
+
+
+class BusinessCategoryCode(LabeledEnum):
+    production = "生产加工"
+    research_testing = "科研测试"
+    repair = "维修"
+    repair_agent = "维修代理"
+    display = "商业展示"
+    other = "其他"
+
+
+class ExemptionClause(LabeledEnum):
+    """The six 免办条款 of the national service guide (seed 001); the first five are the
+    clauses a fast-track unit may apply for (seed 000 第四条)."""
+
+    research_test = "为科研、测试和认证检测所需的产品和样品"
+    repair = "直接为最终用户维修目的所需的零部件/产品"
+    production_line = "工厂生产线/成套生产线配套所需的设备/零部件（不含办公用品）"
+    display = "仅用于商业展示但不销售的产品"
+    export_parts = "以整机全数出口为目的进口的零部件"
+    other = "其他因特殊用途免予办理强制性产品认证的情形"
+
+    @property
+    def number(self) -> int:
+        return list(ExemptionClause).index(self) + 1
+
+    @property
+    def short_label(self) -> str:
+        return f"条款{self.number}"
+
+    @classmethod
+    def fast_track_clauses(cls) -> list["ExemptionClause"]:
+        return [c for c in cls if c is not cls.other]
+
+
+class ResearchDetail(LabeledEnum):
+    """Second-level detail required for clause 1 (seed 004 §2.1.1)."""
+
+    research = "科研"
+    testing = "测试"
+    ccc_testing = "CCC认证检测"
+
+
+class ApplicantType(LabeledEnum):
+    """申请人类型 — required for clauses 1 and 2 (seed 004 §2.1.1; kinds from seed 001)."""
+
+    research_institution = "研究、开发、测试机构"
+    ccc_client = "CCC认证委托人"
+    repair_unit = "维修单位"
+    end_user = "最终用户"
+
+
+CLAUSES_REQUIRING_APPLICANT_TYPE = (ExemptionClause.research_test, ExemptionClause.repair)
+
+
+class ApplicationState(LabeledEnum):
+    draft = "未提交"
+    submitted = "已提交"
+    accepted = "已受理"
+    first_reviewed = "已初审"
+    second_reviewed = "已复审"
+    issued = "已发证"
+    returned = "已退回"
+
+
+class CertificateState(LabeledEnum):
+    valid = "有效"
+    changed = "已变更"
+    voided = "已作废"
+    extended = "已延期"
+    written_off = "已核销"
+
+
+class UsageKind(LabeledEnum):
+    use = "使用"
+    returned = "退运"
+    destroyed = "销毁"
+
+
+class Currency(LabeledEnum):
+    CNY = "人民币"
+    USD = "美元"
+    EUR = "欧元"
+    JPY = "日元"
+    HKD = "港元"
+    GBP = "英镑"
+    KRW = "韩元"
+    CHF = "瑞士法郎"
+
+
+class FunctionCode(LabeledEnum):
+    """Functions of a national-system reviewer account (seed 003 附件1 备注2)."""
+
+    first_review = "初审"
+    second_review = "复审"
+    issue = "发证"
+    supervision = "监管"
+    admin = "管理员"
+
+
+class AccountStatus(LabeledEnum):
+    active = "在用"
+    closed = "已注销"
+
+
+class AccountChangeKind(LabeledEnum):
+    open = "开通"
+    close = "注销"
+    add_functions = "增加功能"
+    remove_functions = "减少功能"
+
+
+class AccountChangeState(LabeledEnum):
+    draft = "草稿"
+    submitted = "已提交"
+    approved = "省局已审核"
+    returned = "已退回"
+    forwarded = "已报总局"
+    effective = "已生效"
+
+
+class AnnualReportState(LabeledEnum):
+    draft = "草稿"
+    submitted = "已提交"
+    returned = "已退回"
+    confirmed = "已确认"
+
+
+class FastTrackState(LabeledEnum):
+    draft = "草稿"
+    submitted = "已提交"
+    district_reviewed = "区局已初审"
+    approved = "市局已审核"
+    forwarded = "已报总局"
+    active = "已开通"
+    rejected = "不予通过"
+    expired = "已到期"
+    suspended = "已暂停"
+    revoked = "已取消"
+
+
+class ProductListPeriod(LabeledEnum):
+    past = "过去两年"
+    expected = "预计"
+
+
+class SanctionReason(LabeledEnum):
+    """The five grounds for suspending or revoking a fast-track grant (seed 000 第十二条)."""
+
+    no_longer_eligible = "无法持续满足CCC免办便捷通道申请条件"
+    false_declaration = "申报材料应报未报或者申报不实"
+    outside_catalogue = "不属于CCC目录内的产品通过CCC免办系统申报"
+    misuse = "未按承诺使用或处理相关CCC免办产品"
+    non_cooperation = "无正当理由，不配合或不接受市场监管部门监督检查"
+
+
+# =========================================================================================
+# Column helpers
+# =========================================================================================
+
+
+def enum_column(enum_cls: type[LabeledEnum], text: str, *, nullable: bool = False,
+                default: LabeledEnum | None = None, help: str | None = None, index: bool = False):
+    """An enum column stored as its English code, with a CHECK constraint in the database."""
+    return mapped_column(
+        SAEnum(enum_cls, native_enum=False, create_constraint=True, validate_strings=True,
+               length=max(len(c) for c in enum_cls.codes()) + 4,
+               name=enum_cls.__name__.lower()),
+        nullable=nullable, default=default, index=index, info=enum_label(text, help=help))
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, nullable=False, server_default=func.now(), default=dt.datetime.now,
+        info=label("创建时间"))
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, nullable=False, server_default=func.now(), default=dt.datetime.now,
+        onupdate=dt.datetime.now, info=label("更新时间"))
+
+
+class EnumTagMixin:
+    """A row of a small lookup table that mirrors one ``LabeledEnum`` member, so that
+    multi-valued choices (several functions, categories, clauses) are real many-to-many
+    relations with foreign keys. Rows are synchronised from the enum (seeds.reference)."""
+
+    enum_cls: type[LabeledEnum]
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.code.label
+
+    __repr__ = __str__
+
+    @property
+    def label(self) -> str:
+        return self.code.label
+
+
+# =========================================================================================
+# Organisation: bureaus and console users
+# =========================================================================================
+
+
+class Bureau(TimestampMixin, Model):
+    __tablename__ = "bureau"
+    __label__ = "市场监管部门"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False,
+                                      info=label("部门名称", help="如：上海市黄浦区市场监督管理局"))
+    short_name: Mapped[str] = mapped_column(String(50), nullable=False,
+                                            info=label("简称", help="如：黄浦区"))
+    level: Mapped[BureauLevel] = enum_column(BureauLevel, "层级")
+    division_code: Mapped[str] = mapped_column(
+        String(6), unique=True, nullable=False,
+        info=label("行政区划代码", help="6位GB/T 2260行政区划代码，如黄浦区310101",
+                   validators=[v.division_code]))
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bureau.id"), index=True,
+                                                     info=label("上级部门"))
+    parent: Mapped[Optional["Bureau"]] = relationship(
+        remote_side=[id], back_populates="children", info=label("上级部门"))
+    children: Mapped[list["Bureau"]] = relationship(back_populates="parent",
+                                                    info=label("下级部门"))
+
+    __table_args__ = (
+        CheckConstraint("length(division_code) = 6", name="division_code_length"),
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    __repr__ = __str__
+
+
+class ConsoleUser(User):
+    """A console login (Flask-AppBuilder user) attached to the bureau it works for."""
+
+    __tablename__ = "ab_user"
+    __label__ = "控制台用户"
+
+    bureau_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("bureau.id", name="fk_ab_user_bureau_id_bureau"), nullable=True,
+        info=label("所属部门"))
+    bureau: Mapped[Optional[Bureau]] = relationship(info=label("所属部门"))
+
+    def get_full_name(self) -> str:
+        """Chinese order: family name first, no space."""
+        return f"{self.last_name}{self.first_name}"
+
+
+# =========================================================================================
+# Reference data: CCC catalogue and lookup tables
+# =========================================================================================
+
+
+class CccCategory(TimestampMixin, Model):
+    """A product sub-category of the CCC catalogue (强制性产品认证目录描述与界定表)."""
+
+    __tablename__ = "ccc_category"
+    __label__ = "CCC目录产品小类"
+
+    code: Mapped[str] = mapped_column(String(4), primary_key=True,
+                                      info=label("小类代码", validators=[v.ccc_code_format]))
+    category_no: Mapped[str] = mapped_column(String(8), nullable=False, info=label("大类序号"))
+    category: Mapped[str] = mapped_column(String(100), nullable=False, info=label("产品大类"))
+    product_name: Mapped[str] = mapped_column(String(200), nullable=False, info=label("产品名称"))
+    self_declaration: Mapped[Optional[str]] = mapped_column(String(100),
+                                                            info=label("自我声明评价方式"))
+    example_hs_codes: Mapped[Optional[str]] = mapped_column(String(200),
+                                                            info=label("HS编码示例"))
+    source: Mapped[str] = mapped_column(String(100), nullable=False, info=label("来源"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                          info=label("演示数据", help="演示用条目，应以官方目录替换"))
+
+    __table_args__ = (CheckConstraint("length(code) = 4", name="code_length"),)
+
+    def __str__(self) -> str:
+        return f"{self.product_name}（{self.code}）"
+
+    __repr__ = __str__
+
+
+class AccountFunction(EnumTagMixin, Model):
+    __tablename__ = "account_function"
+    __label__ = "账号功能"
+    enum_cls = FunctionCode
+    code: Mapped[FunctionCode] = enum_column(FunctionCode, "功能")
+    __table_args__ = (UniqueConstraint("code", name="uq_account_function_code"),)
+
+
+class BusinessCategory(EnumTagMixin, Model):
+    __tablename__ = "business_category"
+    __label__ = "主要经营范围"
+    enum_cls = BusinessCategoryCode
+    code: Mapped[BusinessCategoryCode] = enum_column(BusinessCategoryCode, "经营类别")
+    __table_args__ = (UniqueConstraint("code", name="uq_business_category_code"),)
+
+
+class ClauseTag(EnumTagMixin, Model):
+    __tablename__ = "clause_tag"
+    __label__ = "免办条款"
+    enum_cls = ExemptionClause
+    code: Mapped[ExemptionClause] = enum_column(ExemptionClause, "免办条款")
+    __table_args__ = (UniqueConstraint("code", name="uq_clause_tag_code"),)
+
+
+def _association(name: str, left: str, right: str) -> Table:
+    return Table(
+        name, Model.metadata,
+        Column(f"{left}_id", Integer, ForeignKey(f"{left}.id", ondelete="CASCADE"),
+               primary_key=True),
+        Column(f"{right}_id", Integer, ForeignKey(f"{right}.id", ondelete="RESTRICT"),
+               primary_key=True),
+    )
+
+
+enterprise_business_category = _association(
+    "enterprise_business_category", "enterprise", "business_category")
+fast_track_clause = _association("fast_track_clause", "fast_track_grant", "clause_tag")
+reviewer_account_function = _association(
+    "reviewer_account_function", "reviewer_account", "account_function")
+account_change_function_before = Table(
+    "account_change_function_before", Model.metadata,
+    Column("request_id", Integer, ForeignKey("account_change_request.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("function_id", Integer, ForeignKey("account_function.id", ondelete="RESTRICT"),
+           primary_key=True),
+)
+account_change_function_after = Table(
+    "account_change_function_after", Model.metadata,
+    Column("request_id", Integer, ForeignKey("account_change_request.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("function_id", Integer, ForeignKey("account_function.id", ondelete="RESTRICT"),
+           primary_key=True),
+)
+
+
+def functions_text(functions) -> str:
+    """'复审、监管' — how the seed's tables write a set of functions, in enum order."""
+    order = list(FunctionCode)
+    codes = sorted((f.code for f in functions), key=order.index)
+    return "、".join(c.label for c in codes) or "无"
+
+
+# =========================================================================================
+# Enterprises and the fast track (便捷通道)
+# =========================================================================================
+
+
+class Enterprise(TimestampMixin, Model):
+    """申请单位 (seed 000 申请表; seed 002 检查表 part 一)."""
+
+    __tablename__ = "enterprise"
+    __label__ = "申请单位"
+    __search_text__ = ("name", "uscc")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, index=True,
+                                      info=label("单位名称", help="与营业执照上的名称一致"))
+    uscc: Mapped[str] = mapped_column(
+        String(18), unique=True, nullable=False,
+        info=label("统一社会信用代码", help="18位，GB 32100-2015，系统会校验末位校验码",
+                   validators=[v.uscc]))
+    registered_address: Mapped[str] = mapped_column(String(300), nullable=False,
+                                                    info=label("注册地址"))
+    business_address: Mapped[str] = mapped_column(String(300), nullable=False,
+                                                  info=label("经营地址"))
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
+                                           info=label("所属区局"))
+    bureau: Mapped[Bureau] = relationship(info=label("所属区局",
+                                                     help="注册地所在区市场监管局"))
+    business_categories: Mapped[list[BusinessCategory]] = relationship(
+        secondary=enterprise_business_category, order_by=BusinessCategory.id,
+        info=label("主要经营范围", help="可多选"))
+    economic_nature: Mapped[EconomicNature] = enum_column(EconomicNature, "单位经济性质")
+    legal_representative: Mapped[str] = mapped_column(String(50), nullable=False,
+                                                      info=label("法定代表人"))
+    legal_representative_phone: Mapped[Optional[str]] = mapped_column(
+        String(30), info=label("法定代表人电话/手机", validators=[v.phone]))
+    department_head: Mapped[Optional[str]] = mapped_column(String(50),
+                                                           info=label("CCC免办部门负责人"))
+    department_head_phone: Mapped[Optional[str]] = mapped_column(
+        String(30), info=label("部门负责人电话/手机", validators=[v.phone]))
+    handler: Mapped[Optional[str]] = mapped_column(String(50), info=label("CCC免办经办人"))
+    handler_phone: Mapped[Optional[str]] = mapped_column(
+        String(30), info=label("经办人电话/手机", validators=[v.phone]))
+    system_account: Mapped[Optional[str]] = mapped_column(
+        String(64), info=label("CCC免办系统账号", help="企业在国家CCC免办系统中的登录账号"))
+    credit_standing: Mapped[CreditStanding] = enum_column(
+        CreditStanding, "信用状况", default=CreditStanding.good,
+        help="国家企业信用信息公示系统 / 信用中国 的查询结果")
+    operates_in_province: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True,
+        info=label("经营地在本市", help="注册地及经营地均在本省（市）"))
+    traceability_system: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False,
+        info=label("已建立追溯管理制度", help="CCC免办产品入库、领用、使用、归还、退运或报废等管理要求"))
+
+    def __str__(self) -> str:
+        return self.name
+
+    __repr__ = __str__
+
+
+class FastTrackGrant(TimestampMixin, Model):
+    """A fast-track (便捷通道) application and, once opened, the grant itself (seeds 000, 003)."""
+
+    __tablename__ = "fast_track_grant"
+    __label__ = "便捷通道"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), nullable=False,
+                                               index=True, info=label("申请单位"))
+    enterprise: Mapped[Enterprise] = relationship(info=label("申请单位"))
+    state: Mapped[FastTrackState] = enum_column(FastTrackState, "状态",
+                                                default=FastTrackState.draft, index=True)
+    applied_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("申请日期"))
+    clauses: Mapped[list[ClauseTag]] = relationship(
+        secondary=fast_track_clause, order_by=ClauseTag.id,
+        info=label("申请免办条款", help="可多选，限条款1至5"))
+    self_commitment: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, info=label("已签署自我承诺"))
+    district_recommendation: Mapped[Optional[bool]] = mapped_column(
+        Boolean, info=label("区局推荐意见", help="是：推荐；否：不推荐"))
+    district_opinion: Mapped[Optional[str]] = mapped_column(Text, info=label("区县市场监管部门意见"))
+    onsite_checked_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("现场核查日期"))
+    onsite_check_record: Mapped[Optional[str]] = mapped_column(Text, info=label("现场核查记录"))
+    provincial_opinion: Mapped[Optional[str]] = mapped_column(Text, info=label("市局审核意见"))
+    fast_track_account: Mapped[Optional[str]] = mapped_column(
+        String(64), info=label("便捷通道账号", help="总局开通后给予的指定账号"))
+    valid_from: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("有效期起"))
+    valid_to: Mapped[Optional[dt.date]] = mapped_column(Date, index=True, info=label("有效期止"))
+    sanction_reason: Mapped[Optional[SanctionReason]] = enum_column(
+        SanctionReason, "暂停/取消原因", nullable=True)
+    sanctioned_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("暂停/取消日期"))
+    remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
+    lines: Mapped[list["FastTrackProductLine"]] = relationship(
+        back_populates="grant", cascade="all, delete-orphan",
+        order_by="FastTrackProductLine.id", info=label("产品清单"))
+
+    __record_rules__ = (
+        v.date_order("valid_from", "valid_to", "有效期止不能早于有效期起。"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.enterprise.name if self.enterprise else ''}便捷通道#{self.id}"
+
+    __repr__ = __str__
+
+    def batches_total(self, period: ProductListPeriod) -> int:
+        return sum(line.annual_batches for line in self.lines if line.period is period)
+
+    def deletion_refusal(self) -> str | None:
+        if self.state is not FastTrackState.draft:
+            return "只有草稿状态的便捷通道申请可以删除；已开通的便捷通道应办理暂停或取消。"
+        return None
+
+
+class FastTrackProductLine(Model):
+    """One row of the 申请表's product lists: past two years or expected."""
+
+    __tablename__ = "fast_track_product_line"
+    __label__ = "便捷通道产品清单"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("fast_track_grant.id", ondelete="CASCADE"),
+                                          nullable=False, index=True, info=label("便捷通道"))
+    grant: Mapped[FastTrackGrant] = relationship(back_populates="lines", info=label("便捷通道"))
+    period: Mapped[ProductListPeriod] = enum_column(ProductListPeriod, "清单")
+    ccc_code: Mapped[str] = mapped_column(
+        ForeignKey("ccc_category.code"), nullable=False,
+        info=label("产品小类代码", validators=[v.ccc_code_format, v.ccc_code_in_catalogue]))
+    ccc_category: Mapped[CccCategory] = relationship(info=label("产品小类及其代码"))
+    purpose: Mapped[str] = mapped_column(String(100), nullable=False, info=label("用途"))
+    annual_batches: Mapped[int] = mapped_column(Integer, nullable=False,
+                                                info=label("批次（年均）", validators=[v.positive]))
+    entry_port: Mapped[str] = mapped_column(String(50), nullable=False, info=label("入境口岸"))
+    handling: Mapped[str] = mapped_column(
+        String(100), nullable=False,
+        info=label("产品入关后的处理方式", help="如：使用、出口、退运、销毁等"))
+
+    __table_args__ = (CheckConstraint("annual_batches > 0", name="annual_batches_positive"),)
+
+    def __str__(self) -> str:
+        return f"{self.ccc_category}"
+
+
+# =========================================================================================
+# Reviewer accounts and their governance (seed 003)
+# =========================================================================================
+
+
+class ReviewerAccount(TimestampMixin, Model):
+    """A national-system account held by a member of bureau staff (seed 003 附件2)."""
+
+    __tablename__ = "reviewer_account"
+    __label__ = "系统账号"
+    __search_text__ = ("account_name", "holder_name")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
+                                           info=label("市场监管部门"))
+    bureau: Mapped[Bureau] = relationship(info=label("市场监管部门"))
+    holder_name: Mapped[str] = mapped_column(String(50), nullable=False,
+                                             info=label("账号使用人姓名"))
+    department: Mapped[str] = mapped_column(String(100), nullable=False,
+                                            info=label("所在部门", help="如：认证监管科"))
+    position: Mapped[str] = mapped_column(String(50), nullable=False,
+                                          info=label("职务", help="如：科长、科员"))
+    section_chief_or_above: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False,
+        info=label("科级以上行政编", help="复审岗位账号使用人应为科级以上行政编人员（沪市监认证〔2021〕212号）"))
+    account_name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False,
+                                              info=label("账号名称"))
+    functions: Mapped[list[AccountFunction]] = relationship(
+        secondary=reviewer_account_function, order_by=AccountFunction.id,
+        info=label("账号功能", help="初审、复审、发证、监管、管理员，可多选"))
+    phone: Mapped[str] = mapped_column(String(11), nullable=False,
+                                       info=label("手机号", validators=[v.mobile_phone]))
+    status: Mapped[AccountStatus] = enum_column(AccountStatus, "状态",
+                                                default=AccountStatus.active)
+    opened_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("开通日期"))
+    closed_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("注销日期"))
+    remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
+
+    __record_rules__ = (v.date_order("opened_on", "closed_on", "注销日期不能早于开通日期。"),)
+    __extra_labels__ = {"functions_text": "账号功能", "department_position": "所在部门及职务"}
+
+    def __str__(self) -> str:
+        return f"{self.account_name}（{self.holder_name}）"
+
+    __repr__ = __str__
+
+    @property
+    def functions_text(self) -> str:
+        return functions_text(self.functions)
+
+    @property
+    def department_position(self) -> str:
+        return f"{self.department}{self.position}"
+
+
+class AccountChangeRequest(TimestampMixin, Model):
+    """账号调整需求 (seed 003 附件1): one requested change of one account."""
+
+    __tablename__ = "account_change_request"
+    __label__ = "账号调整需求"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
+                                           info=label("地方市场监管部门"))
+    bureau: Mapped[Bureau] = relationship(info=label("地方市场监管部门"))
+    kind: Mapped[AccountChangeKind] = enum_column(
+        AccountChangeKind, "账号调整方式", help="开通、注销、增加功能、减少功能")
+    account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reviewer_account.id"),
+                                                      index=True, info=label("账号"))
+    account: Mapped[Optional[ReviewerAccount]] = relationship(info=label("账号"))
+    account_name: Mapped[Optional[str]] = mapped_column(
+        String(64), info=label("账号名称", help="开通时填写申请开通的账号名称"))
+    functions_before: Mapped[list[AccountFunction]] = relationship(
+        secondary=account_change_function_before, order_by=AccountFunction.id,
+        info=label("原账号功能"))
+    functions_after: Mapped[list[AccountFunction]] = relationship(
+        secondary=account_change_function_after, order_by=AccountFunction.id,
+        info=label("当前账号功能", help="调整后的账号功能"))
+    holder_name: Mapped[str] = mapped_column(String(50), nullable=False,
+                                             info=label("账号使用人姓名"))
+    department: Mapped[str] = mapped_column(String(100), nullable=False, info=label("所在部门"))
+    position: Mapped[str] = mapped_column(String(50), nullable=False,
+                                          info=label("职务", help="如：现XX科科长、原XX科科员"))
+    section_chief_or_above: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                         info=label("科级以上行政编"))
+    phone: Mapped[str] = mapped_column(String(11), nullable=False,
+                                       info=label("手机号", validators=[v.mobile_phone]))
+    letter_ref: Mapped[Optional[str]] = mapped_column(String(200), info=label("来函标题及文号"))
+    district_contact: Mapped[Optional[str]] = mapped_column(
+        String(100), info=label("区局联系人", help="姓名及电话"))
+    remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
+    staffing_changed_on: Mapped[dt.date] = mapped_column(
+        Date, nullable=False, info=label("人员岗位调整日期", help="应在调整后一周内报送"))
+    state: Mapped[AccountChangeState] = enum_column(
+        AccountChangeState, "状态", default=AccountChangeState.draft, index=True)
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("提交时间"))
+    approved_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("审核时间"))
+    return_reason: Mapped[Optional[str]] = mapped_column(Text, info=label("退回原因"))
+    forwarded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("报总局时间"))
+    effective_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("生效时间"))
+
+    def __str__(self) -> str:
+        return f"{self.kind.label}：{self.holder_name}"
+
+    def deletion_refusal(self) -> str | None:
+        if self.state is not AccountChangeState.draft:
+            return "只有草稿状态的账号调整需求可以删除。"
+        return None
+
+
+class AnnualAccountReport(TimestampMixin, Model):
+    """账号使用人信息汇总 (seed 003 附件2): one district's filing for one year."""
+
+    __tablename__ = "annual_account_report"
+    __label__ = "账号使用人信息汇总"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
+                                           info=label("填报单位"))
+    bureau: Mapped[Bureau] = relationship(info=label("填报单位"))
+    year: Mapped[int] = mapped_column(Integer, nullable=False, info=label("年度"))
+    filer_name: Mapped[str] = mapped_column(String(50), nullable=False, info=label("填报人"))
+    filer_department: Mapped[str] = mapped_column(String(100), nullable=False,
+                                                  info=label("所在部门"))
+    filed_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("填报日期"))
+    state: Mapped[AnnualReportState] = enum_column(
+        AnnualReportState, "状态", default=AnnualReportState.draft, index=True)
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("提交时间"))
+    confirmed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("确认时间"))
+    return_reason: Mapped[Optional[str]] = mapped_column(Text, info=label("退回原因"))
+    lines: Mapped[list["AnnualAccountReportLine"]] = relationship(
+        back_populates="report", cascade="all, delete-orphan",
+        order_by="AnnualAccountReportLine.seq", info=label("账号使用人"))
+
+    __table_args__ = (
+        UniqueConstraint("bureau_id", "year", name="uq_annual_account_report_bureau_year"),
+        CheckConstraint("year >= 2000 AND year <= 2100", name="year_range"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.bureau.short_name if self.bureau else ''}{self.year}年度账号使用人信息汇总"
+
+    def deletion_refusal(self) -> str | None:
+        if self.state is not AnnualReportState.draft:
+            return "只有草稿状态的汇总表可以删除。"
+        return None
+
+
+class AnnualAccountReportLine(Model):
+    """A snapshot of one account taken when the report was created (not a live link)."""
+
+    __tablename__ = "annual_account_report_line"
+    __label__ = "账号使用人"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("annual_account_report.id", ondelete="CASCADE"), nullable=False, index=True)
+    report: Mapped[AnnualAccountReport] = relationship(back_populates="lines",
+                                                       info=label("汇总表"))
+    seq: Mapped[int] = mapped_column(Integer, nullable=False, info=label("序号"))
+    account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reviewer_account.id"),
+                                                      info=label("账号"))
+    bureau_name: Mapped[str] = mapped_column(String(100), nullable=False,
+                                             info=label("市场监管部门"))
+    holder_name: Mapped[str] = mapped_column(String(50), nullable=False,
+                                             info=label("账号使用人姓名"))
+    department_position: Mapped[str] = mapped_column(String(150), nullable=False,
+                                                      info=label("所在部门及职务"))
+    account_name: Mapped[str] = mapped_column(String(64), nullable=False,
+                                              info=label("当前使用账号名称"))
+    functions: Mapped[str] = mapped_column(String(100), nullable=False,
+                                           info=label("当前使用账号功能"))
+    phone: Mapped[str] = mapped_column(String(11), nullable=False, info=label("手机号"))
+    remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
+
+    __table_args__ = (UniqueConstraint("report_id", "seq", name="uq_annual_line_seq"),)
+
+
+# =========================================================================================
+# Exemption applications, products, certificates (seeds 001, 004)
+# =========================================================================================
+
+
+def _has_applicant_type(values):
+    clause = v.code_of(values.get("clause"))
+    if clause in {c.name for c in CLAUSES_REQUIRING_APPLICANT_TYPE} \
+            and not v.code_of(values.get("applicant_type")):
+        yield "applicant_type", "免办条款为条款1或条款2时，必须选择申请人类型。"
+
+
+def _research_detail_matches_clause(values):
+    clause = v.code_of(values.get("clause"))
+    detail = v.code_of(values.get("research_detail"))
+    if clause == ExemptionClause.research_test.name and not detail:
+        yield "research_detail", "免办条款为“为科研、测试和认证检测所需的产品和样品”时，必须选择二级明细条款（科研/测试/CCC认证检测）。"
+    if clause and clause != ExemptionClause.research_test.name and detail:
+        yield "research_detail", "只有条款1（科研、测试和认证检测）需要选择二级明细条款，请清空此项。"
+
+
+class Application(TimestampMixin, Model):
+    """免办申请 as loaded from (or mirrored for) the national system."""
+
+    __tablename__ = "application"
+    __label__ = "免办申请"
+    __search_text__ = ("^number",)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False,
+                                        info=label("申请编号", help="留空则由系统生成"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), nullable=False,
+                                               index=True, info=label("申请单位"))
+    enterprise: Mapped[Enterprise] = relationship(info=label("申请单位"))
+    clause: Mapped[ExemptionClause] = enum_column(ExemptionClause, "免办条款")
+    research_detail: Mapped[Optional[ResearchDetail]] = enum_column(
+        ResearchDetail, "二级明细条款", nullable=True, help="条款1必选：科研 / 测试 / CCC认证检测")
+    applicant_type: Mapped[Optional[ApplicantType]] = enum_column(
+        ApplicantType, "申请人类型", nullable=True, help="条款1、条款2必选")
+    applicant_location: Mapped[str] = mapped_column(
+        String(200), nullable=False, info=label("申请单位所在地", help="默认为企业注册地所在行政区划"))
+    final_use_place: Mapped[str] = mapped_column(String(200), nullable=False,
+                                                 info=label("产品最终使用地"))
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
+                                           info=label("受理市场监督管理局"))
+    bureau: Mapped[Bureau] = relationship(info=label("受理市场监督管理局"))
+    bill_of_lading_no: Mapped[Optional[str]] = mapped_column(String(50), info=label("提运单号"))
+    contract_no: Mapped[Optional[str]] = mapped_column(String(50), info=label("进口合同号"))
+    invoice_no: Mapped[Optional[str]] = mapped_column(String(50), info=label("发票号"))
+    reason: Mapped[str] = mapped_column(
+        Text, nullable=False,
+        info=label("产品特点、原因理由及安全保证", help="希望免予办理认证的产品特点，原因、理由，安全保证"))
+    state: Mapped[ApplicationState] = enum_column(ApplicationState, "状态",
+                                                  default=ApplicationState.draft, index=True)
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(
+        DateTime, index=True, info=label("提交时间", help="从国家系统载入时可填写原提交时间"))
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("办结时间"))
+    return_reason: Mapped[Optional[str]] = mapped_column(Text, info=label("退回原因"))
+    products: Mapped[list["Product"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Product.id",
+        info=label("产品"))
+    certificate: Mapped[Optional["Certificate"]] = relationship(
+        back_populates="application", uselist=False, info=label("免办证明"))
+
+    __record_rules__ = (
+        _research_detail_matches_clause,
+        _has_applicant_type,
+        v.at_least_one(("bill_of_lading_no", "contract_no", "invoice_no"),
+                       "提运单号、进口合同号、发票号至少填写一项。"),
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "bill_of_lading_no IS NOT NULL OR contract_no IS NOT NULL OR invoice_no IS NOT NULL",
+            name="shipping_reference"),
+        CheckConstraint("clause = 'research_test' OR research_detail IS NULL",
+                        name="detail_only_for_clause1"),
+        CheckConstraint("clause <> 'research_test' OR research_detail IS NOT NULL",
+                        name="clause1_needs_detail"),
+        Index("ix_application_bureau_state", "bureau_id", "state"),
+    )
+
+    def __str__(self) -> str:
+        return self.number
+
+    def deletion_refusal(self) -> str | None:
+        if self.state is not ApplicationState.draft:
+            return "只有未提交的申请可以删除（国家系统同样规定已提交的申请不能删除）。"
+        return None
+
+
+class Product(Model):
+    """A product of an application (seed 004 §2.1.2)."""
+
+    __tablename__ = "product"
+    __label__ = "产品"
+    __search_text__ = ("name", "model", "^hs_code")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), nullable=False, index=True,
+        info=label("免办申请"))
+    application: Mapped[Application] = relationship(back_populates="products",
+                                                    info=label("免办申请"))
+    hs_code: Mapped[str] = mapped_column(String(10), nullable=False, index=True,
+                                         info=label("HS编码", help="10位海关商品编码",
+                                                    validators=[v.hs_code]))
+    name: Mapped[str] = mapped_column(String(200), nullable=False, info=label("产品名称"))
+    ccc_code: Mapped[str] = mapped_column(
+        ForeignKey("ccc_category.code"), nullable=False, index=True,
+        info=label("CCC产品小类代码", help="须为CCC目录中的4位小类代码，如0901",
+                   validators=[v.ccc_code_format, v.ccc_code_in_catalogue]))
+    ccc_category: Mapped[CccCategory] = relationship(info=label("CCC产品小类"))
+    model: Mapped[str] = mapped_column(String(200), nullable=False, info=label("型号规格"))
+    brand: Mapped[str] = mapped_column(String(100), nullable=False, info=label("商标/品牌"))
+    manufacturer: Mapped[str] = mapped_column(String(200), nullable=False, info=label("制造商"))
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False,
+                                          info=label("数量", validators=[v.positive]))
+    unit: Mapped[str] = mapped_column(String(10), nullable=False, default="台",
+                                      info=label("单位", help="台、件、套、个等"))
+    weight_kg: Mapped[Optional[Decimal]] = mapped_column(
+        Numeric(14, 3), info=label("重量（千克）", validators=[v.positive]))
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False,
+                                            info=label("金额", validators=[v.positive]))
+    currency: Mapped[Currency] = enum_column(Currency, "币种", default=Currency.USD)
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("weight_kg IS NULL OR weight_kg > 0", name="weight_positive"),
+        CheckConstraint("length(hs_code) = 10", name="hs_code_length"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.model}）"
+
+
+class Certificate(TimestampMixin, Model):
+    """免予办理强制性产品认证证明."""
+
+    __tablename__ = "certificate"
+    __label__ = "免办证明"
+    __search_text__ = ("^number",)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False,
+                                        info=label("证明编号"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), nullable=False,
+                                                unique=True, info=label("免办申请"))
+    application: Mapped[Application] = relationship(back_populates="certificate",
+                                                    info=label("免办申请"))
+    issued_on: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True,
+                                               info=label("签发日期"))
+    state: Mapped[CertificateState] = enum_column(CertificateState, "状态",
+                                                  default=CertificateState.valid, index=True)
+    supervision_deadline: Mapped[dt.date] = mapped_column(
+        Date, nullable=False, info=label("监管期限", help="应在此日期前完成核销"))
+    change_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                              info=label("变更次数", help="证明仅允许变更一次"))
+    usages: Mapped[list["CustomsUsage"]] = relationship(
+        back_populates="certificate", order_by="CustomsUsage.used_on",
+        info=label("海关调用记录"))
+
+    __record_rules__ = (
+        v.date_order("issued_on", "supervision_deadline", "监管期限不能早于签发日期。"),
+    )
+    __table_args__ = (
+        CheckConstraint("change_count >= 0 AND change_count <= 1", name="change_once"),
+        CheckConstraint("supervision_deadline >= issued_on", name="deadline_after_issue"),
+    )
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CustomsUsage(TimestampMixin, Model):
+    """海关调用记录: a customs declaration that used a certificate (customs data exchange)."""
+
+    __tablename__ = "customs_usage"
+    __label__ = "海关调用记录"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), nullable=False,
+                                                index=True, info=label("免办证明"))
+    certificate: Mapped[Certificate] = relationship(back_populates="usages",
+                                                    info=label("免办证明"))
+    declaration_no: Mapped[str] = mapped_column(
+        String(18), nullable=False, info=label("报关单号", help="18位海关报关单编号",
+                                               validators=[v.declaration_no]))
+    port: Mapped[str] = mapped_column(String(50), nullable=False, info=label("入境口岸"))
+    used_on: Mapped[dt.date] = mapped_column(Date, nullable=False, info=label("调用日期"))
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False,
+                                          info=label("数量", validators=[v.positive]))
+
+    __table_args__ = (
+        UniqueConstraint("certificate_id", "declaration_no",
+                         name="uq_customs_usage_certificate_declaration"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    def __str__(self) -> str:
+        return self.declaration_no
+
+
+class UsageRecord(TimestampMixin, Model):
+    """使用 / 退运 / 销毁 record of a product (seed 004 §2.6)."""
+
+    __tablename__ = "usage_record"
+    __label__ = "使用记录"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), nullable=False,
+                                            index=True, info=label("产品"))
+    product: Mapped[Product] = relationship(info=label("产品"))
+    kind: Mapped[UsageKind] = enum_column(UsageKind, "处理方式")
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False,
+                                          info=label("数量", validators=[v.positive]))
+    used_on: Mapped[dt.date] = mapped_column(Date, nullable=False, info=label("日期"))
+    using_unit: Mapped[str] = mapped_column(String(200), nullable=False,
+                                            info=label("使用单位", help="产品使用单位或退运、销毁执行单位"))
+    remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("说明"))
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    def __str__(self) -> str:
+        return f"{self.kind.label}{self.quantity}"
+
+
+# =========================================================================================
+# Normalisation shared by every door (console forms, API, imports, services)
+# =========================================================================================
+
+
+@event.listens_for(Model, "before_insert", propagate=True)
+@event.listens_for(Model, "before_update", propagate=True)
+def _blank_strings_to_null(mapper, connection, target) -> None:
+    """An empty text box means "not given": store NULL so that "at least one of" checks and
+    unique keys behave the same whether a record came from a form, the API or an import."""
+    if mapper.local_table is None or mapper.local_table.name.startswith("ab_"):
+        return
+    for column in mapper.columns:
+        if column.nullable and isinstance(column.type, (String, Text)) \
+                and not isinstance(column.type, SAEnum):
+            key = mapper.get_property_by_column(column).key
+            value = getattr(target, key, None)
+            if isinstance(value, str):
+                stripped = value.strip()
+                if stripped != value or not stripped:
+                    setattr(target, key, stripped or None)

@@ -1,0 +1,84 @@
+"""Policy numbers: deadlines, validity periods, bans and thresholds, with their legal source.
+
+One place for each number. A province's profile (``CCC_PROVINCE``) overrides what differs
+between provinces; nothing here is repeated as a literal in views or services.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from flask import current_app, has_app_context
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyProfile:
+    code: str
+    province_name: str
+    province_division_code: str
+    # Fast track: 1 year in Chongqing (seed 000 第九条), 2 years in Shanghai (seed 003 §二)
+    fast_track_validity_years: int
+    # Renewal (延用) requests open this many days before the grant expires
+    fast_track_renewal_window_days: int = 90
+    # Reminder board: grants expiring within this many days
+    fast_track_expiry_warning_days: int = 60
+    # Bans after sanctions (seed 000 第十二条)
+    ban_months_after_suspension: int = 6
+    ban_months_after_revocation: int = 24
+    # Sustained volume for eligibility (seed 000 第五条(四)): expected yearly batches
+    fast_track_min_yearly_batches: int = 12
+    # Review deadlines in working days (seed 002 §1)
+    approve_within_working_days: int = 5
+    return_within_working_days: int = 2
+    # Certificate supervision period (months after issue) within which write-off is due
+    supervision_months: int = 12
+    # Key-target thresholds (seed 001 step 8)
+    key_target_no_usage_months: int = 12
+    key_target_single_batch_quantity: int = 1000
+    key_target_single_batch_amount_cny: int = 1_000_000
+    key_target_batches_in_12_months: int = 20
+    # Reviewer accounts (seed 003 §三, §四)
+    account_change_report_days: int = 7          # district reports within one week
+    account_change_forward_working_days: int = 5  # province forwards within 5 working days
+    annual_report_due_month: int = 11             # each year by 11月30日
+    annual_report_due_day: int = 30
+    # Records kept after write-off (seed 001 step 7)
+    record_retention_months: int = 24
+    # Assistance letters to another region answered within (seed 002 §16)
+    assistance_reply_days: int = 15
+
+    def annual_report_due(self, year: int) -> dt.date:
+        return dt.date(year, self.annual_report_due_month, self.annual_report_due_day)
+
+
+PROFILES = {
+    "shanghai": PolicyProfile(code="shanghai", province_name="上海市",
+                              province_division_code="310000", fast_track_validity_years=2),
+    "chongqing": PolicyProfile(code="chongqing", province_name="重庆市",
+                               province_division_code="500000", fast_track_validity_years=1),
+}
+
+# Demo data assumes Shanghai: its 16 districts are the demo province (DESIGN §5).
+DEFAULT_PROFILE = "shanghai"
+
+
+def profile(code: str | None = None) -> PolicyProfile:
+    """The active policy profile: explicit code, else the app's ``CCC_PROVINCE``."""
+    if code is None:
+        code = current_app.config.get("CCC_PROVINCE", DEFAULT_PROFILE) if has_app_context() \
+            else DEFAULT_PROFILE
+    try:
+        return PROFILES[code]
+    except KeyError:
+        raise ValueError(f"未知的省份政策配置 CCC_PROVINCE={code!r}，可选：{', '.join(PROFILES)}") from None
+
+
+# File uploads (evidence): size and type limits
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+# Login throttling: attempts per window per user name and per client address
+LOGIN_MAX_FAILURES = 5
+LOGIN_WINDOW_SECONDS = 15 * 60
+
+# Pagination
+DEFAULT_PAGE_SIZE = 20

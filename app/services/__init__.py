@@ -1,0 +1,1 @@
+"""Use cases (workflow steps, numbering, imports) as plain Python callable without HTTP."""

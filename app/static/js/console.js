@@ -1,0 +1,73 @@
+/* CCC免办管理控制台: Chinese texts for the framework's widgets, and type-ahead selects for
+   relations to large tables (served by /lookup/<table>). Loaded after Flask-AppBuilder's ab.js. */
+(function ($) {
+  "use strict";
+  var select2Zh = {
+    errorLoading: function () { return "无法载入结果。"; },
+    inputTooLong: function (a) { return "请删除" + (a.input.length - a.maximum) + "个字符"; },
+    inputTooShort: function (a) { return "请再输入至少" + (a.minimum - a.input.length) + "个字符"; },
+    loadingMore: function () { return "载入更多结果…"; },
+    maximumSelected: function (a) { return "最多只能选择" + a.maximum + "个项目"; },
+    noResults: function () { return "未找到结果"; },
+    searching: function () { return "搜索中…"; },
+    removeAllItems: function () { return "删除所有项目"; }
+  };
+  if ($.fn.datepicker && $.fn.datepicker.dates) {
+    $.fn.datepicker.dates["zh-CN"] = {
+      days: ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+      daysShort: ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+      daysMin: ["日", "一", "二", "三", "四", "五", "六"],
+      months: ["一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月"],
+      monthsShort: ["1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月"],
+      today: "今天", clear: "清除", format: "yyyy-mm-dd", titleFormat: "yyyy年mm月", weekStart: 1
+    };
+    $.fn.datepicker.defaults.language = "zh-CN";
+    $.fn.datepicker.defaults.weekStart = 1;
+  }
+
+  // Flask-AppBuilder's actions menu alerts in English when nothing is ticked.
+  if (typeof window.ab_alert === "function") {
+    var abAlert = window.ab_alert;
+    window.ab_alert = function (text) {
+      abAlert(text === "No row selected" ? "请先勾选记录。" : text);
+    };
+  }
+
+  function initRemote(el) {
+    var $el = $(el);
+    if ($el.data("select2")) { return; }
+    $el.select2({
+      theme: "bootstrap", language: select2Zh, allowClear: true, minimumInputLength: 0,
+      placeholder: $el.data("placeholder") || "请选择",
+      ajax: {
+        url: $el.data("endpoint"), dataType: "json", delay: 250,
+        data: function (params) { return { q: params.term || "" }; },
+        processResults: function (data) { return { results: data.results }; }
+      }
+    });
+  }
+
+  function initAll(root) {
+    $(".console-remote-select", root).each(function () { initRemote(this); });
+  }
+
+  $(function () {
+    $(".my_select2").each(function () {
+      var $s = $(this);
+      if ($s.data("select2")) { $s.select2("destroy"); }
+      $s.select2({ placeholder: "请选择", allowClear: true, theme: "bootstrap", language: select2Zh });
+    });
+    initAll(document);
+    // Search filters are added as the user clicks: initialise their widgets as they appear.
+    new MutationObserver(function (mutations) {
+      mutations.forEach(function (m) {
+        $(m.addedNodes).each(function () {
+          if (this.nodeType === 1) {
+            if ($(this).is(".console-remote-select")) { initRemote(this); }
+            initAll(this);
+          }
+        });
+      });
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+})(jQuery);

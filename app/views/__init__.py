@@ -1,0 +1,57 @@
+"""Console screens and the menu, grouped the way a regulator works."""
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+
+from app.views.accounts import ReviewerAccountView
+from app.views.applications import ApplicationView, CertificateView, ProductView
+from app.views.customs import CustomsUsageView, UsageRecordView
+from app.views.lookup import LookupView
+from app.views.enterprises import EnterpriseView, FastTrackGrantView, FastTrackProductLineView
+from app.views.organisation import BureauView, CccCategoryView
+
+MENU_ENTERPRISES = "企业与便捷通道"
+MENU_ACCOUNTS = "账号管理"
+MENU_BUSINESS = "免办业务"
+MENU_CUSTOMS = "海关与核销"
+MENU_REPORTS = "报表"
+MENU_SYSTEM = "系统管理"
+
+#: (view, menu name, icon, category, category icon) in menu order. Views without a menu
+#: entry (reached from their parent record) have category None.
+MENU = [
+    (EnterpriseView, "申请单位", "fa-building", MENU_ENTERPRISES, "fa-industry"),
+    (FastTrackGrantView, "便捷通道", "fa-road", MENU_ENTERPRISES, "fa-industry"),
+    (FastTrackProductLineView, None, None, None, None),
+    (ReviewerAccountView, "系统账号", "fa-id-card", MENU_ACCOUNTS, "fa-users"),
+    (ApplicationView, "免办申请", "fa-file-alt", MENU_BUSINESS, "fa-briefcase"),
+    (ProductView, "产品", "fa-box", MENU_BUSINESS, "fa-briefcase"),
+    (CertificateView, "免办证明", "fa-certificate", MENU_BUSINESS, "fa-briefcase"),
+    (CustomsUsageView, "海关调用记录", "fa-ship", MENU_CUSTOMS, "fa-anchor"),
+    (UsageRecordView, "使用记录", "fa-clipboard-check", MENU_CUSTOMS, "fa-anchor"),
+    (BureauView, "市场监管部门", "fa-landmark", MENU_SYSTEM, "fa-cogs"),
+    (CccCategoryView, "CCC目录", "fa-book", MENU_SYSTEM, "fa-cogs"),
+]
+
+
+def _hide_unused_security_menus(appbuilder: AppBuilder) -> None:
+    """User groups are not used here (a user has one role and one bureau)."""
+    for item in appbuilder.menu.get_list():
+        if item.childs:
+            item.childs = [c for c in item.childs if c.name != "List Groups"]
+
+
+def register_views(appbuilder: AppBuilder) -> None:
+    _hide_unused_security_menus(appbuilder)
+    for view, *_rest in MENU:
+        model = getattr(view, "model", None)
+        if model is not None and model.__tablename__ not in LookupView.sources:
+            LookupView.sources[model.__tablename__] = (model, view.__name__)
+    appbuilder.add_view_no_menu(LookupView)
+    for view, name, icon, category, category_icon in MENU:
+        if category is None:
+            appbuilder.add_view_no_menu(view)
+        else:
+            appbuilder.add_view(view, name, icon=icon, category=category,
+                                category_icon=category_icon, category_label=category,
+                                label=name)

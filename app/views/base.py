@@ -1,0 +1,205 @@
+"""The one base class of every console CRUD screen.
+
+A concrete view names its model and the columns it shows; everything a user reads about a
+field (label, help text, validation message, enum label) comes from the model's metadata
+(``app.meta``), and record rules run on the whole form so their message lands at the field.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from flask_appbuilder import ModelView
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_babel import lazy_gettext
+from markupsafe import Markup, escape
+from sqlalchemy import inspect as sa_inspect
+from wtforms import BooleanField, StringField
+from wtforms.validators import ValidationError
+
+from app import meta
+from app.domain.errors import FieldInvalid, RecordInvalid, RuleViolation
+from app.domain.validators import check_record
+from app.security_model import Access
+from app.datamodel import DomainInterface, text_search_columns
+from app.views.widgets import LabeledEnumField, RemoteSelectField, label_blank_choices
+
+
+def wtforms_validator(validate):
+    """Adapt a domain field validator (raises FieldInvalid) to WTForms."""
+
+    def _validator(form, field):
+        try:
+            validate(field.data)
+        except FieldInvalid as exc:
+            raise ValidationError(exc.message) from None
+
+    _validator.__name__ = getattr(validate, "__name__", "domain_validator")
+    return _validator
+
+
+def format_value(value: Any) -> Any:
+    """How a value reads in lists and show pages: dates without microseconds, yes/no in
+    Chinese, several related records joined with the Chinese enumeration comma."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}" if value.as_tuple().exponent == -2 else f"{value.normalize():f}"
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(x) for x in value)
+    if isinstance(value, meta.LabeledEnum):
+        return value.label
+    return value
+
+
+def _form_with_record_rules(form_cls, rules, datamodel):
+    """A subclass of a generated form whose ``validate`` also runs the model's record rules.
+
+    Fields absent from the form (an edit form that omits some columns) are read from the
+    stored record, so a rule always sees the whole record."""
+    if not rules:
+        return form_cls
+
+    class RuledForm(form_cls):
+        def validate(self, extra_validators=None):
+            valid = super().validate(extra_validators=extra_validators)
+            values: dict[str, Any] = {}
+            pk = getattr(self, "_id", None)
+            if pk is not None:
+                item = datamodel.get(pk)
+                if item is not None:
+                    mapper = sa_inspect(type(item))
+                    values.update({attr.key: getattr(item, attr.key)
+                                   for attr in mapper.column_attrs})
+            values.update({name: field.data for name, field in self._fields.items()})
+            try:
+                check_record(rules, values)
+            except RecordInvalid as exc:
+                for name, messages in exc.errors.items():
+                    field = self._fields.get(name)
+                    if field is None:
+                        self.form_errors.append("；".join(messages))
+                    else:
+                        field.errors = list(field.errors) + messages
+                return False
+            return valid
+
+    RuledForm.__name__ = form_cls.__name__
+    return RuledForm
+
+
+class DomainModelView(ModelView):
+    """Generated CRUD for one domain model, labelled and validated from its metadata."""
+
+    model: ClassVar[type] = None
+    #: Which roles may read and write through this view (see ``app.security_model``).
+    access: ClassVar[Access] = Access()
+    #: Columns whose value shows as a link to the related record's show page.
+    page_size = 20
+    list_template = "appbuilder/general/model/list.html"
+
+    add_row_message = lazy_gettext("Added Row")
+    edit_row_message = lazy_gettext("Changed Row")
+    delete_row_message = lazy_gettext("Deleted Row")
+    database_error_message = "保存失败：数据不符合数据库约束，请检查后重试。"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("model") is not None and cls.__dict__.get("datamodel") is None:
+            cls.datamodel = DomainInterface(cls.model)
+
+    # --- metadata-driven properties ---------------------------------------------------
+
+    def _init_properties(self):
+        model = self.datamodel.obj
+        labels = meta.labels_of(model)
+        labels.update(self.__class__.__dict__.get("label_columns") or {})
+        self.label_columns = labels
+        help_texts = meta.help_texts_of(model)
+        help_texts.update(self.__class__.__dict__.get("description_columns") or {})
+        self.description_columns = help_texts
+        validators = {col: [wtforms_validator(fn) for fn in fns]
+                      for col, fns in meta.validators_of(model).items()}
+        for col, extra in (self.__class__.__dict__.get("validators_columns") or {}).items():
+            validators.setdefault(col, []).extend(extra)
+        self.validators_columns = validators
+        formatters = {}
+        for col in set(self.list_columns or []) | set(self.show_columns or []) \
+                | {c for fs in (self.show_fieldsets or []) for c in fs[1]["fields"]}:
+            formatters[col] = format_value
+        formatters.update(self.__class__.__dict__.get("formatters_columns") or {})
+        self.formatters_columns = formatters
+        super()._init_properties()
+        shown = list(self.list_columns or []) + list(self.show_columns or [])
+        self.datamodel.want_eager(shown)
+
+    def _large_relations(self, columns) -> list[str]:
+        """Relations to tables too large to list in a select box (``__search_text__``)."""
+        dm = self.datamodel
+        return [c for c in columns or [] if dm.is_relation(c) and not dm.is_relation_many_to_many(c)
+                and text_search_columns(dm.get_related_model(c))]
+
+    def _init_titles(self):
+        name = meta.model_label(self.datamodel.obj)
+        self.list_title = self.list_title or f"{name}列表"
+        self.show_title = self.show_title or f"{name}详情"
+        self.add_title = self.add_title or f"新增{name}"
+        self.edit_title = self.edit_title or f"编辑{name}"
+        super()._init_titles()
+
+    def pre_delete(self, item):
+        refusal = getattr(item, "deletion_refusal", lambda: None)()
+        if refusal:
+            raise RuleViolation(refusal)
+
+    def _init_forms(self):
+        search_extra = dict(self.search_form_extra_fields or {})
+        for col in self._large_relations(self.search_columns):
+            search_extra.setdefault(col, StringField(self.label_columns.get(col, col),
+                                                     widget=BS3TextFieldWidget()))
+        self.search_form_extra_fields = search_extra
+        for attr, columns in (("add_form_extra_fields", self.add_columns),
+                              ("edit_form_extra_fields", self.edit_columns)):
+            extra = dict(getattr(self, attr) or {})
+            for col in columns or []:
+                if self.datamodel.is_enum(col):
+                    column = self.datamodel.list_columns[col]
+                    extra.setdefault(col, LabeledEnumField(
+                        self.label_columns.get(col, col), enum_cls=column.type.enum_class,
+                        required=not column.nullable,
+                        description=self.description_columns.get(col, ""),
+                        default=column.default.arg if column.default is not None else None))
+                if self.datamodel.is_boolean(col):
+                    # A checkbox left unticked means "no", not "missing" (the framework
+                    # would demand input for a NOT NULL boolean).
+                    extra.setdefault(col, BooleanField(
+                        self.label_columns.get(col, col),
+                        description=self.description_columns.get(col, ""),
+                        default=self.datamodel.get_col_default(col)))
+            for col in self._large_relations(columns):
+                extra.setdefault(col, RemoteSelectField(
+                    self.label_columns.get(col, col), datamodel=self.datamodel, col_name=col,
+                    required=not self.datamodel.is_nullable(col),
+                    description=self.description_columns.get(col, "")))
+            setattr(self, attr, extra)
+        super()._init_forms()
+        for form_cls in (self.add_form, self.edit_form, self.search_form):
+            label_blank_choices(form_cls)
+        rules = meta.record_rules_of(self.datamodel.obj)
+        self.add_form = _form_with_record_rules(self.add_form, rules, self.datamodel)
+        self.edit_form = _form_with_record_rules(self.edit_form, rules, self.datamodel)
+
+
+def link_to(endpoint_view: str, pk: Any, text: Any) -> Markup:
+    """A link to a record's show page, for list formatters."""
+    from flask import url_for
+
+    return Markup('<a href="{}">{}</a>').format(
+        url_for(f"{endpoint_view}.show", pk=pk), escape(text))

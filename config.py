@@ -1,0 +1,106 @@
+"""Configuration from the environment (DESIGN §5): DATABASE_URL, SECRET_KEY, CCC_PROVINCE, PORT.
+
+Without DATABASE_URL the console uses an embedded SQLite file under ``instance/``; without
+SECRET_KEY it generates one, keeps it in ``instance/secret_key`` and warns (demo use only).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.security.manager import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("CCC_INSTANCE_DIR", BASE_DIR / "instance"))
+
+log = logging.getLogger(__name__)
+
+
+def _normalise_db_url(url: str) -> str:
+    # Plain postgresql:// URLs use the psycopg (3) driver we ship.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return _normalise_db_url(url)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'ccc.db'}"
+
+
+def secret_key() -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    log.warning("SECRET_KEY 未设置：使用 %s 中自动生成的密钥，仅适用于演示环境。", path)
+    return path.read_text().strip()
+
+
+class Config:
+    APP_NAME = "CCC免办管理控制台"
+    APP_THEME = ""
+    APP_ICON = ""
+
+    # SQLALCHEMY_DATABASE_URI and SECRET_KEY are filled by app.create_app from the environment
+    # (database_url(), secret_key()) unless a caller passes them.
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    CCC_PROVINCE = os.environ.get("CCC_PROVINCE", "shanghai")
+    # Apply Alembic migrations when the app starts (first start creates the schema).
+    AUTO_MIGRATE = os.environ.get("CCC_AUTO_MIGRATE", "1") != "0"
+    # Evidence files are stored outside the database, under this folder.
+    UPLOAD_FOLDER = str(Path(os.environ.get("CCC_UPLOAD_DIR", INSTANCE_DIR / "uploads")))
+
+    # Flask-AppBuilder
+    AUTH_TYPE = AUTH_DB
+    AUTH_USER_REGISTRATION = False
+    AUTH_ROLE_ADMIN = "省级管理员"
+    AUTH_ROLE_PUBLIC = "公开"
+    FAB_CREATE_DB = False              # the schema belongs to Alembic migrations
+    FAB_UPDATE_PERMS = True
+    FAB_API_SWAGGER_UI = False         # no Swagger UI page; app.api registers the spec at /api/v1/_openapi
+    FAB_API_MAX_PAGE_SIZE = 200
+    FAB_ADD_SECURITY_API = False      # user admin is a console screen; JWT login stays
+    # Permissions are generated from code (app.security.ensure_roles): no screens to edit them.
+    FAB_ADD_SECURITY_PERMISSION_VIEW = False
+    FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
+    FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
+    FAB_SECURITY_MANAGER_CLASS = "app.security.ConsoleSecurityManager"
+    FAB_INDEX_VIEW = "app.views.home.HomeView"
+    FAB_BASE_TEMPLATE = "console_layout.html"
+
+    # Chinese first: the console speaks Simplified Chinese by default.
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_FOLDER = "translations"
+    LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}}
+
+    # Session and CSRF
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("CCC_SECURE_COOKIES", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    # JWT for the REST API
+    JWT_ACCESS_TOKEN_EXPIRES = 8 * 3600
+
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False

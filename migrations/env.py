@@ -1,0 +1,39 @@
+"""Alembic environment: the target is Flask-AppBuilder's declarative metadata, which holds both
+the framework's security tables (ab_*) and every domain table of app.models."""
+from __future__ import annotations
+
+from alembic import context
+from flask import current_app
+from flask_appbuilder.models.sqla import Model
+
+import app.models  # noqa: F401  (registers the domain tables on Model.metadata)
+
+config = context.config
+target_metadata = Model.metadata
+
+
+def _engine():
+    return current_app.extensions["migrate"].db.engine
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=str(_engine().url), target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("render_as_batch", True)
+    conf_args.setdefault("compare_type", True)
+    with _engine().connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

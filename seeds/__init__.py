@@ -1,0 +1,1 @@
+"""Reference data (kept in the repository under seeds/data) and demo/synthetic data loaders."""

@@ -1,0 +1,452 @@
+"""The demo province (Shanghai): its bureaus, five demo logins and a working set of records.
+
+Every state of every record type appears in both demo districts (黄浦区, 浦东新区), and reviewer
+accounts are held both at and below 科级, so every screen and workflow has something to show.
+Dates are relative to the day the demo is created, so deadlines and expiries look current.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+
+from app import policy
+from app.extensions import db
+from app.models import (
+    AccountChangeKind,
+    AccountChangeRequest,
+    AccountChangeState,
+    AccountFunction,
+    AccountStatus,
+    AnnualAccountReport,
+    AnnualAccountReportLine,
+    AnnualReportState,
+    ApplicantType,
+    Application,
+    ApplicationState,
+    Bureau,
+    BureauLevel,
+    BusinessCategory,
+    BusinessCategoryCode,
+    Certificate,
+    CertificateState,
+    ClauseTag,
+    CreditStanding,
+    Currency,
+    CustomsUsage,
+    EconomicNature,
+    Enterprise,
+    ExemptionClause,
+    FastTrackGrant,
+    FastTrackProductLine,
+    FastTrackState,
+    FunctionCode,
+    Product,
+    ProductListPeriod,
+    ResearchDetail,
+    ReviewerAccount,
+    SanctionReason,
+    UsageKind,
+    UsageRecord,
+    functions_text,
+)
+from app.security_model import Role
+from seeds import fake
+from seeds.reference import DATA_DIR
+
+DEMO_PASSWORD = "Demo@2026"
+PROVINCE_BUREAU = "上海市市场监督管理局"
+DEMO_DISTRICTS = ("310101", "310115")  # 黄浦区, 浦东新区
+
+#: username, role, division code of the bureau, surname, given name
+DEMO_USERS = [
+    ("admin", Role.province_admin, "310000", "周", "管理员"),
+    ("reviewer", Role.province_reviewer, "310000", "陈", "审核员"),
+    ("auditor", Role.auditor, "310000", "吴", "审计员"),
+    ("huangpu", Role.district_officer, "310101", "黄", "经办人"),
+    ("pudong", Role.district_officer, "310115", "浦", "经办人"),
+]
+
+
+def load_bureaus() -> dict[str, Bureau]:
+    """The provincial bureau and the 16 district bureaus, from seeds/data/divisions.csv."""
+    bureaus: dict[str, Bureau] = {b.division_code: b for b in db.session.scalars(select(Bureau))}
+    with open(DATA_DIR / "divisions.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        if row["code"] in bureaus:
+            continue
+        if row["level"] == "省级":
+            bureau = Bureau(name=PROVINCE_BUREAU, short_name=row["name"],
+                            level=BureauLevel.province, division_code=row["code"])
+        else:
+            bureau = Bureau(name=f"上海市{row['name']}市场监督管理局", short_name=row["name"],
+                            level=BureauLevel.county, division_code=row["code"],
+                            parent=bureaus[row["parent"]])
+        db.session.add(bureau)
+        bureaus[row["code"]] = bureau
+    db.session.flush()
+    return bureaus
+
+
+def create_demo_users(sm, bureaus: dict[str, Bureau]) -> None:
+    for username, role, division, surname, given in DEMO_USERS:
+        if sm.find_user(username=username):
+            continue
+        user = sm.add_user(username=username, first_name=given, last_name=surname,
+                           email=f"{username}@demo.ccc.local", role=sm.find_role(role.value),
+                           password=DEMO_PASSWORD)
+        if not user:
+            raise RuntimeError(f"无法创建演示用户 {username}")
+        user.bureau_id = bureaus[division].id
+    db.session.commit()
+
+
+class DemoBuilder:
+    """Builds the demo records; one instance, one random stream, one 'today'."""
+
+    def __init__(self, today: dt.date | None = None, seed: int = 2026):
+        self.today = today or dt.date.today()
+        self.rng = random.Random(seed)
+        self.profile = policy.profile()
+        self.functions = {f.code: f for f in db.session.scalars(select(AccountFunction))}
+        self.categories = {c.code: c for c in db.session.scalars(select(BusinessCategory))}
+        self.clauses = {c.code: c for c in db.session.scalars(select(ClauseTag))}
+        self.names_used: set[str] = set()
+        self.accounts_used: set[str] = set()
+
+    # --- enterprises -------------------------------------------------------------------
+
+    def enterprise(self, bureau: Bureau, credit=CreditStanding.good,
+                   traceability: bool = True) -> Enterprise:
+        rng = self.rng
+        name, cats = fake.enterprise_name(rng, "上海", self.names_used)
+        ent = Enterprise(
+            name=name, uscc=fake.make_uscc(bureau.division_code, rng),
+            registered_address=fake.address(rng, "上海市", bureau.short_name),
+            business_address=fake.address(rng, "上海市", bureau.short_name),
+            bureau=bureau,
+            business_categories=[self.categories[BusinessCategoryCode[c]] for c in cats],
+            economic_nature=rng.choice(list(EconomicNature)),
+            legal_representative=fake.person_name(rng),
+            legal_representative_phone=fake.mobile(rng),
+            department_head=fake.person_name(rng), department_head_phone=fake.landline(rng),
+            handler=fake.person_name(rng), handler_phone=fake.mobile(rng),
+            system_account=f"ent{rng.randint(10000, 99999)}", credit_standing=credit,
+            operates_in_province=True, traceability_system=traceability)
+        db.session.add(ent)
+        return ent
+
+    # --- fast track -------------------------------------------------------------------
+
+    def fast_track(self, ent: Enterprise, state: FastTrackState) -> FastTrackGrant:
+        rng, today = self.rng, self.today
+        years = self.profile.fast_track_validity_years
+        applied = today - dt.timedelta(days=rng.randint(20, 60))
+        grant = FastTrackGrant(enterprise=ent, state=state, applied_on=applied,
+                               self_commitment=True,
+                               clauses=[self.clauses[ExemptionClause.research_test],
+                                        self.clauses[rng.choice(
+                                            [ExemptionClause.repair, ExemptionClause.display,
+                                             ExemptionClause.production_line])]])
+        if state not in (FastTrackState.draft, FastTrackState.submitted):
+            grant.onsite_checked_on = applied + dt.timedelta(days=5)
+            grant.onsite_check_record = "现场核实追溯管理制度、台账及仓储情况，与申报一致。"
+            grant.district_recommendation = state is not FastTrackState.rejected
+            grant.district_opinion = "符合申请条件，同意推荐。" if grant.district_recommendation \
+                else "近两年申报批次不足，不予推荐。"
+        if state in (FastTrackState.approved, FastTrackState.forwarded, FastTrackState.active,
+                     FastTrackState.expired, FastTrackState.suspended, FastTrackState.revoked):
+            grant.provincial_opinion = "经审核，同意开通CCC免办便捷通道。"
+        if state is FastTrackState.rejected:
+            grant.provincial_opinion = "不符合便捷通道申请条件，不予通过。"
+        if state in (FastTrackState.active, FastTrackState.suspended, FastTrackState.revoked):
+            grant.valid_from = today - relativedelta(months=rng.randint(2, 20))
+            grant.valid_to = grant.valid_from + relativedelta(years=years) - dt.timedelta(days=1)
+            if grant.valid_to < today:
+                grant.valid_from = today - relativedelta(months=3)
+                grant.valid_to = grant.valid_from + relativedelta(years=years) \
+                    - dt.timedelta(days=1)
+            grant.fast_track_account = f"bjtd{rng.randint(1000, 9999)}"
+        if state is FastTrackState.expired:
+            grant.valid_to = today - dt.timedelta(days=rng.randint(5, 90))
+            grant.valid_from = grant.valid_to - relativedelta(years=years) + dt.timedelta(days=1)
+            grant.fast_track_account = f"bjtd{rng.randint(1000, 9999)}"
+        if state in (FastTrackState.suspended, FastTrackState.revoked):
+            grant.sanction_reason = rng.choice(list(SanctionReason))
+            grant.sanctioned_on = today - dt.timedelta(days=rng.randint(10, 100))
+        for period in ProductListPeriod:
+            for product in rng.sample(fake.PRODUCTS, 2):
+                grant.lines.append(FastTrackProductLine(
+                    period=period, ccc_code=product[2], purpose=rng.choice(
+                        ["科研测试", "维修", "商业展示", "生产线配套"]),
+                    annual_batches=rng.randint(8, 60), entry_port=rng.choice(fake.PORTS),
+                    handling=rng.choice(["使用、销毁", "使用、退运", "使用", "出口"])))
+        db.session.add(grant)
+        return grant
+
+    # --- applications, certificates, usage ---------------------------------------------
+
+    def application(self, ent: Enterprise, state: ApplicationState) -> Application:
+        rng, today = self.rng, self.today
+        clause = rng.choice(list(ExemptionClause))
+        app = Application(
+            enterprise=ent, bureau=ent.bureau, clause=clause,
+            research_detail=rng.choice(list(ResearchDetail))
+            if clause is ExemptionClause.research_test else None,
+            applicant_type={ExemptionClause.research_test: ApplicantType.research_institution,
+                            ExemptionClause.repair: ApplicantType.repair_unit}.get(clause),
+            applicant_location=f"上海市{ent.bureau.short_name}",
+            final_use_place=ent.business_address,
+            bill_of_lading_no=f"MSCU{rng.randint(1000000, 9999999)}",
+            contract_no=f"HT{today.year}{rng.randint(100, 999)}" if rng.random() < 0.6 else None,
+            invoice_no=f"INV-{rng.randint(10000, 99999)}" if rng.random() < 0.5 else None,
+            reason="产品用于" + {ExemptionClause.research_test: "研发测试，测试完成后退运或销毁",
+                             ExemptionClause.repair: "为最终用户维修更换，旧件回收",
+                             ExemptionClause.production_line: "生产线配套，不对外销售",
+                             ExemptionClause.display: "展会展示，展后退运",
+                             ExemptionClause.export_parts: "组装整机后全数出口",
+                             ExemptionClause.other: "特殊用途，按承诺管理"}[clause]
+            + "；产品符合国内安全标准，承诺按申报用途使用。",
+            state=state, number=f"A{ent.bureau.division_code}{rng.randint(10**9, 10**10 - 1)}")
+        if state is not ApplicationState.draft:
+            days_ago = rng.randint(1, 12) if state is not ApplicationState.issued \
+                else rng.randint(40, 420)
+            app.submitted_at = fake.working_time(rng, today - dt.timedelta(days=days_ago))
+        if state is ApplicationState.returned:
+            app.return_reason = "附件中进口合同未附产品明细，请补正后重新提交。"
+            app.decided_at = app.submitted_at + dt.timedelta(days=1)
+        for product in rng.sample(fake.PRODUCTS, rng.randint(1, 4)):
+            name, hs, ccc, unit, price = product
+            quantity = rng.choice([1, 2, 3, 5, 10, 20, 50])
+            app.products.append(Product(
+                hs_code=hs, name=name, ccc_code=ccc, model=fake.model_number(rng),
+                brand=rng.choice(fake.BRANDS), manufacturer=rng.choice(fake.MANUFACTURERS),
+                quantity=quantity, unit=unit, weight_kg=Decimal(rng.randint(2, 80)) * quantity,
+                amount=price * quantity, currency=Currency.USD))
+        db.session.add(app)
+        return app
+
+    def certificate(self, app: Application, state: CertificateState) -> Certificate:
+        rng = self.rng
+        issued = (app.submitted_at + dt.timedelta(days=rng.randint(1, 4))).date()
+        app.decided_at = fake.working_time(rng, issued)
+        cert = Certificate(
+            application=app, number=f"N{app.bureau.division_code}{issued:%y}{rng.randint(10**6, 10**7 - 1)}",
+            issued_on=issued, state=state,
+            supervision_deadline=issued + relativedelta(months=self.profile.supervision_months),
+            change_count=1 if state is CertificateState.changed else 0)
+        if state is CertificateState.extended:
+            cert.supervision_deadline += relativedelta(months=6)
+        db.session.add(cert)
+        used = state in (CertificateState.valid, CertificateState.changed,
+                         CertificateState.extended, CertificateState.written_off) \
+            and (state is not CertificateState.valid or rng.random() < 0.5)
+        if used:
+            total = sum(p.quantity for p in app.products)
+            db.session.add(CustomsUsage(
+                certificate=cert, declaration_no=fake.declaration_number(rng, issued.year),
+                port=rng.choice(fake.PORTS), used_on=issued + dt.timedelta(days=rng.randint(2, 20)),
+                quantity=total))
+        for product in app.products:
+            if state is CertificateState.written_off:
+                self._usage(product, issued, full=True)
+            elif used and rng.random() < 0.5:
+                self._usage(product, issued, full=False)
+        return cert
+
+    def _usage(self, product: Product, issued: dt.date, full: bool) -> None:
+        rng = self.rng
+        remaining = product.quantity if full else max(1, product.quantity // 2)
+        kinds = [UsageKind.use, UsageKind.returned, UsageKind.destroyed]
+        while remaining > 0:
+            qty = remaining if full and rng.random() < 0.5 else max(1, remaining // 2)
+            qty = min(qty, remaining)
+            day = min(issued + dt.timedelta(days=rng.randint(15, 200)), self.today)
+            db.session.add(UsageRecord(
+                product=product, kind=rng.choice(kinds), quantity=qty, used_on=day,
+                using_unit=product.application.enterprise.name,
+                remarks="见台账及照片记录"))
+            remaining -= qty
+            if not full:
+                break
+
+    # --- reviewer accounts and their governance -----------------------------------------
+
+    def account(self, bureau: Bureau, holder: str, dept: str, position: str, chief: bool,
+                codes: list[FunctionCode], status=AccountStatus.active) -> ReviewerAccount:
+        rng = self.rng
+        while True:
+            name = f"{bureau.division_code}{rng.choice(['sh', 'jg', 'sc'])}{rng.randint(100, 999)}"
+            if name not in self.accounts_used:
+                self.accounts_used.add(name)
+                break
+        opened = self.today - dt.timedelta(days=rng.randint(200, 1500))
+        acc = ReviewerAccount(
+            bureau=bureau, holder_name=holder, department=dept, position=position,
+            section_chief_or_above=chief, account_name=name,
+            functions=[self.functions[c] for c in codes], phone=fake.mobile(rng),
+            status=status, opened_on=opened,
+            closed_on=self.today - dt.timedelta(days=rng.randint(10, 100))
+            if status is AccountStatus.closed else None)
+        db.session.add(acc)
+        return acc
+
+    def district_accounts(self, bureau: Bureau, demo: bool) -> list[ReviewerAccount]:
+        rng = self.rng
+        F = FunctionCode
+        if demo:
+            specs = [("认证监管科", "科长", True, [F.second_review, F.supervision]),
+                     ("认证监管科", "副科长", True, [F.first_review, F.second_review, F.issue]),
+                     ("认证监管科", "科员", False, [F.first_review, F.issue]),
+                     ("认证监管科", "科员", False, [F.admin, F.supervision]),
+                     ("质量发展科", "科员", False, [F.supervision])]
+        else:
+            specs = [("认证监管科", "科长", True, [F.second_review, F.issue]),
+                     ("认证监管科", "科员", False, [F.first_review, F.supervision])]
+        accounts = [self.account(bureau, fake.person_name(rng), dept, pos, chief, codes)
+                    for dept, pos, chief, codes in specs]
+        if demo:
+            accounts.append(self.account(bureau, fake.person_name(rng), "认证监管科", "原科员",
+                                         False, [F.first_review], status=AccountStatus.closed))
+        return accounts
+
+    def change_requests(self, bureau: Bureau, accounts: list[ReviewerAccount]) -> None:
+        rng, today = self.rng, self.today
+        F = FunctionCode
+        plan = [
+            (AccountChangeState.draft, AccountChangeKind.open),
+            (AccountChangeState.submitted, AccountChangeKind.add_functions),
+            (AccountChangeState.approved, AccountChangeKind.remove_functions),
+            (AccountChangeState.returned, AccountChangeKind.open),
+            (AccountChangeState.forwarded, AccountChangeKind.close),
+            (AccountChangeState.effective, AccountChangeKind.add_functions),
+        ]
+        active = [a for a in accounts if a.status is AccountStatus.active]
+        for i, (state, kind) in enumerate(plan):
+            changed_on = today - dt.timedelta(days=rng.randint(2, 30))
+            req = AccountChangeRequest(
+                bureau=bureau, kind=kind, staffing_changed_on=changed_on, state=state,
+                letter_ref=f"关于调整CCC免办系统账号的函（{bureau.short_name}市监〔{today.year}〕{rng.randint(10, 99)}号）",
+                district_contact=f"{fake.person_name(rng)} {fake.landline(rng)}")
+            if kind is AccountChangeKind.open:
+                req.holder_name = fake.person_name(rng)
+                req.department, req.position = "认证监管科", "科长"
+                req.section_chief_or_above = True
+                req.phone = fake.mobile(rng)
+                req.account_name = f"{bureau.division_code}new{rng.randint(100, 999)}"
+                req.functions_after = [self.functions[F.second_review]]
+            else:
+                acc = active[i % len(active)]
+                req.account = acc
+                req.holder_name, req.department = acc.holder_name, acc.department
+                req.position, req.phone = "现" + acc.department + acc.position, acc.phone
+                req.section_chief_or_above = acc.section_chief_or_above
+                req.account_name = acc.account_name
+                req.functions_before = list(acc.functions)
+                if kind is AccountChangeKind.close:
+                    req.functions_after = []
+                elif kind is AccountChangeKind.add_functions:
+                    extra = self.functions[F.supervision]
+                    req.functions_after = list({*acc.functions, extra})
+                else:
+                    req.functions_after = list(acc.functions)[:1]
+            if state is not AccountChangeState.draft:
+                req.submitted_at = fake.working_time(rng, changed_on + dt.timedelta(days=2))
+            if state in (AccountChangeState.approved, AccountChangeState.forwarded,
+                         AccountChangeState.effective):
+                req.approved_at = req.submitted_at + dt.timedelta(days=1)
+            if state in (AccountChangeState.forwarded, AccountChangeState.effective):
+                req.forwarded_at = req.approved_at + dt.timedelta(days=2)
+            if state is AccountChangeState.effective:
+                req.effective_at = req.forwarded_at + dt.timedelta(days=3)
+            if state is AccountChangeState.returned:
+                req.return_reason = "复审岗位账号使用人须为科级以上行政编人员，请核实职务。"
+            db.session.add(req)
+
+    def annual_reports(self, bureau: Bureau, accounts: list[ReviewerAccount],
+                       states_by_year: dict[int, AnnualReportState]) -> None:
+        rng = self.rng
+        filer = fake.person_name(rng)
+        for year, state in states_by_year.items():
+            report = AnnualAccountReport(
+                bureau=bureau, year=year, filer_name=filer, filer_department="认证监管科",
+                state=state, filed_on=self.profile.annual_report_due(year)
+                - dt.timedelta(days=rng.randint(3, 20)))
+            if state is not AnnualReportState.draft:
+                report.submitted_at = fake.working_time(rng, report.filed_on)
+            if state is AnnualReportState.confirmed:
+                report.confirmed_at = report.submitted_at + dt.timedelta(days=3)
+            if state is AnnualReportState.returned:
+                report.return_reason = "个别账号使用人职务填写不完整，请补充后重新报送。"
+            for seq, acc in enumerate([a for a in accounts if a.status is AccountStatus.active],
+                                      start=1):
+                report.lines.append(AnnualAccountReportLine(
+                    seq=seq, account_id=acc.id, bureau_name=bureau.name,
+                    holder_name=acc.holder_name, department_position=acc.department_position,
+                    account_name=acc.account_name, functions=functions_text(acc.functions),
+                    phone=acc.phone))
+            db.session.add(report)
+
+
+def create_demo_data(sm, today: dt.date | None = None) -> None:
+    """Create the whole demo province. Callers decide whether the database is empty."""
+    bureaus = load_bureaus()
+    create_demo_users(sm, bureaus)
+    builder = DemoBuilder(today=today)
+    rng = builder.rng
+    today = builder.today
+    province = bureaus["310000"]
+    districts = [b for code, b in sorted(bureaus.items()) if code != "310000"]
+
+    builder.account(province, fake.person_name(rng), "认证监督管理处", "处长", True,
+                    [FunctionCode.admin, FunctionCode.second_review])
+    builder.account(province, fake.person_name(rng), "认证监督管理处", "一级主任科员", True,
+                    [FunctionCode.admin])
+
+    for bureau in districts:
+        demo = bureau.division_code in DEMO_DISTRICTS
+        n_enterprises = 15 if demo else 1
+        ents = [builder.enterprise(bureau) for _ in range(n_enterprises)]
+        if demo:
+            ents.append(builder.enterprise(bureau, credit=CreditStanding.serious_violation))
+            ents.append(builder.enterprise(bureau, traceability=False))
+        db.session.flush()
+        accounts = builder.district_accounts(bureau, demo)
+        db.session.flush()
+        if demo:
+            for i, state in enumerate(FastTrackState):
+                builder.fast_track(ents[i % len(ents)], state)
+            app_states = [s for s in ApplicationState if s is not ApplicationState.issued] * 2
+            for i, state in enumerate(app_states):
+                builder.application(ents[i % len(ents)], state)
+            cert_states = list(CertificateState) + [CertificateState.valid,
+                                                    CertificateState.written_off]
+            for i, cstate in enumerate(cert_states):
+                app = builder.application(ents[(i + 3) % len(ents)], ApplicationState.issued)
+                builder.certificate(app, cstate)
+            builder.change_requests(bureau, accounts)
+            year = today.year
+            states = [AnnualReportState.confirmed, AnnualReportState.returned,
+                      AnnualReportState.submitted, AnnualReportState.draft]
+            if bureau.division_code == "310115":
+                states = [AnnualReportState.confirmed, AnnualReportState.submitted,
+                          AnnualReportState.returned, AnnualReportState.draft]
+            builder.annual_reports(bureau, accounts,
+                                   {year - 3 + i: s for i, s in enumerate(states)})
+        else:
+            builder.fast_track(ents[0], FastTrackState.active)
+            for state in (ApplicationState.submitted, ApplicationState.issued):
+                app = builder.application(ents[0], state)
+                if state is ApplicationState.issued:
+                    builder.certificate(app, CertificateState.valid)
+            builder.annual_reports(bureau, accounts, {today.year - 1: AnnualReportState.confirmed})
+    db.session.commit()
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(select(Bureau.id).limit(1)) is None

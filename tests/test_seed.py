@@ -1,0 +1,116 @@
+"""The demo province (first start of ``python run.py``) and the synthetic-volume command."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from sqlalchemy import func, select
+
+from app.domain.validators import uscc as check_uscc
+from app.extensions import db
+from app.models import (
+    AccountChangeRequest,
+    AccountChangeState,
+    AnnualAccountReport,
+    AnnualReportState,
+    Application,
+    ApplicationState,
+    Bureau,
+    BureauLevel,
+    Certificate,
+    CertificateState,
+    CustomsUsage,
+    Enterprise,
+    FastTrackGrant,
+    FastTrackState,
+    Product,
+    ReviewerAccount,
+)
+from seeds.demo import DEMO_DISTRICTS, DEMO_USERS
+
+STATEFUL = [
+    (FastTrackGrant, FastTrackState, lambda g: g.enterprise.bureau.division_code),
+    (Application, ApplicationState, lambda a: a.bureau.division_code),
+    (Certificate, CertificateState, lambda c: c.application.bureau.division_code),
+    (AccountChangeRequest, AccountChangeState, lambda r: r.bureau.division_code),
+    (AnnualAccountReport, AnnualReportState, lambda r: r.bureau.division_code),
+]
+
+
+@pytest.fixture()
+def demo(demo_app):
+    with demo_app.app_context():
+        yield demo_app
+        db.session.remove()
+
+
+def test_demo_province_is_shanghai_with_its_16_districts(demo):
+    bureaus = db.session.scalars(select(Bureau)).all()
+    districts = {b.division_code: b.short_name for b in bureaus if b.level is BureauLevel.county}
+    assert len(districts) == 16
+    assert districts["310101"] == "黄浦区" and districts["310115"] == "浦东新区"
+    assert districts["310151"] == "崇明区" and districts["310106"] == "静安区"
+    province = [b for b in bureaus if b.level is BureauLevel.province]
+    assert [p.division_code for p in province] == ["310000"]
+    assert all(b.parent_id == province[0].id for b in bureaus if b.level is BureauLevel.county)
+
+
+def test_demo_enterprises_have_valid_usccs(demo):
+    ents = db.session.scalars(select(Enterprise)).all()
+    assert 40 <= len(ents) <= 60
+    for ent in ents:
+        check_uscc(ent.uscc)
+        assert ent.uscc[2:8] == ent.bureau.division_code
+
+
+@pytest.mark.parametrize("model,states,district_of", STATEFUL,
+                         ids=[m.__name__ for m, *_ in STATEFUL])
+def test_every_state_in_both_demo_districts(demo, model, states, district_of):
+    seen = defaultdict(set)
+    for item in db.session.scalars(select(model)):
+        seen[district_of(item)].add(item.state)
+    for district in DEMO_DISTRICTS:
+        assert seen[district] == set(states), (district, set(states) - seen[district])
+
+
+def test_demo_accounts_at_and_below_section_chief(demo):
+    for district in DEMO_DISTRICTS:
+        accounts = db.session.scalars(select(ReviewerAccount).join(Bureau).where(
+            Bureau.division_code == district)).all()
+        assert {a.section_chief_or_above for a in accounts} == {True, False}
+        assert {a.status.name for a in accounts} == {"active", "closed"}
+        # 复审 only with 科级以上 in the demo data
+        for acc in accounts:
+            if any(f.code.name == "second_review" for f in acc.functions):
+                assert acc.section_chief_or_above
+
+
+def test_demo_certificates_with_and_without_customs_usage(demo):
+    used = db.session.scalar(select(func.count(func.distinct(CustomsUsage.certificate_id))))
+    total = db.session.scalar(select(func.count(Certificate.id)))
+    assert 0 < used < total
+
+
+def test_demo_logins_exist_with_their_roles_and_bureaus(demo):
+    sm = demo.appbuilder.sm
+    for username, role, division, *_ in DEMO_USERS:
+        user = sm.find_user(username=username)
+        assert user is not None and user.active
+        assert [r.name for r in user.roles] == [role.value]
+        assert user.bureau.division_code == division
+
+
+def test_seed_command_generates_synthetic_volumes(demo):
+    before_apps = db.session.scalar(select(func.count(Application.id)))
+    before_products = db.session.scalar(select(func.count(Product.id)))
+    result = demo.test_cli_runner().invoke(args=["seed", "--enterprises", "20",
+                                                 "--applications", "200"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    apps = db.session.scalar(select(func.count(Application.id))) - before_apps
+    products = db.session.scalar(select(func.count(Product.id))) - before_products
+    assert apps == 200
+    assert 4 <= products / apps <= 6
+    # synthetic records pass the same validation as typed ones
+    for ent in db.session.scalars(select(Enterprise).order_by(Enterprise.id.desc()).limit(20)):
+        check_uscc(ent.uscc)

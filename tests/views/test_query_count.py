@@ -1,0 +1,98 @@
+"""List pages issue a constant number of SQL queries whatever the page size (no N+1), for
+every list screen in the menu and every list resource of the API."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+import pytest
+from sqlalchemy import event, select
+
+from app.api.resources import RESOURCES
+from app.extensions import db
+from app.models import (
+    ClauseTag,
+    FastTrackGrant,
+    FastTrackProductLine,
+    FastTrackState,
+    FunctionCode,
+    ProductListPeriod,
+    UsageKind,
+    UsageRecord,
+)
+from app.views import MENU
+from tests import factories
+from tests.conftest import DISTRICT_B
+
+ROWS = 60
+
+
+@pytest.fixture(scope="module")
+def many_rows(app):
+    """At least ROWS records of every listed type, with their relations filled in."""
+    with app.app_context():
+        bureau = factories.bureau(DISTRICT_B)
+        clauses = db.session.scalars(select(ClauseTag)).all()
+        for i in range(ROWS):
+            ent = factories.enterprise(bureau)
+            app_ = factories.application(ent, products=2)
+            cert = factories.certificate(factories.application(ent, products=1))
+            factories.customs_usage(cert)
+            db.session.add(UsageRecord(product=app_.products[0], kind=UsageKind.use, quantity=1,
+                                       used_on=dt.date.today(), using_unit=ent.name))
+            factories.account(bureau, functions=(FunctionCode.first_review,
+                                                 FunctionCode.supervision))
+            grant = FastTrackGrant(enterprise=ent, state=FastTrackState.active,
+                                   clauses=clauses[:2])
+            grant.lines.append(FastTrackProductLine(
+                period=ProductListPeriod.past, ccc_code="0901", purpose="科研测试",
+                annual_batches=10, entry_port="洋山港", handling="使用"))
+            db.session.add(grant)
+        db.session.commit()
+
+
+@contextlib.contextmanager
+def counting_queries():
+    statements: list[str] = []
+    engine = db.engine
+
+    def _count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
+
+
+LIST_VIEWS = [view for view, name, *_ in MENU if name is not None]
+
+
+@pytest.mark.parametrize("view", LIST_VIEWS, ids=lambda v: v.__name__)
+def test_console_list_query_count_is_constant(app_ctx, client_as, many_rows, view):
+    client = client_as("admin")
+    url = f"/{view.__name__.lower()}/list/?psize_{view.__name__}="
+    client.get(url + "5")  # warm-up: caches and the session's first queries
+    counts = {}
+    for size in (5, 50):
+        with counting_queries() as statements:
+            response = client.get(url + str(size))
+        assert response.status_code == 200
+        counts[size] = len(statements)
+    assert counts[5] == counts[50], counts
+    assert counts[50] <= 15, counts
+
+
+@pytest.mark.parametrize("api", RESOURCES, ids=lambda a: a.resource_name)
+def test_api_list_query_count_is_constant(app_ctx, api_as, many_rows, api):
+    client, headers = api_as("admin")
+    url = f"/api/v1/{api.resource_name}/?q=(page_size:{{}})"
+    client.get(url.format(5), headers=headers)
+    counts = {}
+    for size in (5, 50):
+        with counting_queries() as statements:
+            response = client.get(url.format(size), headers=headers)
+        assert response.status_code == 200
+        counts[size] = len(statements)
+    assert counts[5] == counts[50], counts
