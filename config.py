@@ -86,6 +86,15 @@ class Config:
     BABEL_DEFAULT_FOLDER = "translations"
     LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}}
 
+    # Passwords: at least 8 characters with letters and digits (app.security.password_policy)
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True   # the validator is set by app.create_app
+
+    # Failed-login throttling (app.security.install_login_throttle). One process keeps its
+    # counts in memory; several workers (gunicorn -w 4) should share them, e.g. in Redis.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+
     # Session and CSRF
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None

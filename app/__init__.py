@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import config as config_module
-from app.extensions import db, migrate
+from app.extensions import csrf, db, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -40,10 +40,13 @@ def create_app(overrides: dict[str, Any] | None = None,
         app.config["SECRET_KEY"] = config_module.secret_key()
 
     from app import i18n
+    from app.security import password_policy
 
     i18n.install(app)
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_policy)
 
     db.init_app(app)
+    csrf.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True,
                      compare_type=True)
 
@@ -70,10 +73,11 @@ def create_app(overrides: dict[str, Any] | None = None,
         register_apis(appbuilder)
         appbuilder.post_init()
 
-        from app.security import ensure_roles
+        from app.security import ensure_roles, install_login_throttle
 
         if app.config.get("FAB_UPDATE_PERMS", True):
             ensure_roles(appbuilder.sm)
+        install_login_throttle(app, appbuilder.sm)
 
     from app.cli import register_cli
     from app.web import install_web

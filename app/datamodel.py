@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import RelationshipProperty, joinedload, selectinload
 
 from app import meta
+from app.scope import UNRESTRICTED, bureau_scope, scope_clause
 
 
 class IntegrityMessage(DatabaseException):
@@ -181,6 +182,14 @@ class DomainInterface(SQLAInterface):
             name = col.split(".")[0]
             if isinstance(self.list_properties.get(name), RelationshipProperty):
                 self.eager_relations.add(name)
+
+    def _apply_inner_all(self, query, filters=None, *args, **kwargs):
+        """Every list, count and get of this interface passes here: the row scope of the
+        current user is applied once, for all doors."""
+        scope = bureau_scope()
+        if scope is not UNRESTRICTED:
+            query = query.filter(scope_clause(self.obj, scope))
+        return super()._apply_inner_all(query, filters, *args, **kwargs)
 
     def _eager_options(self, collections_only: bool = False):
         options = []

@@ -2,6 +2,7 @@
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_appbuilder.models.sqla import Model
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
 
 # Named constraints: Alembic can alter them on SQLite (batch mode), and integrity errors can
 # be mapped to Chinese messages by constraint name (app.domain.integrity).
@@ -15,3 +16,6 @@ Model.metadata.naming_convention = {
 
 db = SQLA()
 migrate = Migrate()
+# Every state-changing POST of the console needs a CSRF token, not only those made through a
+# Flask-WTF form (deletes, workflow steps). The REST API is exempt: it takes a JWT, not cookies.
+csrf = CSRFProtect()

@@ -31,10 +31,35 @@ from sqlalchemy import (
     event,
     func,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, configure_mappers, mapped_column, relationship
+from sqlalchemy_continuum import make_versioned
+from sqlalchemy_continuum.plugins import (
+    FlaskPlugin,
+    PropertyModTrackerPlugin,
+    TransactionChangesPlugin,
+)
 
+from app import clock
 from app.domain import validators as v
 from app.meta import LabeledEnum, enum_label, label
+
+
+def _audit_user_id():
+    from app.scope import current_user
+
+    user = current_user()
+    return getattr(user, "id", None)
+
+
+# Audit trail (SQLAlchemy-Continuum): every model with ``__versioned__`` gets a version table
+# holding each insert, update and delete with the transaction (who, when, from where). The
+# 'subquery' strategy never rewrites an older version row, so the trail is append-only.
+make_versioned(
+    user_cls="ConsoleUser",
+    plugins=[FlaskPlugin(current_user_id_factory=_audit_user_id), PropertyModTrackerPlugin(),
+             TransactionChangesPlugin()],
+    options={"strategy": "subquery"},
+)
 
 # =========================================================================================
 # Enumerations (code = member name, label = value)
@@ -230,13 +255,19 @@ def enum_column(enum_cls: type[LabeledEnum], text: str, *, nullable: bool = Fals
         nullable=nullable, default=default, index=index, info=enum_label(text, help=help))
 
 
+class Audited:
+    """Domain rows whose every change is kept in the audit trail."""
+
+    __versioned__ = {"exclude": ["updated_at"]}
+
+
 class TimestampMixin:
     created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime, nullable=False, server_default=func.now(), default=dt.datetime.now,
+        DateTime, nullable=False, server_default=func.now(), default=clock.now,
         info=label("创建时间"))
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime, nullable=False, server_default=func.now(), default=dt.datetime.now,
-        onupdate=dt.datetime.now, info=label("更新时间"))
+        DateTime, nullable=False, server_default=func.now(), default=clock.now,
+        onupdate=clock.now, info=label("更新时间"))
 
 
 class EnumTagMixin:
@@ -262,9 +293,10 @@ class EnumTagMixin:
 # =========================================================================================
 
 
-class Bureau(TimestampMixin, Model):
+class Bureau(Audited, TimestampMixin, Model):
     __tablename__ = "bureau"
     __label__ = "市场监管部门"
+    __scope_path__ = ("id",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False,
@@ -314,7 +346,7 @@ class ConsoleUser(User):
 # =========================================================================================
 
 
-class CccCategory(TimestampMixin, Model):
+class CccCategory(Audited, TimestampMixin, Model):
     """A product sub-category of the CCC catalogue (强制性产品认证目录描述与界定表)."""
 
     __tablename__ = "ccc_category"
@@ -341,7 +373,7 @@ class CccCategory(TimestampMixin, Model):
     __repr__ = __str__
 
 
-class AccountFunction(EnumTagMixin, Model):
+class AccountFunction(Audited, EnumTagMixin, Model):
     __tablename__ = "account_function"
     __label__ = "账号功能"
     enum_cls = FunctionCode
@@ -349,7 +381,7 @@ class AccountFunction(EnumTagMixin, Model):
     __table_args__ = (UniqueConstraint("code", name="uq_account_function_code"),)
 
 
-class BusinessCategory(EnumTagMixin, Model):
+class BusinessCategory(Audited, EnumTagMixin, Model):
     __tablename__ = "business_category"
     __label__ = "主要经营范围"
     enum_cls = BusinessCategoryCode
@@ -357,7 +389,7 @@ class BusinessCategory(EnumTagMixin, Model):
     __table_args__ = (UniqueConstraint("code", name="uq_business_category_code"),)
 
 
-class ClauseTag(EnumTagMixin, Model):
+class ClauseTag(Audited, EnumTagMixin, Model):
     __tablename__ = "clause_tag"
     __label__ = "免办条款"
     enum_cls = ExemptionClause
@@ -408,11 +440,12 @@ def functions_text(functions) -> str:
 # =========================================================================================
 
 
-class Enterprise(TimestampMixin, Model):
+class Enterprise(Audited, TimestampMixin, Model):
     """申请单位 (seed 000 申请表; seed 002 检查表 part 一)."""
 
     __tablename__ = "enterprise"
     __label__ = "申请单位"
+    __scope_path__ = ("bureau_id",)
     __search_text__ = ("name", "uscc")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -463,11 +496,12 @@ class Enterprise(TimestampMixin, Model):
     __repr__ = __str__
 
 
-class FastTrackGrant(TimestampMixin, Model):
+class FastTrackGrant(Audited, TimestampMixin, Model):
     """A fast-track (便捷通道) application and, once opened, the grant itself (seeds 000, 003)."""
 
     __tablename__ = "fast_track_grant"
     __label__ = "便捷通道"
+    __scope_path__ = ("enterprise", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), nullable=False,
@@ -517,11 +551,12 @@ class FastTrackGrant(TimestampMixin, Model):
         return None
 
 
-class FastTrackProductLine(Model):
+class FastTrackProductLine(Audited, Model):
     """One row of the 申请表's product lists: past two years or expected."""
 
     __tablename__ = "fast_track_product_line"
     __label__ = "便捷通道产品清单"
+    __scope_path__ = ("grant", "enterprise", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     grant_id: Mapped[int] = mapped_column(ForeignKey("fast_track_grant.id", ondelete="CASCADE"),
@@ -551,11 +586,12 @@ class FastTrackProductLine(Model):
 # =========================================================================================
 
 
-class ReviewerAccount(TimestampMixin, Model):
+class ReviewerAccount(Audited, TimestampMixin, Model):
     """A national-system account held by a member of bureau staff (seed 003 附件2)."""
 
     __tablename__ = "reviewer_account"
     __label__ = "系统账号"
+    __scope_path__ = ("bureau_id",)
     __search_text__ = ("account_name", "holder_name")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -601,11 +637,12 @@ class ReviewerAccount(TimestampMixin, Model):
         return f"{self.department}{self.position}"
 
 
-class AccountChangeRequest(TimestampMixin, Model):
+class AccountChangeRequest(Audited, TimestampMixin, Model):
     """账号调整需求 (seed 003 附件1): one requested change of one account."""
 
     __tablename__ = "account_change_request"
     __label__ = "账号调整需求"
+    __scope_path__ = ("bureau_id",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
@@ -656,11 +693,12 @@ class AccountChangeRequest(TimestampMixin, Model):
         return None
 
 
-class AnnualAccountReport(TimestampMixin, Model):
+class AnnualAccountReport(Audited, TimestampMixin, Model):
     """账号使用人信息汇总 (seed 003 附件2): one district's filing for one year."""
 
     __tablename__ = "annual_account_report"
     __label__ = "账号使用人信息汇总"
+    __scope_path__ = ("bureau_id",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
@@ -694,11 +732,12 @@ class AnnualAccountReport(TimestampMixin, Model):
         return None
 
 
-class AnnualAccountReportLine(Model):
+class AnnualAccountReportLine(Audited, Model):
     """A snapshot of one account taken when the report was created (not a live link)."""
 
     __tablename__ = "annual_account_report_line"
     __label__ = "账号使用人"
+    __scope_path__ = ("report", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(
@@ -745,11 +784,12 @@ def _research_detail_matches_clause(values):
         yield "research_detail", "只有条款1（科研、测试和认证检测）需要选择二级明细条款，请清空此项。"
 
 
-class Application(TimestampMixin, Model):
+class Application(Audited, TimestampMixin, Model):
     """免办申请 as loaded from (or mirrored for) the national system."""
 
     __tablename__ = "application"
     __label__ = "免办申请"
+    __scope_path__ = ("bureau_id",)  # the accepting bureau handles and supervises it
     __search_text__ = ("^number",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -815,11 +855,12 @@ class Application(TimestampMixin, Model):
         return None
 
 
-class Product(Model):
+class Product(Audited, Model):
     """A product of an application (seed 004 §2.1.2)."""
 
     __tablename__ = "product"
     __label__ = "产品"
+    __scope_path__ = ("application", "bureau_id")
     __search_text__ = ("name", "model", "^hs_code")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -861,11 +902,12 @@ class Product(Model):
         return f"{self.name}（{self.model}）"
 
 
-class Certificate(TimestampMixin, Model):
+class Certificate(Audited, TimestampMixin, Model):
     """免予办理强制性产品认证证明."""
 
     __tablename__ = "certificate"
     __label__ = "免办证明"
+    __scope_path__ = ("application", "bureau_id")
     __search_text__ = ("^number",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -899,11 +941,12 @@ class Certificate(TimestampMixin, Model):
         return self.number
 
 
-class CustomsUsage(TimestampMixin, Model):
+class CustomsUsage(Audited, TimestampMixin, Model):
     """海关调用记录: a customs declaration that used a certificate (customs data exchange)."""
 
     __tablename__ = "customs_usage"
     __label__ = "海关调用记录"
+    __scope_path__ = ("certificate", "application", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), nullable=False,
@@ -928,11 +971,12 @@ class CustomsUsage(TimestampMixin, Model):
         return self.declaration_no
 
 
-class UsageRecord(TimestampMixin, Model):
+class UsageRecord(Audited, TimestampMixin, Model):
     """使用 / 退运 / 销毁 record of a product (seed 004 §2.6)."""
 
     __tablename__ = "usage_record"
     __label__ = "使用记录"
+    __scope_path__ = ("product", "application", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), nullable=False,
@@ -950,6 +994,10 @@ class UsageRecord(TimestampMixin, Model):
 
     def __str__(self) -> str:
         return f"{self.kind.label}{self.quantity}"
+
+
+# Version classes of the audit trail are built when the mappers are configured.
+configure_mappers()
 
 
 # =========================================================================================

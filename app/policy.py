@@ -76,9 +76,14 @@ def profile(code: str | None = None) -> PolicyProfile:
 # File uploads (evidence): size and type limits
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
-# Login throttling: attempts per window per user name and per client address
-LOGIN_MAX_FAILURES = 5
-LOGIN_WINDOW_SECONDS = 15 * 60
+# Login throttling: failed attempts allowed per window, per user name and per client address
+LOGIN_MAX_FAILURES_PER_USER = 5
+LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+LOGIN_WINDOW_MINUTES = 15
 
-# Pagination
+# Password policy
+PASSWORD_MIN_LENGTH = 8
+
+# Pagination and list exports
 DEFAULT_PAGE_SIZE = 20
+EXPORT_MAX_ROWS = 20_000

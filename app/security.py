@@ -3,6 +3,7 @@ permissions are generated from the ``access`` every view and API declares."""
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import g, has_request_context
 
@@ -198,6 +199,60 @@ def ensure_roles(sm) -> None:
             fab_role.permissions = sorted(wanted, key=lambda pv: pv.id)
             sm.session.commit()
             log.info("Role %s: %d permissions", role.value, len(wanted))
+
+
+def password_policy(password: str) -> None:
+    """At least PASSWORD_MIN_LENGTH characters, with both letters and digits."""
+    from flask_appbuilder.exceptions import PasswordComplexityValidationError
+
+    from app import policy
+
+    password = password or ""
+    if len(password) < policy.PASSWORD_MIN_LENGTH or not re.search(r"[A-Za-z]", password) \
+            or not re.search(r"\d", password):
+        raise PasswordComplexityValidationError(
+            f"密码至少{policy.PASSWORD_MIN_LENGTH}位，且须同时包含字母和数字。")
+
+
+def _login_username() -> str:
+    from flask import request
+
+    data = request.get_json(silent=True) if request.is_json else None
+    name = (data or {}).get("username") if isinstance(data, dict) else None
+    name = name or request.form.get("username") or ""
+    return "login-user:" + str(name).strip().lower()
+
+
+def _login_failed(response) -> bool:
+    """A login attempt failed if it did not leave a signed-in user (console) or answered
+    401 (API). Only failures count towards the limit."""
+    from flask_login import current_user
+
+    if response.status_code == 401:
+        return True
+    return response.status_code < 400 and not current_user.is_authenticated
+
+
+def install_login_throttle(app, sm) -> None:
+    """Failed-login throttling on the console login and the API login alike: after too many
+    failures for one user name, or from one address, further attempts answer 429 until the
+    window has passed (Flask-Limiter, through the framework's own limiter)."""
+    from flask_limiter.util import get_remote_address
+
+    from app import policy
+
+    window = f"{policy.LOGIN_WINDOW_MINUTES} minutes"
+    # shared limits: a failure at the console login and one at the API login add up
+    per_user = sm.limiter.shared_limit(
+        f"{policy.LOGIN_MAX_FAILURES_PER_USER} per {window}", scope="login-user",
+        key_func=_login_username, methods=["POST"], deduct_when=_login_failed)
+    per_address = sm.limiter.shared_limit(
+        f"{policy.LOGIN_MAX_FAILURES_PER_ADDRESS} per {window}", scope="login-address",
+        key_func=lambda: "login-addr:" + get_remote_address(), methods=["POST"],
+        deduct_when=_login_failed)
+    for endpoint in (f"{sm.auth_view.endpoint}.login", f"{sm.security_api.__name__}.login"):
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = per_user(per_address(app.view_functions[endpoint]))
 
 
 def role_of(user) -> Role | None:

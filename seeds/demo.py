@@ -14,7 +14,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
-from app import policy
+from app import clock, policy
 from app.extensions import db
 from app.models import (
     AccountChangeKind,
@@ -110,7 +110,7 @@ class DemoBuilder:
     """Builds the demo records; one instance, one random stream, one 'today'."""
 
     def __init__(self, today: dt.date | None = None, seed: int = 2026):
-        self.today = today or dt.date.today()
+        self.today = today or clock.today()
         self.rng = random.Random(seed)
         self.profile = policy.profile()
         self.functions = {f.code: f for f in db.session.scalars(select(AccountFunction))}

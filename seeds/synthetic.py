@@ -8,6 +8,7 @@ from typing import Callable
 
 from sqlalchemy import func, insert, select
 
+from app import clock
 from app.extensions import db
 from app.models import (
     ApplicantType,
@@ -45,7 +46,7 @@ def generate(enterprises: int, applications: int, products_per_application: floa
         select(Bureau).where(Bureau.level == BureauLevel.county).order_by(Bureau.id)))
     if not districts:
         raise RuntimeError("没有区县级市场监管部门：请先初始化演示数据或导入部门。")
-    now = dt.datetime.now().replace(microsecond=0)
+    now = clock.now()
     existing_usccs = set(db.session.scalars(select(Enterprise.uscc)))
     offset = db.session.scalar(select(func.count(Enterprise.id))) or 0
 
@@ -80,7 +81,7 @@ def generate(enterprises: int, applications: int, products_per_application: floa
     max_app_id = db.session.scalar(select(func.max(Application.id))) or 0
     max_cert = db.session.scalar(select(func.count(Certificate.id))) or 0
     totals = {"applications": 0, "products": 0, "certificates": 0}
-    today = dt.date.today()
+    today = clock.today()
     for start, size in _batches(applications):
         app_rows, product_rows, cert_rows = [], [], []
         for j in range(size):

@@ -95,7 +95,6 @@ def app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_FOLDER": str(uploads),
         "CCC_PROVINCE": "shanghai",
-        "RATELIMIT_ENABLED": False,
     })
     with application.app_context():
         from app.extensions import db

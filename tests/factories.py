@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     AccountFunction,
+    ApplicantType,
     AccountStatus,
     Application,
     ApplicationState,
@@ -66,7 +67,7 @@ def application(ent: Enterprise, state: ApplicationState = ApplicationState.draf
         bureau=kw.pop("bureau", ent.bureau),
         clause=kw.pop("clause", ExemptionClause.research_test),
         research_detail=kw.pop("research_detail", ResearchDetail.testing),
-        applicant_type=kw.pop("applicant_type", None),
+        applicant_type=kw.pop("applicant_type", ApplicantType.research_institution),
         applicant_location="上海市", final_use_place="上海市",
         bill_of_lading_no=kw.pop("bill_of_lading_no", f"MSCU{n:07d}"),
         reason="研发测试样品，测试后退运。", state=state, **kw)
@@ -117,3 +118,108 @@ def account(bureau_obj: Bureau, functions=(FunctionCode.first_review,), chief: b
 
 def amount(value: str) -> Decimal:
     return Decimal(value)
+
+
+# --- one row of each scoped record type, owned by a given district ------------------------
+
+
+def _grant(bureau_obj):
+    from app.models import ClauseTag, FastTrackGrant, FastTrackState
+
+    clause = db.session.scalar(select(ClauseTag).limit(1))
+    grant = FastTrackGrant(enterprise=enterprise(bureau_obj), state=FastTrackState.draft,
+                           clauses=[clause])
+    db.session.add(grant)
+    db.session.flush()
+    return grant
+
+
+def _line(bureau_obj):
+    from app.models import FastTrackProductLine, ProductListPeriod
+
+    line = FastTrackProductLine(grant=_grant(bureau_obj), period=ProductListPeriod.past,
+                                ccc_code="0901", purpose="科研测试", annual_batches=12,
+                                entry_port="洋山港", handling="使用")
+    db.session.add(line)
+    db.session.flush()
+    return line
+
+
+def _usage_record(bureau_obj):
+    from app.models import UsageKind, UsageRecord
+
+    app_ = application(enterprise(bureau_obj), products=1)
+    record = UsageRecord(product=app_.products[0], kind=UsageKind.use, quantity=1,
+                         used_on=dt.date.today(), using_unit="测试单位")
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def _change_request(bureau_obj):
+    from app.models import AccountChangeKind, AccountChangeRequest
+
+    req = AccountChangeRequest(bureau=bureau_obj, kind=AccountChangeKind.open,
+                               holder_name="新人", department="认证监管科", position="科员",
+                               phone="13900000000", staffing_changed_on=dt.date.today(),
+                               account_name=f"new{next(_seq):05d}")
+    db.session.add(req)
+    db.session.flush()
+    return req
+
+
+def _annual_report(bureau_obj):
+    from app.models import AnnualAccountReport
+
+    report = AnnualAccountReport(bureau=bureau_obj, year=2000 + next(_seq) % 90,
+                                 filer_name="填报人", filer_department="认证监管科")
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def _catalogue_entry(_bureau):
+    from app.models import CccCategory
+
+    code = f"{9000 + next(_seq) % 999:04d}"
+    entry = db.session.get(CccCategory, code) or CccCategory(
+        code=code, category_no="演示", category="演示", product_name=f"演示产品{code}",
+        source="测试", is_demo=True)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def row_factories():
+    """model -> builder(bureau) of one row owned by that bureau's district."""
+    from app.models import (
+        AccountChangeRequest,
+        AnnualAccountReport,
+        Application,
+        Bureau,
+        CccCategory,
+        Certificate,
+        CustomsUsage,
+        Enterprise,
+        FastTrackGrant,
+        FastTrackProductLine,
+        Product,
+        ReviewerAccount,
+        UsageRecord,
+    )
+
+    return {
+        CccCategory: _catalogue_entry,
+        Bureau: lambda b: b,
+        Enterprise: enterprise,
+        FastTrackGrant: _grant,
+        FastTrackProductLine: _line,
+        ReviewerAccount: account,
+        AccountChangeRequest: _change_request,
+        AnnualAccountReport: _annual_report,
+        Application: lambda b: application(enterprise(b)),
+        Product: lambda b: application(enterprise(b), products=1).products[0],
+        Certificate: lambda b: certificate(application(enterprise(b))),
+        CustomsUsage: lambda b: customs_usage(certificate(application(enterprise(b)))),
+        UsageRecord: _usage_record,
+    }

@@ -22,6 +22,7 @@ from app.domain.errors import DomainError, FieldInvalid, RecordInvalid, RuleViol
 from app.domain.validators import check_record
 from app.extensions import db
 from app.models import EnumTagMixin
+from app.scope import ensure_in_scope
 from app.security_model import READ_ALL, Access
 
 
@@ -165,6 +166,12 @@ class DomainModelApi(ModelRestApi):
         converter.api_fields = dict(self.api_fields)
         converter.record_rules = meta.record_rules_of(self.datamodel.obj)
         super()._init_model_schemas()
+
+    def pre_add(self, item):
+        ensure_in_scope(item)
+
+    def pre_update(self, item):
+        ensure_in_scope(item)
 
     def pre_delete(self, item):
         refusal = getattr(item, "deletion_refusal", lambda: None)()

@@ -17,11 +17,7 @@ from app.models import (
     ReviewerAccount,
     UsageRecord,
 )
-from app.security_model import (
-    DISTRICT_WRITES,
-    DISTRICT_WRITES_NO_DELETE,
-    READ_ALL,
-)
+from app.security_model import DISTRICT_WRITES, READ_ALL
 
 
 class BureauApi(DomainModelApi):
@@ -142,6 +138,7 @@ class ApplicationApi(DomainModelApi):
     def pre_add(self, item):
         from app.services.numbering import next_application_number
 
+        super().pre_add(item)
         if not item.number:
             item.number = next_application_number(item.bureau or item.bureau_id)
 
@@ -161,7 +158,7 @@ class ProductApi(DomainModelApi):
 class CertificateApi(DomainModelApi):
     resource_name = "certificate"
     model = Certificate
-    access = DISTRICT_WRITES_NO_DELETE
+    access = READ_ALL
     base_permissions = ["can_get", "can_info", "can_post", "can_put"]
     list_columns = show_columns = ["id", "number", "application_id", "state", "change_count",
                                    "issued_on", "supervision_deadline"]
@@ -174,7 +171,7 @@ class CertificateApi(DomainModelApi):
 class CustomsUsageApi(DomainModelApi):
     resource_name = "customs_usage"
     model = CustomsUsage
-    access = DISTRICT_WRITES
+    access = READ_ALL
     list_columns = show_columns = ["id", "certificate_id", "declaration_no", "port", "used_on",
                                    "quantity"]
     add_columns = edit_columns = ["certificate_id", "declaration_no", "port", "used_on",

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from stdnum.cn import uscc as stdnum_uscc
 
+from app import clock
 from app.domain.errors import FieldInvalid, RecordInvalid
 
 # --- field validators -------------------------------------------------------------------
@@ -99,7 +100,7 @@ def positive(value: Any) -> None:
 def not_in_future(value: Any) -> None:
     if isinstance(value, dt.datetime):
         value = value.date()
-    if isinstance(value, dt.date) and value > dt.date.today():
+    if isinstance(value, dt.date) and value > clock.today():
         raise FieldInvalid("日期不能晚于今天。")
 
 

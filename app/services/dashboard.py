@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
+    AccountStatus,
     Application,
     ApplicationState,
     Certificate,
@@ -13,28 +14,32 @@ from app.models import (
     FastTrackGrant,
     FastTrackState,
     ReviewerAccount,
-    AccountStatus,
 )
+from app.scope import bureau_scope, scope_clause
+
+IN_REVIEW = [ApplicationState.submitted, ApplicationState.accepted,
+             ApplicationState.first_reviewed, ApplicationState.second_reviewed]
+IN_FORCE = [CertificateState.valid, CertificateState.changed, CertificateState.extended]
 
 
 def dashboard_for(user) -> dict:
-    def count(stmt):
+    scope = bureau_scope(user)
+
+    def count(model, *conditions) -> int:
+        stmt = select(func.count()).select_from(model).where(scope_clause(model, scope),
+                                                              *conditions)
         return db.session.scalar(stmt) or 0
 
     return {
         "cards": [
-            ("申请单位", count(select(func.count(Enterprise.id))), "EnterpriseView.list"),
-            ("已开通便捷通道", count(select(func.count(FastTrackGrant.id)).where(
-                FastTrackGrant.state == FastTrackState.active)), "FastTrackGrantView.list"),
-            ("待审核免办申请", count(select(func.count(Application.id)).where(
-                Application.state.in_([ApplicationState.submitted, ApplicationState.accepted,
-                                       ApplicationState.first_reviewed,
-                                       ApplicationState.second_reviewed]))),
+            ("申请单位", count(Enterprise), "EnterpriseView.list"),
+            ("已开通便捷通道", count(FastTrackGrant, FastTrackGrant.state == FastTrackState.active),
+             "FastTrackGrantView.list"),
+            ("待审核免办申请", count(Application, Application.state.in_(IN_REVIEW)),
              "ApplicationView.list"),
-            ("有效免办证明", count(select(func.count(Certificate.id)).where(
-                Certificate.state.in_([CertificateState.valid, CertificateState.changed,
-                                       CertificateState.extended]))), "CertificateView.list"),
-            ("在用系统账号", count(select(func.count(ReviewerAccount.id)).where(
-                ReviewerAccount.status == AccountStatus.active)), "ReviewerAccountView.list"),
+            ("有效免办证明", count(Certificate, Certificate.state.in_(IN_FORCE)),
+             "CertificateView.list"),
+            ("在用系统账号", count(ReviewerAccount, ReviewerAccount.status == AccountStatus.active),
+             "ReviewerAccountView.list"),
         ],
     }

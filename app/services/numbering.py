@@ -5,6 +5,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.extensions import db
 from app.models import Application, Bureau, Certificate
 
@@ -23,11 +24,11 @@ def _division(bureau: Bureau | int | None) -> str:
 
 def next_application_number(bureau: Bureau | int | None, on: dt.date | None = None) -> str:
     """``A`` + division code of the accepting bureau + yymmdd + 5-digit sequence."""
-    on = on or dt.date.today()
+    on = on or clock.today()
     return _next(f"A{_division(bureau)}{on:%y%m%d}", Application.number)
 
 
 def next_certificate_number(bureau: Bureau | int | None, on: dt.date | None = None) -> str:
     """``N`` + division code of the issuing bureau + yy + 5-digit sequence."""
-    on = on or dt.date.today()
+    on = on or clock.today()
     return _next(f"N{_division(bureau)}{on:%y}", Certificate.number)

@@ -6,6 +6,7 @@ from flask_appbuilder import AppBuilder
 from app.views.accounts import ReviewerAccountView
 from app.views.applications import ApplicationView, CertificateView, ProductView
 from app.views.customs import CustomsUsageView, UsageRecordView
+from app.views.audit import AuditLogView, HistoryView
 from app.views.lookup import LookupView
 from app.views.enterprises import EnterpriseView, FastTrackGrantView, FastTrackProductLineView
 from app.views.organisation import BureauView, CccCategoryView
@@ -31,6 +32,7 @@ MENU = [
     (UsageRecordView, "使用记录", "fa-clipboard-check", MENU_CUSTOMS, "fa-anchor"),
     (BureauView, "市场监管部门", "fa-landmark", MENU_SYSTEM, "fa-cogs"),
     (CccCategoryView, "CCC目录", "fa-book", MENU_SYSTEM, "fa-cogs"),
+    (AuditLogView, "操作审计日志", "fa-history", MENU_SYSTEM, "fa-cogs"),
 ]
 
 
@@ -48,6 +50,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         if model is not None and model.__tablename__ not in LookupView.sources:
             LookupView.sources[model.__tablename__] = (model, view.__name__)
     appbuilder.add_view_no_menu(LookupView)
+    appbuilder.add_view_no_menu(HistoryView)
     for view, name, icon, category, category_icon in MENU:
         if category is None:
             appbuilder.add_view_no_menu(view)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.models import Application, Certificate, Product
-from app.security_model import DISTRICT_WRITES, DISTRICT_WRITES_NO_DELETE
+from app.security_model import DISTRICT_WRITES, READ_ALL
 from app.services.numbering import next_application_number
 from app.views.base import DomainModelView
 from app.views.customs import CustomsUsageView
@@ -45,13 +45,14 @@ class ApplicationView(DomainModelView):
     base_order = ("id", "desc")
 
     def pre_add(self, item):
+        super().pre_add(item)
         if not item.number:
             item.number = next_application_number(item.bureau or item.bureau_id)
 
 
 class CertificateView(DomainModelView):
     model = Certificate
-    access = DISTRICT_WRITES_NO_DELETE
+    access = READ_ALL  # issued by the review workflow; loaded by the provincial admin
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
     list_columns = ["number", "application", "issued_on", "state", "supervision_deadline",
                     "change_count"]

@@ -6,11 +6,15 @@ field (label, help text, validation message, enum label) comes from the model's 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from flask_appbuilder import ModelView
+from flask import abort, g, request, send_file, url_for
+from flask_appbuilder import ModelView, expose, has_access, permission_name
+from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
@@ -18,9 +22,11 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import BooleanField, StringField
 from wtforms.validators import ValidationError
 
-from app import meta
+from app import meta, policy
 from app.domain.errors import FieldInvalid, RecordInvalid, RuleViolation
 from app.domain.validators import check_record
+from app.scope import ensure_in_scope
+from app.services.exports import export_table
 from app.security_model import Access
 from app.datamodel import DomainInterface, text_search_columns
 from app.views.widgets import LabeledEnumField, RemoteSelectField, label_blank_choices
@@ -95,15 +101,29 @@ def _form_with_record_rules(form_cls, rules, datamodel):
     return RuledForm
 
 
+@dataclasses.dataclass
+class RecordLink:
+    """A button on a record's show page: a workflow step (POST), a download or a page."""
+
+    label: str
+    url: str
+    icon: str = "fa-link"
+    style: str = "default"
+    method: str = "GET"
+    confirm: str | None = None
+
+
 class DomainModelView(ModelView):
     """Generated CRUD for one domain model, labelled and validated from its metadata."""
 
     model: ClassVar[type] = None
     #: Which roles may read and write through this view (see ``app.security_model``).
     access: ClassVar[Access] = Access()
-    #: Columns whose value shows as a link to the related record's show page.
-    page_size = 20
-    list_template = "appbuilder/general/model/list.html"
+    page_size = policy.DEFAULT_PAGE_SIZE
+    list_template = "console/list.html"
+    show_template = "console/show.html"
+    #: Columns of the .xlsx/.csv export; default: every column of the show page.
+    export_columns: ClassVar[list[str] | None] = None
 
     add_row_message = lazy_gettext("Added Row")
     edit_row_message = lazy_gettext("Changed Row")
@@ -154,6 +174,70 @@ class DomainModelView(ModelView):
         self.edit_title = self.edit_title or f"编辑{name}"
         super()._init_titles()
 
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("view", self)
+        return super().render_template(template, **kwargs)
+
+    # --- record links (show page) and exports (list page) -----------------------------
+
+    def record_links(self, pk) -> list[RecordLink]:
+        """Buttons on the show page; subclasses add their workflow steps and reports."""
+        links = []
+        if self.appbuilder.sm.has_access("can_record", "HistoryView"):
+            links.append(RecordLink("历史", url_for("HistoryView.record",
+                                                  table=self.datamodel.obj.__tablename__, pk=pk),
+                                    icon="fa-history"))
+        return links
+
+    def can_export(self) -> bool:
+        return self.appbuilder.sm.has_access("can_export", self.class_permission_name)
+
+    def _export_columns(self) -> list[str]:
+        if self.export_columns:
+            return list(self.export_columns)
+        if self.show_fieldsets:
+            return [c for _name, fs in self.show_fieldsets for c in fs["fields"]]
+        return list(self.show_columns or self.list_columns)
+
+    @expose("/export/")
+    @has_access
+    @permission_name("export")
+    def export(self):
+        """The filtered list as .xlsx or .csv (``?format=``), within the user's scope."""
+        fmt = request.args.get("format", "xlsx")
+        if fmt not in ("xlsx", "csv"):
+            abort(400)
+        order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
+        get_filter_args(self._filters)
+        joined = self._filters.get_joined_filters(self._base_filters)
+        count, items = self.datamodel.query(joined, order[0], order[1], page=0,
+                                            page_size=policy.EXPORT_MAX_ROWS)
+        columns = self._export_columns()
+        values = self.datamodel.get_values(items, columns)
+        rows = [[str(format_value(row[c])) for c in columns] for row in values]
+        labels = [str(self.label_columns.get(c, c)) for c in columns]
+        user = g.user
+        content, mimetype, filename = export_table(
+            self.datamodel.obj.__tablename__, meta.model_label(self.datamodel.obj), labels,
+            rows, fmt, exported_by=user.get_full_name(),
+            bureau=user.bureau.name if getattr(user, "bureau", None) else "", total=count)
+        return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
+                         download_name=filename)
+
+    @expose("/delete/<pk>", methods=["POST"])
+    @has_access
+    def delete(self, pk):
+        """Deleting changes state: POST only (with the CSRF token), never a plain link."""
+        pk = self._deserialize_pk_if_composite(pk)
+        self._delete(pk)
+        return self.post_delete_redirect()
+
+    def pre_add(self, item):
+        ensure_in_scope(item)
+
+    def pre_update(self, item):
+        ensure_in_scope(item)
+
     def pre_delete(self, item):
         refusal = getattr(item, "deletion_refusal", lambda: None)()
         if refusal:
@@ -199,7 +283,5 @@ class DomainModelView(ModelView):
 
 def link_to(endpoint_view: str, pk: Any, text: Any) -> Markup:
     """A link to a record's show page, for list formatters."""
-    from flask import url_for
-
     return Markup('<a href="{}">{}</a>').format(
         url_for(f"{endpoint_view}.show", pk=pk), escape(text))

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from app.models import CustomsUsage, UsageRecord
-from app.security_model import DISTRICT_WRITES
+from app.security_model import DISTRICT_WRITES, READ_ALL
 from app.views.base import DomainModelView
 
 
 class CustomsUsageView(DomainModelView):
     model = CustomsUsage
-    access = DISTRICT_WRITES
+    access = READ_ALL  # the customs data exchange is loaded by the provincial admin
     list_columns = ["certificate", "declaration_no", "port", "used_on", "quantity"]
     search_columns = ["certificate", "declaration_no", "port", "used_on"]
     show_columns = list_columns + ["created_at"]

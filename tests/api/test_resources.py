@@ -33,8 +33,10 @@ def test_jwt_login_and_wrong_password(app):
     ok = client.post("/api/v1/security/login",
                      json={"username": "admin", "password": "Demo@2026", "provider": "db"})
     assert ok.status_code == 200 and ok.get_json()["access_token"]
+    client.environ_base["REMOTE_ADDR"] = "10.66.0.1"  # keep 127.0.0.1's failure count clean
     bad = client.post("/api/v1/security/login",
-                      json={"username": "admin", "password": "wrong-pass1", "provider": "db"})
+                      json={"username": "pwtest-nobody", "password": "wrong-pass1",
+                            "provider": "db"})
     assert bad.status_code == 401
 
 

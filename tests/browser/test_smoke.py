@@ -72,7 +72,8 @@ def english_in_chrome(page) -> list[str]:
             out.push(document.title);
             return out;
         }""", CHROME_SELECTORS)
-    found = set()
+    cells = page.eval_on_selector_all("td", "els => els.map(e => e.innerText.trim())")
+    found = {f"cell:{c}" for c in cells if c in ("None", "True", "False", "[]")}
     for text in texts:
         for word in WORD.findall(text):
             if word not in ALLOWED_WORDS:

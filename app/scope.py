@@ -1,0 +1,148 @@
+"""Row-level isolation: which bureaus' rows the current user may see and change.
+
+One mechanism for every door. Each domain model declares ``__scope_path__``: the relations to
+follow to reach the owning bureau's id, e.g. ``("application", "bureau_id")`` for a product.
+``DomainInterface`` (used by every console view, REST resource, related drop-down, lookup,
+export and report query) adds :func:`scope_clause` to each query, and the write paths call
+:func:`ensure_in_scope` on the record being saved. Another district's row is simply not there:
+404, never a different error that would reveal it exists.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from flask import g, has_request_context
+from sqlalchemy import false, select, true
+from sqlalchemy.orm import RelationshipProperty
+
+from app.domain.errors import RecordInvalid
+from app.security_model import Role
+
+UNRESTRICTED = None
+
+
+def current_user():
+    """The signed-in user of this request (console session or JWT), or None."""
+    if not has_request_context():
+        return None
+    user = getattr(g, "user", None)
+    if user is None:
+        from flask_login import current_user as login_user
+
+        user = login_user
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def role_of(user) -> Role | None:
+    if user is None:
+        return None
+    names = {r.name for r in getattr(user, "roles", [])}
+    for role in Role:
+        if role.value in names:
+            return role
+    return None
+
+
+def bureau_scope(user: Any = "current") -> frozenset[int] | None:
+    """Bureau ids whose rows the user may see; ``None`` means every bureau.
+
+    Outside a request (CLI, seeds, services called from tests) there is no user and no
+    restriction. In a request, an anonymous user sees nothing, a province-wide role sees
+    everything, and a district officer sees their own bureau."""
+    if user == "current":
+        if not has_request_context():
+            return UNRESTRICTED
+        user = current_user()
+    if user is None:
+        return frozenset()
+    role = role_of(user)
+    if role is not None and role.province_wide:
+        return UNRESTRICTED
+    bureau_id = getattr(user, "bureau_id", None)
+    return frozenset({bureau_id}) if bureau_id else frozenset()
+
+
+def scope_path(model) -> tuple[str, ...] | None:
+    return getattr(model, "__scope_path__", None)
+
+
+def scope_clause(model, bureau_ids: Iterable[int] | None):
+    """SQL condition: the model's rows owned by one of ``bureau_ids``.
+
+    Each hop of the path becomes ``fk IN (SELECT pk FROM related WHERE ...)``, which both
+    SQLite and PostgreSQL answer from indexes."""
+    if bureau_ids is None:
+        return true()
+    path = scope_path(model)
+    if path is None:
+        return true()
+    ids = sorted(bureau_ids)
+    if not ids:
+        return false()
+    head, rest = path[0], path[1:]
+    if not rest:
+        return getattr(model, head).in_(ids)
+    prop = getattr(model, head).property
+    assert isinstance(prop, RelationshipProperty) and not prop.uselist, (model, head)
+    target = prop.mapper.class_
+    (local, remote), = prop.local_remote_pairs
+    inner = _clause_for_path(target, rest, ids)
+    return local.in_(select(remote).where(inner))
+
+
+def _clause_for_path(model, path: tuple[str, ...], ids: list[int]):
+    head, rest = path[0], path[1:]
+    if not rest:
+        return getattr(model, head).in_(ids)
+    prop = getattr(model, head).property
+    target = prop.mapper.class_
+    (local, remote), = prop.local_remote_pairs
+    return local.in_(select(remote).where(_clause_for_path(target, rest, ids)))
+
+
+def owning_bureau_id(item) -> int | None:
+    """Follow the scope path on a (possibly unsaved) record to its bureau id."""
+    from app.extensions import db
+
+    path = scope_path(type(item))
+    if path is None:
+        return None
+    current = item
+    for hop in path[:-1]:
+        prop = getattr(type(current), hop).property
+        related = getattr(current, hop)
+        if related is None:
+            (local, _remote), = prop.local_remote_pairs
+            fk_value = getattr(current, local.key)
+            related = db.session.get(prop.mapper.class_, fk_value) if fk_value is not None \
+                else None
+        if related is None:
+            return None
+        current = related
+    value = getattr(current, path[-1])
+    if hasattr(value, "id"):  # the last hop may be a relation to Bureau itself
+        value = value.id
+    return value
+
+
+def scope_field(model) -> str:
+    """The column of ``model`` that ties it to its owner (first hop of the scope path)."""
+    head = scope_path(model)[0]
+    prop = getattr(model, head).property
+    if isinstance(prop, RelationshipProperty):
+        (local, _remote), = prop.local_remote_pairs
+        return local.key
+    return head
+
+
+OUT_OF_SCOPE = "关联的记录不存在，或不在您的管辖范围内。"
+
+
+def ensure_in_scope(item, user: Any = "current") -> None:
+    """Refuse to save a record that would belong to a bureau outside the user's scope: the
+    record it points to is, for this user, a record that does not exist."""
+    scope = bureau_scope(user)
+    if scope is UNRESTRICTED or scope_path(type(item)) is None:
+        return
+    if owning_bureau_id(item) not in scope:
+        raise RecordInvalid({scope_field(type(item)): [OUT_OF_SCOPE]})

@@ -1,0 +1,195 @@
+"""Reading the audit trail kept by SQLAlchemy-Continuum: who changed what, when, before and
+after — per record (its 历史) and per transaction (the searchable audit log)."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import inspect as sa_inspect, select
+from sqlalchemy.orm import RelationshipProperty
+from sqlalchemy_continuum import version_class, versioning_manager
+
+from app import clock, meta
+from app.extensions import db
+
+OPERATIONS = {0: "新增", 1: "修改", 2: "删除"}
+SKIPPED_COLUMNS = {"id", "updated_at", "created_at"}
+
+
+@dataclasses.dataclass
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+@dataclasses.dataclass
+class HistoryEntry:
+    transaction_id: int
+    issued_at: dt.datetime | None
+    user: str
+    remote_addr: str | None
+    operation: str
+    record: str
+    changes: list[Change]
+
+
+def transaction_model():
+    return versioning_manager.transaction_cls
+
+
+def audited_models() -> dict[str, type]:
+    """Versioned domain models by class name (the name Continuum records per transaction)."""
+    from flask_appbuilder.models.sqla import Model
+
+    found = {}
+    for mapper in Model.registry.mappers:
+        cls = mapper.class_
+        if getattr(cls, "__versioned__", None) is not None and hasattr(cls, "__label__") \
+                and not cls.__name__.endswith("Version"):
+            found[cls.__name__] = cls
+    return found
+
+
+def _show(value: Any) -> str:
+    from app.views.base import format_value  # one formatting rule for screens and history
+
+    shown = format_value(value)
+    return "" if shown is None else str(shown)
+
+
+def _columns(model) -> list[str]:
+    return [attr.key for attr in sa_inspect(model).column_attrs
+            if attr.key not in SKIPPED_COLUMNS]
+
+
+def _foreign_models(model) -> dict[str, type]:
+    """FK column -> the model it points to, so a history shows "黄浦区…局", not "2"."""
+    found = {}
+    for prop in sa_inspect(model).relationships:
+        if prop.direction.name == "MANYTOONE":
+            for local in prop.local_columns:
+                found[local.key] = prop.mapper.class_
+    return found
+
+
+def _show_column(value: Any, target: type | None) -> str:
+    if target is not None and value is not None:
+        related = db.session.get(target, value)
+        if related is not None:
+            return str(related)
+    return _show(value)
+
+
+def _tag_relations(model) -> list[RelationshipProperty]:
+    """Many-to-many relations to enum tags (functions, clauses, categories)."""
+    return [prop for prop in sa_inspect(model).relationships
+            if prop.secondary is not None and hasattr(prop.mapper.class_, "enum_cls")]
+
+
+def _tag_sets_by_transaction(model, prop: RelationshipProperty, pk: int) -> dict[int, set]:
+    """The set of tags linked to record ``pk`` as of each transaction that changed it,
+    rebuilt from the association table's version rows."""
+    from flask_appbuilder.models.sqla import Model
+
+    assoc_version = Model.metadata.tables.get(prop.secondary.name + "_version")
+    if assoc_version is None:
+        return {}
+    (local_col, _), = [(c, None) for c in prop.secondary.columns
+                       if any(fk.column.table is sa_inspect(model).local_table
+                              for fk in c.foreign_keys)]
+    (remote_col,) = [c for c in prop.secondary.columns if c is not local_col]
+    rows = db.session.execute(
+        select(assoc_version.c[remote_col.name], assoc_version.c.transaction_id,
+               assoc_version.c.operation_type)
+        .where(assoc_version.c[local_col.name] == pk)
+        .order_by(assoc_version.c.transaction_id)).all()
+    tags = {t.id: t for t in db.session.scalars(select(prop.mapper.class_))}
+    current: set = set()
+    by_tx: dict[int, set] = {}
+    for tag_id, tx_id, op in rows:
+        if op == 2:
+            current.discard(tags.get(tag_id))
+        else:
+            current.add(tags.get(tag_id))
+        by_tx[tx_id] = set(current)
+    return by_tx
+
+
+def _user_text(tx) -> str:
+    user = getattr(tx, "user", None)
+    if user is None:
+        return "系统"
+    return f"{user.get_full_name()}（{user.username}）"
+
+
+def record_history(model, pk: int) -> list[HistoryEntry]:
+    """Every change of one record, oldest first, with before/after values per field."""
+    Version = version_class(model)
+    Transaction = transaction_model()
+    versions = db.session.scalars(
+        select(Version).where(Version.id == pk).order_by(Version.transaction_id)).all()
+    labels = meta.labels_of(model)
+    columns = _columns(model)
+    foreign = _foreign_models(model)
+    tag_history = {prop.key: _tag_sets_by_transaction(model, prop, pk)
+                   for prop in _tag_relations(model)}
+    tx_ids = sorted({v.transaction_id for v in versions}
+                    | {tx for sets in tag_history.values() for tx in sets})
+    transactions = {t.id: t for t in db.session.scalars(
+        select(Transaction).where(Transaction.id.in_(tx_ids)))} if tx_ids else {}
+
+    entries: list[HistoryEntry] = []
+    previous: dict[str, Any] = {}
+    previous_tags: dict[str, set] = {key: set() for key in tag_history}
+    by_tx = {v.transaction_id: v for v in versions}
+    for tx_id in tx_ids:
+        version = by_tx.get(tx_id)
+        changes: list[Change] = []
+        operation = OPERATIONS[1]
+        if version is not None:
+            operation = OPERATIONS.get(version.operation_type, "修改")
+            values = {col: getattr(version, col) for col in columns}
+            for col in columns:
+                before, after = previous.get(col), values[col]
+                if version.operation_type == 2:
+                    continue
+                if before != after and not (before is None and after in ("", None)):
+                    changes.append(Change(labels.get(col, col),
+                                          _show_column(before, foreign.get(col)),
+                                          _show_column(after, foreign.get(col))))
+            previous = values
+        for key, sets in tag_history.items():
+            if tx_id in sets and sets[tx_id] != previous_tags[key]:
+                changes.append(Change(labels.get(key, key),
+                                      _show(sorted(previous_tags[key], key=lambda t: t.id)),
+                                      _show(sorted(sets[tx_id], key=lambda t: t.id))))
+                previous_tags[key] = sets[tx_id]
+        tx = transactions.get(tx_id)
+        entries.append(HistoryEntry(
+            transaction_id=tx_id, issued_at=clock.from_utc(tx.issued_at) if tx else None,
+            user=_user_text(tx) if tx else "系统", remote_addr=tx.remote_addr if tx else None,
+            operation=operation, record=f"{meta.model_label(model)}#{pk}", changes=changes))
+    return entries
+
+
+def transaction_details(tx_id: int) -> list[HistoryEntry]:
+    """Everything one transaction changed, across record types."""
+    Transaction = transaction_model()
+    tx = db.session.get(Transaction, tx_id)
+    if tx is None:
+        return []
+    models = audited_models()
+    entries: list[HistoryEntry] = []
+    for change in tx.changes:
+        model = models.get(change.entity_name)
+        if model is None:
+            continue
+        Version = version_class(model)
+        for version in db.session.scalars(select(Version).where(
+                Version.transaction_id == tx_id).order_by(Version.id)):
+            for entry in record_history(model, version.id):
+                if entry.transaction_id == tx_id:
+                    entries.append(entry)
+    return entries

@@ -1,0 +1,109 @@
+"""The audit trail on screen (provincial admin only): a record's 历史, and the searchable log
+of every change. Read-only: there is no door that edits or deletes the trail."""
+from __future__ import annotations
+
+from flask import abort
+from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.models.filters import BaseFilter
+
+from app.datamodel import DomainFilterConverter, DomainInterface
+from wtforms import SelectField
+
+from app import clock, meta
+from app.services import audit
+
+
+class HistoryView(BaseView):
+    """``/history/<table>/<pk>``: every change of one record, with before and after."""
+
+    route_base = "/history"
+    default_view = "record"
+
+    @expose("/<table>/<int:pk>")
+    @has_access
+    def record(self, table: str, pk: int):
+        model = {m.__tablename__: m for m in audit.audited_models().values()}.get(table)
+        if model is None:
+            abort(404)
+        entries = audit.record_history(model, pk)
+        if not entries:
+            abort(404)
+        return self.render_template(
+            "console/history.html", title=f"{meta.model_label(model)}历史记录",
+            entries=list(reversed(entries)), record=entries[0].record)
+
+
+class FilterRecordType(BaseFilter):
+    name = "为"
+    arg_name = "rec_type"
+
+    def apply(self, query, value):
+        if not value:
+            return query
+        changes = audit.transaction_model().changes
+        return query.filter(changes.any(entity_name=value))
+
+
+class AuditFilterConverter(DomainFilterConverter):
+    def convert(self, col_name):
+        if col_name == "changes":
+            return [FilterRecordType(col_name, self.datamodel)]
+        return super().convert(col_name)
+
+
+class AuditInterface(DomainInterface):
+    filter_converter_class = AuditFilterConverter
+
+
+def _record_types(changes) -> str:
+    models = audit.audited_models()
+    return "、".join(meta.model_label(models[c.entity_name]) if c.entity_name in models
+                    else c.entity_name for c in changes or [])
+
+
+def _user(user) -> str:
+    return f"{user.get_full_name()}（{user.username}）" if user else "系统"
+
+
+class AuditLogView(ModelView):
+    """One row per saved transaction: when, who, from where, which record types."""
+
+    route_base = "/auditlog"
+    base_permissions = ["can_list", "can_show"]
+    list_title = "操作审计日志"
+    show_title = "操作详情"
+    list_columns = ["issued_at", "user", "remote_addr", "changes"]
+    search_columns = ["issued_at", "user", "remote_addr", "changes"]
+    order_columns = ["issued_at"]
+    base_order = ("id", "desc")
+    label_columns = {"id": "编号", "issued_at": "时间（UTC）", "user": "操作人",
+                     "remote_addr": "来源地址", "changes": "记录类型"}
+    formatters_columns = {"changes": _record_types, "user": _user,
+                          "remote_addr": lambda v: v or "",
+                          "issued_at": lambda v: f"{clock.from_utc(v):%Y-%m-%d %H:%M:%S}"
+                          if v else ""}
+    show_template = "console/transaction.html"
+    page_size = 50
+
+    def __init__(self, **kwargs):
+        self.datamodel = AuditInterface(audit.transaction_model())
+        self.datamodel.want_eager(["user", "changes"])
+        self.search_form_extra_fields = {"changes": SelectField(
+            "记录类型", choices=[(name, meta.model_label(model))
+                             for name, model in sorted(audit.audited_models().items(),
+                                                       key=lambda kv: meta.model_label(kv[1]))])}
+        super().__init__(**kwargs)
+
+    def _init_titles(self):
+        self.label_columns["issued_at"] = "时间"
+        super()._init_titles()
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        tx = self.datamodel.get(pk)
+        if tx is None:
+            abort(404)
+        return self.render_template(self.show_template, title=self.show_title, tx=tx,
+                                    user=_user(tx.user), issued_at=clock.from_utc(tx.issued_at),
+                                    entries=audit.transaction_details(int(pk)))

@@ -1,0 +1,102 @@
+"""Audit trail: who changed what, when, before and after — append-only, admin only."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import BusinessCategory, Enterprise
+from app.services import audit
+from tests import factories
+from tests.conftest import DISTRICT_A
+from tests.views.test_crud import _enterprise_form
+
+
+def _add_enterprise_through_console(client, bureau):
+    data = _enterprise_form(bureau)
+    assert client.post("/enterpriseview/add", data=data).status_code == 302
+    return data, db.session.scalar(select(Enterprise).where(Enterprise.uscc == data["uscc"]))
+
+
+def test_edit_shows_before_and_after_in_history(app_ctx, client_as, bureaus):
+    client = client_as("admin")
+    data, ent = _add_enterprise_through_console(client, bureaus[DISTRICT_A])
+    cats = db.session.scalars(select(BusinessCategory).order_by(BusinessCategory.id)).all()
+    edited = {**data, "legal_representative": "王改名", "business_categories": [str(cats[5].id)]}
+    assert client.post(f"/enterpriseview/edit/{ent.id}", data=edited).status_code == 302
+
+    entries = audit.record_history(Enterprise, ent.id)
+    assert [e.operation for e in entries] == ["新增", "修改"]
+    changes = {c.field: (c.before, c.after) for c in entries[-1].changes}
+    assert changes["法定代表人"] == ("李四", "王改名")
+    assert changes["主要经营范围"][1] == "其他"
+    assert entries[-1].user == "周管理员（admin）"
+
+    page = client.get(f"/history/enterprise/{ent.id}").get_data(as_text=True)
+    assert "王改名" in page and "李四" in page and "法定代表人" in page
+    show = client.get(f"/enterpriseview/show/{ent.id}").get_data(as_text=True)
+    assert f"/history/enterprise/{ent.id}" in show  # the 历史 button on the record
+
+
+def test_api_changes_are_attributed_to_the_token_user(app_ctx, api_as, bureaus):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    db.session.commit()
+    client, headers = api_as("huangpu")
+    assert client.put(f"/api/v1/enterprise/{ent.id}", json={"handler": "接口经办"},
+                      headers=headers).status_code == 200
+    last = audit.record_history(Enterprise, ent.id)[-1]
+    assert last.user == "黄经办人（huangpu）"
+    assert ("CCC免办经办人", "", "接口经办") in [(c.field, c.before, c.after)
+                                                for c in last.changes]
+
+
+def test_deletion_is_recorded(app_ctx, client_as, bureaus):
+    client = client_as("admin")
+    _data, ent = _add_enterprise_through_console(client, bureaus[DISTRICT_A])
+    pk = ent.id
+    assert client.post(f"/enterpriseview/delete/{pk}").status_code == 302
+    assert [e.operation for e in audit.record_history(Enterprise, pk)] == ["新增", "删除"]
+
+
+def test_audit_log_lists_and_filters_by_record_type(app_ctx, client_as, bureaus):
+    client = client_as("admin")
+    _add_enterprise_through_console(client, bureaus[DISTRICT_A])
+    page = client.get("/auditlog/list/?_flt_0_changes=Enterprise")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "申请单位" in html and "周管理员（admin）" in html
+    tx_id = db.session.scalar(select(sa.func.max(audit.transaction_model().id)))
+    detail = client.get(f"/auditlog/show/{tx_id}")
+    assert detail.status_code == 200 and "新增" in detail.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username", ["reviewer", "auditor", "huangpu"])
+def test_only_the_provincial_admin_reads_the_trail(app_ctx, client_as, bureaus, username):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    db.session.commit()
+    client = client_as(username)
+    assert client.get("/auditlog/list/").status_code == 403
+    assert client.get(f"/history/enterprise/{ent.id}").status_code == 403
+
+
+def test_the_trail_has_no_door_to_edit_or_delete(app_ctx, client_as):
+    client = client_as("admin")
+    tx_id = db.session.scalar(select(sa.func.max(audit.transaction_model().id)))
+    for method, url in [("post", f"/auditlog/delete/{tx_id}"), ("get", f"/auditlog/edit/{tx_id}"),
+                        ("post", f"/auditlog/edit/{tx_id}"), ("get", "/auditlog/add"),
+                        ("post", "/history/enterprise/1")]:
+        response = getattr(client, method)(url)
+        assert response.status_code in (403, 404, 405), (method, url, response.status_code)
+
+
+def test_the_database_refuses_to_delete_audit_rows(app_ctx, bureaus):
+    factories.enterprise(bureaus[DISTRICT_A])
+    db.session.commit()
+    for statement in ("DELETE FROM enterprise_version", 'DELETE FROM "transaction"',
+                      'UPDATE "transaction" SET remote_addr = \'forged\''):
+        with pytest.raises(sa.exc.DBAPIError) as exc:
+            db.session.execute(sa.text(statement))
+            db.session.flush()
+        db.session.rollback()
+        assert "审计记录只能追加" in str(exc.value)

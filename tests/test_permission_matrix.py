@@ -1,0 +1,268 @@
+"""The permission matrix: every role against every door of every resource, console and API,
+with a district-A officer (黄浦区) facing district-B rows (浦东新区).
+
+The cases are generated from the registered views and APIs, so a new screen or resource is
+tested the moment it exists — and fails here until ``tests.factories.row_factories`` knows
+how to build a row for it."""
+from __future__ import annotations
+
+import pytest
+
+from app.api.base import DomainModelApi
+from app.scope import scope_path
+from app.extensions import db
+from app.security_model import Role
+from app.views.base import DomainModelView
+from tests import factories
+from tests.conftest import DISTRICT_A, DISTRICT_B
+
+USERS = {"admin": Role.province_admin, "reviewer": Role.province_reviewer,
+         "auditor": Role.auditor, "huangpu": Role.district_officer}
+HOME_DISTRICT = {"huangpu": DISTRICT_A}
+
+
+def _registered(app, base):
+    return sorted((v for v in app.appbuilder.baseviews if isinstance(v, base)),
+                  key=lambda v: v.__class__.__name__)
+
+
+def pytest_generate_tests(metafunc):
+    if "console_view" in metafunc.fixturenames or "api_view" in metafunc.fixturenames:
+        from app import create_app  # noqa: F401  (views are classes; names are stable)
+        from app.api.resources import RESOURCES
+        from app.views import MENU
+
+        if "console_view" in metafunc.fixturenames:
+            views = [v for v, *_ in MENU if issubclass(v, DomainModelView)]
+            metafunc.parametrize("console_view", views, ids=lambda v: v.__name__)
+        if "api_view" in metafunc.fixturenames:
+            metafunc.parametrize("api_view", RESOURCES, ids=lambda v: v.resource_name)
+    if "username" in metafunc.fixturenames:
+        metafunc.parametrize("username", sorted(USERS))
+
+
+def _allowed(view, username: str, permission: str) -> bool:
+    return permission in (view.base_permissions or []) and \
+        USERS[username] in view.access.roles_for(permission)
+
+
+def _rows(model):
+    make = factories.row_factories().get(model)
+    assert make is not None, f"tests.factories.row_factories() has no builder for {model.__name__}"
+    own = make(factories.bureau(DISTRICT_A))
+    other = make(factories.bureau(DISTRICT_B))
+    db.session.commit()
+    return own, other
+
+
+def _district(username, model):
+    """The district a user is confined to for this record type (None: no confinement)."""
+    return HOME_DISTRICT.get(username) if scope_path(model) is not None else None
+
+
+def _marker(row) -> str | None:
+    """A value that identifies the row in an export."""
+    for attr in ("number", "account_name", "uscc", "division_code"):
+        if hasattr(row, attr):
+            return getattr(row, attr)
+    return None
+
+
+def _instance(app, cls):
+    return next(v for v in app.appbuilder.baseviews if isinstance(v, cls))
+
+
+def test_every_registered_domain_view_is_covered(app):
+    from app.api.resources import RESOURCES
+    from app.views import MENU
+
+    menu_views = {v for v, *_ in MENU if issubclass(v, DomainModelView)}
+    registered = {type(v) for v in _registered(app, DomainModelView)}
+    assert registered <= menu_views, registered - menu_views
+    assert {type(v) for v in _registered(app, DomainModelApi)} <= set(RESOURCES)
+
+
+def test_console_doors(app, app_ctx, client_as, console_view, username):
+    view = _instance(app, console_view)
+    model = view.datamodel.obj
+    own, other = _rows(model)
+    own_pk, other_pk = view.datamodel.get_pk_value(own), view.datamodel.get_pk_value(other)
+    client = client_as(username)
+    base = view.route_base
+    district = _district(username, model)
+    name = console_view.__name__
+
+    def expect(permission: str, row) -> int | None:
+        """None: the door is closed by role (403). Else the status for this row."""
+        if not _allowed(view, username, permission):
+            return 403
+        if district is not None and row is other:
+            return 404
+        return None
+
+    # list: the other district's row never appears
+    pk_name = view.datamodel.get_pk_name()
+    response = client.get(f"{base}/list/?psize_{name}=200&_oc_{name}={pk_name}&_od_{name}=desc")
+    if expect("can_list", own) == 403:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert f"/show/{own_pk}\"" in html
+        has_other = f"/show/{other_pk}\"" in html
+        assert has_other is (district is None), "row isolation on the list"
+
+    for row, pk in ((own, own_pk), (other, other_pk)):
+        code = expect("can_show", row)
+        assert client.get(f"{base}/show/{pk}").status_code == (code or 200), \
+            ("show", row is own)
+        code = expect("can_edit", row)
+        assert client.get(f"{base}/edit/{pk}").status_code == (code or 200), \
+            ("edit form", row is own)
+        if code == 404:
+            assert client.post(f"{base}/edit/{pk}", data={}).status_code == 404
+
+    # delete the other district's row: refused, and the row is still there
+    code = expect("can_delete", other)
+    response = client.post(f"{base}/delete/{other_pk}")
+    if code is not None:
+        assert response.status_code == code
+        db.session.expire_all()
+        assert db.session.get(model, other_pk) is not None
+
+    # export: only rows in scope
+    response = client.get(f"{base}/export/?format=csv")
+    if expect("can_export", own) == 403:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 200
+        text = response.get_data().decode("utf-8-sig")
+        if district is not None and _marker(own):
+            assert _marker(own) in text and _marker(other) not in text
+
+
+def test_api_doors(app, app_ctx, api_as, api_view, username):
+    view = _instance(app, api_view)
+    model = view.datamodel.obj
+    own, other = _rows(model)
+    client, headers = api_as(username)
+    base = f"/api/v1/{api_view.resource_name}"
+    district = _district(username, model)
+
+    def expect(permission, row):
+        if not _allowed(view, username, permission):
+            return 403
+        if district is not None and row is other:
+            return 404
+        return 200
+
+    response = client.get(f"{base}/?q=(page_size:200,order_column:id,order_direction:desc)",
+                          headers=headers)
+    if expect("can_get", own) == 403:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 200
+        ids = response.get_json()["ids"]
+        assert own.id in ids
+        assert (other.id in ids) is (district is None), "row isolation on the API list"
+
+    for row in (own, other):
+        assert client.get(f"{base}/{row.id}", headers=headers).status_code == \
+            expect("can_get", row)
+    code = expect("can_put", other)
+    assert client.put(f"{base}/{other.id}", json={}, headers=headers).status_code == code
+    code = expect("can_delete", other)
+    response = client.delete(f"{base}/{other.id}", headers=headers)
+    if code == 200:  # allowed: deleted, or refused by a rule or a reference (409)
+        assert response.status_code in (200, 409)
+    else:
+        assert response.status_code == code
+        db.session.expire_all()
+        assert db.session.get(model, other.id) is not None
+
+    info = client.get(f"{base}/_info", headers=headers)
+    assert info.status_code == expect("can_info", own)
+    if info.status_code == 200 and district is not None and _marker(other):
+        assert _marker(other) not in info.get_data(as_text=True)
+
+
+ADMIN_ONLY_PAGES = ["/users/list/", "/users/add", "/roles/list/", "/auditlog/list/"]
+
+
+@pytest.mark.parametrize("page", ADMIN_ONLY_PAGES)
+def test_admin_only_pages(client_as, username, page):
+    status = client_as(username).get(page).status_code
+    assert status == (200 if username == "admin" else 403), (username, page, status)
+
+
+def test_related_choices_and_lookups_stay_in_the_district(app_ctx, client_as, bureaus):
+    own = factories.enterprise(bureaus[DISTRICT_A], name="上海黄浦选择框测试有限公司")
+    other = factories.enterprise(bureaus[DISTRICT_B], name="上海浦东选择框测试有限公司")
+    db.session.commit()
+    client = client_as("huangpu")
+    form = client.get("/enterpriseview/add").get_data(as_text=True)
+    assert bureaus[DISTRICT_A].name in form and bureaus[DISTRICT_B].name not in form
+    found = client.get("/lookup/enterprise?q=选择框测试").get_json()["results"]
+    assert {r["id"] for r in found} == {own.id}
+    # an application form posted with the other district's enterprise is refused
+    page = client.post("/applicationview/add", data={
+        "enterprise": str(other.id), "clause": "display", "applicant_location": "上海",
+        "final_use_place": "上海", "bureau": str(bureaus[DISTRICT_A].id),
+        "bill_of_lading_no": "X1", "reason": "跨区测试"})
+    assert page.status_code == 200  # the form comes back with an error
+    from app.models import Application
+
+    assert db.session.query(Application).filter_by(enterprise_id=other.id).count() == 0
+
+
+@pytest.mark.parametrize("resource,payload_for", [
+    ("enterprise", lambda ids: {"name": "跨区企业", "uscc": factories.uscc(DISTRICT_B),
+                                "bureau_id": ids["bureau"], "registered_address": "x",
+                                "business_address": "y", "economic_nature": "private",
+                                "legal_representative": "张"}),
+    ("application", lambda ids: {"enterprise_id": ids["enterprise"], "clause": "display",
+                                 "applicant_location": "x", "final_use_place": "y",
+                                 "bureau_id": ids["bureau"], "reason": "r",
+                                 "invoice_no": "INV"}),
+    ("product", lambda ids: {"application_id": ids["application"], "hs_code": "8471301000",
+                             "name": "n", "ccc_code": "0902", "model": "m", "brand": "b",
+                             "manufacturer": "m", "quantity": 1, "unit": "台",
+                             "amount": "1.00", "currency": "USD"}),
+])
+def test_api_cannot_create_rows_in_another_district(app_ctx, api_as, bureaus, resource,
+                                                     payload_for):
+    other_ent = factories.enterprise(bureaus[DISTRICT_B])
+    other_app = factories.application(other_ent)
+    db.session.commit()
+    ids = {"bureau": bureaus[DISTRICT_B].id, "enterprise": other_ent.id,
+           "application": other_app.id}
+    client, headers = api_as("huangpu")
+    response = client.post(f"/api/v1/{resource}/", json=payload_for(ids), headers=headers)
+    assert response.status_code == 422, response.get_json()
+    assert "不在您的管辖范围内" in str(response.get_json()["message"])
+
+
+def test_api_cannot_move_a_row_into_another_district(app_ctx, api_as, bureaus):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    db.session.commit()
+    client, headers = api_as("huangpu")
+    response = client.put(f"/api/v1/enterprise/{ent.id}",
+                          json={"bureau_id": bureaus[DISTRICT_B].id}, headers=headers)
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(type(ent), ent.id).bureau_id == bureaus[DISTRICT_A].id
+
+
+def test_home_page_counts_only_the_district(app_ctx, client_as, bureaus):
+    from app.services.dashboard import dashboard_for
+
+    factories.enterprise(bureaus[DISTRICT_B])
+    db.session.commit()
+    sm = app_ctx.appbuilder.sm
+    district = dict((t, n) for t, n, _e in dashboard_for(sm.find_user(username="huangpu"))["cards"])
+    province = dict((t, n) for t, n, _e in dashboard_for(sm.find_user(username="auditor"))["cards"])
+    from app.models import Enterprise
+
+    in_a = db.session.query(Enterprise).filter_by(bureau_id=bureaus[DISTRICT_A].id).count()
+    assert district["申请单位"] == in_a
+    assert province["申请单位"] == db.session.query(Enterprise).count() > in_a

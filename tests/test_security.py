@@ -1,0 +1,189 @@
+"""Account security: throttled logins (console and API), password policy, cookie flags, CSRF."""
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from app import policy
+from app.extensions import db
+from app.security_model import Role
+from tests import factories
+from tests.conftest import DISTRICT_A, has_chinese
+
+_n = itertools.count(1)
+PASSWORD = "Secret2026"
+
+
+def client_at(app, address: str | None = None):
+    """A test client calling from its own address, so that deliberate failures here never
+    throttle the rest of the suite (which logs in from 127.0.0.1)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address or f"10.77.{next(_n) % 250}.{next(_n) % 250}"
+    return client
+
+
+def make_user(app, role=Role.district_officer, division=DISTRICT_A):
+    sm = app.appbuilder.sm
+    name = f"sec{next(_n)}_{role.name}"
+    with app.app_context():
+        user = sm.add_user(username=name, first_name="测", last_name="试",
+                           email=f"{name}@test.local", role=sm.find_role(role.value),
+                           password=PASSWORD)
+        user.bureau_id = factories.bureau(division).id
+        db.session.commit()
+    return name
+
+
+def test_console_login_throttled_after_failures_for_one_user(app):
+    name = make_user(app)
+    client = client_at(app)
+    for _ in range(policy.LOGIN_MAX_FAILURES_PER_USER):
+        response = client.post("/login/", data={"username": name, "password": "wrong-pass-1"})
+        assert response.status_code == 302
+    blocked = client.post("/login/", data={"username": name, "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert has_chinese(blocked.get_data(as_text=True))
+    # another user from the same address is not affected
+    other = make_user(app)
+    assert client.post("/login/", data={"username": other, "password": PASSWORD}
+                       ).status_code == 302
+
+
+def test_successful_logins_do_not_count(app):
+    name = make_user(app)
+    for _ in range(policy.LOGIN_MAX_FAILURES_PER_USER + 2):
+        client = app.test_client()
+        assert client.post("/login/", data={"username": name, "password": PASSWORD}
+                           ).status_code == 302
+        assert client.get("/enterpriseview/list/").status_code == 200
+
+
+def test_api_login_throttled_after_failures(app):
+    name = make_user(app)
+    client = client_at(app)
+    for _ in range(policy.LOGIN_MAX_FAILURES_PER_USER):
+        response = client.post("/api/v1/security/login", json={
+            "username": name, "password": "wrong-pass-1", "provider": "db"})
+        assert response.status_code == 401
+    blocked = client.post("/api/v1/security/login", json={
+        "username": name, "password": PASSWORD, "provider": "db"})
+    assert blocked.status_code == 429
+    assert has_chinese(blocked.get_json()["message"])
+
+
+def test_login_throttled_per_address_across_user_names(app):
+    client = client_at(app, "10.200.0.9")
+    env = {"REMOTE_ADDR": "10.200.0.9"}
+    for i in range(policy.LOGIN_MAX_FAILURES_PER_ADDRESS):
+        response = client.post("/api/v1/security/login", environ_base=env, json={
+            "username": f"nobody{i}", "password": "x1x1x1x1", "provider": "db"})
+        assert response.status_code == 401
+    blocked = client.post("/login/", environ_base=env,
+                          data={"username": "admin", "password": "Demo@2026"})
+    assert blocked.status_code == 429
+
+
+@pytest.mark.parametrize("password,ok", [("abc12345", True), ("Demo@2026", True),
+                                         ("abcdefgh", False), ("12345678", False),
+                                         ("ab12", False)])
+def test_password_policy_on_user_creation(app_ctx, client_as, bureaus, password, ok):
+    client = client_as("admin")
+    name = f"pw{next(_n)}"
+    role = app_ctx.appbuilder.sm.find_role(Role.auditor.value)
+    response = client.post("/users/add", data={
+        "username": name, "first_name": "密", "last_name": "码", "email": f"{name}@t.local",
+        "bureau": str(bureaus["310000"].id), "roles": [str(role.id)], "active": "y",
+        "password": password, "conf_password": password})
+    created = app_ctx.appbuilder.sm.find_user(username=name) is not None
+    assert created is ok
+    if not ok:
+        assert "密码至少8位，且须同时包含字母和数字" in response.get_data(as_text=True)
+
+
+def test_district_officer_must_belong_to_a_district(app_ctx, client_as, bureaus):
+    client = client_as("admin")
+    name = f"wrongbureau{next(_n)}"
+    role = app_ctx.appbuilder.sm.find_role(Role.district_officer.value)
+    response = client.post("/users/add", data={
+        "username": name, "first_name": "区", "last_name": "局", "email": f"{name}@t.local",
+        "bureau": str(bureaus["310000"].id), "roles": [str(role.id)], "active": "y",
+        "password": PASSWORD, "conf_password": PASSWORD})
+    assert "区局经办人应属于区县级市场监管部门" in response.get_data(as_text=True)
+    assert app_ctx.appbuilder.sm.find_user(username=name) is None
+
+
+def test_user_management_is_for_the_provincial_admin_only(app, client_as):
+    for username in ("reviewer", "auditor", "huangpu"):
+        client = client_as(username)
+        assert client.get("/users/list/").status_code == 403
+        assert client.get("/users/add").status_code == 403
+    assert client_as("admin").get("/users/list/").status_code == 200
+
+
+def test_session_cookie_flags(app):
+    response = app.test_client().post("/login/", data={"username": "auditor",
+                                                       "password": "Demo@2026"})
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie
+    assert re.search(r"SameSite=Lax", cookie)
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # set CCC_SECURE_COOKIES=1 behind HTTPS
+
+
+def test_debug_is_off(app):
+    assert app.debug is False
+
+
+def test_state_changing_posts_need_the_csrf_token(app, app_ctx, client_as, bureaus):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    db.session.commit()
+    client = client_as("admin")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        refused = client.post(f"/enterpriseview/delete/{ent.id}")
+        assert refused.status_code == 400
+        page = client.get(f"/enterpriseview/edit/{ent.id}").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        accepted = client.post(f"/enterpriseview/delete/{ent.id}", data={"csrf_token": token})
+        assert accepted.status_code == 302
+        # the REST API takes a JWT instead and is not subject to the cookie CSRF check
+        token_response = app.test_client().post("/api/v1/security/login", json={
+            "username": "admin", "password": "Demo@2026", "provider": "db"})
+        assert token_response.status_code == 200
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    db.session.expire_all()
+    from app.models import Enterprise
+
+    assert db.session.get(Enterprise, ent.id) is None
+
+
+def test_delete_is_never_a_plain_link(app_ctx, client_as, bureaus):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    db.session.commit()
+    assert client_as("admin").get(f"/enterpriseview/delete/{ent.id}").status_code == 405
+
+
+@pytest.mark.parametrize("username", ["admin", "reviewer", "auditor", "huangpu", "pudong"])
+def test_each_demo_role_logs_in_through_console_and_api(app, username):
+    console = app.test_client()
+    assert console.post("/login/", data={"username": username, "password": "Demo@2026"}
+                        ).status_code == 302
+    assert console.get("/").status_code == 200
+    api = app.test_client().post("/api/v1/security/login", json={
+        "username": username, "password": "Demo@2026", "provider": "db"})
+    assert api.status_code == 200 and api.get_json()["access_token"]
+
+
+def test_failures_at_console_and_api_add_up(app):
+    name = make_user(app)
+    client = client_at(app)
+    half = policy.LOGIN_MAX_FAILURES_PER_USER // 2
+    for _ in range(half):
+        client.post("/login/", data={"username": name, "password": "wrong-pass-1"})
+    for _ in range(policy.LOGIN_MAX_FAILURES_PER_USER - half):
+        client.post("/api/v1/security/login", json={"username": name, "password": "wrong-pass-1",
+                                                    "provider": "db"})
+    assert client.post("/api/v1/security/login", json={
+        "username": name, "password": PASSWORD, "provider": "db"}).status_code == 429
