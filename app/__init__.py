@@ -41,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None,
 
     from app import i18n
     from app.security import password_policy
+    from app.services import accounts  # noqa: F401  (registers the account-history listener)
 
     i18n.install(app)
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_policy)

@@ -225,6 +225,11 @@ class FastTrackState(LabeledEnum):
     revoked = "已取消"
 
 
+class CalendarDayKind(LabeledEnum):
+    holiday = "法定节假日（休息）"
+    adjusted_workday = "调休上班"
+
+
 class ProductListPeriod(LabeledEnum):
     past = "过去两年"
     expected = "预计"
@@ -436,6 +441,52 @@ def functions_text(functions) -> str:
 
 
 # =========================================================================================
+# Working-day calendar (State Council holiday schedule)
+# =========================================================================================
+
+
+class CalendarYear(Audited, TimestampMixin, Model):
+    """A year whose holiday schedule is known. Deadlines are only computed in known years."""
+
+    __tablename__ = "calendar_year"
+    __label__ = "工作日历年度"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False,
+                                      info=label("年度"))
+    complete: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False,
+        info=label("已录入完整", help="该年全部法定节假日和调休上班日录入完毕后勾选；未勾选的年度不参与期限计算"))
+    source: Mapped[str] = mapped_column(
+        String(200), nullable=False,
+        info=label("依据", help="如：国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕X号）"))
+    remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
+
+    __table_args__ = (CheckConstraint("year >= 2000 AND year <= 2100", name="year_range"),)
+
+    def __str__(self) -> str:
+        return f"{self.year}年"
+
+
+class CalendarDay(Audited, TimestampMixin, Model):
+    """An exception to "Monday–Friday work, weekends off": a holiday or an adjusted workday."""
+
+    __tablename__ = "calendar_day"
+    __label__ = "节假日与调休"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True, info=label("日期"))
+    kind: Mapped[CalendarDayKind] = enum_column(CalendarDayKind, "类型")
+    name: Mapped[str] = mapped_column(String(50), nullable=False,
+                                      info=label("名称", help="如：国庆节、春节"))
+
+    @property
+    def is_workday(self) -> bool:
+        return self.kind is CalendarDayKind.adjusted_workday
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} {self.name}（{self.kind.label}）"
+
+
+# =========================================================================================
 # Enterprises and the fast track (便捷通道)
 # =========================================================================================
 
@@ -586,6 +637,18 @@ class FastTrackProductLine(Audited, Model):
 # =========================================================================================
 
 
+def _second_review_needs_section_chief(values):
+    """复审岗位账号使用人应为科级以上行政编人员 (seed 003 §三)."""
+    for field in ("functions", "functions_after"):
+        if field not in values:
+            continue
+        codes = {getattr(f, "code", f) for f in values.get(field) or []}
+        codes = {FunctionCode[c] if isinstance(c, str) and c in FunctionCode.__members__ else c
+                 for c in codes}
+        if FunctionCode.second_review in codes and not values.get("section_chief_or_above"):
+            yield field, "复审岗位账号使用人应为科级以上行政编人员：请确认“科级以上行政编”，或去掉“复审”功能。"
+
+
 class ReviewerAccount(Audited, TimestampMixin, Model):
     """A national-system account held by a member of bureau staff (seed 003 附件2)."""
 
@@ -619,8 +682,12 @@ class ReviewerAccount(Audited, TimestampMixin, Model):
     opened_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("开通日期"))
     closed_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("注销日期"))
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
+    function_changes: Mapped[list["AccountFunctionChange"]] = relationship(
+        back_populates="account", order_by="AccountFunctionChange.changed_at",
+        info=label("功能变更记录"))
 
-    __record_rules__ = (v.date_order("opened_on", "closed_on", "注销日期不能早于开通日期。"),)
+    __record_rules__ = (v.date_order("opened_on", "closed_on", "注销日期不能早于开通日期。"),
+                        _second_review_needs_section_chief)
     __extra_labels__ = {"functions_text": "账号功能", "department_position": "所在部门及职务"}
 
     def __str__(self) -> str:
@@ -635,6 +702,55 @@ class ReviewerAccount(Audited, TimestampMixin, Model):
     @property
     def department_position(self) -> str:
         return f"{self.department}{self.position}"
+
+
+class AccountFunctionChange(Model):
+    """One change of an account's functions, with its date (seed 003 §三: the registry keeps
+    how an account's functions changed over time). Written for every door that changes them."""
+
+    __tablename__ = "account_function_change"
+    __label__ = "账号功能变更记录"
+    __scope_path__ = ("account", "bureau_id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("reviewer_account.id"), nullable=False,
+                                            index=True, info=label("账号"))
+    account: Mapped["ReviewerAccount"] = relationship(back_populates="function_changes",
+                                                      info=label("账号"))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
+                                                    info=label("变更时间"))
+    functions_before: Mapped[str] = mapped_column(String(100), nullable=False,
+                                                  info=label("原账号功能"))
+    functions_after: Mapped[str] = mapped_column(String(100), nullable=False,
+                                                 info=label("变更后账号功能"))
+    status_after: Mapped[AccountStatus] = enum_column(AccountStatus, "变更后状态")
+    change_request_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("account_change_request.id"), info=label("依据的调整需求"))
+    change_request: Mapped[Optional["AccountChangeRequest"]] = relationship(
+        info=label("依据的调整需求"))
+    changed_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("操作人"))
+
+
+class AccountChangeFiling(Audited, TimestampMixin, Model):
+    """One 账号调整需求信息报表 (seed 003 附件1): several change requests of one district
+    reported together, stamped and sent to the province as one table."""
+
+    __tablename__ = "account_change_filing"
+    __label__ = "账号调整需求报表"
+    __scope_path__ = ("bureau_id",)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
+                                           info=label("填报单位"))
+    bureau: Mapped[Bureau] = relationship(info=label("填报单位"))
+    filed_on: Mapped[dt.date] = mapped_column(Date, nullable=False, default=clock.today,
+                                              info=label("填报日期"))
+    title: Mapped[Optional[str]] = mapped_column(String(200), info=label("报表说明"))
+    requests: Mapped[list["AccountChangeRequest"]] = relationship(
+        back_populates="filing", order_by="AccountChangeRequest.id", info=label("调整需求"))
+
+    def __str__(self) -> str:
+        return f"{self.bureau.short_name if self.bureau else ''}{self.filed_on:%Y年%m月%d日}账号调整需求报表"
 
 
 class AccountChangeRequest(Audited, TimestampMixin, Model):
@@ -683,13 +799,49 @@ class AccountChangeRequest(Audited, TimestampMixin, Model):
     return_reason: Mapped[Optional[str]] = mapped_column(Text, info=label("退回原因"))
     forwarded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("报总局时间"))
     effective_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("生效时间"))
+    filing_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("account_change_filing.id"), index=True, info=label("所属报表"))
+    filing: Mapped[Optional[AccountChangeFiling]] = relationship(back_populates="requests",
+                                                                 info=label("所属报表"))
 
     def __str__(self) -> str:
         return f"{self.kind.label}：{self.holder_name}"
 
+    __record_rules__ = (_second_review_needs_section_chief,)
+    __extra_labels__ = {"report_status": "报送时限", "forward_status": "报总局时限"}
+
+    @property
+    def report_status(self) -> str:
+        """报送时限: one week after the staffing change (seed 003 §三)."""
+        from app.workflows.account_change import report_due, reported_late
+
+        due = report_due(self)
+        return f"逾期（应于{due:%m月%d日}前报送）" if reported_late(self) else f"{due:%m月%d日}前"
+
+    @property
+    def forward_status(self) -> str:
+        """报总局时限: five working days after the province received it."""
+        from app.workflows.account_change import forward_deadline
+
+        deadline = forward_deadline(self)
+        if deadline is None:
+            return ""
+        if deadline.due is None:
+            return deadline.unknown_reason or ""
+        if deadline.overdue:
+            return f"逾期（应于{deadline.due:%m月%d日}前报总局）"
+        if deadline.days_left is None:
+            return f"已按时报送（{deadline.due:%m月%d日}前）"
+        return f"{deadline.due:%m月%d日}前，剩{deadline.days_left}个工作日"
+
     def deletion_refusal(self) -> str | None:
         if self.state is not AccountChangeState.draft:
             return "只有草稿状态的账号调整需求可以删除。"
+        return None
+
+    def editing_refusal(self) -> str | None:
+        if self.state not in (AccountChangeState.draft, AccountChangeState.returned):
+            return f"账号调整需求{self.state.label}，不能再修改；如需更正请由省局退回。"
         return None
 
 
@@ -722,6 +874,16 @@ class AnnualAccountReport(Audited, TimestampMixin, Model):
         UniqueConstraint("bureau_id", "year", name="uq_annual_account_report_bureau_year"),
         CheckConstraint("year >= 2000 AND year <= 2100", name="year_range"),
     )
+    __extra_labels__ = {"due_status": "报送时限"}
+
+    @property
+    def due_status(self) -> str:
+        """Due 11月30日 of its year (seed 003 §四)."""
+        from app.workflows.annual_report import due_date, is_late
+
+        due = due_date(self.year)
+        return f"逾期（应于{due:%Y年%m月%d日}前报送）" if is_late(self, self.year) \
+            else f"{due:%Y年%m月%d日}前"
 
     def __str__(self) -> str:
         return f"{self.bureau.short_name if self.bureau else ''}{self.year}年度账号使用人信息汇总"
@@ -729,6 +891,11 @@ class AnnualAccountReport(Audited, TimestampMixin, Model):
     def deletion_refusal(self) -> str | None:
         if self.state is not AnnualReportState.draft:
             return "只有草稿状态的汇总表可以删除。"
+        return None
+
+    def editing_refusal(self) -> str | None:
+        if self.state not in (AnnualReportState.draft, AnnualReportState.returned):
+            return f"汇总表{self.state.label}，不能再修改；如需更正请由省局退回。"
         return None
 
 
@@ -761,6 +928,9 @@ class AnnualAccountReportLine(Audited, Model):
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
 
     __table_args__ = (UniqueConstraint("report_id", "seq", name="uq_annual_line_seq"),)
+
+    def editing_refusal(self) -> str | None:
+        return self.report.editing_refusal() if self.report else None
 
 
 # =========================================================================================

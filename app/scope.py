@@ -120,6 +120,14 @@ def owning_bureau_id(item) -> int | None:
             return None
         current = related
     value = getattr(current, path[-1])
+    if value is None:
+        # a form may have set the relation while its foreign-key column is not flushed yet
+        from sqlalchemy import inspect as sa_inspect
+
+        for prop in sa_inspect(type(current)).relationships:
+            if any(col.key == path[-1] for col in prop.local_columns):
+                related = getattr(current, prop.key)
+                value = related.id if related is not None else None
     if hasattr(value, "id"):  # the last hop may be a relation to Bureau itself
         value = value.id
     return value

@@ -1,7 +1,7 @@
 """Console-wide web wiring: page banners and Chinese error pages."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 
 
 def console_banners() -> list[dict]:
@@ -35,6 +35,11 @@ def install_web(app: Flask) -> None:
 
     def _error(exc):
         code = getattr(exc, "code", 500) or 500
+        if "user" not in g:
+            # the error may come before Flask-AppBuilder's own before_request (e.g. CSRF)
+            from flask_login import current_user
+
+            g.user = current_user
         text = ERROR_TEXTS.get(code, "请求失败。")
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             return jsonify(message=text), code

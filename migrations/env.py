@@ -28,9 +28,21 @@ def run_migrations_online() -> None:
     conf_args.setdefault("render_as_batch", True)
     conf_args.setdefault("compare_type", True)
     with _engine().connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite rebuilds a table to alter it; with foreign keys enforced, dropping the
+            # old copy would fail while other tables refer to it. Checked again afterwards.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # let Alembic open (and commit) its own transaction
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if problems:
+                raise RuntimeError(f"migration left broken foreign keys: {problems[:5]}")
 
 
 if context.is_offline_mode():

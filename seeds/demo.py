@@ -22,8 +22,6 @@ from app.models import (
     AccountChangeState,
     AccountFunction,
     AccountStatus,
-    AnnualAccountReport,
-    AnnualAccountReportLine,
     AnnualReportState,
     ApplicantType,
     Application,
@@ -52,7 +50,6 @@ from app.models import (
     SanctionReason,
     UsageKind,
     UsageRecord,
-    functions_text,
 )
 from app.security_model import Role
 from seeds import fake
@@ -315,23 +312,41 @@ class DemoBuilder:
                                          False, [F.first_review], status=AccountStatus.closed))
         return accounts
 
-    def change_requests(self, bureau: Bureau, accounts: list[ReviewerAccount]) -> None:
+    # The governance records are walked through the real workflows (app.workflows), so the
+    # registry, the function-change history and the audit trail agree with them.
+
+    STEPS_TO = {
+        AccountChangeState.draft: (),
+        AccountChangeState.submitted: ("submit",),
+        AccountChangeState.approved: ("submit", "approve"),
+        AccountChangeState.returned: ("submit", "return"),
+        AccountChangeState.forwarded: ("submit", "approve", "forward"),
+        AccountChangeState.effective: ("submit", "approve", "forward", "apply"),
+    }
+
+    def change_requests(self, bureau: Bureau, accounts: list[ReviewerAccount], officer,
+                        admin) -> None:
+        from app.services.accounts import tags
+        from app.services.account_filings import file_together
+        from app.workflows import run_step
+        from app.workflows.account_change import AccountChangeWorkflow
+
         rng, today = self.rng, self.today
         F = FunctionCode
         plan = [
-            (AccountChangeState.draft, AccountChangeKind.open),
-            (AccountChangeState.submitted, AccountChangeKind.add_functions),
-            (AccountChangeState.approved, AccountChangeKind.remove_functions),
-            (AccountChangeState.returned, AccountChangeKind.open),
-            (AccountChangeState.forwarded, AccountChangeKind.close),
-            (AccountChangeState.effective, AccountChangeKind.add_functions),
+            (AccountChangeState.draft, AccountChangeKind.open, 3),
+            (AccountChangeState.submitted, AccountChangeKind.add_functions, 5),
+            (AccountChangeState.approved, AccountChangeKind.remove_functions, 4),
+            (AccountChangeState.returned, AccountChangeKind.open, 12),  # reported late
+            (AccountChangeState.forwarded, AccountChangeKind.close, 6),
+            (AccountChangeState.effective, AccountChangeKind.add_functions, 2),
         ]
         active = [a for a in accounts if a.status is AccountStatus.active]
-        for i, (state, kind) in enumerate(plan):
-            changed_on = today - dt.timedelta(days=rng.randint(2, 30))
+        made = []
+        for i, (state, kind, days_ago) in enumerate(plan):
             req = AccountChangeRequest(
-                bureau=bureau, kind=kind, staffing_changed_on=changed_on, state=state,
-                letter_ref=f"关于调整CCC免办系统账号的函（{bureau.short_name}市监〔{today.year}〕{rng.randint(10, 99)}号）",
+                bureau=bureau, kind=kind, staffing_changed_on=today - dt.timedelta(days=days_ago),
+                letter_ref=f"关于调整CCC免办系统账号的函（{bureau.short_name[:2]}市监〔{today.year}〕{rng.randint(10, 99)}号）",
                 district_contact=f"{fake.person_name(rng)} {fake.landline(rng)}")
             if kind is AccountChangeKind.open:
                 req.holder_name = fake.person_name(rng)
@@ -339,7 +354,7 @@ class DemoBuilder:
                 req.section_chief_or_above = True
                 req.phone = fake.mobile(rng)
                 req.account_name = f"{bureau.division_code}new{rng.randint(100, 999)}"
-                req.functions_after = [self.functions[F.second_review]]
+                req.functions_after = tags([F.second_review])
             else:
                 acc = active[i % len(active)]
                 req.account = acc
@@ -348,49 +363,51 @@ class DemoBuilder:
                 req.section_chief_or_above = acc.section_chief_or_above
                 req.account_name = acc.account_name
                 req.functions_before = list(acc.functions)
+                codes = {f.code for f in acc.functions}
                 if kind is AccountChangeKind.close:
                     req.functions_after = []
                 elif kind is AccountChangeKind.add_functions:
-                    extra = self.functions[F.supervision]
-                    req.functions_after = list({*acc.functions, extra})
+                    extra = next(c for c in (F.supervision, F.issue, F.first_review, F.admin)
+                                 if c not in codes)
+                    req.functions_after = tags(codes | {extra})
                 else:
-                    req.functions_after = list(acc.functions)[:1]
-            if state is not AccountChangeState.draft:
-                req.submitted_at = fake.working_time(rng, changed_on + dt.timedelta(days=2))
-            if state in (AccountChangeState.approved, AccountChangeState.forwarded,
-                         AccountChangeState.effective):
-                req.approved_at = req.submitted_at + dt.timedelta(days=1)
-            if state in (AccountChangeState.forwarded, AccountChangeState.effective):
-                req.forwarded_at = req.approved_at + dt.timedelta(days=2)
-            if state is AccountChangeState.effective:
-                req.effective_at = req.forwarded_at + dt.timedelta(days=3)
-            if state is AccountChangeState.returned:
-                req.return_reason = "复审岗位账号使用人须为科级以上行政编人员，请核实职务。"
+                    req.functions_after = tags(sorted(codes, key=list(F).index)[:1])
             db.session.add(req)
+            db.session.commit()
+            for step in self.STEPS_TO[state]:
+                actor = officer if step == "submit" else admin
+                inputs = {"reason": "复审岗位账号使用人须为科级以上行政编人员，请核实职务。"} \
+                    if step == "return" else {}
+                run_step(AccountChangeWorkflow, req.id, step, actor, inputs)
+            made.append(req)
+        file_together([made[1], made[2]], officer)
 
-    def annual_reports(self, bureau: Bureau, accounts: list[ReviewerAccount],
-                       states_by_year: dict[int, AnnualReportState]) -> None:
+    def annual_reports(self, bureau: Bureau, states_by_year: dict[int, AnnualReportState],
+                       officer, admin) -> None:
+        from app.workflows import run_step
+        from app.workflows.annual_report import AnnualReportWorkflow, create_report
+
         rng = self.rng
         filer = fake.person_name(rng)
+        steps = {AnnualReportState.draft: (), AnnualReportState.submitted: ("submit",),
+                 AnnualReportState.returned: ("submit", "return"),
+                 AnnualReportState.confirmed: ("submit", "confirm")}
         for year, state in states_by_year.items():
-            report = AnnualAccountReport(
-                bureau=bureau, year=year, filer_name=filer, filer_department="认证监管科",
-                state=state, filed_on=self.profile.annual_report_due(year)
-                - dt.timedelta(days=rng.randint(3, 20)))
-            if state is not AnnualReportState.draft:
-                report.submitted_at = fake.working_time(rng, report.filed_on)
-            if state is AnnualReportState.confirmed:
-                report.confirmed_at = report.submitted_at + dt.timedelta(days=3)
-            if state is AnnualReportState.returned:
-                report.return_reason = "个别账号使用人职务填写不完整，请补充后重新报送。"
-            for seq, acc in enumerate([a for a in accounts if a.status is AccountStatus.active],
-                                      start=1):
-                report.lines.append(AnnualAccountReportLine(
-                    seq=seq, account_id=acc.id, bureau_name=bureau.name,
-                    holder_name=acc.holder_name, department_position=acc.department_position,
-                    account_name=acc.account_name, functions=functions_text(acc.functions),
-                    phone=acc.phone))
-            db.session.add(report)
+            report = create_report(bureau.id, year, filer, "认证监管科")
+            db.session.commit()
+            for step in steps[state]:
+                actor = officer if step == "submit" else admin
+                inputs = {"reason": "个别账号使用人职务填写不完整，请补充后重新报送。"} \
+                    if step == "return" else {}
+                run_step(AnnualReportWorkflow, report.id, step, actor, inputs)
+            if report.submitted_at and year < self.today.year:
+                # past years were filed on time, before 11月30日
+                filed = self.profile.annual_report_due(year) - dt.timedelta(days=rng.randint(3, 20))
+                report.filed_on = filed
+                report.submitted_at = fake.working_time(rng, filed)
+                if report.confirmed_at:
+                    report.confirmed_at = report.submitted_at + dt.timedelta(days=3)
+                db.session.commit()
 
 
 def create_demo_data(sm, today: dt.date | None = None) -> None:
@@ -398,6 +415,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
     bureaus = load_bureaus()
     create_demo_users(sm, bureaus)
     builder = DemoBuilder(today=today)
+    admin = sm.find_user(username="admin")
     rng = builder.rng
     today = builder.today
     province = bureaus["310000"]
@@ -429,22 +447,25 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
             for i, cstate in enumerate(cert_states):
                 app = builder.application(ents[(i + 3) % len(ents)], ApplicationState.issued)
                 builder.certificate(app, cstate)
-            builder.change_requests(bureau, accounts)
+            officer = sm.find_user(username="huangpu" if bureau.division_code == "310101"
+                                   else "pudong")
+            builder.change_requests(bureau, accounts, officer, admin)
             year = today.year
             states = [AnnualReportState.confirmed, AnnualReportState.returned,
                       AnnualReportState.submitted, AnnualReportState.draft]
             if bureau.division_code == "310115":
                 states = [AnnualReportState.confirmed, AnnualReportState.submitted,
                           AnnualReportState.returned, AnnualReportState.draft]
-            builder.annual_reports(bureau, accounts,
-                                   {year - 3 + i: s for i, s in enumerate(states)})
+            builder.annual_reports(bureau, {year - 3 + i: s for i, s in enumerate(states)},
+                                   officer, admin)
         else:
             builder.fast_track(ents[0], FastTrackState.active)
             for state in (ApplicationState.submitted, ApplicationState.issued):
                 app = builder.application(ents[0], state)
                 if state is ApplicationState.issued:
                     builder.certificate(app, CertificateState.valid)
-            builder.annual_reports(bureau, accounts, {today.year - 1: AnnualReportState.confirmed})
+            builder.annual_reports(bureau, {today.year - 1: AnnualReportState.confirmed},
+                                   admin, admin)
     db.session.commit()
 
 

@@ -53,5 +53,8 @@ def load_catalogue(path: Path = CATALOGUE_CSV) -> int:
 
 
 def sync_reference_data() -> None:
+    from app.services.calendar import sync_from_library
+
     sync_tags()
     load_catalogue()
+    sync_from_library()

@@ -12,6 +12,7 @@ import re
 import secrets
 
 import pytest
+from flask.testing import FlaskClient
 
 from seeds.demo import DEMO_PASSWORD
 
@@ -77,9 +78,20 @@ def demo_app(tmp_path_factory):
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("demo_uploads")),
         "CCC_PROVINCE": "shanghai", "RATELIMIT_ENABLED": False,
     })
+    application.test_client_class = FreshContextClient
     with application.app_context():
         create_demo_data(application.appbuilder.sm)
     return application
+
+
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own application context, as in production: nothing a
+    request leaves in ``flask.g`` (the signed-in user, caches) or in its database session
+    leaks into the next request or into the test's own session."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -96,6 +108,7 @@ def app(tmp_path_factory):
         "UPLOAD_FOLDER": str(uploads),
         "CCC_PROVINCE": "shanghai",
     })
+    application.test_client_class = FreshContextClient
     with application.app_context():
         from app.extensions import db
 

@@ -171,7 +171,10 @@ def _change_request(bureau_obj):
 def _annual_report(bureau_obj):
     from app.models import AnnualAccountReport
 
-    report = AnnualAccountReport(bureau=bureau_obj, year=2000 + next(_seq) % 90,
+    taken = set(db.session.scalars(select(AnnualAccountReport.year).where(
+        AnnualAccountReport.bureau_id == bureau_obj.id)))
+    year = next(y for y in range(2099, 2000, -1) if y not in taken)  # far from real years
+    report = AnnualAccountReport(bureau=bureau_obj, year=year,
                                  filer_name="填报人", filer_department="认证监管科")
     db.session.add(report)
     db.session.flush()
@@ -188,6 +191,60 @@ def _catalogue_entry(_bureau):
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _function_change(bureau_obj):
+    from app.models import AccountFunctionChange
+
+    acc = account(bureau_obj)
+    db.session.flush()
+    return db.session.scalar(select(AccountFunctionChange).where(
+        AccountFunctionChange.account_id == acc.id))
+
+
+def _filing(bureau_obj):
+    from app.models import AccountChangeFiling
+
+    filing = AccountChangeFiling(bureau=bureau_obj, filed_on=dt.date.today(), title="测试报表")
+    filing.requests.append(_change_request(bureau_obj))
+    db.session.add(filing)
+    db.session.flush()
+    return filing
+
+
+def _report_line(bureau_obj):
+    from app.models import AnnualAccountReportLine
+
+    report = _annual_report(bureau_obj)
+    line = AnnualAccountReportLine(report=report, seq=1, bureau_name=bureau_obj.name,
+                                   holder_name="快照人", department_position="认证监管科科员",
+                                   account_name=f"snap{next(_seq):05d}", functions="初审",
+                                   phone="13900000001")
+    db.session.add(line)
+    db.session.flush()
+    return line
+
+
+def _calendar_year(_bureau):
+    from app.models import CalendarYear
+
+    year = 2090 + next(_seq) % 10
+    row = db.session.get(CalendarYear, year) or CalendarYear(year=year, complete=False,
+                                                             source="测试")
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _calendar_day(_bureau):
+    from app.models import CalendarDay, CalendarDayKind
+
+    day = dt.date(2099, 1, 1) + dt.timedelta(days=next(_seq) % 300)
+    row = db.session.get(CalendarDay, day) or CalendarDay(day=day, kind=CalendarDayKind.holiday,
+                                                          name="测试假日")
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def row_factories():
@@ -208,7 +265,20 @@ def row_factories():
         UsageRecord,
     )
 
+    from app.models import (
+        AccountChangeFiling,
+        AccountFunctionChange,
+        AnnualAccountReportLine,
+        CalendarDay,
+        CalendarYear,
+    )
+
     return {
+        AccountFunctionChange: _function_change,
+        AccountChangeFiling: _filing,
+        AnnualAccountReportLine: _report_line,
+        CalendarYear: _calendar_year,
+        CalendarDay: _calendar_day,
         CccCategory: _catalogue_entry,
         Bureau: lambda b: b,
         Enterprise: enterprise,

@@ -28,7 +28,6 @@ def _registered(app, base):
 
 def pytest_generate_tests(metafunc):
     if "console_view" in metafunc.fixturenames or "api_view" in metafunc.fixturenames:
-        from app import create_app  # noqa: F401  (views are classes; names are stable)
         from app.api.resources import RESOURCES
         from app.views import MENU
 
@@ -266,3 +265,26 @@ def test_home_page_counts_only_the_district(app_ctx, client_as, bureaus):
     in_a = db.session.query(Enterprise).filter_by(bureau_id=bureaus[DISTRICT_A].id).count()
     assert district["申请单位"] == in_a
     assert province["申请单位"] == db.session.query(Enterprise).count() > in_a
+
+
+def test_district_officer_creates_records_in_own_district(app_ctx, client_as, bureaus):
+    """Isolation must not get in the way of a district's own work (forms set relations, not
+    foreign-key columns, before the record is flushed)."""
+    from app.models import Application, Enterprise, Product
+    from tests.views.test_crud import _application_form, _enterprise_form
+
+    client = client_as("huangpu")
+    data = _enterprise_form(bureaus[DISTRICT_A])
+    assert client.post("/enterpriseview/add", data=data).status_code == 302
+    ent = db.session.query(Enterprise).filter_by(uscc=data["uscc"]).one()
+    assert client.post("/applicationview/add", data=_application_form(ent)).status_code == 302
+    app_ = db.session.query(Application).filter_by(enterprise_id=ent.id).one()
+    assert client.post("/productview/add", data={
+        "application": str(app_.id), "hs_code": "8471301000", "name": "便携式计算机",
+        "ccc_category": "0902", "model": "D-1", "brand": "B", "manufacturer": "M",
+        "quantity": "1", "unit": "台", "amount": "10.00", "currency": "USD"}).status_code == 302
+    assert db.session.query(Product).filter_by(application_id=app_.id).count() == 1
+    # the same form aimed at the other district is refused
+    other = _enterprise_form(bureaus[DISTRICT_B])
+    client.post("/enterpriseview/add", data=other)
+    assert db.session.query(Enterprise).filter_by(uscc=other["uscc"]).count() == 0

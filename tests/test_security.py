@@ -138,6 +138,7 @@ def test_debug_is_off(app):
 def test_state_changing_posts_need_the_csrf_token(app, app_ctx, client_as, bureaus):
     ent = factories.enterprise(bureaus[DISTRICT_A])
     db.session.commit()
+    ent_id = ent.id
     client = client_as("admin")
     app.config["WTF_CSRF_ENABLED"] = True
     try:
@@ -156,7 +157,7 @@ def test_state_changing_posts_need_the_csrf_token(app, app_ctx, client_as, burea
     db.session.expire_all()
     from app.models import Enterprise
 
-    assert db.session.get(Enterprise, ent.id) is None
+    assert db.session.get(Enterprise, ent_id) is None
 
 
 def test_delete_is_never_a_plain_link(app_ctx, client_as, bureaus):

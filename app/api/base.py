@@ -10,7 +10,8 @@ import copy
 from typing import Any, ClassVar
 
 from flask import request
-from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.exceptions import DatabaseException
 from marshmallow import ValidationError, fields, validates_schema
@@ -167,10 +168,64 @@ class DomainModelApi(ModelRestApi):
         converter.record_rules = meta.record_rules_of(self.datamodel.obj)
         super()._init_model_schemas()
 
+    #: The approval flow of this record type, if any: POST /<id>/<step> runs its steps.
+    workflow: ClassVar[type | None] = None
+
+    @property
+    def extra_permission_roles(self) -> dict[str, frozenset]:
+        return {"can_step": self.workflow.roles()} if self.workflow else {}
+
+    @expose("/<int:pk>/<name>", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("step")
+    def step(self, pk: int, name: str):
+        """Run workflow step ``name`` on record ``pk``. JSON body: the step's inputs.
+        ---
+        post:
+          parameters:
+          - in: path
+            name: pk
+            schema:
+              type: integer
+          - in: path
+            name: name
+            schema:
+              type: string
+          responses:
+            200:
+              description: the step was taken; the record as it is now
+            403:
+              $ref: '#/components/responses/403'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: a rule forbids the step now; the reason is in ``message``
+            422:
+              $ref: '#/components/responses/422'
+        """
+        if self.workflow is None:
+            return self.response_404()
+        from app.scope import current_user
+        from app.workflows import run_step
+
+        body = request.get_json(silent=True) if request.data else {}
+        if body is not None and not isinstance(body, dict):
+            return self.response(422, message="请求体应为JSON对象。")
+        try:
+            item = run_step(self.workflow, pk, name, current_user(), body or {})
+        except DomainError as exc:
+            return self.domain_error_response(exc)
+        return self.response(200, result=self.show_model_schema.dump(item), id=item.id,
+                             state=item.state.name)
+
     def pre_add(self, item):
         ensure_in_scope(item)
 
     def pre_update(self, item):
+        refusal = getattr(item, "editing_refusal", lambda: None)()
+        if refusal:
+            raise RuleViolation(refusal)
         ensure_in_scope(item)
 
     def pre_delete(self, item):

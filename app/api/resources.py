@@ -17,7 +17,10 @@ from app.models import (
     ReviewerAccount,
     UsageRecord,
 )
+from app.extensions import db
 from app.security_model import DISTRICT_WRITES, READ_ALL
+from app.workflows.account_change import AccountChangeWorkflow
+from app.workflows.annual_report import AnnualReportWorkflow, refuse_duplicate, snapshot_lines
 
 
 class BureauApi(DomainModelApi):
@@ -81,16 +84,20 @@ class AccountChangeApi(DomainModelApi):
     resource_name = "account_change"
     model = AccountChangeRequest
     access = DISTRICT_WRITES
+    workflow = AccountChangeWorkflow
     list_columns = show_columns = [
         "id", "bureau_id", "kind", "account_id", "account_name", "functions_before",
         "functions_after", "holder_name", "department", "position", "section_chief_or_above",
         "phone", "letter_ref", "district_contact", "remarks", "staffing_changed_on", "state",
-        "submitted_at", "approved_at", "return_reason", "forwarded_at", "effective_at"]
+        "submitted_at", "approved_at", "return_reason", "forwarded_at", "effective_at",
+        "filing_id", "report_status", "forward_status"]
     add_columns = edit_columns = [
         "bureau_id", "kind", "account_id", "account_name", "functions_before",
         "functions_after", "holder_name", "department", "position", "section_chief_or_above",
         "phone", "letter_ref", "district_contact", "remarks", "staffing_changed_on"]
     order_columns = ["id", "bureau_id", "kind", "state", "staffing_changed_on"]
+    api_fields = {"report_status": fields.String(dump_only=True),
+                  "forward_status": fields.String(dump_only=True)}
     search_columns = ["bureau_id", "kind", "state", "account_id"]
 
 
@@ -105,14 +112,25 @@ class AnnualReportApi(DomainModelApi):
     resource_name = "annual_report"
     model = AnnualAccountReport
     access = DISTRICT_WRITES
+    workflow = AnnualReportWorkflow
     list_columns = ["id", "bureau_id", "year", "state", "filer_name", "filed_on"]
     show_columns = ["id", "bureau_id", "year", "state", "filer_name", "filer_department",
-                    "filed_on", "submitted_at", "confirmed_at", "return_reason", "lines"]
+                    "filed_on", "submitted_at", "confirmed_at", "return_reason", "due_status",
+                    "lines"]
     add_columns = ["bureau_id", "year", "filer_name", "filer_department"]
     edit_columns = ["filer_name", "filer_department"]
     order_columns = ["id", "bureau_id", "year", "state"]
     search_columns = ["bureau_id", "year", "state"]
-    api_fields = {"lines": fields.Function(_report_lines, dump_only=True)}
+    api_fields = {"lines": fields.Function(_report_lines, dump_only=True),
+                  "due_status": fields.String(dump_only=True)}
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        refuse_duplicate(item.bureau_id, item.year)
+
+    def post_add(self, item):
+        snapshot_lines(item)
+        db.session.commit()
 
 
 class ApplicationApi(DomainModelApi):

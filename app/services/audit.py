@@ -124,17 +124,31 @@ def _user_text(tx) -> str:
     return f"{user.get_full_name()}（{user.username}）"
 
 
-def record_history(model, pk: int) -> list[HistoryEntry]:
+def primary_key_name(model) -> str:
+    return sa_inspect(model).primary_key[0].key
+
+
+def parse_primary_key(model, raw: str):
+    """A primary key from a URL, in the column's own type (integer, date or text)."""
+    column = sa_inspect(model).primary_key[0]
+    kind = column.type.python_type
+    if kind is dt.date:
+        return dt.date.fromisoformat(raw)
+    return kind(raw)
+
+
+def record_history(model, pk) -> list[HistoryEntry]:
     """Every change of one record, oldest first, with before/after values per field."""
     Version = version_class(model)
     Transaction = transaction_model()
+    pk_attr = getattr(Version, primary_key_name(model))
     versions = db.session.scalars(
-        select(Version).where(Version.id == pk).order_by(Version.transaction_id)).all()
+        select(Version).where(pk_attr == pk).order_by(Version.transaction_id)).all()
     labels = meta.labels_of(model)
     columns = _columns(model)
     foreign = _foreign_models(model)
     tag_history = {prop.key: _tag_sets_by_transaction(model, prop, pk)
-                   for prop in _tag_relations(model)}
+                   for prop in _tag_relations(model)} if primary_key_name(model) == "id" else {}
     tx_ids = sorted({v.transaction_id for v in versions}
                     | {tx for sets in tag_history.values() for tx in sets})
     transactions = {t.id: t for t in db.session.scalars(
@@ -170,7 +184,7 @@ def record_history(model, pk: int) -> list[HistoryEntry]:
         entries.append(HistoryEntry(
             transaction_id=tx_id, issued_at=clock.from_utc(tx.issued_at) if tx else None,
             user=_user_text(tx) if tx else "系统", remote_addr=tx.remote_addr if tx else None,
-            operation=operation, record=f"{meta.model_label(model)}#{pk}", changes=changes))
+            operation=operation, record=f"{meta.model_label(model)} {pk}", changes=changes))
     return entries
 
 
@@ -187,9 +201,10 @@ def transaction_details(tx_id: int) -> list[HistoryEntry]:
         if model is None:
             continue
         Version = version_class(model)
+        pk_name = primary_key_name(model)
         for version in db.session.scalars(select(Version).where(
-                Version.transaction_id == tx_id).order_by(Version.id)):
-            for entry in record_history(model, version.id):
+                Version.transaction_id == tx_id)):
+            for entry in record_history(model, getattr(version, pk_name)):
                 if entry.transaction_id == tx_id:
                     entries.append(entry)
     return entries

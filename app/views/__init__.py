@@ -3,13 +3,23 @@ from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
 
-from app.views.accounts import ReviewerAccountView
+from app.views.accounts import (
+    AccountChangeFilingView,
+    AccountChangeRequestView,
+    AccountFunctionChangeView,
+    AnnualReportBoardView,
+    AnnualReportLineView,
+    AnnualReportView,
+    ReviewerAccountView,
+)
 from app.views.applications import ApplicationView, CertificateView, ProductView
 from app.views.customs import CustomsUsageView, UsageRecordView
 from app.views.audit import AuditLogView, HistoryView
+from app.views.calendar import CalendarDayView, CalendarYearView
 from app.views.lookup import LookupView
 from app.views.enterprises import EnterpriseView, FastTrackGrantView, FastTrackProductLineView
 from app.views.organisation import BureauView, CccCategoryView
+from app.views.reports import ReportsView
 
 MENU_ENTERPRISES = "企业与便捷通道"
 MENU_ACCOUNTS = "账号管理"
@@ -25,13 +35,21 @@ MENU = [
     (FastTrackGrantView, "便捷通道", "fa-road", MENU_ENTERPRISES, "fa-industry"),
     (FastTrackProductLineView, None, None, None, None),
     (ReviewerAccountView, "系统账号", "fa-id-card", MENU_ACCOUNTS, "fa-users"),
+    (AccountFunctionChangeView, None, None, None, None),
+    (AccountChangeRequestView, "账号调整需求", "fa-exchange-alt", MENU_ACCOUNTS, "fa-users"),
+    (AccountChangeFilingView, "账号调整需求报表", "fa-file-signature", MENU_ACCOUNTS, "fa-users"),
+    (AnnualReportView, "账号使用人年报", "fa-calendar-check", MENU_ACCOUNTS, "fa-users"),
+    (AnnualReportLineView, None, None, None, None),
     (ApplicationView, "免办申请", "fa-file-alt", MENU_BUSINESS, "fa-briefcase"),
     (ProductView, "产品", "fa-box", MENU_BUSINESS, "fa-briefcase"),
     (CertificateView, "免办证明", "fa-certificate", MENU_BUSINESS, "fa-briefcase"),
     (CustomsUsageView, "海关调用记录", "fa-ship", MENU_CUSTOMS, "fa-anchor"),
     (UsageRecordView, "使用记录", "fa-clipboard-check", MENU_CUSTOMS, "fa-anchor"),
     (BureauView, "市场监管部门", "fa-landmark", MENU_SYSTEM, "fa-cogs"),
+    (AnnualReportBoardView, "账号使用人年报填报情况", "fa-table", MENU_REPORTS, "fa-chart-bar"),
     (CccCategoryView, "CCC目录", "fa-book", MENU_SYSTEM, "fa-cogs"),
+    (CalendarYearView, "工作日历", "fa-calendar-alt", MENU_SYSTEM, "fa-cogs"),
+    (CalendarDayView, "节假日与调休", "fa-calendar-day", MENU_SYSTEM, "fa-cogs"),
     (AuditLogView, "操作审计日志", "fa-history", MENU_SYSTEM, "fa-cogs"),
 ]
 
@@ -51,6 +69,7 @@ def register_views(appbuilder: AppBuilder) -> None:
             LookupView.sources[model.__tablename__] = (model, view.__name__)
     appbuilder.add_view_no_menu(LookupView)
     appbuilder.add_view_no_menu(HistoryView)
+    appbuilder.add_view_no_menu(ReportsView)
     for view, name, icon, category, category_icon in MENU:
         if category is None:
             appbuilder.add_view_no_menu(view)

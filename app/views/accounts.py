@@ -1,9 +1,113 @@
-"""Reviewer accounts of the national system (seed 003)."""
+"""Reviewer accounts of the national system and their governance (seed 003): the registry,
+change requests and their filings (附件1), the yearly account-holder report (附件2)."""
 from __future__ import annotations
 
-from app.models import ReviewerAccount
-from app.security_model import READ_ALL
-from app.views.base import DomainModelView
+from flask import flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.actions import action
+
+from app import clock
+from app.datamodel import DomainInterface
+from app.domain.errors import DomainError
+from app.models import (
+    AccountChangeFiling,
+    AccountChangeRequest,
+    AccountFunctionChange,
+    AnnualAccountReport,
+    AnnualAccountReportLine,
+    ReviewerAccount,
+)
+from app.scope import bureau_scope
+from app.security_model import (
+    DISTRICT_WRITES,
+    DISTRICT_WRITES_NO_DELETE,
+    PROVINCE_WIDE_ROLES,
+    READ_ALL,
+    Access,
+)
+from app.services.account_filings import file_together
+from app.views.base import DomainModelView, RecordLink
+from app.workflows.account_change import AccountChangeWorkflow
+from app.workflows.annual_report import (
+    AnnualReportWorkflow,
+    refuse_duplicate,
+    snapshot_lines,
+    status_board,
+)
+
+
+def report_downloads(endpoint: str, **params) -> list[RecordLink]:
+    return [RecordLink("下载PDF", url_for(endpoint, format="pdf", **params), icon="fa-file-pdf"),
+            RecordLink("下载Excel", url_for(endpoint, format="xlsx", **params),
+                       icon="fa-file-excel")]
+
+
+class AccountFunctionChangeView(DomainModelView):
+    """The dated history of an account's functions (shown on the account's page)."""
+
+    model = AccountFunctionChange
+    access = READ_ALL
+    base_permissions = ["can_list", "can_show"]
+    list_columns = ["changed_at", "functions_before", "functions_after", "status_after",
+                    "change_request", "changed_by"]
+    show_columns = ["account"] + list_columns
+    search_columns = ["account", "changed_at"]
+    base_order = ("changed_at", "desc")
+
+
+class AccountChangeRequestView(DomainModelView):
+    model = AccountChangeRequest
+    access = DISTRICT_WRITES
+    workflow = AccountChangeWorkflow
+    list_columns = ["bureau", "kind", "account_name", "holder_name", "functions_before",
+                    "functions_after", "staffing_changed_on", "report_status", "state",
+                    "forward_status", "filing"]
+    search_columns = ["bureau", "kind", "state", "account_name", "holder_name",
+                      "staffing_changed_on", "filing"]
+    show_fieldsets = [
+        ("调整需求", {"fields": ["bureau", "kind", "account", "account_name", "functions_before",
+                              "functions_after", "staffing_changed_on", "report_status"]}),
+        ("账号使用人", {"fields": ["holder_name", "department", "position",
+                               "section_chief_or_above", "phone"]}),
+        ("来函与联系人", {"fields": ["letter_ref", "district_contact", "remarks", "filing"]}),
+        ("办理情况", {"fields": ["state", "submitted_at", "approved_at", "return_reason",
+                              "forwarded_at", "forward_status", "effective_at"]}),
+    ]
+    add_columns = edit_columns = [
+        "bureau", "kind", "account", "account_name", "functions_before", "functions_after",
+        "holder_name", "department", "position", "section_chief_or_above", "phone",
+        "letter_ref", "district_contact", "staffing_changed_on", "remarks"]
+    base_order = ("id", "desc")
+    description_columns = {
+        "account": "增加功能、减少功能、注销时选择要调整的账号；开通时留空",
+        "functions_before": "留空则按账号登记的当前功能填写",
+    }
+
+    @action("file_together", "合并为一份报表", "将勾选的调整需求合并为一份账号调整需求信息报表？",
+            "fa-file-alt", single=False)
+    def file_together(self, items):
+        try:
+            filing = file_together(items, g.user)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+            return redirect(request.referrer or url_for(f"{self.endpoint}.list"))
+        flash(f"已合并为报表（{len(filing.requests)}条需求）。", "success")
+        return redirect(url_for("AccountChangeFilingView.show", pk=filing.id))
+
+
+class AccountChangeFilingView(DomainModelView):
+    model = AccountChangeFiling
+    access = DISTRICT_WRITES_NO_DELETE
+    base_permissions = ["can_list", "can_show", "can_edit"]
+    list_columns = ["bureau", "filed_on", "title", "requests"]
+    search_columns = ["bureau", "filed_on"]
+    show_columns = ["bureau", "filed_on", "title"]
+    edit_columns = ["filed_on", "title"]
+    related_views = [AccountChangeRequestView]
+    base_order = ("filed_on", "desc")
+
+    def report_links(self, item):
+        return report_downloads("ReportsView.account_change", pk=item.id)
 
 
 class ReviewerAccountView(DomainModelView):
@@ -22,4 +126,68 @@ class ReviewerAccountView(DomainModelView):
     add_columns = edit_columns = [
         "bureau", "holder_name", "department", "position", "section_chief_or_above",
         "account_name", "functions", "phone", "status", "opened_on", "closed_on", "remarks"]
+    related_views = [AccountFunctionChangeView, AccountChangeRequestView]
     base_order = ("bureau_id", "asc")
+
+
+class AnnualReportLineView(DomainModelView):
+    model = AnnualAccountReportLine
+    access = DISTRICT_WRITES_NO_DELETE
+    base_permissions = ["can_list", "can_show", "can_edit"]
+    list_columns = ["seq", "bureau_name", "holder_name", "department_position", "account_name",
+                    "functions", "phone", "remarks"]
+    show_columns = ["report"] + list_columns
+    edit_columns = ["remarks"]
+    search_columns = ["holder_name", "account_name"]
+    base_order = ("seq", "asc")
+    page_size = 100
+
+
+class AnnualReportView(DomainModelView):
+    model = AnnualAccountReport
+    access = DISTRICT_WRITES
+    workflow = AnnualReportWorkflow
+    list_columns = ["bureau", "year", "state", "filer_name", "filed_on", "due_status"]
+    search_columns = ["bureau", "year", "state"]
+    show_fieldsets = [
+        ("填报信息", {"fields": ["bureau", "year", "filer_name", "filer_department", "filed_on",
+                              "due_status"]}),
+        ("办理情况", {"fields": ["state", "submitted_at", "confirmed_at", "return_reason"]}),
+    ]
+    add_columns = ["bureau", "year", "filer_name", "filer_department"]
+    edit_columns = ["filer_name", "filer_department"]
+    related_views = [AnnualReportLineView]
+    base_order = ("year", "desc")
+    description_columns = {"year": "创建时按账号登记生成本单位在用账号的明细（快照）"}
+    add_form_query_rel_fields = {}
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        refuse_duplicate(item.bureau.id if item.bureau else item.bureau_id, item.year)
+
+    def post_add(self, item):
+        snapshot_lines(item)
+        DomainInterface(AnnualAccountReport).session.commit()
+
+    def report_links(self, item):
+        return report_downloads("ReportsView.annual_report", pk=item.id)
+
+
+class AnnualReportBoardView(BaseView):
+    """The province's view of the yearly reports: every district, its status, lateness,
+    and the province-wide roll-up (附件2)."""
+
+    route_base = "/annualboard"
+    default_view = "board"
+    access = Access(read=frozenset(PROVINCE_WIDE_ROLES))
+    extra_permission_roles = {"can_board": PROVINCE_WIDE_ROLES}
+
+    @expose("/")
+    @has_access
+    def board(self):
+        year = request.args.get("year", type=int) or clock.today().year
+        rows = status_board(year) if bureau_scope() is None else []
+        return self.render_template("console/annual_board.html", title="账号使用人年报填报情况",
+                                    year=year, rows=rows,
+                                    years=list(range(clock.today().year + 1, 2019, -1)))
+

@@ -19,13 +19,17 @@ class HistoryView(BaseView):
     route_base = "/history"
     default_view = "record"
 
-    @expose("/<table>/<int:pk>")
+    @expose("/<table>/<pk>")
     @has_access
-    def record(self, table: str, pk: int):
+    def record(self, table: str, pk: str):
         model = {m.__tablename__: m for m in audit.audited_models().values()}.get(table)
         if model is None:
             abort(404)
-        entries = audit.record_history(model, pk)
+        try:
+            key = audit.parse_primary_key(model, pk)
+        except ValueError:
+            abort(404)
+        entries = audit.record_history(model, key)
         if not entries:
             abort(404)
         return self.render_template(

@@ -12,7 +12,7 @@ import io
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from flask import abort, g, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import ModelView, expose, has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
@@ -23,10 +23,18 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import ValidationError
 
 from app import meta, policy
-from app.domain.errors import FieldInvalid, RecordInvalid, RuleViolation
+from app.domain.errors import (
+    AccessDenied,
+    DomainError,
+    FieldInvalid,
+    RecordInvalid,
+    RecordNotFound,
+    RuleViolation,
+)
 from app.domain.validators import check_record
 from app.scope import ensure_in_scope
 from app.services.exports import export_table
+from app.workflows import run_step
 from app.security_model import Access
 from app.datamodel import DomainInterface, text_search_columns
 from app.views.widgets import LabeledEnumField, RemoteSelectField, label_blank_choices
@@ -124,6 +132,13 @@ class DomainModelView(ModelView):
     show_template = "console/show.html"
     #: Columns of the .xlsx/.csv export; default: every column of the show page.
     export_columns: ClassVar[list[str] | None] = None
+    #: The approval flow of this record type, if it has one (``app.workflows``).
+    workflow: ClassVar[type | None] = None
+
+    @property
+    def extra_permission_roles(self) -> dict[str, frozenset]:
+        """Who may reach the workflow door; each step checks its own roles again."""
+        return {"can_step": self.workflow.roles()} if self.workflow else {}
 
     add_row_message = lazy_gettext("Added Row")
     edit_row_message = lazy_gettext("Changed Row")
@@ -181,13 +196,70 @@ class DomainModelView(ModelView):
     # --- record links (show page) and exports (list page) -----------------------------
 
     def record_links(self, pk) -> list[RecordLink]:
-        """Buttons on the show page; subclasses add their workflow steps and reports."""
+        """Buttons on the show page: workflow steps the user may take now, then reports
+        (``report_links``), then the record's 历史."""
         links = []
+        item = self.datamodel.get(pk)
+        if item is not None and self.workflow is not None:
+            for step in self.workflow.allowed_steps(item, g.user):
+                links.append(RecordLink(
+                    step.label, url_for(f"{self.endpoint}.step", pk=pk, name=step.name),
+                    icon="fa-arrow-right", style=step.style,
+                    method="GET" if step.inputs else "POST", confirm=step.confirm))
+        if item is not None:
+            links.extend(self.report_links(item))
         if self.appbuilder.sm.has_access("can_record", "HistoryView"):
             links.append(RecordLink("历史", url_for("HistoryView.record",
                                                   table=self.datamodel.obj.__tablename__, pk=pk),
                                     icon="fa-history"))
         return links
+
+    def report_links(self, item) -> list[RecordLink]:
+        """Official report downloads for this record (subclasses)."""
+        return []
+
+    @expose("/step/<int:pk>/<name>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("step")
+    def step(self, pk: int, name: str):
+        """A workflow step: GET shows the form for its inputs, POST takes the step."""
+        if self.workflow is None:
+            abort(404)
+        try:
+            step = self.workflow.step(name)
+        except RecordNotFound:
+            abort(404)
+        show_url = url_for(f"{self.endpoint}.show", pk=pk)
+        if self.datamodel.get(pk) is None:
+            abort(404)
+        if request.method == "GET":
+            if not step.inputs:
+                return redirect(show_url)
+            return self.render_template("console/step.html", title=step.label, step=step,
+                                        back=show_url, values={}, errors={})
+        values = {spec.name: request.form.get(spec.name) for spec in step.inputs}
+        try:
+            run_step(self.workflow, pk, name, g.user, values)
+        except RecordInvalid as exc:
+            if step.inputs:
+                return self.render_template("console/step.html", title=step.label, step=step,
+                                            back=show_url, values=values, errors=exc.errors)
+            flash(exc.message, "danger")
+        except AccessDenied:
+            abort(403)
+        except RecordNotFound:
+            abort(404)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(f"已{step.label}。", "success")
+        return redirect(show_url)
+
+    def pre_update(self, item):
+        refusal = getattr(item, "editing_refusal", lambda: None)()
+        if refusal:
+            raise RuleViolation(refusal)
+        ensure_in_scope(item)
 
     def can_export(self) -> bool:
         return self.appbuilder.sm.has_access("can_export", self.class_permission_name)
@@ -224,6 +296,25 @@ class DomainModelView(ModelView):
         return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
                          download_name=filename)
 
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        """Records a workflow has moved on (submitted, issued...) are no longer edited as
+        forms: the page says why instead of showing a form that cannot be saved."""
+        pk = self._deserialize_pk_if_composite(pk)
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        refusal = getattr(item, "editing_refusal", lambda: None)()
+        if refusal:
+            flash(refusal, "warning")
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        widgets = self._edit(pk)
+        if not widgets:
+            return self.post_edit_redirect()
+        return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
+                                    related_views=self._related_views)
+
     @expose("/delete/<pk>", methods=["POST"])
     @has_access
     def delete(self, pk):
@@ -233,9 +324,6 @@ class DomainModelView(ModelView):
         return self.post_delete_redirect()
 
     def pre_add(self, item):
-        ensure_in_scope(item)
-
-    def pre_update(self, item):
         ensure_in_scope(item)
 
     def pre_delete(self, item):

@@ -20,12 +20,7 @@ branch_labels = None
 depends_on = None
 
 
-AUDIT_MESSAGE = "审计记录只能追加，不能修改或删除。"
-
-
-def _audit_tables():
-    return [t for t in _created_tables() if t.endswith("_version")] + [
-        "transaction", "transaction_changes"]
+from app.schema import install_append_only_triggers
 
 
 def _created_tables():
@@ -36,22 +31,9 @@ def _created_tables():
 
 
 def _install_append_only_triggers():
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute(f"""
-            CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
-            BEGIN RAISE EXCEPTION '{AUDIT_MESSAGE}'; END; $$ LANGUAGE plpgsql""")
-        for table in _audit_tables():
-            op.execute(f'CREATE TRIGGER "{table}_no_delete" BEFORE DELETE ON "{table}" '
-                       f"FOR EACH ROW EXECUTE FUNCTION audit_append_only()")
-        op.execute('CREATE TRIGGER "transaction_no_update" BEFORE UPDATE ON "transaction" '
-                   "FOR EACH ROW EXECUTE FUNCTION audit_append_only()")
-    elif bind.dialect.name == "sqlite":
-        for table in _audit_tables():
-            op.execute(f'CREATE TRIGGER "{table}_no_delete" BEFORE DELETE ON "{table}" '
-                       f"BEGIN SELECT RAISE(ABORT, '{AUDIT_MESSAGE}'); END")
-        op.execute('CREATE TRIGGER "transaction_no_update" BEFORE UPDATE ON "transaction" '
-                   f"BEGIN SELECT RAISE(ABORT, '{AUDIT_MESSAGE}'); END")
+    tables = [t for t in _created_tables() if t.endswith("_version")] + [
+        "transaction", "transaction_changes"]
+    install_append_only_triggers(op, tables, protect_updates=("transaction",))
 
 
 def upgrade():

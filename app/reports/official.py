@@ -1,0 +1,101 @@
+"""The official tables, declared once each with the seed's title, header block, columns
+(same order, same words) and footnotes, and the queries that fill them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from app import clock
+from app.models import (
+    AccountChangeFiling,
+    AccountChangeKind,
+    AnnualAccountReport,
+    functions_text,
+)
+from app.reports.engine import Column, HeaderField, ReportData, ReportDeclaration
+
+FUNCTION_NOTE = "初审、复审、发证、监管、管理员"
+
+
+def chinese_date(day: dt.date | None) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+# --- seed 003 附件1 ----------------------------------------------------------------------
+
+ACCOUNT_CHANGE_TABLE = ReportDeclaration(
+    code="account_change",
+    title="CCC免办及特殊用途进口产品检测处理管理系统账号调整需求信息报表",
+    header_fields=(HeaderField("填报单位", "bureau"), HeaderField("填报日期", "filed_on")),
+    columns=(
+        Column("kind", "账  号\n调整方式", 1.0),
+        Column("bureau", "地方市场\n监管部门", 1.6),
+        Column("before", "原账号\n功  能", 1.3),
+        Column("after", "当  前\n账号功能", 1.3),
+        Column("holder", "账号\n使用人\n姓名", 0.9),
+        Column("position", "所在部门\n及职务", 1.3),
+        Column("phone", "手机号", 1.2),
+        Column("letter", "来函标题\n及文号", 1.6, "left"),
+        Column("contact", "区局联系人", 1.4, "left"),
+        Column("remarks", "备注", 1.0, "left"),
+    ),
+    footnotes=("备注：1．账号调整方式填写：开通、注销、增加功能、减少功能。",
+               f"2．账号功能填写：{FUNCTION_NOTE}。"),
+    min_rows=6,
+)
+
+
+def account_change_data(filing: AccountChangeFiling) -> ReportData:
+    rows = []
+    for req in filing.requests:
+        before = "无" if req.kind is AccountChangeKind.open else functions_text(req.functions_before)
+        after = "无" if req.kind is AccountChangeKind.close else functions_text(req.functions_after)
+        rows.append({"kind": req.kind.label, "bureau": req.bureau.name, "before": before,
+                     "after": after, "holder": req.holder_name,
+                     "position": f"{req.department}{req.position}" if req.department not in
+                     req.position else req.position,
+                     "phone": req.phone, "letter": req.letter_ref,
+                     "contact": req.district_contact, "remarks": req.remarks})
+    return ReportData(header={"bureau": filing.bureau.name,
+                              "filed_on": chinese_date(filing.filed_on)}, rows=rows)
+
+
+# --- seed 003 附件2 ----------------------------------------------------------------------
+
+ACCOUNT_HOLDERS_TABLE = ReportDeclaration(
+    code="account_holders",
+    title="CCC免办及特殊用途进口产品检测处理管理系统账号使用人信息汇总表",
+    header_fields=(HeaderField("填报单位", "bureau"), HeaderField("填报人", "filer"),
+                   HeaderField("所在部门", "department"), HeaderField("填报日期", "filed_on")),
+    columns=(
+        Column("bureau", "市场监管部门", 2.4),
+        Column("holder", "账号使用人\n姓  名", 1.0),
+        Column("position", "所在部门及职务", 1.6),
+        Column("account", "当前使用\n账号名称", 1.2),
+        Column("functions", "当前使用\n账号功能", 1.5),
+        Column("phone", "手机号", 1.2),
+        Column("remarks", "备注", 0.9, "left"),
+    ),
+    footnotes=(f"备注：当前账号功能填写：{FUNCTION_NOTE}。",),
+    min_rows=7,
+)
+
+
+def _holder_rows(reports) -> list[dict]:
+    return [{"bureau": line.bureau_name, "holder": line.holder_name,
+             "position": line.department_position, "account": line.account_name,
+             "functions": line.functions, "phone": line.phone, "remarks": line.remarks}
+            for report in reports for line in report.lines]
+
+
+def annual_report_data(report: AnnualAccountReport) -> ReportData:
+    return ReportData(header={"bureau": report.bureau.name, "filer": report.filer_name,
+                              "department": report.filer_department,
+                              "filed_on": chinese_date(report.filed_on or clock.today())},
+                      rows=_holder_rows([report]))
+
+
+def annual_rollup_data(province_name: str, filer: str, department: str,
+                       reports: list[AnnualAccountReport]) -> ReportData:
+    return ReportData(header={"bureau": province_name, "filer": filer, "department": department,
+                              "filed_on": chinese_date(clock.today())},
+                      rows=_holder_rows(reports))

@@ -1,0 +1,110 @@
+"""The working calendar as stored in the database (seeded from ``chinese_calendar``,
+maintained by the provincial admin for the years it does not know yet)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from app import clock
+from app.domain.workdays import WorkingCalendar
+from app.extensions import db
+from app.models import CalendarDay, CalendarDayKind, CalendarYear
+
+# chinese_calendar's holiday names, in Chinese
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
+
+
+def load_calendar() -> WorkingCalendar:
+    """The calendar from the database, read once per request."""
+    if has_request_context() and "working_calendar" in g:
+        return g.working_calendar
+    years = db.session.scalars(select(CalendarYear.year).where(CalendarYear.complete)).all()
+    days = {d.day: d.is_workday for d in db.session.scalars(select(CalendarDay))}
+    calendar = WorkingCalendar(years, days)
+    if has_request_context():
+        g.working_calendar = calendar
+    return calendar
+
+
+def working_days_after(start: dt.date, count: int) -> dt.date:
+    return load_calendar().working_days_after(start, count)
+
+
+def sync_from_library() -> int:
+    """Record every year ``chinese_calendar`` knows and we do not have yet. Years entered by
+    the provincial admin are left as they are. Returns the number of years added."""
+    import chinese_calendar
+    from chinese_calendar import constants
+
+    have = set(db.session.scalars(select(CalendarYear.year)))
+    by_year: dict[int, list[CalendarDay]] = {}
+    for day, name in constants.holidays.items():
+        by_year.setdefault(day.year, []).append(CalendarDay(
+            day=day, kind=CalendarDayKind.holiday, name=HOLIDAY_NAMES.get(name, name)))
+    for day, name in constants.workdays.items():
+        by_year.setdefault(day.year, []).append(CalendarDay(
+            day=day, kind=CalendarDayKind.adjusted_workday,
+            name=f"{HOLIDAY_NAMES.get(name, name)}调休上班"))
+    added = 0
+    source = f"chinese_calendar {chinese_calendar.__version__}（国务院办公厅节假日安排）"
+    for year in sorted(by_year):
+        if year in have:
+            continue
+        db.session.add(CalendarYear(year=year, complete=True, source=source))
+        db.session.add_all(by_year[year])
+        added += 1
+    db.session.commit()
+    return added
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A due date with what a list shows about it."""
+
+    due: dt.date | None
+    days_left: int | None  # working days; negative when overdue
+    unknown_reason: str | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+
+def deadline_after(start: dt.date | None, working_days: int, done: bool = False,
+                   calendar: WorkingCalendar | None = None) -> Deadline | None:
+    """The due date ``working_days`` after ``start`` and how many working days are left."""
+    from app.domain.workdays import CalendarUnknown
+
+    if start is None:
+        return None
+    calendar = calendar or load_calendar()
+    try:
+        due = calendar.working_days_after(start, working_days)
+    except CalendarUnknown as exc:
+        return Deadline(None, None, exc.message)
+    if done:
+        return Deadline(due, None)
+    try:
+        left = calendar.working_days_between(clock.today(), due)
+    except CalendarUnknown:
+        left = None
+    return Deadline(due, left)
+
+
+def missing_next_year_warning(today: dt.date | None = None) -> str | None:
+    """From November on, warn when next year's schedule is not yet recorded."""
+    today = today or clock.today()
+    if today.month < 11:
+        return None
+    year = today.year + 1
+    if load_calendar().knows(year):
+        return None
+    return (f"{year}年的法定节假日安排尚未录入工作日历：国务院办公厅通常在11月发布次年安排，"
+            f"发布后请省级管理员在“系统管理 → 工作日历”中录入，否则{year}年的审核期限将无法计算。")

@@ -1,0 +1,105 @@
+"""Official report downloads: ``/reports/<report>/<key>?format=pdf|xlsx``.
+
+Reachable with a console session or the API's JWT bearer token, with the same permissions
+and the same district isolation as the records they print."""
+from __future__ import annotations
+
+import functools
+import io
+
+from flask import abort, g, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose
+from flask_jwt_extended import verify_jwt_in_request
+from flask_login import current_user as session_user
+
+from app import clock
+from app.datamodel import DomainInterface
+from app.models import AccountChangeFiling, AnnualAccountReport, Bureau, BureauLevel
+from app.reports import render
+from app.reports.official import (
+    ACCOUNT_CHANGE_TABLE,
+    ACCOUNT_HOLDERS_TABLE,
+    account_change_data,
+    annual_report_data,
+    annual_rollup_data,
+)
+from app.security_model import Access, PROVINCE_WIDE_ROLES, Role
+from app.workflows.annual_report import rollup_reports
+
+ALL_ROLES = frozenset(Role)
+
+
+def report_door(permission: str):
+    """Console session or JWT bearer; then the report permission; then the report."""
+
+    def decorate(view_method):
+        @functools.wraps(view_method)
+        def wrapper(self, *args, **kwargs):
+            if request.headers.get("Authorization", "").startswith("Bearer "):
+                verify_jwt_in_request()
+                user = getattr(g, "user", None)
+            else:
+                user = session_user if session_user.is_authenticated else None
+                if user is None:
+                    return redirect(url_for(f"{self.appbuilder.sm.auth_view.endpoint}.login",
+                                            next=request.url))
+            if user is None or not self.appbuilder.sm._has_view_access(
+                    user, f"can_{permission}", self.class_permission_name):
+                abort(403)
+            g.user = user
+            fmt = request.args.get("format", "pdf")
+            if fmt not in ("pdf", "xlsx"):
+                abort(400)
+            return view_method(self, *args, fmt=fmt, **kwargs)
+
+        wrapper._permission_name = permission
+        return wrapper
+
+    return decorate
+
+
+def _download(declaration, data, fmt: str, name: str):
+    content, mimetype, _code_name = render(declaration, data, fmt)
+    return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
+                     download_name=f"{name}.{fmt}")
+
+
+class ReportsView(BaseView):
+    route_base = "/reports"
+    default_view = "annual_rollup"
+    access = Access(read=frozenset())
+    extra_permission_roles = {
+        "can_account_change": ALL_ROLES,
+        "can_annual_report": ALL_ROLES,
+        "can_annual_rollup": PROVINCE_WIDE_ROLES,
+    }
+
+    @expose("/account_change/<int:pk>")
+    @report_door("account_change")
+    def account_change(self, pk: int, fmt: str):
+        filing = DomainInterface(AccountChangeFiling).get(pk)
+        if filing is None:
+            abort(404)
+        return _download(ACCOUNT_CHANGE_TABLE, account_change_data(filing), fmt,
+                         f"账号调整需求信息报表_{filing.bureau.short_name}_{filing.filed_on:%Y%m%d}")
+
+    @expose("/annual_report/<int:pk>")
+    @report_door("annual_report")
+    def annual_report(self, pk: int, fmt: str):
+        report = DomainInterface(AnnualAccountReport).get(pk)
+        if report is None:
+            abort(404)
+        return _download(ACCOUNT_HOLDERS_TABLE, annual_report_data(report), fmt,
+                         f"账号使用人信息汇总表_{report.bureau.short_name}_{report.year}")
+
+    @expose("/annual_rollup/<int:year>")
+    @report_door("annual_rollup")
+    def annual_rollup(self, year: int, fmt: str):
+        province = DomainInterface(Bureau).session.query(Bureau).filter(
+            Bureau.level == BureauLevel.province).first()
+        user = g.user
+        data = annual_rollup_data(province.name if province else "", user.get_full_name(),
+                                  user.bureau.name if user.bureau else "",
+                                  rollup_reports(year))
+        return _download(ACCOUNT_HOLDERS_TABLE, data, fmt,
+                         f"账号使用人信息汇总表_全省汇总_{year}_{clock.today():%Y%m%d}")
