@@ -191,6 +191,23 @@ class DomainInterface(SQLAInterface):
             query = query.filter(scope_clause(self.obj, scope))
         return super()._apply_inner_all(query, filters, *args, **kwargs)
 
+    def orderable(self, column: str) -> bool:
+        """A list can be sorted by a stored column (or a dotted related column), not by a
+        computed property such as a deadline text."""
+        name = column.split(".")[0]
+        if "." in column:
+            return self.is_relation(name)
+        return name in self.list_columns
+
+    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
+        if order_column and not self.orderable(order_column):
+            order_column = ""  # an unknown or computed column from the URL: keep the default
+        return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
+
+    def get_order_columns_list(self, list_columns=None):
+        return [c for c in super().get_order_columns_list(list_columns=list_columns)
+                if self.orderable(c)]
+
     def _eager_options(self, collections_only: bool = False):
         options = []
         for name in sorted(self.eager_relations):

@@ -225,6 +225,37 @@ class FastTrackState(LabeledEnum):
     revoked = "已取消"
 
 
+class CertificateRequestKind(LabeledEnum):
+    change = "变更"
+    void = "作废"
+    extend = "延期"
+
+
+class CertificateRequestState(LabeledEnum):
+    pending = "待审核"
+    approved = "已批准"
+    rejected = "已驳回"
+
+
+class ProductField(LabeledEnum):
+    """Product fields a certificate change may alter (seed 002 §4)."""
+
+    name = "产品名称"
+    manufacturer = "制造商"
+    model = "型号规格"
+    brand = "商标/品牌"
+    quantity = "数量"
+    weight_kg = "重量（千克）"
+    amount = "金额"
+
+
+class UseFinding(LabeledEnum):
+    """What the reviewer found before extending a certificate (seed 002 §6)."""
+
+    unused = "产品未使用"
+    use_unchanged = "产品用途未变化"
+
+
 class CalendarDayKind(LabeledEnum):
     holiday = "法定节假日（休息）"
     adjusted_workday = "调休上班"
@@ -840,7 +871,7 @@ class AccountChangeRequest(Audited, TimestampMixin, Model):
         return None
 
     def editing_refusal(self) -> str | None:
-        if self.state not in (AccountChangeState.draft, AccountChangeState.returned):
+        if self.state not in (None, AccountChangeState.draft, AccountChangeState.returned):
             return f"账号调整需求{self.state.label}，不能再修改；如需更正请由省局退回。"
         return None
 
@@ -894,7 +925,7 @@ class AnnualAccountReport(Audited, TimestampMixin, Model):
         return None
 
     def editing_refusal(self) -> str | None:
-        if self.state not in (AnnualReportState.draft, AnnualReportState.returned):
+        if self.state not in (None, AnnualReportState.draft, AnnualReportState.returned):
             return f"汇总表{self.state.label}，不能再修改；如需更正请由省局退回。"
         return None
 
@@ -990,6 +1021,11 @@ class Application(Audited, TimestampMixin, Model):
                                                   default=ApplicationState.draft, index=True)
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(
         DateTime, index=True, info=label("提交时间", help="从国家系统载入时可填写原提交时间"))
+    accepted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("受理时间"))
+    first_reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime,
+                                                                     info=label("初审时间"))
+    second_reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime,
+                                                                      info=label("复审时间"))
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("办结时间"))
     return_reason: Mapped[Optional[str]] = mapped_column(Text, info=label("退回原因"))
     products: Mapped[list["Product"]] = relationship(
@@ -1023,6 +1059,48 @@ class Application(Audited, TimestampMixin, Model):
         if self.state is not ApplicationState.draft:
             return "只有未提交的申请可以删除（国家系统同样规定已提交的申请不能删除）。"
         return None
+
+    def editing_refusal(self) -> str | None:
+        if self.state not in (None, ApplicationState.draft, ApplicationState.returned):
+            return f"申请{self.state.label}，信息不能再修改（退回后可修改并重新提交）。"
+        return None
+
+    __extra_labels__ = {"approve_due": "发证期限", "return_due": "退回期限",
+                        "deadline_status": "审核时限"}
+
+    @property
+    def approve_due(self) -> dt.date | None:
+        """The 5th working day after submission (seed 002 §1)."""
+        from app.workflows.application import approve_deadline
+
+        deadline = approve_deadline(self)
+        return deadline.due if deadline else None
+
+    @property
+    def return_due(self) -> dt.date | None:
+        """The 2nd working day after submission (seed 002 §1)."""
+        from app.workflows.application import return_deadline
+
+        deadline = return_deadline(self)
+        return deadline.due if deadline else None
+
+    @property
+    def deadline_status(self) -> str:
+        """What a reviewer reads in the list: due date, working days left, overdue."""
+        from app.workflows.application import approve_deadline
+
+        deadline = approve_deadline(self)
+        if deadline is None:
+            return ""
+        if deadline.due is None:
+            return deadline.unknown_reason or ""
+        if deadline.overdue:
+            if self.state in (ApplicationState.issued, ApplicationState.returned):
+                return f"超期办结（应于{deadline.due:%m月%d日}前）"
+            return f"已逾期{-deadline.days_left}个工作日（{deadline.due:%m月%d日}）"
+        if deadline.days_left is None:
+            return "按时办结"
+        return f"{deadline.due:%m月%d日}前，剩{deadline.days_left}个工作日"
 
 
 class Product(Audited, Model):
@@ -1071,6 +1149,16 @@ class Product(Audited, Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.model}）"
 
+    def editing_refusal(self) -> str | None:
+        if self.application is not None:
+            refusal = self.application.editing_refusal()
+            if refusal:
+                return refusal + "已发证产品的变更请通过“申请变更”办理。"
+        return None
+
+    def deletion_refusal(self) -> str | None:
+        return self.editing_refusal()
+
 
 class Certificate(Audited, TimestampMixin, Model):
     """免予办理强制性产品认证证明."""
@@ -1098,6 +1186,9 @@ class Certificate(Audited, TimestampMixin, Model):
     usages: Mapped[list["CustomsUsage"]] = relationship(
         back_populates="certificate", order_by="CustomsUsage.used_on",
         info=label("海关调用记录"))
+    requests: Mapped[list["CertificateRequest"]] = relationship(
+        back_populates="certificate", order_by="CertificateRequest.id",
+        info=label("变更/作废/延期申请"))
 
     __record_rules__ = (
         v.date_order("issued_on", "supervision_deadline", "监管期限不能早于签发日期。"),
@@ -1109,6 +1200,120 @@ class Certificate(Audited, TimestampMixin, Model):
 
     def __str__(self) -> str:
         return self.number
+
+    __extra_labels__ = {"usage_text": "海关调用"}
+
+    @property
+    def usage_text(self) -> str:
+        return "、".join(u.declaration_no for u in self.usages) or "无"
+
+
+class CertificateRequest(Audited, TimestampMixin, Model):
+    """A request to change, void or extend a certificate, and the reviewer's decision
+    (seed 002 §4–6, seed 004 §2.3)."""
+
+    __tablename__ = "certificate_request"
+    __label__ = "证明变更/作废/延期申请"
+    __scope_path__ = ("certificate", "application", "bureau_id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), nullable=False,
+                                                index=True, info=label("免办证明"))
+    certificate: Mapped[Certificate] = relationship(back_populates="requests",
+                                                    info=label("免办证明"))
+    kind: Mapped[CertificateRequestKind] = enum_column(CertificateRequestKind, "申请类型")
+    state: Mapped[CertificateRequestState] = enum_column(
+        CertificateRequestState, "审核状态", default=CertificateRequestState.pending)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, info=label("申请理由"))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
+                                                      info=label("申请时间"))
+    requested_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("登记人"))
+    not_imported: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False,
+        info=label("有产品未实际进口的证据", help="作废：已上传证明产品未实际进口的证据材料"))
+    new_supervision_deadline: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("申请延期至"))
+    onsite_check_record: Mapped[Optional[str]] = mapped_column(
+        Text, info=label("现场核查记录", help="延期：无视频、照片等材料时，须有现场核查记录"))
+    use_finding: Mapped[Optional[UseFinding]] = enum_column(UseFinding, "核查结论", nullable=True)
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("审核时间"))
+    decided_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("审核人"))
+    decision_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
+    items: Mapped[list["CertificateChangeItem"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan",
+        order_by="CertificateChangeItem.id", info=label("变更内容"))
+    evidence: Mapped[list["EvidenceFile"]] = relationship(
+        back_populates="certificate_request", order_by="EvidenceFile.id",
+        info=label("证据材料"))
+
+    def __str__(self) -> str:
+        return f"{self.certificate.number if self.certificate else ''}{self.kind.label}申请"
+
+
+class CertificateChangeItem(Audited, Model):
+    """One changed product field of a change request, with its value before and after."""
+
+    __tablename__ = "certificate_change_item"
+    __label__ = "变更内容"
+    __scope_path__ = ("request", "certificate", "application", "bureau_id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("certificate_request.id", ondelete="CASCADE"), nullable=False, index=True,
+        info=label("变更申请"))
+    request: Mapped[CertificateRequest] = relationship(back_populates="items",
+                                                       info=label("变更申请"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), nullable=False,
+                                            info=label("产品"))
+    product: Mapped["Product"] = relationship(info=label("产品"))
+    field: Mapped[ProductField] = enum_column(ProductField, "变更项目")
+    before: Mapped[Optional[str]] = mapped_column(String(200), info=label("变更前"))
+    after: Mapped[str] = mapped_column(String(200), nullable=False, info=label("变更后"))
+
+    __table_args__ = (UniqueConstraint("request_id", "product_id", "field",
+                                       name="uq_change_item_field"),)
+
+
+class EvidenceFile(Audited, Model):
+    """An uploaded evidence file (photo, video, PDF), stored outside the database; served only
+    to users who may see the record it belongs to."""
+
+    __tablename__ = "evidence_file"
+    __label__ = "证据材料"
+    __scope_paths__ = (("certificate_request", "certificate", "application", "bureau_id"),
+                       ("usage_record", "product", "application", "bureau_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_request_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("certificate_request.id"), index=True, info=label("所属申请"))
+    certificate_request: Mapped[Optional[CertificateRequest]] = relationship(
+        back_populates="evidence", info=label("所属申请"))
+    usage_record_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("usage_record.id"), index=True, info=label("所属使用记录"))
+    usage_record: Mapped[Optional["UsageRecord"]] = relationship(
+        back_populates="evidence", info=label("所属使用记录"))
+    original_name: Mapped[str] = mapped_column(String(255), nullable=False, info=label("文件名"))
+    stored_name: Mapped[str] = mapped_column(String(80), nullable=False, unique=True,
+                                             info=label("存储名"))
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False, info=label("文件类型"))
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False, info=label("大小（字节）"))
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False, info=label("SHA-256"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
+                                                     info=label("上传时间"))
+    uploaded_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("上传人"))
+
+    __table_args__ = (
+        CheckConstraint("(certificate_request_id IS NULL) <> (usage_record_id IS NULL)",
+                        name="one_owner"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+    )
+
+    @property
+    def owner(self):
+        return self.certificate_request or self.usage_record
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class CustomsUsage(Audited, TimestampMixin, Model):
@@ -1159,6 +1364,8 @@ class UsageRecord(Audited, TimestampMixin, Model):
     using_unit: Mapped[str] = mapped_column(String(200), nullable=False,
                                             info=label("使用单位", help="产品使用单位或退运、销毁执行单位"))
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("说明"))
+    evidence: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="usage_record", order_by=EvidenceFile.id, info=label("证据材料"))
 
     __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
 

@@ -73,6 +73,11 @@ def profile(code: str | None = None) -> PolicyProfile:
         raise ValueError(f"未知的省份政策配置 CCC_PROVINCE={code!r}，可选：{', '.join(PROFILES)}") from None
 
 
+# Indicative exchange rates for the key-target amount threshold only (amounts are declared
+# in their own currency; a regulator compares them in 人民币). Review yearly.
+INDICATIVE_CNY_RATES = {"CNY": 1.0, "USD": 7.1, "EUR": 7.8, "JPY": 0.048, "HKD": 0.91,
+                        "GBP": 9.1, "KRW": 0.0051, "CHF": 8.1}
+
 # File uploads (evidence): size and type limits
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 

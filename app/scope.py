@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from flask import g, has_request_context
-from sqlalchemy import false, select, true
+from sqlalchemy import false, or_, select, true
 from sqlalchemy.orm import RelationshipProperty
 
 from app.domain.errors import RecordInvalid
@@ -66,6 +66,16 @@ def scope_path(model) -> tuple[str, ...] | None:
     return getattr(model, "__scope_path__", None)
 
 
+def scope_paths(model) -> tuple[tuple[str, ...], ...]:
+    """All owner paths: ``__scope_paths__`` for a record that belongs to one of several
+    kinds of owner (an evidence file of a request or of a usage record), else the one path."""
+    paths = getattr(model, "__scope_paths__", None)
+    if paths:
+        return tuple(paths)
+    path = scope_path(model)
+    return (path,) if path else ()
+
+
 def scope_clause(model, bureau_ids: Iterable[int] | None):
     """SQL condition: the model's rows owned by one of ``bureau_ids``.
 
@@ -73,21 +83,13 @@ def scope_clause(model, bureau_ids: Iterable[int] | None):
     SQLite and PostgreSQL answer from indexes."""
     if bureau_ids is None:
         return true()
-    path = scope_path(model)
-    if path is None:
+    paths = scope_paths(model)
+    if not paths:
         return true()
     ids = sorted(bureau_ids)
     if not ids:
         return false()
-    head, rest = path[0], path[1:]
-    if not rest:
-        return getattr(model, head).in_(ids)
-    prop = getattr(model, head).property
-    assert isinstance(prop, RelationshipProperty) and not prop.uselist, (model, head)
-    target = prop.mapper.class_
-    (local, remote), = prop.local_remote_pairs
-    inner = _clause_for_path(target, rest, ids)
-    return local.in_(select(remote).where(inner))
+    return or_(*[_clause_for_path(model, path, ids) for path in paths])
 
 
 def _clause_for_path(model, path: tuple[str, ...], ids: list[int]):
@@ -101,12 +103,17 @@ def _clause_for_path(model, path: tuple[str, ...], ids: list[int]):
 
 
 def owning_bureau_id(item) -> int | None:
-    """Follow the scope path on a (possibly unsaved) record to its bureau id."""
+    """Follow the scope path(s) on a (possibly unsaved) record to its bureau id."""
+    for path in scope_paths(type(item)):
+        found = _owner_along(item, path)
+        if found is not None:
+            return found
+    return None
+
+
+def _owner_along(item, path: tuple[str, ...]) -> int | None:
     from app.extensions import db
 
-    path = scope_path(type(item))
-    if path is None:
-        return None
     current = item
     for hop in path[:-1]:
         prop = getattr(type(current), hop).property
@@ -135,7 +142,7 @@ def owning_bureau_id(item) -> int | None:
 
 def scope_field(model) -> str:
     """The column of ``model`` that ties it to its owner (first hop of the scope path)."""
-    head = scope_path(model)[0]
+    head = scope_paths(model)[0][0]
     prop = getattr(model, head).property
     if isinstance(prop, RelationshipProperty):
         (local, _remote), = prop.local_remote_pairs
@@ -150,7 +157,7 @@ def ensure_in_scope(item, user: Any = "current") -> None:
     """Refuse to save a record that would belong to a bureau outside the user's scope: the
     record it points to is, for this user, a record that does not exist."""
     scope = bureau_scope(user)
-    if scope is UNRESTRICTED or scope_path(type(item)) is None:
+    if scope is UNRESTRICTED or not scope_paths(type(item)):
         return
     if owning_bureau_id(item) not in scope:
         raise RecordInvalid({scope_field(type(item)): [OUT_OF_SCOPE]})

@@ -31,6 +31,7 @@ from app.models import (
     BusinessCategory,
     BusinessCategoryCode,
     Certificate,
+    CertificateRequestState,
     CertificateState,
     ClauseTag,
     CreditStanding,
@@ -228,35 +229,67 @@ class DemoBuilder:
         db.session.add(app)
         return app
 
-    def certificate(self, app: Application, state: CertificateState) -> Certificate:
+    def certificate(self, app: Application, state: CertificateState, officer=None,
+                    reviewer=None, request_state: CertificateRequestState | None = None
+                    ) -> Certificate:
+        """A certificate brought to ``state`` through the real workflow (requests and their
+        decisions, usage records and the automatic write-off); ``request_state`` leaves a
+        change (pending) or void (rejected) request on a valid certificate."""
+        from app.services.certificates import record_customs_usage, record_usage
+        from app.workflows import run_step
+        from app.workflows.certificate import CertificateWorkflow as W
+
         rng = self.rng
         issued = (app.submitted_at + dt.timedelta(days=rng.randint(1, 4))).date()
         app.decided_at = fake.working_time(rng, issued)
         cert = Certificate(
             application=app, number=f"N{app.bureau.division_code}{issued:%y}{rng.randint(10**6, 10**7 - 1)}",
-            issued_on=issued, state=state,
+            issued_on=issued, state=CertificateState.valid,
             supervision_deadline=issued + relativedelta(months=self.profile.supervision_months),
-            change_count=1 if state is CertificateState.changed else 0)
-        if state is CertificateState.extended:
-            cert.supervision_deadline += relativedelta(months=6)
+            change_count=0)
         db.session.add(cert)
-        used = state in (CertificateState.valid, CertificateState.changed,
-                         CertificateState.extended, CertificateState.written_off) \
-            and (state is not CertificateState.valid or rng.random() < 0.5)
+        db.session.commit()
+        product = app.products[0]
+        if state is CertificateState.changed:
+            run_step(W, cert.id, "change", officer, {"reason": "企业来函：制造商名称变更", "items": [
+                {"product_id": product.id, "field": "manufacturer",
+                 "after": product.manufacturer + "（更名）"}]})
+            run_step(W, cert.id, "approve_change", reviewer, {"remarks": "材料齐全，同意变更"})
+        elif state is CertificateState.voided:
+            run_step(W, cert.id, "void", officer, {"reason": "贸易合同取消，货物未发运"})
+            run_step(W, cert.id, "approve_void", reviewer, {"remarks": "无海关调用记录，同意作废"})
+        elif state is CertificateState.extended:
+            run_step(W, cert.id, "extend", officer, {
+                "reason": "测试周期延长，无法在监管期内完成核销",
+                "new_deadline": (cert.supervision_deadline + relativedelta(months=6)).isoformat(),
+                "onsite_check_record": "现场核查：样品在实验室封存，未挪作他用。"})
+            run_step(W, cert.id, "approve_extend", reviewer, {"use_finding": "unused"})
+        used = state in (CertificateState.changed, CertificateState.extended,
+                         CertificateState.written_off) or request_state is \
+            CertificateRequestState.rejected
         if used:
-            total = sum(p.quantity for p in app.products)
-            db.session.add(CustomsUsage(
-                certificate=cert, declaration_no=fake.declaration_number(rng, issued.year),
-                port=rng.choice(fake.PORTS), used_on=issued + dt.timedelta(days=rng.randint(2, 20)),
-                quantity=total))
+            record_customs_usage(CustomsUsage(
+                certificate_id=cert.id, declaration_no=fake.declaration_number(rng, issued.year),
+                port=rng.choice(fake.PORTS),
+                used_on=issued + dt.timedelta(days=rng.randint(2, 20)),
+                quantity=sum(p.quantity for p in app.products)))
+            db.session.commit()
+        if request_state is CertificateRequestState.pending:
+            run_step(W, cert.id, "change", officer, {"reason": "型号规格填写有误", "items": [
+                {"product_id": product.id, "field": "model", "after": product.model + "A"}]})
+        elif request_state is CertificateRequestState.rejected:
+            run_step(W, cert.id, "void", officer, {"reason": "企业申请作废"})
+            run_step(W, cert.id, "reject_void", reviewer,
+                     {"remarks": "已有海关调用记录，且无产品未实际进口的证据，不予作废"})
         for product in app.products:
             if state is CertificateState.written_off:
-                self._usage(product, issued, full=True)
+                self._usage(product, issued, full=True, record=record_usage)
             elif used and rng.random() < 0.5:
-                self._usage(product, issued, full=False)
+                self._usage(product, issued, full=False, record=record_usage)
+        db.session.commit()
         return cert
 
-    def _usage(self, product: Product, issued: dt.date, full: bool) -> None:
+    def _usage(self, product: Product, issued: dt.date, full: bool, record) -> None:
         rng = self.rng
         remaining = product.quantity if full else max(1, product.quantity // 2)
         kinds = [UsageKind.use, UsageKind.returned, UsageKind.destroyed]
@@ -264,7 +297,7 @@ class DemoBuilder:
             qty = remaining if full and rng.random() < 0.5 else max(1, remaining // 2)
             qty = min(qty, remaining)
             day = min(issued + dt.timedelta(days=rng.randint(15, 200)), self.today)
-            db.session.add(UsageRecord(
+            record(UsageRecord(
                 product=product, kind=rng.choice(kinds), quantity=qty, used_on=day,
                 using_unit=product.application.enterprise.name,
                 remarks="见台账及照片记录"))
@@ -442,13 +475,17 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
             app_states = [s for s in ApplicationState if s is not ApplicationState.issued] * 2
             for i, state in enumerate(app_states):
                 builder.application(ents[i % len(ents)], state)
-            cert_states = list(CertificateState) + [CertificateState.valid,
-                                                    CertificateState.written_off]
-            for i, cstate in enumerate(cert_states):
-                app = builder.application(ents[(i + 3) % len(ents)], ApplicationState.issued)
-                builder.certificate(app, cstate)
+            reviewer = sm.find_user(username="reviewer")
             officer = sm.find_user(username="huangpu" if bureau.division_code == "310101"
                                    else "pudong")
+            cert_plan = [(s, None) for s in CertificateState] + [
+                (CertificateState.valid, CertificateRequestState.pending),
+                (CertificateState.valid, CertificateRequestState.rejected),
+                (CertificateState.written_off, None)]
+            for i, (cstate, request_state) in enumerate(cert_plan):
+                app = builder.application(ents[(i + 3) % len(ents)], ApplicationState.issued)
+                db.session.commit()
+                builder.certificate(app, cstate, officer, reviewer, request_state)
             builder.change_requests(bureau, accounts, officer, admin)
             year = today.year
             states = [AnnualReportState.confirmed, AnnualReportState.returned,
@@ -463,6 +500,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
             for state in (ApplicationState.submitted, ApplicationState.issued):
                 app = builder.application(ents[0], state)
                 if state is ApplicationState.issued:
+                    db.session.commit()
                     builder.certificate(app, CertificateState.valid)
             builder.annual_reports(bureau, {today.year - 1: AnnualReportState.confirmed},
                                    admin, admin)

@@ -149,6 +149,7 @@ def _usage_record(bureau_obj):
     from app.models import UsageKind, UsageRecord
 
     app_ = application(enterprise(bureau_obj), products=1)
+    certificate(app_)
     record = UsageRecord(product=app_.products[0], kind=UsageKind.use, quantity=1,
                          used_on=dt.date.today(), using_unit="测试单位")
     db.session.add(record)
@@ -247,6 +248,28 @@ def _calendar_day(_bureau):
     return row
 
 
+def certificate_request(bureau_obj, kind=None):
+    from app.models import CertificateRequest, CertificateRequestKind
+
+    cert = certificate(application(enterprise(bureau_obj), products=1))
+    req = CertificateRequest(certificate=cert, kind=kind or CertificateRequestKind.void,
+                             reason="测试申请")
+    db.session.add(req)
+    db.session.flush()
+    return req
+
+
+def _change_item(bureau_obj):
+    from app.models import CertificateChangeItem, CertificateRequestKind, ProductField
+
+    req = certificate_request(bureau_obj, CertificateRequestKind.change)
+    item = CertificateChangeItem(request=req, product=req.certificate.application.products[0],
+                                 field=ProductField.brand, before="Dell", after="HP")
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
 def row_factories():
     """model -> builder(bureau) of one row owned by that bureau's district."""
     from app.models import (
@@ -273,7 +296,11 @@ def row_factories():
         CalendarYear,
     )
 
+    from app.models import CertificateChangeItem, CertificateRequest
+
     return {
+        CertificateRequest: certificate_request,
+        CertificateChangeItem: _change_item,
         AccountFunctionChange: _function_change,
         AccountChangeFiling: _filing,
         AnnualAccountReportLine: _report_line,

@@ -18,6 +18,8 @@ from app.models import (
     Bureau,
     BureauLevel,
     Certificate,
+    CertificateRequest,
+    CertificateRequestState,
     CertificateState,
     CustomsUsage,
     Enterprise,
@@ -29,6 +31,8 @@ from app.models import (
 from seeds.demo import DEMO_DISTRICTS, DEMO_USERS
 
 STATEFUL = [
+    (CertificateRequest, CertificateRequestState,
+     lambda r: r.certificate.application.bureau.division_code),
     (FastTrackGrant, FastTrackState, lambda g: g.enterprise.bureau.division_code),
     (Application, ApplicationState, lambda a: a.bureau.division_code),
     (Certificate, CertificateState, lambda c: c.application.bureau.division_code),

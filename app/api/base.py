@@ -171,9 +171,25 @@ class DomainModelApi(ModelRestApi):
     #: The approval flow of this record type, if any: POST /<id>/<step> runs its steps.
     workflow: ClassVar[type | None] = None
 
+    #: Permissions of this resource's extra doors (uploads, imports) and their roles.
+    extra_roles: ClassVar[dict[str, frozenset]] = {}
+
     @property
     def extra_permission_roles(self) -> dict[str, frozenset]:
-        return {"can_step": self.workflow.roles()} if self.workflow else {}
+        roles = dict(self.extra_roles)
+        if self.workflow:
+            roles["can_step"] = self.workflow.roles()
+        return roles
+
+    def __init__(self):
+        super().__init__()
+        if self.workflow is not None and "can_step" not in self.base_permissions:
+            self.base_permissions = list(self.base_permissions) + ["can_step"]
+        if self.workflow is None and "can_step" in self.base_permissions:
+            self.base_permissions = [p for p in self.base_permissions if p != "can_step"]
+        missing = [p for p in self.extra_roles if p not in self.base_permissions]
+        if missing:
+            self.base_permissions = list(self.base_permissions) + missing
 
     @expose("/<int:pk>/<name>", methods=["POST"])
     @protect()

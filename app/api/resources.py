@@ -1,6 +1,9 @@
 """REST resources of DESIGN §5. Field names are the stable outside interface."""
 from __future__ import annotations
 
+from flask import request
+from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.security.decorators import permission_name
 from marshmallow import fields, validate
 
 from app.api.base import DomainModelApi
@@ -18,8 +21,12 @@ from app.models import (
     UsageRecord,
 )
 from app.extensions import db
-from app.security_model import DISTRICT_WRITES, READ_ALL
+from app.security_model import DISTRICT_WRITES, READ_ALL, Role
+from app.services import customs_import
+from app.services.certificates import record_customs_usage, record_usage
 from app.workflows.account_change import AccountChangeWorkflow
+from app.workflows.application import ApplicationWorkflow
+from app.workflows.certificate import CertificateWorkflow
 from app.workflows.annual_report import AnnualReportWorkflow, refuse_duplicate, snapshot_lines
 
 
@@ -137,12 +144,15 @@ class ApplicationApi(DomainModelApi):
     resource_name = "application"
     model = Application
     access = DISTRICT_WRITES
+    workflow = ApplicationWorkflow
     list_columns = ["id", "number", "enterprise_id", "clause", "state", "bureau_id",
-                    "submitted_at"]
+                    "submitted_at", "approve_due", "return_due", "deadline_status"]
     show_columns = ["id", "number", "enterprise_id", "clause", "research_detail",
                     "applicant_type", "applicant_location", "final_use_place", "bureau_id",
                     "bill_of_lading_no", "contract_no", "invoice_no", "reason", "state",
-                    "submitted_at", "decided_at", "return_reason"]
+                    "submitted_at", "approve_due", "return_due", "deadline_status",
+                    "accepted_at", "first_reviewed_at", "second_reviewed_at", "decided_at",
+                    "return_reason"]
     add_columns = ["number", "enterprise_id", "clause", "research_detail", "applicant_type",
                    "applicant_location", "final_use_place", "bureau_id", "bill_of_lading_no",
                    "contract_no", "invoice_no", "reason", "submitted_at"]
@@ -151,7 +161,10 @@ class ApplicationApi(DomainModelApi):
     search_columns = ["number", "enterprise_id", "clause", "state", "bureau_id",
                       "submitted_at"]
     description_columns = {"submitted_at": "从国家系统载入已提交的申请时填写原提交时间"}
-    api_fields = {"number": fields.String(required=False, validate=validate.Length(max=32))}
+    api_fields = {"number": fields.String(required=False, validate=validate.Length(max=32)),
+                  "approve_due": fields.Date(dump_only=True),
+                  "return_due": fields.Date(dump_only=True),
+                  "deadline_status": fields.String(dump_only=True)}
 
     def pre_add(self, item):
         from app.services.numbering import next_application_number
@@ -173,17 +186,77 @@ class ProductApi(DomainModelApi):
     search_columns = ["application_id", "hs_code", "name", "ccc_code"]
 
 
+def _evidence_upload(api, item, owner, refusal: str | None):
+    """Shared API door for evidence: multipart ``file`` (one or more), in scope."""
+    from app.domain.errors import DomainError
+    from app.scope import current_user
+    from app.services.evidence import store_evidence
+
+    if item is None:
+        return api.response_404()
+    if refusal:
+        return api.response(409, message=refusal)
+    files = [f for f in request.files.getlist("file") if f and f.filename]
+    if not files:
+        return api.response(422, message={"file": ["请上传文件（multipart/form-data，字段名file）。"]})
+    try:
+        stored = [store_evidence(f.stream, f.filename, owner, current_user()) for f in files]
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return api.domain_error_response(exc)
+    return api.response(201, evidence=[{"id": e.id, "name": e.original_name,
+                                        "url": f"/files/{e.id}"} for e in stored])
+
+
+def _certificate_requests(cert) -> list[dict]:
+    return [{"id": r.id, "kind": r.kind.name, "state": r.state.name, "reason": r.reason,
+             "requested_at": r.requested_at.isoformat() if r.requested_at else None,
+             "decided_at": r.decided_at.isoformat() if r.decided_at else None,
+             "decision_remarks": r.decision_remarks,
+             "items": [{"product_id": i.product_id, "field": i.field.name, "before": i.before,
+                        "after": i.after} for i in r.items],
+             "evidence": [{"id": e.id, "name": e.original_name, "url": f"/files/{e.id}"}
+                          for e in r.evidence]} for r in cert.requests]
+
+
 class CertificateApi(DomainModelApi):
     resource_name = "certificate"
     model = Certificate
     access = READ_ALL
+    workflow = CertificateWorkflow
     base_permissions = ["can_get", "can_info", "can_post", "can_put"]
-    list_columns = show_columns = ["id", "number", "application_id", "state", "change_count",
-                                   "issued_on", "supervision_deadline"]
+    list_columns = ["id", "number", "application_id", "state", "change_count", "issued_on",
+                    "supervision_deadline"]
+    show_columns = list_columns + ["requests"]
     add_columns = ["number", "application_id", "issued_on", "supervision_deadline"]
     edit_columns = ["issued_on", "supervision_deadline"]
     order_columns = ["id", "number", "application_id", "state", "issued_on"]
     search_columns = ["number", "application_id", "state", "issued_on"]
+    api_fields = {"requests": fields.Function(_certificate_requests, dump_only=True)}
+    extra_roles = {"can_evidence": frozenset({Role.district_officer,
+                                                         Role.province_admin})}
+
+    @expose("/<int:pk>/evidence", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("evidence")
+    def evidence(self, pk: int):
+        """Attach evidence files to the certificate's pending void or extension request.
+        ---
+        post:
+          responses:
+            201:
+              description: files stored
+            409:
+              description: no pending request to attach them to
+        """
+        from app.services.certificates import pending_request
+
+        cert = self.datamodel.get(pk)
+        req = pending_request(cert) if cert is not None else None
+        return _evidence_upload(self, cert, req, None if req or cert is None
+                                else "该证明没有待审核的申请，证据材料须随作废或延期申请上传。")
 
 
 class CustomsUsageApi(DomainModelApi):
@@ -197,11 +270,66 @@ class CustomsUsageApi(DomainModelApi):
     order_columns = ["id", "certificate_id", "declaration_no", "used_on"]
     search_columns = ["certificate_id", "declaration_no", "used_on"]
 
+    def pre_add(self, item):
+        super().pre_add(item)
+        record_customs_usage(item)
+
+    @expose("/import", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("import")
+    def import_rows(self):
+        """Bulk import: a JSON list of {certificate_number, declaration_no, port, used_on,
+        quantity}; every row is saved, or none (422 with the errors by row).
+        ---
+        post:
+          responses:
+            200:
+              description: every row saved
+            422:
+              description: nothing saved; errors listed by row
+        """
+        from app.scope import current_user
+
+        rows = request.get_json(silent=True)
+        if not isinstance(rows, list):
+            return self.response(422, message="请求体应为JSON数组。")
+        result = customs_import.import_rows(rows, current_user())
+        if not result.ok:
+            return self.response(422, message=[{"row": e.row, "field": e.field,
+                                                "message": e.message} for e in result.errors])
+        return self.response(200, created=result.created)
+
 
 class UsageRecordApi(DomainModelApi):
     resource_name = "usage_record"
     model = UsageRecord
     access = DISTRICT_WRITES
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        record_usage(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        record_usage(item)
+
+    extra_roles = {"can_evidence": frozenset({Role.district_officer})}
+
+    @expose("/<int:pk>/evidence", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("evidence")
+    def evidence(self, pk: int):
+        """Attach evidence files (photos, videos, PDF) to a usage record.
+        ---
+        post:
+          responses:
+            201:
+              description: files stored
+        """
+        record = self.datamodel.get(pk)
+        return _evidence_upload(self, record, record, None)
     list_columns = show_columns = ["id", "product_id", "kind", "quantity", "used_on",
                                    "using_unit", "remarks"]
     add_columns = edit_columns = ["product_id", "kind", "quantity", "used_on", "using_unit",

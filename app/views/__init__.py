@@ -12,8 +12,15 @@ from app.views.accounts import (
     AnnualReportView,
     ReviewerAccountView,
 )
-from app.views.applications import ApplicationView, CertificateView, ProductView
-from app.views.customs import CustomsUsageView, UsageRecordView
+from app.views.applications import (
+    ApplicationView,
+    CertificateChangeItemView,
+    CertificateRequestView,
+    CertificateView,
+    ProductView,
+)
+from app.views.customs import CustomsUsageView, KeyTargetView, UsageRecordView
+from app.views.files import FilesView
 from app.views.audit import AuditLogView, HistoryView
 from app.views.calendar import CalendarDayView, CalendarYearView
 from app.views.lookup import LookupView
@@ -43,8 +50,11 @@ MENU = [
     (ApplicationView, "免办申请", "fa-file-alt", MENU_BUSINESS, "fa-briefcase"),
     (ProductView, "产品", "fa-box", MENU_BUSINESS, "fa-briefcase"),
     (CertificateView, "免办证明", "fa-certificate", MENU_BUSINESS, "fa-briefcase"),
+    (CertificateRequestView, "证明变更/作废/延期", "fa-pen-square", MENU_BUSINESS, "fa-briefcase"),
+    (CertificateChangeItemView, None, None, None, None),
     (CustomsUsageView, "海关调用记录", "fa-ship", MENU_CUSTOMS, "fa-anchor"),
     (UsageRecordView, "使用记录", "fa-clipboard-check", MENU_CUSTOMS, "fa-anchor"),
+    (KeyTargetView, "重点检查对象", "fa-crosshairs", MENU_CUSTOMS, "fa-anchor"),
     (BureauView, "市场监管部门", "fa-landmark", MENU_SYSTEM, "fa-cogs"),
     (AnnualReportBoardView, "账号使用人年报填报情况", "fa-table", MENU_REPORTS, "fa-chart-bar"),
     (CccCategoryView, "CCC目录", "fa-book", MENU_SYSTEM, "fa-cogs"),
@@ -70,6 +80,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(LookupView)
     appbuilder.add_view_no_menu(HistoryView)
     appbuilder.add_view_no_menu(ReportsView)
+    appbuilder.add_view_no_menu(FilesView)
     for view, name, icon, category, category_icon in MENU:
         if category is None:
             appbuilder.add_view_no_menu(view)

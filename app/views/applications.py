@@ -1,11 +1,28 @@
-"""Exemption applications, their products and certificates."""
+"""Exemption applications, their products, certificates and certificate requests."""
 from __future__ import annotations
 
-from app.models import Application, Certificate, Product
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+
+from app.domain.errors import AccessDenied, DomainError, RecordInvalid, RecordNotFound
+from app.models import (
+    Application,
+    Certificate,
+    CertificateChangeItem,
+    CertificateRequest,
+    CertificateRequestState,
+    Product,
+    ProductField,
+)
 from app.security_model import DISTRICT_WRITES, READ_ALL
 from app.services.numbering import next_application_number
-from app.views.base import DomainModelView
+from app.views.base import DomainModelView, RecordLink
 from app.views.customs import CustomsUsageView
+from app.views.files import evidence_links, upload_evidence
+from app.workflows import run_step
+from app.workflows.application import ApplicationWorkflow
+from app.workflows.certificate import FILERS, CertificateWorkflow
 
 
 class ProductView(DomainModelView):
@@ -26,7 +43,9 @@ class ProductView(DomainModelView):
 class ApplicationView(DomainModelView):
     model = Application
     access = DISTRICT_WRITES
-    list_columns = ["number", "enterprise", "clause", "state", "bureau", "submitted_at"]
+    workflow = ApplicationWorkflow
+    list_columns = ["number", "enterprise", "clause", "state", "bureau", "submitted_at",
+                    "deadline_status"]
     search_columns = ["number", "enterprise", "clause", "state", "bureau", "submitted_at",
                       "bill_of_lading_no", "contract_no", "invoice_no"]
     show_fieldsets = [
@@ -35,7 +54,10 @@ class ApplicationView(DomainModelView):
                                "bureau"]}),
         ("单证", {"fields": ["bill_of_lading_no", "contract_no", "invoice_no"]}),
         ("申请理由", {"fields": ["reason"]}),
-        ("办理情况", {"fields": ["state", "submitted_at", "decided_at", "return_reason"]}),
+        ("办理情况", {"fields": ["state", "submitted_at", "approve_due", "return_due",
+                              "deadline_status", "accepted_at", "first_reviewed_at",
+                              "second_reviewed_at", "decided_at", "return_reason",
+                              "certificate"]}),
     ]
     add_columns = ["enterprise", "clause", "research_detail", "applicant_type",
                    "applicant_location", "final_use_place", "bureau", "bill_of_lading_no",
@@ -50,15 +72,114 @@ class ApplicationView(DomainModelView):
             item.number = next_application_number(item.bureau or item.bureau_id)
 
 
+class CertificateChangeItemView(DomainModelView):
+    model = CertificateChangeItem
+    access = READ_ALL
+    base_permissions = ["can_list", "can_show"]
+    list_columns = ["product", "field", "before", "after"]
+    show_columns = ["request"] + list_columns
+    search_columns = ["field"]
+
+
+class CertificateRequestView(DomainModelView):
+    """Change, void and extension requests: the reviewers' work queue. Decisions are taken
+    on the certificate's page; evidence is uploaded here."""
+
+    model = CertificateRequest
+    access = READ_ALL
+    base_permissions = ["can_list", "can_show"]
+    list_columns = ["certificate", "kind", "state", "reason", "requested_at", "requested_by",
+                    "decided_at", "decided_by"]
+    search_columns = ["certificate", "kind", "state", "requested_at"]
+    show_fieldsets = [
+        ("申请", {"fields": ["certificate", "kind", "state", "reason", "requested_at",
+                           "requested_by"]}),
+        ("作废 / 延期", {"fields": ["not_imported", "new_supervision_deadline",
+                                 "onsite_check_record"]}),
+        ("审核", {"fields": ["use_finding", "decided_at", "decided_by", "decision_remarks"]}),
+    ]
+    related_views = [CertificateChangeItemView]
+    base_order = ("id", "desc")
+    extra_roles = {"can_upload": FILERS}
+
+    def record_links(self, pk):
+        links = super().record_links(pk)
+        item = self.datamodel.get(pk)
+        if item is not None:
+            links.insert(0, RecordLink("查看证明", url_for("CertificateView.show",
+                                                         pk=item.certificate_id),
+                                       icon="fa-certificate"))
+            links.extend(evidence_links(item.evidence))
+        return links
+
+    def upload_url(self, pk):
+        item = self.datamodel.get(pk)
+        if item is None or item.state is not CertificateRequestState.pending:
+            return None
+        if not self.appbuilder.sm.has_access("can_upload", self.class_permission_name):
+            return None
+        return url_for(f"{self.endpoint}.upload", pk=pk)
+
+    @expose("/upload/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("upload")
+    def upload(self, pk: int):
+        return upload_evidence(self, pk, lambda item: item.state is
+                               CertificateRequestState.pending, "只能为待审核的申请上传证据材料。")
+
+
 class CertificateView(DomainModelView):
     model = Certificate
     access = READ_ALL  # issued by the review workflow; loaded by the provincial admin
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    workflow = CertificateWorkflow
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
     list_columns = ["number", "application", "issued_on", "state", "supervision_deadline",
-                    "change_count"]
+                    "change_count", "usages"]
     search_columns = ["number", "application", "issued_on", "state", "supervision_deadline"]
-    show_columns = list_columns + ["created_at", "updated_at"]
+    show_columns = ["number", "application", "issued_on", "state", "supervision_deadline",
+                    "change_count", "usages", "created_at", "updated_at"]
     add_columns = ["number", "application", "issued_on", "supervision_deadline"]
     edit_columns = ["issued_on", "supervision_deadline"]
-    related_views = [CustomsUsageView]
+    related_views = [CustomsUsageView, CertificateRequestView]
     base_order = ("issued_on", "desc")
+
+    @expose("/step/<int:pk>/change", methods=["GET", "POST"])
+    @has_access
+    @permission_name("step")
+    def change_form(self, pk: int):
+        """The change request needs a table of product fields, not a plain form."""
+        cert = self.datamodel.get(pk)
+        if cert is None:
+            abort(404)
+        show_url = url_for(f"{self.endpoint}.show", pk=pk)
+        products = cert.application.products
+        fields = list(ProductField)
+        errors = {}
+        if request.method == "POST":
+            items = []
+            for product in products:
+                for field in fields:
+                    raw = request.form.get(f"p{product.id}_{field.name}")
+                    if raw is not None and str(raw).strip() != str(
+                            getattr(product, field.name) or "").strip():
+                        items.append({"product_id": product.id, "field": field.name,
+                                      "after": raw})
+            try:
+                run_step(CertificateWorkflow, pk, "change", g.user,
+                         {"reason": request.form.get("reason"), "items": items})
+            except RecordInvalid as exc:
+                errors = exc.errors
+            except AccessDenied:
+                abort(403)
+            except RecordNotFound:
+                abort(404)
+            except DomainError as exc:
+                flash(exc.message, "danger")
+                return redirect(show_url)
+            else:
+                flash("已登记变更申请，待复审人员审核。", "success")
+                return redirect(show_url)
+        return self.render_template("console/certificate_change.html", title="申请变更",
+                                    cert=cert, products=products, fields=fields,
+                                    form=request.form, errors=errors, back=show_url)
+

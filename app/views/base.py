@@ -135,10 +135,27 @@ class DomainModelView(ModelView):
     #: The approval flow of this record type, if it has one (``app.workflows``).
     workflow: ClassVar[type | None] = None
 
+    #: Permissions of this view's extra doors (uploads, imports) and the roles holding them.
+    extra_roles: ClassVar[dict[str, frozenset]] = {}
+
     @property
     def extra_permission_roles(self) -> dict[str, frozenset]:
-        """Who may reach the workflow door; each step checks its own roles again."""
-        return {"can_step": self.workflow.roles()} if self.workflow else {}
+        """Extra doors, plus the workflow door for the roles of its steps (each step
+        checks its own roles again)."""
+        roles = dict(self.extra_roles)
+        if self.workflow:
+            roles["can_step"] = self.workflow.roles()
+        return roles
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.workflow is not None and "can_step" not in self.base_permissions:
+            self.base_permissions.append("can_step")
+        if self.workflow is None and "can_step" in self.base_permissions:
+            self.base_permissions.remove("can_step")
+        for permission in self.extra_roles:  # an explicit base_permissions list keeps them
+            if permission not in self.base_permissions:
+                self.base_permissions.append(permission)
 
     add_row_message = lazy_gettext("Added Row")
     edit_row_message = lazy_gettext("Changed Row")
@@ -213,6 +230,10 @@ class DomainModelView(ModelView):
                                                   table=self.datamodel.obj.__tablename__, pk=pk),
                                     icon="fa-history"))
         return links
+
+    def list_links(self) -> list[RecordLink]:
+        """Buttons above a list (imports, boards); subclasses add theirs."""
+        return []
 
     def report_links(self, item) -> list[RecordLink]:
         """Official report downloads for this record (subclasses)."""
@@ -324,7 +345,14 @@ class DomainModelView(ModelView):
         return self.post_delete_redirect()
 
     def pre_add(self, item):
+        refusal = getattr(item, "editing_refusal", lambda: None)()
+        if refusal:
+            raise RuleViolation(refusal)
         ensure_in_scope(item)
+
+    def upload_url(self, pk) -> str | None:
+        """Where the show page's evidence upload form posts (views that take evidence)."""
+        return None
 
     def pre_delete(self, item):
         refusal = getattr(item, "deletion_refusal", lambda: None)()

@@ -1,9 +1,22 @@
-"""Customs usage records (from the customs data exchange) and usage / write-off records."""
+"""Customs usage records (from the customs data exchange), usage / write-off records, and
+the key targets of supervision."""
 from __future__ import annotations
 
-from app.models import CustomsUsage, UsageRecord
-from app.security_model import DISTRICT_WRITES, READ_ALL
-from app.views.base import DomainModelView
+import io
+
+from flask import flash, g, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+
+from app.domain.errors import DomainError
+from app.models import CertificateState, CustomsUsage, UsageRecord
+from app.security_model import DISTRICT_WRITES, READ_ALL, Access, Role
+from app.services import customs_import
+from app.services.certificates import record_customs_usage, record_usage
+from app.services.exports import read_table
+from app.services.key_targets import key_targets
+from app.views.base import DomainModelView, RecordLink
+from app.views.files import evidence_links, upload_evidence
 
 
 class CustomsUsageView(DomainModelView):
@@ -16,13 +29,103 @@ class CustomsUsageView(DomainModelView):
                                   "quantity"]
     base_order = ("used_on", "desc")
 
+    def pre_add(self, item):
+        super().pre_add(item)
+        record_customs_usage(item)
+
+    def list_links(self):
+        if self.appbuilder.sm.has_access("can_import", self.class_permission_name):
+            return [RecordLink("导入海关数据", url_for(f"{self.endpoint}.import_file"),
+                               icon="fa-file-import", style="primary")]
+        return []
+
+    @expose("/import/", methods=["GET", "POST"])
+    @has_access
+    @permission_name("import")
+    def import_file(self):
+        """Upload an Excel/CSV file of customs usage; all rows are saved, or none."""
+        result = None
+        if request.method == "POST":
+            upload = request.files.get("file")
+            try:
+                if upload is None or not upload.filename:
+                    raise DomainError("请选择要导入的Excel或CSV文件。")
+                if not upload.filename.lower().endswith((".xlsx", ".xls", ".csv")):
+                    raise DomainError("只能导入.xlsx或.csv文件。")
+                frame = read_table(upload.read(), upload.filename)
+                result = customs_import.import_rows(customs_import.rows_from_frame(frame),
+                                                    g.user)
+            except DomainError as exc:
+                flash(exc.message, "danger")
+            except (ValueError, KeyError) as exc:
+                flash(f"文件无法读取：{exc}", "danger")
+            if result is not None and result.ok:
+                flash(f"已导入{result.created}条海关调用记录。", "success")
+        return self.render_template("console/customs_import.html", title="导入海关调用记录",
+                                    result=result, columns=list(customs_import.COLUMNS))
+
+    @expose("/import/template/")
+    @has_access
+    @permission_name("import")
+    def import_template(self):
+        buffer = io.BytesIO()
+        customs_import.template_frame().to_excel(buffer, index=False)
+        return send_file(io.BytesIO(buffer.getvalue()), as_attachment=True,
+                         download_name="海关调用记录导入模板.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument."
+                                  "spreadsheetml.sheet")
+
 
 class UsageRecordView(DomainModelView):
     model = UsageRecord
     access = DISTRICT_WRITES
-    list_columns = ["product", "kind", "quantity", "used_on", "using_unit"]
+    list_columns = ["product", "kind", "quantity", "used_on", "using_unit", "evidence"]
     search_columns = ["product", "kind", "used_on", "using_unit"]
-    show_columns = list_columns + ["remarks", "created_at"]
+    show_columns = ["product", "kind", "quantity", "used_on", "using_unit", "remarks",
+                    "evidence", "created_at"]
     add_columns = edit_columns = ["product", "kind", "quantity", "used_on", "using_unit",
                                   "remarks"]
     base_order = ("used_on", "desc")
+    extra_roles = {"can_upload": frozenset({Role.district_officer})}
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        record_usage(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        record_usage(item)
+
+    def record_links(self, pk):
+        links = super().record_links(pk)
+        item = self.datamodel.get(pk)
+        return links + (evidence_links(item.evidence) if item else [])
+
+    def upload_url(self, pk):
+        if not self.appbuilder.sm.has_access("can_upload", self.class_permission_name):
+            return None
+        return url_for(f"{self.endpoint}.upload", pk=pk)
+
+    @expose("/upload/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("upload")
+    def upload(self, pk: int):
+        return upload_evidence(
+            self, pk, lambda item: item.product.application.certificate is None or
+            item.product.application.certificate.state is not CertificateState.voided,
+            "证明已作废，不能再上传证据材料。")
+
+
+class KeyTargetView(BaseView):
+    """重点检查对象: certificates supervisors should look at first (seed 001 step 8)."""
+
+    route_base = "/keytargets"
+    default_view = "board"
+    access = Access()
+    extra_permission_roles = {"can_board": frozenset(Role)}
+
+    @expose("/")
+    @has_access
+    def board(self):
+        return self.render_template("console/key_targets.html", title="重点检查对象",
+                                    targets=key_targets())

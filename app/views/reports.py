@@ -4,13 +4,10 @@ Reachable with a console session or the API's JWT bearer token, with the same pe
 and the same district isolation as the records they print."""
 from __future__ import annotations
 
-import functools
 import io
 
-from flask import abort, g, redirect, request, send_file, url_for
+from flask import abort, g, send_file
 from flask_appbuilder import BaseView, expose
-from flask_jwt_extended import verify_jwt_in_request
-from flask_login import current_user as session_user
 
 from app import clock
 from app.datamodel import DomainInterface
@@ -24,38 +21,10 @@ from app.reports.official import (
     annual_rollup_data,
 )
 from app.security_model import Access, PROVINCE_WIDE_ROLES, Role
+from app.views.doors import session_or_token
 from app.workflows.annual_report import rollup_reports
 
 ALL_ROLES = frozenset(Role)
-
-
-def report_door(permission: str):
-    """Console session or JWT bearer; then the report permission; then the report."""
-
-    def decorate(view_method):
-        @functools.wraps(view_method)
-        def wrapper(self, *args, **kwargs):
-            if request.headers.get("Authorization", "").startswith("Bearer "):
-                verify_jwt_in_request()
-                user = getattr(g, "user", None)
-            else:
-                user = session_user if session_user.is_authenticated else None
-                if user is None:
-                    return redirect(url_for(f"{self.appbuilder.sm.auth_view.endpoint}.login",
-                                            next=request.url))
-            if user is None or not self.appbuilder.sm._has_view_access(
-                    user, f"can_{permission}", self.class_permission_name):
-                abort(403)
-            g.user = user
-            fmt = request.args.get("format", "pdf")
-            if fmt not in ("pdf", "xlsx"):
-                abort(400)
-            return view_method(self, *args, fmt=fmt, **kwargs)
-
-        wrapper._permission_name = permission
-        return wrapper
-
-    return decorate
 
 
 def _download(declaration, data, fmt: str, name: str):
@@ -75,7 +44,7 @@ class ReportsView(BaseView):
     }
 
     @expose("/account_change/<int:pk>")
-    @report_door("account_change")
+    @session_or_token("account_change", formats=("pdf", "xlsx"))
     def account_change(self, pk: int, fmt: str):
         filing = DomainInterface(AccountChangeFiling).get(pk)
         if filing is None:
@@ -84,7 +53,7 @@ class ReportsView(BaseView):
                          f"账号调整需求信息报表_{filing.bureau.short_name}_{filing.filed_on:%Y%m%d}")
 
     @expose("/annual_report/<int:pk>")
-    @report_door("annual_report")
+    @session_or_token("annual_report", formats=("pdf", "xlsx"))
     def annual_report(self, pk: int, fmt: str):
         report = DomainInterface(AnnualAccountReport).get(pk)
         if report is None:
@@ -93,7 +62,7 @@ class ReportsView(BaseView):
                          f"账号使用人信息汇总表_{report.bureau.short_name}_{report.year}")
 
     @expose("/annual_rollup/<int:year>")
-    @report_door("annual_rollup")
+    @session_or_token("annual_rollup", formats=("pdf", "xlsx"))
     def annual_rollup(self, year: int, fmt: str):
         province = DomainInterface(Bureau).session.query(Bureau).filter(
             Bureau.level == BureauLevel.province).first()

@@ -87,7 +87,8 @@ def _check_inputs(step: Step, inputs: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, str):
             value = value.strip()
         if spec.required and value in (None, "", []):
-            errors.setdefault(spec.name, []).append(f"请填写{spec.label}。")
+            verb = "选择" if spec.kind in ("choice", "bool") else "填写"
+            errors.setdefault(spec.name, []).append(f"请{verb}{spec.label}。")
         clean[spec.name] = value if value not in ("",) else None
     unknown = set(inputs) - {s.name for s in step.inputs}
     if unknown:

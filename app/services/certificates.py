@@ -1,0 +1,243 @@
+"""免办证明 after issue: change once while unused, void only without customs usage (or with
+evidence the goods never came in), extend on evidence, write off when every product is
+accounted for (seed 002 §4–6, seed 001 steps 6–8, seed 004 §2.3–2.6).
+
+Every rule that depends on customs usage takes the certificate row FOR UPDATE first, and so
+does every insert of a usage record: on PostgreSQL a void and a usage arriving together are
+serialised, and whichever comes second sees the other."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import func, select
+
+from app import clock, policy
+from app.domain.errors import RecordInvalid, RuleViolation
+from app.extensions import db
+from app.models import (
+    Application,
+    Certificate,
+    CertificateChangeItem,
+    CertificateRequest,
+    CertificateRequestKind,
+    CertificateRequestState,
+    CertificateState,
+    CustomsUsage,
+    Product,
+    ProductField,
+    UsageRecord,
+)
+from app.services.numbering import next_certificate_number
+
+IN_FORCE = (CertificateState.valid, CertificateState.changed, CertificateState.extended)
+
+
+def lock_certificate(certificate_id: int) -> Certificate:
+    with db.session.no_autoflush:  # a record being built may point at it already
+        cert = db.session.query(Certificate).filter(Certificate.id == certificate_id)\
+            .with_for_update().populate_existing().one_or_none()
+    if cert is None:
+        raise RecordInvalid({"certificate_id": ["免办证明不存在，或不在您的管辖范围内。"]})
+    return cert
+
+
+def usage_declarations(cert: Certificate) -> list[str]:
+    return list(db.session.scalars(select(CustomsUsage.declaration_no).where(
+        CustomsUsage.certificate_id == cert.id).order_by(CustomsUsage.used_on)))
+
+
+# --- issue -------------------------------------------------------------------------------
+
+def issue_certificate(application: Application) -> Certificate:
+    """The certificate, created in the transaction that marks the application issued."""
+    today = clock.today()
+    cert = Certificate(
+        number=next_certificate_number(application.bureau_id, today), application=application,
+        issued_on=today, state=CertificateState.valid,
+        supervision_deadline=today + relativedelta(months=policy.profile().supervision_months),
+        change_count=0)
+    db.session.add(cert)
+    return cert
+
+
+# --- requests (change, void, extend) ------------------------------------------------------
+
+def pending_request(cert: Certificate, kind: CertificateRequestKind | None = None):
+    for req in cert.requests:
+        if req.state is CertificateRequestState.pending and (kind is None or req.kind is kind):
+            return req
+    return None
+
+
+def refuse_if_pending(cert: Certificate) -> None:
+    other = pending_request(cert)
+    if other is not None:
+        raise RuleViolation(f"该证明已有待审核的{other.kind.label}申请，请先审核或驳回。")
+
+
+def refuse_change(cert: Certificate) -> None:
+    """A change is allowed only while the certificate is valid, unused, and never changed."""
+    if cert.change_count >= 1 or cert.state is CertificateState.changed:
+        raise RuleViolation("免办证明仅允许变更一次，该证明已经变更过。")
+    if cert.state is not CertificateState.valid:
+        raise RuleViolation(f"证明状态为“{cert.state.label}”，只有有效期内的证明可以变更。")
+    declarations = usage_declarations(cert)
+    if declarations:
+        raise RuleViolation("该证明已有海关调用记录（报关单号：" + "、".join(declarations)
+                            + "），不能再变更。")
+
+
+CHANGEABLE = {ProductField.name, ProductField.manufacturer, ProductField.model,
+              ProductField.brand, ProductField.quantity, ProductField.weight_kg,
+              ProductField.amount}
+
+
+def _parse_value(field: ProductField, raw):
+    text = str(raw).strip() if raw is not None else ""
+    if not text:
+        raise RecordInvalid({"items": [f"{field.label}的新值不能为空。"]})
+    if field is ProductField.quantity:
+        try:
+            value = int(text)
+        except ValueError:
+            raise RecordInvalid({"items": ["数量应为正整数。"]}) from None
+        if value <= 0:
+            raise RecordInvalid({"items": ["数量必须大于0。"]})
+        return value
+    if field in (ProductField.weight_kg, ProductField.amount):
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise RecordInvalid({"items": [f"{field.label}应为数字。"]}) from None
+        if value <= 0:
+            raise RecordInvalid({"items": [f"{field.label}必须大于0。"]})
+        return value
+    return text
+
+
+def build_change_items(cert: Certificate, items: list[dict]) -> list[CertificateChangeItem]:
+    """``items``: [{"product_id", "field", "after"}] -> change items with their before value.
+    Items that do not change anything are dropped; nothing left is an error."""
+    if not isinstance(items, list) or not items:
+        raise RecordInvalid({"items": ["请填写要变更的产品信息（产品名称、制造商、型号规格、商标、数/重量、金额）。"]})
+    products = {p.id: p for p in cert.application.products}
+    result = []
+    for raw in items:
+        if not isinstance(raw, dict):
+            raise RecordInvalid({"items": ["变更内容格式不正确。"]})
+        product = products.get(raw.get("product_id"))
+        if product is None:
+            raise RecordInvalid({"items": ["变更的产品不属于该证明。"]})
+        try:
+            field = ProductField[raw.get("field")]
+        except KeyError:
+            raise RecordInvalid({"items": ["可变更的项目为：" + "、".join(
+                f.label for f in ProductField) + "。"]}) from None
+        value = _parse_value(field, raw.get("after"))
+        before = getattr(product, field.name)
+        if before == value or str(before) == str(value):
+            continue
+        result.append(CertificateChangeItem(
+            product=product, field=field, before=None if before is None else str(before),
+            after=str(value)))
+    if not result:
+        raise RecordInvalid({"items": ["变更内容与证明现有信息相同，没有需要变更的项目。"]})
+    return result
+
+
+def apply_change(req: CertificateRequest) -> None:
+    for item in req.items:
+        setattr(item.product, item.field.name, _parse_value(item.field, item.after))
+
+
+def refuse_void(cert: Certificate, req: CertificateRequest, confirm_not_imported: bool) -> None:
+    """Void only without customs usage, or with evidence that the goods were not actually
+    imported, which the reviewer confirms (seed 002 §5)."""
+    if cert.state not in IN_FORCE:
+        raise RuleViolation(f"证明状态为“{cert.state.label}”，不能作废。")
+    declarations = usage_declarations(cert)
+    if not declarations:
+        return
+    if req.not_imported and req.evidence and confirm_not_imported:
+        return
+    reasons = "该证明已有海关调用记录（报关单号：" + "、".join(declarations) + "）"
+    if not req.evidence or not req.not_imported:
+        raise RuleViolation(reasons + "，且未提供产品未实际进口的证据材料，不能作废。")
+    raise RuleViolation(reasons + "：审核人须确认证据表明产品未实际进口，方可作废。")
+
+
+def refuse_extension_request(cert: Certificate, new_deadline: dt.date | None) -> None:
+    if cert.state not in IN_FORCE:
+        raise RuleViolation(f"证明状态为“{cert.state.label}”，不能延期。")
+    if new_deadline is None:
+        raise RecordInvalid({"new_deadline": ["请填写申请延期至的日期。"]})
+    if new_deadline <= cert.supervision_deadline:
+        raise RecordInvalid({"new_deadline": [
+            f"延期后的监管期限应晚于现监管期限（{cert.supervision_deadline:%Y-%m-%d}）。"]})
+
+
+def refuse_extension(req: CertificateRequest) -> None:
+    """Extension only on evidence (video, photos) or an on-site check (seed 002 §6)."""
+    if not req.evidence and not (req.onsite_check_record or "").strip():
+        raise RuleViolation("延期须有证明材料（视频、照片等）或现场核查记录，目前两者均无，不能批准。")
+
+
+# --- customs usage -----------------------------------------------------------------------
+
+def record_customs_usage(usage: CustomsUsage) -> CustomsUsage:
+    """Add a customs usage record: the certificate is locked first, and a voided one refuses
+    it (the other half of the void rule)."""
+    cert = lock_certificate(usage.certificate_id or usage.certificate.id)
+    if cert.state is CertificateState.voided:
+        raise RuleViolation(f"免办证明{cert.number}已作废，不能再登记海关调用记录。")
+    usage.certificate = cert
+    db.session.add(usage)
+    return usage
+
+
+# --- usage records and write-off -----------------------------------------------------------
+
+def accounted_quantity(product: Product, excluding: UsageRecord | None = None) -> int:
+    query = select(func.coalesce(func.sum(UsageRecord.quantity), 0)).where(
+        UsageRecord.product_id == product.id)
+    if excluding is not None and excluding.id is not None:
+        query = query.where(UsageRecord.id != excluding.id)
+    return db.session.scalar(query) or 0
+
+
+def record_usage(record: UsageRecord) -> UsageRecord:
+    """Add or correct a 使用/退运/销毁 record; the total can never exceed the imported
+    quantity. When every product is accounted for, the certificate is written off."""
+    product = db.session.get(Product, record.product_id) if record.product is None \
+        else record.product
+    cert = product.application.certificate
+    if cert is None:
+        raise RuleViolation("该产品所属申请尚未发证，不能登记使用记录。")
+    cert = lock_certificate(cert.id)
+    if cert.state is CertificateState.voided:
+        raise RuleViolation(f"免办证明{cert.number}已作废，不能登记使用记录。")
+    if cert.state is CertificateState.written_off and record.id is None:
+        raise RuleViolation(f"免办证明{cert.number}已核销，不能再登记使用记录。")
+    used = accounted_quantity(product, excluding=record)
+    if used + (record.quantity or 0) > product.quantity:
+        raise RecordInvalid({"quantity": [
+            f"超过进口数量：{product.name}进口{product.quantity}{product.unit}，"
+            f"已登记{used}{product.unit}，本次最多{product.quantity - used}{product.unit}。"]})
+    db.session.add(record)
+    db.session.flush()
+    write_off_if_complete(cert)
+    return record
+
+
+def write_off_if_complete(cert: Certificate) -> bool:
+    if cert.state not in IN_FORCE:
+        return False
+    for product in cert.application.products:
+        if accounted_quantity(product) < product.quantity:
+            return False
+    from app.workflows.certificate import write_off
+
+    write_off(cert)
+    return True

@@ -1,0 +1,157 @@
+"""Import of customs usage records (海关调用记录) from the customs data exchange: an Excel or
+CSV file, or a JSON list through the API. Every row is checked; any error means nothing is
+saved, and the user gets the list of errors by row."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import select
+
+from app.domain.errors import DomainError, FieldInvalid
+from app.domain.validators import declaration_no, positive
+from app.extensions import db
+from app.models import Certificate, CertificateState, CustomsUsage
+from app.scope import bureau_scope, scope_clause
+from app.services.certificates import record_customs_usage
+
+#: file header -> field; the Chinese headers are those of the template users download
+COLUMNS = {"证明编号": "certificate_number", "报关单号": "declaration_no", "入境口岸": "port",
+           "调用日期": "used_on", "数量": "quantity"}
+FIELD_LABELS = {field: header for header, field in COLUMNS.items()}
+MAX_ROWS = 10_000
+
+
+@dataclasses.dataclass
+class RowError:
+    row: int  # as the user counts: the header is row 1, the first record row 2
+    field: str
+    message: str
+
+
+@dataclasses.dataclass
+class ImportResult:
+    created: int
+    errors: list[RowError]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def template_frame() -> pd.DataFrame:
+    return pd.DataFrame([{"证明编号": "N31010126000001", "报关单号": "220120261000012345",
+                          "入境口岸": "洋山港", "调用日期": "2026-11-20", "数量": "10"}])
+
+
+def rows_from_frame(frame: pd.DataFrame) -> list[dict]:
+    """Accept the Chinese headers of the template or the API's English field names."""
+    renamed = {}
+    for column in frame.columns:
+        name = str(column).strip()
+        renamed[column] = COLUMNS.get(name, name)
+    frame = frame.rename(columns=renamed)
+    missing = [FIELD_LABELS[f] for f in COLUMNS.values() if f not in frame.columns]
+    if missing:
+        raise DomainError("文件缺少以下列：" + "、".join(missing) + "（请使用导入模板）。")
+    return frame[list(COLUMNS.values())].to_dict(orient="records")
+
+
+def _parse_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    if text.replace(".", "", 1).isdigit() and len(text) <= 6:  # an Excel serial number
+        return (dt.datetime(1899, 12, 30) + dt.timedelta(days=float(text))).date()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise FieldInvalid("日期格式不正确，应为YYYY-MM-DD，例如2026-11-20。")
+
+
+def import_rows(rows: list[dict], user="current") -> ImportResult:
+    """Check every row; save all of them, or none."""
+    if not rows:
+        return ImportResult(0, [RowError(1, "file", "文件中没有数据行。")])
+    if len(rows) > MAX_ROWS:
+        return ImportResult(0, [RowError(1, "file", f"一次最多导入{MAX_ROWS}行，请分批导入。")])
+    scope = bureau_scope(user)
+    numbers = {str(r.get("certificate_number") or "").strip() for r in rows}
+    certificates = {c.number: c for c in db.session.scalars(
+        select(Certificate).where(Certificate.number.in_(numbers),
+                                  scope_clause(Certificate, scope)))}
+    existing = {(cid, no) for cid, no in db.session.execute(
+        select(CustomsUsage.certificate_id, CustomsUsage.declaration_no).where(
+            CustomsUsage.certificate_id.in_([c.id for c in certificates.values()])))}
+    errors: list[RowError] = []
+    seen: set[tuple[int, str]] = set()
+    prepared: list[CustomsUsage] = []
+    for index, raw in enumerate(rows, start=2):
+        values = {k: ("" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+                  for k, v in raw.items()}
+        row_errors = []
+        number = str(values.get("certificate_number") or "").strip()
+        cert = certificates.get(number)
+        if not number:
+            row_errors.append(RowError(index, "证明编号", "证明编号不能为空。"))
+        elif cert is None:
+            row_errors.append(RowError(index, "证明编号", f"证明编号{number}不存在，或不在您的管辖范围内。"))
+        elif cert.state is CertificateState.voided:
+            row_errors.append(RowError(index, "证明编号", f"证明{number}已作废，不能登记海关调用。"))
+        declaration = str(values.get("declaration_no") or "").strip()
+        try:
+            if not declaration:
+                raise FieldInvalid("报关单号不能为空。")
+            declaration_no(declaration)
+        except FieldInvalid as exc:
+            row_errors.append(RowError(index, "报关单号", exc.message))
+        port = str(values.get("port") or "").strip()
+        if not port:
+            row_errors.append(RowError(index, "入境口岸", "入境口岸不能为空。"))
+        try:
+            used_on = _parse_date(values.get("used_on"))
+        except FieldInvalid as exc:
+            row_errors.append(RowError(index, "调用日期", exc.message))
+            used_on = None
+        quantity = None
+        try:
+            text = str(values.get("quantity") or "").strip()
+            quantity = int(float(text)) if text else None
+            if quantity is None or float(text) != quantity:
+                raise FieldInvalid("数量应为正整数。")
+            positive(quantity)
+        except (FieldInvalid, ValueError) as exc:
+            row_errors.append(RowError(index, "数量", getattr(exc, "message", "数量应为正整数。")))
+        if cert is not None and declaration:
+            key = (cert.id, declaration)
+            if key in existing:
+                row_errors.append(RowError(index, "报关单号", f"报关单{declaration}已登记在证明{number}下，不能重复导入。"))
+            elif key in seen:
+                row_errors.append(RowError(index, "报关单号", f"报关单{declaration}在文件中重复出现。"))
+            seen.add(key)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        if used_on and cert is not None and used_on < cert.issued_on:
+            errors.append(RowError(index, "调用日期", f"调用日期早于证明签发日期（{cert.issued_on:%Y-%m-%d}）。"))
+            continue
+        prepared.append(CustomsUsage(certificate_id=cert.id, declaration_no=declaration,
+                                     port=port, used_on=used_on, quantity=quantity))
+    if errors:
+        return ImportResult(0, errors)
+    try:
+        for usage in prepared:
+            record_customs_usage(usage)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return ImportResult(0, [RowError(1, "file", exc.message)])
+    except Exception:
+        db.session.rollback()
+        raise
+    return ImportResult(len(prepared), [])

@@ -1,0 +1,74 @@
+"""Evidence files (photos, videos, PDFs) kept outside the database, under UPLOAD_FOLDER.
+
+The type is decided by the file's own bytes (``filetype``), not by its name; the size is
+limited by policy. The database keeps the name, type, size and SHA-256 of each file."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+import filetype
+from flask import current_app
+
+from app import clock, policy
+from app.domain.errors import RecordInvalid
+from app.extensions import db
+from app.models import CertificateRequest, EvidenceFile, UsageRecord
+
+ALLOWED_TYPES = {
+    "image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
+    "image/bmp": ".bmp", "video/mp4": ".mp4", "video/quicktime": ".mov",
+    "video/x-msvideo": ".avi", "video/x-matroska": ".mkv", "video/webm": ".webm",
+    "application/pdf": ".pdf",
+}
+TYPE_TEXT = "图片（JPG、PNG、GIF、WEBP、BMP）、视频（MP4、MOV、AVI、MKV、WEBM）或PDF文件"
+
+
+def upload_root() -> Path:
+    root = Path(current_app.config["UPLOAD_FOLDER"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def store_evidence(stream: BinaryIO, original_name: str, owner, user=None) -> EvidenceFile:
+    """Check and store one file for ``owner`` (a CertificateRequest or a UsageRecord)."""
+    data = stream.read(policy.MAX_UPLOAD_BYTES + 1)
+    if not data:
+        raise RecordInvalid({"file": ["请选择要上传的文件。"]})
+    if len(data) > policy.MAX_UPLOAD_BYTES:
+        raise RecordInvalid({"file": [
+            f"文件过大：单个文件不能超过{policy.MAX_UPLOAD_BYTES // (1024 * 1024)}MB。"]})
+    kind = filetype.guess(data)
+    mime = kind.mime if kind else None
+    if mime not in ALLOWED_TYPES:
+        raise RecordInvalid({"file": [f"“{original_name}”不是可接受的证据材料：只能上传{TYPE_TEXT}。"]})
+    today = clock.today()
+    stored_name = f"{today:%Y/%m}/{uuid.uuid4().hex}{ALLOWED_TYPES[mime]}"
+    path = upload_root() / stored_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".part")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+    evidence = EvidenceFile(
+        original_name=(original_name or "未命名")[-255:], stored_name=stored_name,
+        content_type=mime, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_at=clock.now(), uploaded_by=getattr(user, "username", None))
+    if isinstance(owner, CertificateRequest):
+        evidence.certificate_request = owner
+    elif isinstance(owner, UsageRecord):
+        evidence.usage_record = owner
+    else:
+        raise TypeError(f"evidence cannot belong to {type(owner).__name__}")
+    db.session.add(evidence)
+    return evidence
+
+
+def evidence_path(evidence: EvidenceFile) -> Path:
+    return upload_root() / evidence.stored_name
+
+
+def is_inline(evidence: EvidenceFile) -> bool:
+    """Photos and PDFs open in the browser; videos download."""
+    return evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"

@@ -1,0 +1,167 @@
+"""Customs usage and usage records: the void rule's other half, quantities that never exceed
+what was imported, automatic write-off, and the all-or-nothing customs import."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from app.domain.errors import RecordInvalid, RuleViolation
+from app.extensions import db
+from app.models import CertificateState, CustomsUsage, UsageKind, UsageRecord
+from app.services.certificates import record_customs_usage, record_usage
+from app.services.customs_import import import_rows
+from app.services.key_targets import key_targets
+from tests import factories
+from tests.conftest import DISTRICT_A, DISTRICT_B
+
+
+@pytest.fixture()
+def cert(app_ctx, bureaus):
+    certificate = factories.certificate(
+        factories.application(factories.enterprise(bureaus[DISTRICT_A]), products=2))
+    db.session.commit()
+    return certificate
+
+
+def usage(product, quantity, kind=UsageKind.use):
+    return UsageRecord(product=product, kind=kind, quantity=quantity,
+                       used_on=dt.date(2026, 11, 20), using_unit="上海测试研究院")
+
+
+def test_write_off_when_every_product_is_accounted_for(app_ctx, cert):
+    first, second = cert.application.products
+    record_usage(usage(first, 6))
+    record_usage(usage(first, 4, UsageKind.destroyed))
+    db.session.commit()
+    assert cert.state is CertificateState.valid  # the second product is still open
+    record_usage(usage(second, 10, UsageKind.returned))
+    db.session.commit()
+    db.session.refresh(cert)
+    assert cert.state is CertificateState.written_off
+    with pytest.raises(RuleViolation, match="已核销"):
+        record_usage(usage(second, 1))
+    db.session.rollback()
+
+
+def test_usage_can_never_exceed_the_imported_quantity(app_ctx, cert):
+    product = cert.application.products[0]
+    record_usage(usage(product, 7))
+    db.session.commit()
+    with pytest.raises(RecordInvalid) as exc:
+        record_usage(usage(product, 4))
+    assert "本次最多3台" in exc.value.errors["quantity"][0]
+    db.session.rollback()
+    assert db.session.scalar(select(func.sum(UsageRecord.quantity)).where(
+        UsageRecord.product_id == product.id)) == 7
+
+
+def test_over_quantity_refused_at_the_console_and_api(app_ctx, client_as, api_as, cert):
+    product = cert.application.products[0]
+    page = client_as("huangpu").post("/usagerecordview/add", data={
+        "product": str(product.id), "kind": "use", "quantity": "11", "used_on": "2026-11-20",
+        "using_unit": "某单位"}, follow_redirects=True)
+    assert "超过进口数量" in page.get_data(as_text=True)
+    client, headers = api_as("huangpu")
+    response = client.post("/api/v1/usage_record/", headers=headers, json={
+        "product_id": product.id, "kind": "use", "quantity": 11, "used_on": "2026-11-20",
+        "using_unit": "某单位"})
+    assert response.status_code == 422
+    assert "超过进口数量" in response.get_json()["message"]["quantity"][0]
+    assert db.session.scalar(select(func.count()).select_from(UsageRecord).where(
+        UsageRecord.product_id == product.id)) == 0
+
+
+def test_no_usage_on_a_voided_certificate(app_ctx, cert):
+    cert.state = CertificateState.voided
+    db.session.commit()
+    with pytest.raises(RuleViolation, match="已作废"):
+        record_customs_usage(CustomsUsage(certificate_id=cert.id,
+                                          declaration_no="220120261000077777", port="洋山港",
+                                          used_on=dt.date(2026, 11, 20), quantity=1))
+    db.session.rollback()
+    with pytest.raises(RuleViolation, match="已作废"):
+        record_usage(usage(cert.application.products[0], 1))
+    db.session.rollback()
+
+
+def _rows(cert, **overrides):
+    row = {"certificate_number": cert.number, "declaration_no": "220120261000100001",
+           "port": "洋山港", "used_on": cert.issued_on.isoformat(), "quantity": "2"}
+    row.update(overrides)
+    return row
+
+
+def test_import_saves_all_rows(app_ctx, cert, bureaus):
+    other = factories.certificate(factories.application(factories.enterprise(bureaus[DISTRICT_A])))
+    db.session.commit()
+    result = import_rows([_rows(cert), _rows(other, declaration_no="220120261000100002",
+                                             used_on=f"{other.issued_on:%Y/%m/%d}")])
+    assert result.ok and result.created == 2
+    assert db.session.scalar(select(func.count()).select_from(CustomsUsage).where(
+        CustomsUsage.certificate_id.in_([cert.id, other.id]))) == 2
+
+
+def test_import_with_one_bad_row_saves_nothing_and_says_where(app_ctx, cert):
+    rows = [_rows(cert),
+            _rows(cert, declaration_no="2201", quantity="-1"),
+            _rows(cert, certificate_number="N-NOT-THERE", declaration_no="220120261000100003"),
+            _rows(cert, used_on="上周五", declaration_no="220120261000100004"),
+            _rows(cert)]  # repeats the first row's declaration
+    result = import_rows(rows)
+    assert not result.ok and result.created == 0
+    found = {(e.row, e.field) for e in result.errors}
+    assert {(3, "报关单号"), (3, "数量"), (4, "证明编号"), (5, "调用日期"), (6, "报关单号")} <= found
+    assert db.session.scalar(select(func.count()).select_from(CustomsUsage).where(
+        CustomsUsage.certificate_id == cert.id)) == 0
+
+
+def test_import_file_through_the_console(app, app_ctx, client_as, cert):
+    frame = pd.DataFrame([{"证明编号": cert.number, "报关单号": "220120261000200001",
+                           "入境口岸": "外高桥港区", "调用日期": cert.issued_on, "数量": 3}])
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    buffer.seek(0)
+    page = client_as("admin").post("/customsusageview/import/", data={
+        "file": (buffer, "customs.xlsx")}, content_type="multipart/form-data")
+    assert "已导入1条海关调用记录" in page.get_data(as_text=True)
+    csv = ("\ufeff证明编号,报关单号,入境口岸,调用日期,数量\n"
+           f"{cert.number},2201,洋山港,2026-11-22,1\n").encode("utf-8")
+    page = client_as("admin").post("/customsusageview/import/", data={
+        "file": (io.BytesIO(csv), "customs.csv")}, content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "未导入" in html and "报关单号应为18位数字" in html
+    # district officers do not load the customs exchange
+    assert client_as("huangpu").get("/customsusageview/import/").status_code == 403
+
+
+def test_import_cannot_reach_another_district(app_ctx, api_as, bureaus):
+    other = factories.certificate(factories.application(factories.enterprise(bureaus[DISTRICT_B])))
+    db.session.commit()
+    user = app_ctx.appbuilder.sm.find_user(username="huangpu")
+    result = import_rows([_rows(other, declaration_no="220120261000300001")], user)
+    assert not result.ok and "不在您的管辖范围内" in result.errors[0].message
+    client, headers = api_as("admin")
+    response = client.post("/api/v1/customs_usage/import", headers=headers,
+                           json=[_rows(other, declaration_no="220120261000300002")])
+    assert response.status_code == 200 and response.get_json()["created"] == 1
+
+
+def test_key_targets(app_ctx, bureaus):
+    old = factories.certificate(
+        factories.application(factories.enterprise(bureaus[DISTRICT_A]), products=1),
+        issued_on=dt.date(2024, 1, 10))
+    big = factories.application(factories.enterprise(bureaus[DISTRICT_A]), products=1)
+    big.products[0].quantity = 5000
+    big_cert = factories.certificate(big, issued_on=dt.date(2026, 10, 1))
+    db.session.commit()
+    found = {t.certificate.id: t.reasons for t in key_targets(today=dt.date(2026, 11, 23))}
+    assert any("未填写使用记录" in r for r in found[old.id])
+    assert any("单批次数量" in r for r in found[big_cert.id])
+    record_usage(usage(old.application.products[0], 1))
+    db.session.commit()
+    found = {t.certificate.id: t.reasons for t in key_targets(today=dt.date(2026, 11, 23))}
+    assert old.id not in found

@@ -1,0 +1,90 @@
+"""Evidence files: accepted by content type and size, stored outside the database, and
+served only to users who may see the record they belong to."""
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+
+from app import policy
+from app.domain.errors import RecordInvalid
+from app.extensions import db
+from app.models import CertificateRequestKind, EvidenceFile
+from app.services.evidence import evidence_path, store_evidence
+from tests import factories
+from tests.conftest import DISTRICT_A
+from tests.workflows.test_certificate import PNG
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
+
+
+@pytest.fixture()
+def request_a(app_ctx, bureaus):
+    req = factories.certificate_request(bureaus[DISTRICT_A], CertificateRequestKind.void)
+    db.session.commit()
+    return req
+
+
+def test_stored_outside_the_database_with_its_fingerprint(app, app_ctx, request_a):
+    evidence = store_evidence(io.BytesIO(PNG), "现场照片.png", request_a)
+    db.session.commit()
+    path = evidence_path(evidence)
+    assert path.exists() and path.read_bytes() == PNG
+    assert Path(app.config["UPLOAD_FOLDER"]) in path.parents
+    assert evidence.content_type == "image/png" and evidence.size_bytes == len(PNG)
+    assert evidence.sha256 == hashlib.sha256(PNG).hexdigest()
+
+
+@pytest.mark.parametrize("content,name", [(EXE, "photo.jpg"), (b"just text", "说明.pdf")])
+def test_type_decided_by_content_not_name(app_ctx, request_a, content, name):
+    with pytest.raises(RecordInvalid) as exc:
+        store_evidence(io.BytesIO(content), name, request_a)
+    assert "只能上传图片" in exc.value.errors["file"][0]
+
+
+def test_size_limit(app_ctx, request_a, monkeypatch):
+    monkeypatch.setattr(policy, "MAX_UPLOAD_BYTES", 64)
+    with pytest.raises(RecordInvalid, match="不能超过"):
+        store_evidence(io.BytesIO(PNG + b"\x00" * 100), "big.png", request_a)
+
+
+def test_upload_through_the_console_and_download_rules(app_ctx, client_as, request_a):
+    client = client_as("huangpu")
+    show = client.get(f"/certificaterequestview/show/{request_a.id}").get_data(as_text=True)
+    assert "上传证据材料" in show
+    response = client.post(f"/certificaterequestview/upload/{request_a.id}", data={
+        "file": (io.BytesIO(PDF), "退运证明.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    evidence = db.session.query(EvidenceFile).filter_by(
+        certificate_request_id=request_a.id).one()
+    download = client.get(f"/files/{evidence.id}")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert client_as("auditor").get(f"/files/{evidence.id}").status_code == 200
+    assert client_as("pudong").get(f"/files/{evidence.id}").status_code == 404
+    assert app_ctx.test_client().get(f"/files/{evidence.id}").status_code == 302  # to login
+    # the reviewer reads evidence but does not upload it
+    assert client_as("reviewer").post(f"/certificaterequestview/upload/{request_a.id}", data={
+        "file": (io.BytesIO(PDF), "x.pdf")}, content_type="multipart/form-data").status_code == 403
+
+
+def test_api_upload_and_token_download(app_ctx, api_as, bureaus):
+    cert = factories.certificate(factories.application(factories.enterprise(bureaus[DISTRICT_A])))
+    db.session.commit()
+    client, headers = api_as("huangpu")
+    none_pending = client.post(f"/api/v1/certificate/{cert.id}/evidence", headers=headers,
+                               data={"file": (io.BytesIO(PNG), "a.png")},
+                               content_type="multipart/form-data")
+    assert none_pending.status_code == 409
+    client.post(f"/api/v1/certificate/{cert.id}/void", headers=headers, json={"reason": "未进口"})
+    uploaded = client.post(f"/api/v1/certificate/{cert.id}/evidence", headers=headers,
+                           data={"file": (io.BytesIO(PNG), "a.png")},
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 201, uploaded.get_json()
+    url = uploaded.get_json()["evidence"][0]["url"]
+    assert client.get(url, headers=headers).data == PNG
+    other, other_headers = api_as("pudong")
+    assert other.get(url, headers=other_headers).status_code == 404
