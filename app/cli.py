@@ -6,6 +6,13 @@ from flask import Flask, current_app
 
 
 def register_cli(app: Flask) -> None:
+    @app.cli.command("expire-fasttrack")
+    def expire_fasttrack_command() -> None:
+        """Turn fast-track grants past their end date into 已到期 (also done by the app)."""
+        from app.workflows.fast_track import expire_due_grants
+
+        click.echo(f"已到期：{expire_due_grants()}个便捷通道。")
+
     @app.cli.command("seed")
     @click.option("--enterprises", type=int, default=0, help="合成申请单位数量")
     @click.option("--applications", type=int, default=0, help="合成免办申请数量（每件约5个产品）")

@@ -4,18 +4,36 @@ Deadlines count calendar and working days in China, so "today" and "now" must be
 not the container's UTC. Timestamps are stored naive, in Beijing time."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
+_as_of: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("as_of", default=None)
+
 
 def now() -> dt.datetime:
+    moment = _as_of.get()
+    if moment is not None:
+        return moment
     return dt.datetime.now(BEIJING).replace(tzinfo=None, microsecond=0)
 
 
 def today() -> dt.date:
-    return dt.datetime.now(BEIJING).date()
+    return now().date()
+
+
+@contextlib.contextmanager
+def as_of(moment: dt.datetime):
+    """Run domain steps as if it were ``moment`` (Beijing time): the demo loader replays
+    months of work through the real workflows, each step on its own day."""
+    token = _as_of.set(moment)
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
 
 
 def from_utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -23,3 +41,8 @@ def from_utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING).replace(tzinfo=None)
+
+
+def to_utc(value: dt.datetime) -> dt.datetime:
+    """A naive Beijing time as the naive UTC timestamp the audit trail stores."""
+    return value.replace(tzinfo=BEIJING).astimezone(dt.timezone.utc).replace(tzinfo=None)

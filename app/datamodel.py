@@ -120,20 +120,27 @@ CHECK_MESSAGES = {
 def text_search_columns(model) -> tuple[str, ...]:
     """Columns a user types into to find a record of a large table (``__search_text__``).
     A leading ``^`` marks a code matched by its beginning (an index range scan) rather than
-    anywhere in the text."""
+    anywhere in the text; ``relation.column`` searches a column of a many-to-one relation
+    (a 便捷通道 is found by its unit's name)."""
     return tuple(getattr(model, "__search_text__", ()))
+
+
+def _column_match(model, path: str, value: str):
+    prefix = path.startswith("^")
+    relation, _, rest = path.lstrip("^").partition(".")
+    if rest:
+        related = getattr(model, relation)
+        target = related.property.mapper.class_
+        return related.has(_column_match(target, ("^" if prefix else "") + rest, value))
+    column = getattr(model, relation)
+    if prefix:
+        return and_(column >= value, column < value + "\uffff")
+    return column.contains(value)
 
 
 def text_search_clause(model, value: str):
     value = value.strip()
-    clauses = []
-    for col in text_search_columns(model):
-        if col.startswith("^"):
-            column = getattr(model, col[1:])
-            clauses.append(and_(column >= value, column < value + "\uffff"))
-        else:
-            clauses.append(getattr(model, col).contains(value))
-    return or_(*clauses)
+    return or_(*(_column_match(model, col, value) for col in text_search_columns(model)))
 
 
 class FilterRelatedText(BaseFilter):
@@ -213,10 +220,17 @@ class DomainInterface(SQLAInterface):
         for name in sorted(self.eager_relations):
             prop = self.list_properties[name]
             attr = getattr(self.obj, name)
+            target = prop.mapper.class_
             if prop.uselist:
-                options.append(selectinload(attr))
+                loader = selectinload(attr)
             elif not collections_only:
-                options.append(joinedload(attr))
+                loader = joinedload(attr)
+            else:
+                continue
+            # what the related record's name is made of (``__str_loads__``), in the same go
+            for inner in getattr(target, "__str_loads__", ()):
+                loader = loader.joinedload(getattr(target, inner))
+            options.append(loader)
         return options
 
     def apply_all(self, query, filters=None, order_column="", order_direction="", page=None,

@@ -256,6 +256,32 @@ class UseFinding(LabeledEnum):
     use_unchanged = "产品用途未变化"
 
 
+DecisionState = CertificateRequestState  # 待审核 / 已批准 / 已驳回, for every request decided once
+
+
+class FastTrackChangeKind(LabeledEnum):
+    """Changes a fast-track unit must report (seed 000 第十条)."""
+
+    product_list = "CCC免办产品清单调整"
+    unit_name = "单位名称变更"
+    address = "注册地、经营地变更"
+    legal_representative = "法定代表人变更"
+    other = "其他重大变更事项"
+
+
+class FastTrackChangeState(LabeledEnum):
+    draft = "草稿"
+    submitted = "已报市局"
+    approved = "已批准"
+    rejected = "已驳回"
+
+
+class AttachmentKind(LabeledEnum):
+    subject_qualification = "主体资格证明材料"
+    basic_description = "基本情况说明"
+    evidence = "证据材料"
+
+
 class CalendarDayKind(LabeledEnum):
     holiday = "法定节假日（休息）"
     adjusted_workday = "调休上班"
@@ -584,6 +610,8 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
     __tablename__ = "fast_track_grant"
     __label__ = "便捷通道"
     __scope_path__ = ("enterprise", "bureau_id")
+    __search_text__ = ("enterprise.name", "enterprise.uscc")
+    __str_loads__ = ("enterprise",)  # relations __str__ reads: loaded with lists that show it
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), nullable=False,
@@ -610,10 +638,25 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
     sanction_reason: Mapped[Optional[SanctionReason]] = enum_column(
         SanctionReason, "暂停/取消原因", nullable=True)
     sanctioned_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("暂停/取消日期"))
+    sanction_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("暂停/取消说明"))
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("提交时间"))
+    district_reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(
+        DateTime, info=label("区局初审时间"))
+    district_reviewer: Mapped[Optional[str]] = mapped_column(String(64), info=label("区局经办人"))
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("市局审核时间"))
+    decided_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("市局审核人"))
+    forwarded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("报总局时间"))
+    activated_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("开通时间"))
     lines: Mapped[list["FastTrackProductLine"]] = relationship(
         back_populates="grant", cascade="all, delete-orphan",
         order_by="FastTrackProductLine.id", info=label("产品清单"))
+    renewals: Mapped[list["FastTrackRenewal"]] = relationship(
+        back_populates="grant", order_by="FastTrackRenewal.id", info=label("延用记录"))
+    changes: Mapped[list["FastTrackChange"]] = relationship(
+        back_populates="grant", order_by="FastTrackChange.id", info=label("变更事项"))
+    attachments: Mapped[list["EvidenceFile"]] = relationship(
+        back_populates="fast_track_grant", order_by="EvidenceFile.id", info=label("申请材料"))
 
     __record_rules__ = (
         v.date_order("valid_from", "valid_to", "有效期止不能早于有效期起。"),
@@ -632,18 +675,64 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
             return "只有草稿状态的便捷通道申请可以删除；已开通的便捷通道应办理暂停或取消。"
         return None
 
+    def editing_refusal(self) -> str | None:
+        if self.state not in (None, FastTrackState.draft):
+            return (f"便捷通道{self.state.label}，申请内容不能再修改；开通后的变化请登记“便捷通道变更”。")
+        return None
+
+    __extra_labels__ = {"days_left": "剩余有效天数", "eligibility_text": "申请条件核查",
+                        "eligibility": "申请条件核查", "bureau_name": "所属区局"}
+
+    @property
+    def days_left(self) -> str:
+        from app.workflows.fast_track import days_left_text
+
+        return days_left_text(self)
+
+    @property
+    def eligibility(self) -> list[dict]:
+        """The seed's application conditions, each with whether this unit meets it now."""
+        from app.workflows.fast_track import eligibility
+
+        return [{"ok": c.ok, "text": c.text} for c in eligibility(self)]
+
+    @property
+    def eligibility_text(self) -> str:
+        return "；".join(("✓ " if c["ok"] else "✗ ") + c["text"] for c in self.eligibility)
+
+    @property
+    def bureau_name(self) -> str:
+        return self.enterprise.bureau.short_name if self.enterprise else ""
+
+
+def _line_has_one_owner(values):
+    owners = [k for k in ("grant", "grant_id", "change", "change_id") if values.get(k)]
+    has_grant = any(k.startswith("grant") for k in owners)
+    has_change = any(k.startswith("change") for k in owners)
+    if "grant" in values or "grant_id" in values or "change" in values or "change_id" in values:
+        if has_grant == has_change:
+            yield "grant", "产品清单行应属于一个便捷通道申请，或属于一项产品清单调整（二者选一）。"
+
 
 class FastTrackProductLine(Audited, Model):
     """One row of the 申请表's product lists: past two years or expected."""
 
     __tablename__ = "fast_track_product_line"
     __label__ = "便捷通道产品清单"
-    __scope_path__ = ("grant", "enterprise", "bureau_id")
+    __scope_paths__ = (("grant", "enterprise", "bureau_id"),
+                       ("change", "grant", "enterprise", "bureau_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    grant_id: Mapped[int] = mapped_column(ForeignKey("fast_track_grant.id", ondelete="CASCADE"),
-                                          nullable=False, index=True, info=label("便捷通道"))
-    grant: Mapped[FastTrackGrant] = relationship(back_populates="lines", info=label("便捷通道"))
+    grant_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("fast_track_grant.id", ondelete="CASCADE"), index=True,
+        info=label("便捷通道"))
+    grant: Mapped[Optional[FastTrackGrant]] = relationship(back_populates="lines",
+                                                           info=label("便捷通道"))
+    change_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("fast_track_change.id", ondelete="CASCADE"), index=True,
+        info=label("产品清单调整", help="调整后的预计清单，批准后替换原预计清单"))
+    change: Mapped[Optional["FastTrackChange"]] = relationship(back_populates="lines",
+                                                               info=label("产品清单调整"))
     period: Mapped[ProductListPeriod] = enum_column(ProductListPeriod, "清单")
     ccc_code: Mapped[str] = mapped_column(
         ForeignKey("ccc_category.code"), nullable=False,
@@ -657,10 +746,97 @@ class FastTrackProductLine(Audited, Model):
         String(100), nullable=False,
         info=label("产品入关后的处理方式", help="如：使用、出口、退运、销毁等"))
 
-    __table_args__ = (CheckConstraint("annual_batches > 0", name="annual_batches_positive"),)
+    __table_args__ = (
+        CheckConstraint("annual_batches > 0", name="annual_batches_positive"),
+        CheckConstraint("(grant_id IS NULL) <> (change_id IS NULL)", name="one_owner"),
+    )
+    __record_rules__ = (_line_has_one_owner,)
 
     def __str__(self) -> str:
         return f"{self.ccc_category}"
+
+    def editing_refusal(self) -> str | None:
+        owner = self.grant or self.change
+        return owner.editing_refusal() if owner is not None else None
+
+    deletion_refusal = editing_refusal
+
+
+class FastTrackRenewal(Audited, TimestampMixin, Model):
+    """A 延用 request of an active grant (seed 003 §二): filed by the district within the
+    window before expiry; approved, it extends the grant from its old end date."""
+
+    __tablename__ = "fast_track_renewal"
+    __label__ = "便捷通道延用"
+    __scope_path__ = ("grant", "enterprise", "bureau_id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("fast_track_grant.id"), nullable=False,
+                                          index=True, info=label("便捷通道"))
+    grant: Mapped[FastTrackGrant] = relationship(back_populates="renewals",
+                                                 info=label("便捷通道"))
+    state: Mapped[DecisionState] = enum_column(DecisionState, "审核状态",
+                                               default=DecisionState.pending)
+    reason: Mapped[str] = mapped_column(
+        Text, nullable=False,
+        info=label("延用说明", help="使用期内CCC免办产品申请和后续管理情况，区局初审意见"))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
+                                                      info=label("申请时间"))
+    requested_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("登记人"))
+    old_valid_to: Mapped[dt.date] = mapped_column(Date, nullable=False, info=label("原有效期止"))
+    new_valid_to: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("延用至"))
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("审核时间"))
+    decided_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("审核人"))
+    decision_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
+
+    def __str__(self) -> str:
+        return f"{self.grant}延用申请"
+
+
+class FastTrackChange(Audited, TimestampMixin, Model):
+    """A change a fast-track unit reports (seed 000 第十条): filed by the district, approved
+    by the province, then applied to the grant or the enterprise (the audit trail keeps the
+    values before and after)."""
+
+    __tablename__ = "fast_track_change"
+    __label__ = "便捷通道变更"
+    __scope_path__ = ("grant", "enterprise", "bureau_id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("fast_track_grant.id"), nullable=False,
+                                          index=True, info=label("便捷通道"))
+    grant: Mapped[FastTrackGrant] = relationship(back_populates="changes",
+                                                 info=label("便捷通道"))
+    kind: Mapped[FastTrackChangeKind] = enum_column(FastTrackChangeKind, "变更事项")
+    state: Mapped[FastTrackChangeState] = enum_column(
+        FastTrackChangeState, "状态", default=FastTrackChangeState.draft)
+    description: Mapped[str] = mapped_column(Text, nullable=False, info=label("变更说明"))
+    new_name: Mapped[Optional[str]] = mapped_column(String(200), info=label("变更后单位名称"))
+    new_registered_address: Mapped[Optional[str]] = mapped_column(
+        String(300), info=label("变更后注册地址"))
+    new_business_address: Mapped[Optional[str]] = mapped_column(
+        String(300), info=label("变更后经营地址"))
+    new_legal_representative: Mapped[Optional[str]] = mapped_column(
+        String(50), info=label("变更后法定代表人"))
+    district_opinion: Mapped[Optional[str]] = mapped_column(Text, info=label("区局初审意见"))
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("报市局时间"))
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("审核时间"))
+    decided_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("审核人"))
+    decision_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
+    lines: Mapped[list["FastTrackProductLine"]] = relationship(
+        back_populates="change", cascade="all, delete-orphan",
+        order_by="FastTrackProductLine.id", info=label("调整后预计产品清单"))
+
+    def __str__(self) -> str:
+        return f"{self.kind.label}#{self.id}"
+
+    def editing_refusal(self) -> str | None:
+        if self.state not in (None, FastTrackChangeState.draft):
+            return f"变更事项{self.state.label}，不能再修改。"
+        return None
+
+    def deletion_refusal(self) -> str | None:
+        return self.editing_refusal()
 
 
 # =========================================================================================
@@ -1215,6 +1391,7 @@ class CertificateRequest(Audited, TimestampMixin, Model):
     __tablename__ = "certificate_request"
     __label__ = "证明变更/作废/延期申请"
     __scope_path__ = ("certificate", "application", "bureau_id")
+    __str_loads__ = ("certificate",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), nullable=False,
@@ -1281,7 +1458,8 @@ class EvidenceFile(Audited, Model):
     __tablename__ = "evidence_file"
     __label__ = "证据材料"
     __scope_paths__ = (("certificate_request", "certificate", "application", "bureau_id"),
-                       ("usage_record", "product", "application", "bureau_id"))
+                       ("usage_record", "product", "application", "bureau_id"),
+                       ("fast_track_grant", "enterprise", "bureau_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     certificate_request_id: Mapped[Optional[int]] = mapped_column(
@@ -1292,6 +1470,12 @@ class EvidenceFile(Audited, Model):
         ForeignKey("usage_record.id"), index=True, info=label("所属使用记录"))
     usage_record: Mapped[Optional["UsageRecord"]] = relationship(
         back_populates="evidence", info=label("所属使用记录"))
+    fast_track_grant_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("fast_track_grant.id"), index=True, info=label("所属便捷通道申请"))
+    fast_track_grant: Mapped[Optional[FastTrackGrant]] = relationship(
+        back_populates="attachments", info=label("所属便捷通道申请"))
+    kind: Mapped[AttachmentKind] = enum_column(AttachmentKind, "材料类型",
+                                               default=AttachmentKind.evidence)
     original_name: Mapped[str] = mapped_column(String(255), nullable=False, info=label("文件名"))
     stored_name: Mapped[str] = mapped_column(String(80), nullable=False, unique=True,
                                              info=label("存储名"))
@@ -1303,14 +1487,17 @@ class EvidenceFile(Audited, Model):
     uploaded_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("上传人"))
 
     __table_args__ = (
-        CheckConstraint("(certificate_request_id IS NULL) <> (usage_record_id IS NULL)",
-                        name="one_owner"),
+        CheckConstraint(
+            "(CASE WHEN certificate_request_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN usage_record_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN fast_track_grant_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_owner"),
         CheckConstraint("size_bytes > 0", name="size_positive"),
     )
 
     @property
     def owner(self):
-        return self.certificate_request or self.usage_record
+        return self.certificate_request or self.usage_record or self.fast_track_grant
 
     def __str__(self) -> str:
         return self.original_name

@@ -37,6 +37,7 @@ class PolicyProfile:
     key_target_single_batch_quantity: int = 1000
     key_target_single_batch_amount_cny: int = 1_000_000
     key_target_batches_in_12_months: int = 20
+    key_target_batch_window_months: int = 12  # the window those batches are counted in
     # Reviewer accounts (seed 003 §三, §四)
     account_change_report_days: int = 7          # district reports within one week
     account_change_forward_working_days: int = 5  # province forwards within 5 working days

@@ -9,6 +9,8 @@ export and report query) adds :func:`scope_clause` to each query, and the write 
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from typing import Any, Iterable
 
 from flask import g, has_request_context
@@ -21,8 +23,26 @@ from app.security_model import Role
 UNRESTRICTED = None
 
 
+_acting_user: contextvars.ContextVar = contextvars.ContextVar("acting_user", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(user):
+    """Work done on behalf of ``user`` outside a request (a workflow step run from the command
+    line, the demo loader, a test) is attributed to that user, in the audit trail too."""
+    token = _acting_user.set(user)
+    try:
+        yield
+    finally:
+        _acting_user.reset(token)
+
+
 def current_user():
-    """The signed-in user of this request (console session or JWT), or None."""
+    """The user acting now: the one a workflow step runs for, else the signed-in user of
+    this request (console session or JWT), else None."""
+    acting = _acting_user.get()
+    if acting is not None:
+        return acting
     if not has_request_context():
         return None
     user = getattr(g, "user", None)

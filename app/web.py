@@ -47,6 +47,37 @@ def install_web(app: Flask) -> None:
 
         return render_template("error.html", code=code, text=text), code
 
+    install_expiry_timer(app)
+
     for code in ERROR_TEXTS:
         if code != 500:
             app.register_error_handler(code, _error)
+
+
+EXPIRY_CHECK_SECONDS = 600
+
+
+def install_expiry_timer(app: Flask) -> None:
+    """Fast-track grants past their end date turn 已到期 on their own: checked on the first
+    request of each (Beijing) day and at most every ten minutes after that, per process,
+    before the request is served (no scheduler to install)."""
+    import time
+
+    from app import clock
+
+    state = {"last": 0.0, "day": None}
+
+    @app.before_request
+    def _expire_fast_track_grants():
+        today = clock.today()
+        if today == state["day"] and time.monotonic() - state["last"] < EXPIRY_CHECK_SECONDS:
+            return
+        state["last"], state["day"] = time.monotonic(), today
+        from app.extensions import db
+        from app.workflows.fast_track import expire_due_grants
+
+        try:
+            expire_due_grants()
+        except Exception:  # noqa: BLE001 - a failed sweep must not fail the user's request
+            db.session.rollback()
+            app.logger.exception("fast-track expiry check failed")

@@ -1,5 +1,7 @@
 """Official-table benchmark (run by hand): the province-wide roll-up of the 账号使用人信息汇总表
-(seed 003 附件2) for 16 districts x 40 accounts = 640 lines, as PDF and as .xlsx.
+(seed 003 附件2) for 16 districts x 40 accounts = 640 lines, as PDF and as .xlsx; the
+CCC免办便捷通道申请表 (seed 000 附件2) with a typical and a long product list; the
+便捷通道使用单位名单 with 480 units.
 
 Prints the median of repeated renders, both of the report engine alone and of the whole
 download request (/reports/annual_rollup/<year>) against a throw-away database.
@@ -105,12 +107,61 @@ def main() -> None:
           f"({len(pdf) // 1024} KiB)   target <= 5 s")
     print(f"  .xlsx render {xlsx_time:6.2f} s   download request {http_xlsx:6.2f} s   "
           f"({len(xlsx) // 1024} KiB)   target <= 1 s")
+    fast_track_figures(args.repeat)
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         (out / "rollup.pdf").write_bytes(pdf)
         (out / "rollup.xlsx").write_bytes(xlsx)
         print(f"  written to {out}")
+
+
+def fast_track_figures(repeat: int) -> None:
+    import datetime as dt
+    import random
+
+    from app.models import BusinessCategoryCode, EconomicNature, ExemptionClause
+    from app.reports import render_pdf, render_xlsx
+    from app.reports.engine import ReportData
+    from app.reports.forms import FastTrackForm, ProductListRow, render_fast_track_form
+    from app.reports.official import FAST_TRACK_LIST
+    from seeds import fake
+
+    rng = random.Random(7)
+
+    def rows(n):
+        return [ProductListRow(f"{p[1]}（{p[2]}）", "科研测试", rng.randint(5, 60),
+                               rng.choice(fake.PORTS), "使用、销毁")
+                for p in (rng.choice(fake.PRODUCTS) for _ in range(n))]
+
+    def form(expected):
+        return FastTrackForm(
+            unit_name="上海浦江精密仪器有限公司", uscc="91310101MA1FL1NL8D",
+            registered_address="上海市黄浦区中山南路1088号", business_address="上海市黄浦区中山南路1088号",
+            business_categories=[BusinessCategoryCode.research_testing.label],
+            economic_nature=EconomicNature.private.label, legal_representative="陈建国",
+            legal_representative_phone="13812345678", department_head="刘晓敏",
+            department_head_phone="021-64220000", handler="王磊", handler_phone="13987654321",
+            clauses=[ExemptionClause.research_test.label], past_products=rows(2),
+            expected_products=rows(expected), self_commitment=True,
+            applied_on=dt.date(2026, 11, 23))
+
+    print(f"CCC免办便捷通道申请表 (median of {repeat})")
+    for expected in (2, 40):
+        for fmt in ("pdf", "xlsx"):
+            seconds, (content, _m, _n) = timed(
+                lambda: render_fast_track_form(form(expected), fmt), repeat)
+            print(f"  {fmt:5} 2 past + {expected:2} expected lines  {seconds:6.2f} s  "
+                  f"({len(content) // 1024} KiB)")
+    units = [{"unit": f"上海测试{i:04d}科技有限公司", "uscc": "91310101MA1FL1NL8D",
+              "district": "黄浦区", "clauses": "条款1、条款3", "account": f"bjtd{i:04d}",
+              "valid_from": "2026-01-01", "valid_to": "2027-12-31", "remarks": ""}
+             for i in range(480)]
+    data = ReportData(header={"bureau": "上海市市场监督管理局", "as_of": "2026年11月23日"}, rows=units)
+    pdf_time, pdf = timed(lambda: render_pdf(FAST_TRACK_LIST, data), repeat)
+    xlsx_time, xlsx = timed(lambda: render_xlsx(FAST_TRACK_LIST, data), repeat)
+    print(f"便捷通道使用单位名单, {len(units)} units: PDF {pdf_time:6.2f} s ({len(pdf) // 1024} KiB), "
+          f".xlsx {xlsx_time:6.2f} s ({len(xlsx) // 1024} KiB)")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import random
 from decimal import Decimal
 
@@ -57,6 +58,11 @@ from seeds import fake
 from seeds.reference import DATA_DIR
 
 DEMO_PASSWORD = "Demo@2026"
+
+#: 便捷通道 of each demo district: every state, plus grants expiring soon, renewals and changes
+FAST_TRACK_PLANS = ("draft", "submitted", "district_reviewed", "approved", "forwarded",
+                    "active", "rejected", "expired", "suspended", "revoked", "expiring",
+                    "renewal_pending", "renewed", "changed")
 PROVINCE_BUREAU = "上海市市场监督管理局"
 DEMO_DISTRICTS = ("310101", "310115")  # 黄浦区, 浦东新区
 
@@ -141,42 +147,18 @@ class DemoBuilder:
 
     # --- fast track -------------------------------------------------------------------
 
-    def fast_track(self, ent: Enterprise, state: FastTrackState) -> FastTrackGrant:
-        rng, today = self.rng, self.today
-        years = self.profile.fast_track_validity_years
-        applied = today - dt.timedelta(days=rng.randint(20, 60))
-        grant = FastTrackGrant(enterprise=ent, state=state, applied_on=applied,
+    def fast_track_application(self, ent: Enterprise, created: dt.date) -> FastTrackGrant:
+        """A draft 便捷通道 application with both product lists and its two attachments."""
+        from app.models import AttachmentKind
+        from app.services.evidence import store_evidence
+
+        rng = self.rng
+        grant = FastTrackGrant(enterprise=ent, state=FastTrackState.draft, applied_on=created,
                                self_commitment=True,
                                clauses=[self.clauses[ExemptionClause.research_test],
                                         self.clauses[rng.choice(
                                             [ExemptionClause.repair, ExemptionClause.display,
                                              ExemptionClause.production_line])]])
-        if state not in (FastTrackState.draft, FastTrackState.submitted):
-            grant.onsite_checked_on = applied + dt.timedelta(days=5)
-            grant.onsite_check_record = "现场核实追溯管理制度、台账及仓储情况，与申报一致。"
-            grant.district_recommendation = state is not FastTrackState.rejected
-            grant.district_opinion = "符合申请条件，同意推荐。" if grant.district_recommendation \
-                else "近两年申报批次不足，不予推荐。"
-        if state in (FastTrackState.approved, FastTrackState.forwarded, FastTrackState.active,
-                     FastTrackState.expired, FastTrackState.suspended, FastTrackState.revoked):
-            grant.provincial_opinion = "经审核，同意开通CCC免办便捷通道。"
-        if state is FastTrackState.rejected:
-            grant.provincial_opinion = "不符合便捷通道申请条件，不予通过。"
-        if state in (FastTrackState.active, FastTrackState.suspended, FastTrackState.revoked):
-            grant.valid_from = today - relativedelta(months=rng.randint(2, 20))
-            grant.valid_to = grant.valid_from + relativedelta(years=years) - dt.timedelta(days=1)
-            if grant.valid_to < today:
-                grant.valid_from = today - relativedelta(months=3)
-                grant.valid_to = grant.valid_from + relativedelta(years=years) \
-                    - dt.timedelta(days=1)
-            grant.fast_track_account = f"bjtd{rng.randint(1000, 9999)}"
-        if state is FastTrackState.expired:
-            grant.valid_to = today - dt.timedelta(days=rng.randint(5, 90))
-            grant.valid_from = grant.valid_to - relativedelta(years=years) + dt.timedelta(days=1)
-            grant.fast_track_account = f"bjtd{rng.randint(1000, 9999)}"
-        if state in (FastTrackState.suspended, FastTrackState.revoked):
-            grant.sanction_reason = rng.choice(list(SanctionReason))
-            grant.sanctioned_on = today - dt.timedelta(days=rng.randint(10, 100))
         for period in ProductListPeriod:
             for product in rng.sample(fake.PRODUCTS, 2):
                 grant.lines.append(FastTrackProductLine(
@@ -184,6 +166,137 @@ class DemoBuilder:
                         ["科研测试", "维修", "商业展示", "生产线配套"]),
                     annual_batches=rng.randint(8, 60), entry_port=rng.choice(fake.PORTS),
                     handling=rng.choice(["使用、销毁", "使用、退运", "使用", "出口"])))
+        db.session.add(grant)
+        db.session.flush()
+        for kind, title in ((AttachmentKind.basic_description, "基本情况说明"),
+                            (AttachmentKind.subject_qualification, "主体资格证明")):
+            store_evidence(io.BytesIO(demo_document(title, ent.name, created)), f"{title}.pdf",
+                           grant, kind=kind)
+        db.session.commit()
+        return grant
+
+    def fast_track(self, ent: Enterprise, plan: str, officer, reviewer, admin) -> FastTrackGrant:
+        """A grant taken through the real workflow, each step on its own (past) day.
+
+        ``plan`` is the state to reach, or one of: ``expiring`` (ends within the reminder
+        window), ``renewal_pending``, ``renewed``, ``changed`` (an approved name change and a
+        pending address change)."""
+        from app.models import FastTrackChange, FastTrackChangeKind
+        from app.workflows import run_step
+        from app.workflows.fast_track import FastTrackChangeWorkflow, FastTrackWorkflow as W
+
+        rng, today = self.rng, self.today
+        years = self.profile.fast_track_validity_years
+        warning = self.profile.fast_track_expiry_warning_days
+
+        # the day the grant opens, chosen so that it ends where the plan needs it
+        def starting_to_end(ends: dt.date) -> dt.date:
+            return ends - relativedelta(years=years) + dt.timedelta(days=1)
+
+        opens = {
+            "expiring": starting_to_end(today + dt.timedelta(days=warning - 15)),
+            "renewal_pending": starting_to_end(today + dt.timedelta(days=30)),
+            "renewed": starting_to_end(today + dt.timedelta(days=10)),
+            "expired": starting_to_end(today - dt.timedelta(days=rng.randint(5, 40))),
+            "suspended": today - dt.timedelta(days=rng.randint(200, 300)),
+            "revoked": today - dt.timedelta(days=rng.randint(300, 360)),
+        }.get(plan, today - dt.timedelta(days=rng.randint(60, 200)))
+        steps_needed = {"draft": 0, "submitted": 1, "district_reviewed": 2, "approved": 3,
+                        "rejected": 2, "forwarded": 4}.get(plan, 5)
+        # steps of an application still under way happen in the last weeks
+        start = opens - dt.timedelta(days=40) if steps_needed == 5 \
+            else today - dt.timedelta(days=8 * steps_needed + rng.randint(2, 6))
+
+        def on(day: dt.date):
+            return clock.as_of(fake.working_time(rng, day))
+
+        with on(start):
+            grant = self.fast_track_application(ent, start)
+        day = start
+        steps = [
+            ("submit", officer, {}),
+            ("district_review", officer, {
+                "onsite_checked_on": (start + dt.timedelta(days=5)).isoformat(),
+                "onsite_check_record": "现场核实追溯管理制度、台账及仓储情况，与申报一致。",
+                "recommend": "not_recommend" if plan == "rejected" else "recommend",
+                "opinion": "近两年申报批次不足，不予推荐。" if plan == "rejected"
+                else "符合申请条件，同意推荐。"}),
+            ("decide", reviewer, {"decision": "approve",
+                                  "opinion": "经审核，同意开通CCC免办便捷通道。"}),
+            ("forward", admin, {}),
+            ("activate", admin, {"fast_track_account": f"bjtd{rng.randint(1000, 9999)}",
+                                 "valid_from": opens.isoformat()}),
+        ]
+        for name, user, inputs in steps[:steps_needed]:
+            day = min(day + dt.timedelta(days=rng.randint(3, 7)), today)
+            if name == "activate":
+                day = min(opens, today)
+            with on(day):
+                run_step(W, grant.id, name, user, inputs)
+
+        if plan == "renewed":  # a first request sent back for its materials, then approved
+            with on(grant.valid_to - dt.timedelta(days=70)):
+                run_step(W, grant.id, "renew", officer, {"reason": "申请延用。"})
+            with on(grant.valid_to - dt.timedelta(days=66)):
+                run_step(W, grant.id, "decide_renewal", reviewer, {
+                    "decision": "reject", "remarks": "未说明使用期内免办产品后续管理情况，请补充后重新申请。"})
+        if plan in ("renewal_pending", "renewed"):
+            with on(grant.valid_to - dt.timedelta(days=45)):
+                run_step(W, grant.id, "renew", officer, {
+                    "reason": "使用期内按承诺使用和处理免办产品，无违规记录；区局初审同意延用。"})
+            if plan == "renewed":
+                with on(grant.valid_to - dt.timedelta(days=38)):
+                    run_step(W, grant.id, "decide_renewal", reviewer,
+                             {"decision": "approve", "remarks": "同意延用。"})
+        elif plan in ("suspended", "revoked"):
+            reason = rng.choice(list(SanctionReason)).name
+            with on(today - dt.timedelta(days=rng.randint(20, 100))):
+                run_step(W, grant.id, "suspend" if plan == "suspended" else "revoke", admin,
+                         {"reason": reason, "remarks": "监督检查发现问题，依《实施办法》第十二条处理。"})
+        elif plan == "changed":
+            new_name = ent.name.replace("有限公司", "（集团）有限公司")
+            changes = (  # kind, fields, days ago, how far it goes
+                (FastTrackChangeKind.unit_name, {"new_name": new_name}, 30, "approve"),
+                (FastTrackChangeKind.other, {}, 20, "reject"),
+                (FastTrackChangeKind.address, {"new_business_address": fake.address(
+                    rng, "上海市", ent.bureau.short_name)}, 4, "submit"),
+                (FastTrackChangeKind.legal_representative,
+                 {"new_legal_representative": fake.person_name(rng)}, 1, None),
+            )
+            descriptions = {"unit_name": "工商变更登记，单位名称变更", "other": "仓储地点增加一处",
+                            "address": "经营场所搬迁", "legal_representative": "法定代表人变更"}
+            for kind, fields, ago, reach in changes:
+                with on(today - dt.timedelta(days=ago)):
+                    change = FastTrackChange(grant=grant, kind=kind,
+                                             description=descriptions[kind.name], **fields)
+                    db.session.add(change)
+                    db.session.commit()
+                    if reach is not None:
+                        run_step(FastTrackChangeWorkflow, change.id, "submit", officer,
+                                 {"opinion": "已核对变更登记材料。"})
+                if reach in ("approve", "reject"):
+                    with on(today - dt.timedelta(days=ago - 3)):
+                        run_step(FastTrackChangeWorkflow, change.id, reach, reviewer, {
+                            "remarks": "同意变更。" if reach == "approve"
+                            else "未提供新增仓储地点的追溯管理材料，不予变更。"})
+        return grant
+
+    def legacy_fast_track(self, ent: Enterprise) -> FastTrackGrant:
+        """An open grant carried over from before the console (no district user filed it)."""
+        rng, today = self.rng, self.today
+        valid_from = today - dt.timedelta(days=rng.randint(30, 300))
+        grant = FastTrackGrant(
+            enterprise=ent, state=FastTrackState.active, applied_on=valid_from,
+            self_commitment=True, clauses=[self.clauses[ExemptionClause.research_test]],
+            valid_from=valid_from, fast_track_account=f"bjtd{rng.randint(1000, 9999)}",
+            valid_to=valid_from + relativedelta(years=self.profile.fast_track_validity_years)
+            - dt.timedelta(days=1),
+            remarks="系统上线前开通，由市局据原有名单录入。")
+        product = rng.choice(fake.PRODUCTS)
+        grant.lines.append(FastTrackProductLine(
+            period=ProductListPeriod.expected, ccc_code=product[2], purpose="科研测试",
+            annual_batches=rng.randint(12, 40), entry_port=rng.choice(fake.PORTS),
+            handling="使用"))
         db.session.add(grant)
         return grant
 
@@ -470,14 +583,21 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
         accounts = builder.district_accounts(bureau, demo)
         db.session.flush()
         if demo:
-            for i, state in enumerate(FastTrackState):
-                builder.fast_track(ents[i % len(ents)], state)
             app_states = [s for s in ApplicationState if s is not ApplicationState.issued] * 2
             for i, state in enumerate(app_states):
                 builder.application(ents[i % len(ents)], state)
             reviewer = sm.find_user(username="reviewer")
             officer = sm.find_user(username="huangpu" if bureau.division_code == "310101"
                                    else "pudong")
+            db.session.commit()
+            for ent, plan in zip(ents, FAST_TRACK_PLANS):
+                builder.fast_track(ent, plan, officer, reviewer, admin)
+            # a unit that does not qualify: its draft shows the failed conditions
+            builder.fast_track_application(ents[-2], today)
+            with clock.as_of(fake.working_time(rng, today)):
+                from app.workflows.fast_track import expire_due_grants
+
+                expire_due_grants()
             cert_plan = [(s, None) for s in CertificateState] + [
                 (CertificateState.valid, CertificateRequestState.pending),
                 (CertificateState.valid, CertificateRequestState.rejected),
@@ -496,7 +616,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
             builder.annual_reports(bureau, {year - 3 + i: s for i, s in enumerate(states)},
                                    officer, admin)
         else:
-            builder.fast_track(ents[0], FastTrackState.active)
+            builder.legacy_fast_track(ents[0])
             for state in (ApplicationState.submitted, ApplicationState.issued):
                 app = builder.application(ents[0], state)
                 if state is ApplicationState.issued:
@@ -505,6 +625,29 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
             builder.annual_reports(bureau, {today.year - 1: AnnualReportState.confirmed},
                                    admin, admin)
     db.session.commit()
+
+
+def demo_document(title: str, unit: str, day: dt.date) -> bytes:
+    """A one-page PDF standing in for an attachment a unit hands in (demo data only)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from app.reports.engine import PDF_FONT, ensure_font
+
+    ensure_font()
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4)
+    width, height = A4
+    page.setFont(PDF_FONT, 18)
+    page.drawCentredString(width / 2, height - 90, title)
+    page.setFont(PDF_FONT, 11)
+    lines = [f"单位名称：{unit}", f"日期：{day.year}年{day.month}月{day.day}日", "",
+             "（演示数据：此文件由演示数据生成，代替申请单位提交的材料。）"]
+    for i, line in enumerate(lines):
+        page.drawString(72, height - 140 - i * 22, line)
+    page.showPage()
+    page.save()
+    return out.getvalue()
 
 
 def database_is_empty() -> bool:

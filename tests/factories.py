@@ -2,14 +2,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import random
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import (
+    AttachmentKind,
+    ClauseTag,
+    ConsoleUser,
+    FastTrackGrant,
+    FastTrackProductLine,
+    FastTrackState,
+    ProductListPeriod,
     AccountFunction,
     ApplicantType,
     AccountStatus,
@@ -29,6 +38,7 @@ from app.models import (
     ResearchDetail,
     ReviewerAccount,
 )
+from app.services.evidence import store_evidence
 from seeds import fake
 
 _rng = random.Random(12345)
@@ -120,6 +130,69 @@ def amount(value: str) -> Decimal:
     return Decimal(value)
 
 
+# --- fast track: an application that meets every condition, walked to opening ---------------
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+FAST_TRACK_DISTRICT_REVIEW = {
+    "onsite_checked_on": "2026-11-20", "onsite_check_record": "追溯制度、台账与仓储核实无误",
+    "recommend": "recommend", "opinion": "同意推荐"}
+
+
+def fast_track_application(bureau_obj: Bureau, *, batches=(8, 4),
+                           clauses=(ExemptionClause.research_test,), attachment=True,
+                           commitment=True, ent: Enterprise | None = None,
+                           **enterprise_kw) -> FastTrackGrant:
+    """A draft 便捷通道 application meeting every condition unless told otherwise: a unit in
+    good standing, 10 batches in the past two years, ``batches`` expected, the 基本情况说明."""
+    ent = ent or enterprise(bureau_obj, **enterprise_kw)
+    tags = db.session.scalars(select(ClauseTag).where(ClauseTag.code.in_(clauses))).all()
+    grant = FastTrackGrant(enterprise=ent, state=FastTrackState.draft, clauses=tags,
+                           self_commitment=commitment, applied_on=clock.today())
+    grant.lines.append(FastTrackProductLine(
+        period=ProductListPeriod.past, ccc_code="0901", purpose="科研测试", annual_batches=10,
+        entry_port="洋山港", handling="使用后销毁"))
+    for n in batches:
+        grant.lines.append(FastTrackProductLine(
+            period=ProductListPeriod.expected, ccc_code="0901", purpose="科研测试",
+            annual_batches=n, entry_port="浦东机场", handling="使用"))
+    db.session.add(grant)
+    db.session.flush()
+    if attachment:
+        store_evidence(io.BytesIO(PNG), "基本情况说明.png", grant,
+                       kind=AttachmentKind.basic_description)
+    db.session.commit()
+    return grant
+
+
+def user_named(username: str):
+    return db.session.scalar(select(ConsoleUser).where(ConsoleUser.username == username))
+
+
+def district_officer_of(bureau_obj: Bureau):
+    return db.session.scalar(select(ConsoleUser).where(ConsoleUser.bureau_id == bureau_obj.id)
+                             .order_by(ConsoleUser.id))
+
+
+def open_fast_track(grant: FastTrackGrant, valid_from: str = "2026-11-23",
+                    account: str | None = None) -> FastTrackGrant:
+    """Walk an application through every step to 已开通, each by the role that takes it."""
+    from app.workflows import run_step
+    from app.workflows.fast_track import FastTrackWorkflow
+
+    officer = district_officer_of(grant.enterprise.bureau)
+    run_step(FastTrackWorkflow, grant.id, "submit", officer)
+    run_step(FastTrackWorkflow, grant.id, "district_review", officer, FAST_TRACK_DISTRICT_REVIEW)
+    run_step(FastTrackWorkflow, grant.id, "decide", user_named("reviewer"),
+             {"decision": "approve", "opinion": "同意"})
+    run_step(FastTrackWorkflow, grant.id, "forward", user_named("admin"))
+    run_step(FastTrackWorkflow, grant.id, "activate", user_named("admin"), {
+        "fast_track_account": account or f"BJTD{grant.id:06d}", "valid_from": valid_from})
+    db.session.refresh(grant)
+    return grant
+
+
 # --- one row of each scoped record type, owned by a given district ------------------------
 
 
@@ -143,6 +216,38 @@ def _line(bureau_obj):
     db.session.add(line)
     db.session.flush()
     return line
+
+
+def active_grant(bureau_obj, valid_to: dt.date | None = None):
+    """A grant in force (as after activation), for renewal/change/sanction tests."""
+    from app.models import FastTrackState
+
+    grant = _grant(bureau_obj)
+    grant.state = FastTrackState.active
+    grant.valid_from = dt.date.today() - dt.timedelta(days=300)
+    grant.valid_to = valid_to or dt.date.today() + dt.timedelta(days=60)
+    db.session.flush()
+    return grant
+
+
+def _renewal(bureau_obj):
+    from app.models import FastTrackRenewal
+
+    grant = active_grant(bureau_obj)
+    renewal = FastTrackRenewal(grant=grant, reason="继续开展科研测试", old_valid_to=grant.valid_to)
+    db.session.add(renewal)
+    db.session.flush()
+    return renewal
+
+
+def _fast_track_change(bureau_obj):
+    from app.models import FastTrackChange, FastTrackChangeKind
+
+    change = FastTrackChange(grant=active_grant(bureau_obj), kind=FastTrackChangeKind.address,
+                             description="经营地址搬迁", new_business_address="新地址1号")
+    db.session.add(change)
+    db.session.flush()
+    return change
 
 
 def _usage_record(bureau_obj):
@@ -297,6 +402,7 @@ def row_factories():
     )
 
     from app.models import CertificateChangeItem, CertificateRequest
+    from app.models import FastTrackChange, FastTrackRenewal
 
     return {
         CertificateRequest: certificate_request,
@@ -311,6 +417,8 @@ def row_factories():
         Enterprise: enterprise,
         FastTrackGrant: _grant,
         FastTrackProductLine: _line,
+        FastTrackRenewal: _renewal,
+        FastTrackChange: _fast_track_change,
         ReviewerAccount: account,
         AccountChangeRequest: _change_request,
         AnnualAccountReport: _annual_report,

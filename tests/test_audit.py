@@ -1,10 +1,13 @@
 """Audit trail: who changed what, when, before and after — append-only, admin only."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import BusinessCategory, Enterprise
 from app.services import audit
@@ -69,6 +72,24 @@ def test_audit_log_lists_and_filters_by_record_type(app_ctx, client_as, bureaus)
     tx_id = db.session.scalar(select(sa.func.max(audit.transaction_model().id)))
     detail = client.get(f"/auditlog/show/{tx_id}")
     assert detail.status_code == 200 and "新增" in detail.get_data(as_text=True)
+
+
+def test_audit_log_time_filter_takes_beijing_time(app_ctx, client_as, bureaus):
+    """The trail stores UTC; a user types Beijing time (8 hours ahead) into the filter."""
+    client = client_as("admin")
+    _add_enterprise_through_console(client, bureaus[DISTRICT_A])
+    tx_id = db.session.scalar(select(sa.func.max(audit.transaction_model().id)))
+    now = clock.now()
+
+    def listed(**filters) -> bool:
+        query = "&".join(f"{k}={v:%Y-%m-%d %H:%M:%S}" for k, v in filters.items())
+        page = client.get(f"/auditlog/list/?{query}").get_data(as_text=True)
+        return f"/auditlog/show/{tx_id}\"" in page
+
+    assert listed(_flt_0_issued_at=now - dt.timedelta(minutes=2))
+    assert not listed(_flt_0_issued_at=now + dt.timedelta(hours=1))
+    assert listed(_flt_1_issued_at=now + dt.timedelta(minutes=2))
+    assert not listed(_flt_1_issued_at=now - dt.timedelta(hours=1))
 
 
 @pytest.mark.parametrize("username", ["reviewer", "auditor", "huangpu"])

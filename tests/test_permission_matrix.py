@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from app.api.base import DomainModelApi
-from app.scope import scope_path
+from app.scope import scope_paths
 from app.extensions import db
 from app.security_model import Role
 from app.views.base import DomainModelView
@@ -56,7 +56,7 @@ def _rows(model):
 
 def _district(username, model):
     """The district a user is confined to for this record type (None: no confinement)."""
-    return HOME_DISTRICT.get(username) if scope_path(model) is not None else None
+    return HOME_DISTRICT.get(username) if scope_paths(model) else None
 
 
 def _marker(row) -> str | None:

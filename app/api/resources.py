@@ -15,6 +15,7 @@ from app.models import (
     Certificate,
     CustomsUsage,
     Enterprise,
+    FastTrackChange,
     FastTrackGrant,
     Product,
     ReviewerAccount,
@@ -27,6 +28,12 @@ from app.services.certificates import record_customs_usage, record_usage
 from app.workflows.account_change import AccountChangeWorkflow
 from app.workflows.application import ApplicationWorkflow
 from app.workflows.certificate import CertificateWorkflow
+from app.workflows.fast_track import (
+    FastTrackChangeWorkflow,
+    FastTrackWorkflow,
+    refuse_if_banned,
+)
+from app.domain.errors import RuleViolation
 from app.workflows.annual_report import AnnualReportWorkflow, refuse_duplicate, snapshot_lines
 
 
@@ -61,16 +68,51 @@ class FastTrackApi(DomainModelApi):
     resource_name = "fasttrack"
     model = FastTrackGrant
     access = DISTRICT_WRITES
+    workflow = FastTrackWorkflow
     list_columns = ["id", "enterprise_id", "state", "valid_from", "valid_to", "applied_on"]
-    show_columns = ["id", "enterprise_id", "state", "valid_from", "valid_to", "applied_on",
-                    "clauses", "self_commitment", "district_recommendation",
-                    "district_opinion", "onsite_checked_on", "onsite_check_record",
-                    "provincial_opinion", "fast_track_account", "sanction_reason",
-                    "sanctioned_on", "remarks"]
+    show_columns = ["id", "enterprise_id", "state", "valid_from", "valid_to", "days_left",
+                    "applied_on", "clauses", "self_commitment", "eligibility",
+                    "district_recommendation", "district_opinion", "onsite_checked_on",
+                    "onsite_check_record", "provincial_opinion", "fast_track_account",
+                    "sanction_reason", "sanctioned_on", "sanction_remarks", "renewals",
+                    "remarks"]
     add_columns = ["enterprise_id", "applied_on", "clauses", "self_commitment", "remarks"]
     edit_columns = add_columns
     order_columns = ["id", "enterprise_id", "state", "valid_to", "applied_on"]
     search_columns = ["enterprise_id", "state", "valid_to"]
+    api_fields = {"days_left": fields.String(dump_only=True),
+                  "eligibility": fields.Raw(dump_only=True),
+                  "renewals": fields.Function(lambda g: [
+                      {"id": r.id, "state": r.state.name, "old_valid_to": r.old_valid_to.isoformat(),
+                       "new_valid_to": r.new_valid_to.isoformat() if r.new_valid_to else None}
+                      for r in g.renewals], dump_only=True)}
+
+    def post_headless(self):
+        """A banned unit is refused first, before its application is even read."""
+        data = request.get_json(silent=True)
+        if isinstance(data, dict) and isinstance(data.get("enterprise_id"), int):
+            try:
+                refuse_if_banned(data["enterprise_id"])
+            except RuleViolation as exc:
+                return self.domain_error_response(exc)
+        return super().post_headless()
+
+
+class FastTrackChangeApi(DomainModelApi):
+    resource_name = "fasttrack_change"
+    model = FastTrackChange
+    access = DISTRICT_WRITES
+    workflow = FastTrackChangeWorkflow
+    list_columns = ["id", "grant_id", "kind", "state", "submitted_at", "decided_at"]
+    show_columns = ["id", "grant_id", "kind", "state", "description", "new_name",
+                    "new_registered_address", "new_business_address",
+                    "new_legal_representative", "district_opinion", "submitted_at",
+                    "decided_at", "decided_by", "decision_remarks"]
+    add_columns = edit_columns = ["grant_id", "kind", "description", "new_name",
+                                  "new_registered_address", "new_business_address",
+                                  "new_legal_representative"]
+    order_columns = ["id", "grant_id", "kind", "state"]
+    search_columns = ["grant_id", "kind", "state"]
 
 
 class AccountApi(DomainModelApi):
@@ -338,6 +380,7 @@ class UsageRecordApi(DomainModelApi):
     search_columns = ["product_id", "kind", "used_on"]
 
 
-RESOURCES = [BureauApi, EnterpriseApi, FastTrackApi, AccountApi, AccountChangeApi,
+RESOURCES = [BureauApi, EnterpriseApi, FastTrackApi, FastTrackChangeApi, AccountApi,
+             AccountChangeApi,
              AnnualReportApi, ApplicationApi, ProductApi, CertificateApi, CustomsUsageApi,
              UsageRecordApi]

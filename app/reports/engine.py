@@ -127,7 +127,7 @@ class ReportRenderError(RuntimeError):
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _text(value: object) -> str:
+def cell_text(value: object) -> str:
     """Cell text: None -> "", newlines normalised, control characters removed."""
     if value is None:
         return ""
@@ -149,7 +149,7 @@ def _table_rows(decl: ReportDeclaration, data: ReportData) -> list[list[str]]:
     count = max(len(data.rows), decl.min_rows)
     for i in range(count):
         source = data.rows[i] if i < len(data.rows) else {}
-        cells = [_text(source.get(c.key)) for c in decl.columns]
+        cells = [cell_text(source.get(c.key)) for c in decl.columns]
         if decl.sequence_column:
             cells.insert(0, str(i + 1))
         rows.append(cells)
@@ -158,7 +158,7 @@ def _table_rows(decl: ReportDeclaration, data: ReportData) -> list[list[str]]:
 
 def _header_line(decl: ReportDeclaration, data: ReportData, gap: str) -> str:
     return gap.join(
-        f"{f.label}：{_text(data.header.get(f.key))}" for f in decl.header_fields
+        f"{f.label}：{cell_text(data.header.get(f.key))}" for f in decl.header_fields
     )
 
 
@@ -186,7 +186,7 @@ _SEQ_WIDTH = 30.0  # points; fits 序号 and four digits, widened for more
 _font_lock = threading.Lock()
 
 
-def _ensure_font() -> None:
+def ensure_font() -> None:
     """Register the shipped CJK face with ReportLab and map it into xhtml2pdf.
 
     xhtml2pdf copies ``default.DEFAULT_FONT`` into every document, so adding the
@@ -238,7 +238,7 @@ def _row_height(cells: list[str], widths: list[float], size: float) -> float:
     return lines * size * _LEADING + 2 * _PAD_Y + 1.0
 
 
-def _cell_html(text: str) -> str:
+def cell_html(text: str) -> str:
     """Escaped cell markup. Lines become <div>s: xhtml2pdf's CJK line breaker
     ignores <br/>. Runs of spaces (姓  名) are kept as no-break spaces."""
     lines = [
@@ -287,7 +287,7 @@ def _pdf_html(decl: ReportDeclaration, data: ReportData) -> str:
 
     colgroup = "".join(f'<col width="{w:.2f}pt"/>' for w in widths)
     head = "".join(
-        f'<th style="width:{w:.2f}pt">{_cell_html(c.header)}</th>'
+        f'<th style="width:{w:.2f}pt">{cell_html(c.header)}</th>'
         for c, w in zip(cols, widths)
     )
     aligns = ["center" if c.key == _SEQ_KEY else c.align for c in cols]
@@ -296,7 +296,7 @@ def _pdf_html(decl: ReportDeclaration, data: ReportData) -> str:
         body = "".join(
             "<tr>"
             + "".join(
-                f'<td class="{a}">{_cell_html(t)}</td>' for t, a in zip(row, aligns)
+                f'<td class="{a}">{cell_html(t)}</td>' for t, a in zip(row, aligns)
             )
             + "</tr>"
             for row in page_rows
@@ -307,7 +307,7 @@ def _pdf_html(decl: ReportDeclaration, data: ReportData) -> str:
     if not tables:  # no rows at all: still print the header row
         tables.append(f"<table>{colgroup}<thead><tr>{head}</tr></thead></table>")
 
-    notes = "".join(f'<div class="note">{_cell_html(_text(n))}</div>' for n in decl.footnotes)
+    notes = "".join(f'<div class="note">{cell_html(cell_text(n))}</div>' for n in decl.footnotes)
     orientation = "landscape" if decl.landscape else "portrait"
     css = f"""
 @page {{
@@ -342,7 +342,7 @@ p.notes-gap {{ margin: 0; font-size: 4pt; }}
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"/>"
         f"<style>{css}</style></head><body>"
         '<div id="page-footer">第 <pdf:pagenumber/> 页</div>'
-        f"<h1>{_cell_html(_text(decl.title))}</h1>{head_block}"
+        f"<h1>{cell_html(cell_text(decl.title))}</h1>{head_block}"
         + "<pdf:nextpage/>".join(tables)
         + notes_block
         + "</body></html>"
@@ -351,10 +351,15 @@ p.notes-gap {{ margin: 0; font-size: 4pt; }}
 
 def render_pdf(decl: ReportDeclaration, data: ReportData) -> bytes:
     """Render the report as an A4 PDF with the CJK font embedded."""
+    return html_to_pdf(_pdf_html(decl, data), decl.code)
+
+
+def html_to_pdf(source: str, what: str) -> bytes:
+    """Run xhtml2pdf on a document of ours: embedded CJK font, no file or URL access, and a
+    failure reported in ``status.err`` raised as :class:`ReportRenderError` naming ``what``."""
     from xhtml2pdf import pisa
 
-    _ensure_font()
-    source = _pdf_html(decl, data)
+    ensure_font()
     out = io.BytesIO()
     options: dict[str, object] = {}
     try:  # this xhtml2pdf build has resource policies; upstream releases do not
@@ -365,7 +370,7 @@ def render_pdf(decl: ReportDeclaration, data: ReportData) -> bytes:
         options["resource_policy"] = ResourceAccessPolicy(allow_remote=False, base_dir=None)
     status = pisa.CreatePDF(source, dest=out, encoding="utf-8", **options)
     if status.err:
-        raise ReportRenderError(f"xhtml2pdf failed rendering {decl.code!r}: {status.log}")
+        raise ReportRenderError(f"xhtml2pdf failed rendering {what!r}: {status.log}")
     return out.getvalue()
 
 
@@ -381,7 +386,7 @@ def _xlsx_width(texts: list[str]) -> float:
     return min(max(widest + 2, 6), _XLSX_MAX_WIDTH)
 
 
-def _xlsx_lines(text: str, width: float) -> int:
+def xlsx_line_count(text: str, width: float) -> int:
     usable = max(width - 1, 1)
     return sum(max(1, -(-_display_width(line) // int(usable))) for line in text.split("\n"))
 
@@ -402,7 +407,7 @@ def render_xlsx(decl: ReportDeclaration, data: ReportData) -> bytes:
     # Everything is a string, so phone numbers and codes stay text.
     frame = pd.DataFrame(rows, columns=range(ncols), dtype=object)
     buf = io.BytesIO()
-    sheet = re.sub(r"[\[\]:*?/\\]", "", _text(decl.title))[:31] or decl.code[:31]
+    sheet = re.sub(r"[\[\]:*?/\\]", "", cell_text(decl.title))[:31] or decl.code[:31]
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name=sheet, index=False, header=False,
                        startrow=first_data - 1)
@@ -421,7 +426,7 @@ def render_xlsx(decl: ReportDeclaration, data: ReportData) -> bytes:
         ]
 
         ws.merge_cells(f"A1:{last}1")
-        title = ws.cell(row=1, column=1, value=_text(decl.title))
+        title = ws.cell(row=1, column=1, value=cell_text(decl.title))
         title.font = Font(name=_XLSX_FONT, size=16, bold=True)
         title.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.row_dimensions[1].height = 30
@@ -439,7 +444,7 @@ def render_xlsx(decl: ReportDeclaration, data: ReportData) -> bytes:
             cell = ws.cell(row=header_row, column=i, value=c.header)
             cell.font, cell.fill, cell.border, cell.alignment = (
                 head_font, head_fill, border, head_align)
-        head_lines = max(_xlsx_lines(c.header, w) for c, w in zip(cols, widths))
+        head_lines = max(xlsx_line_count(c.header, w) for c, w in zip(cols, widths))
         ws.row_dimensions[header_row].height = 15 * head_lines + 4
 
         for r, values in enumerate(rows, start=first_data):
@@ -451,17 +456,17 @@ def render_xlsx(decl: ReportDeclaration, data: ReportData) -> bytes:
                 elif cell.data_type == "f":  # "=..." typed by a user is text, not a formula
                     cell.data_type = "s"
                 cell.font, cell.border, cell.alignment = font, border, aligns[i - 1]
-                lines = max(lines, _xlsx_lines(text, widths[i - 1]))
+                lines = max(lines, xlsx_line_count(text, widths[i - 1]))
             if lines > 1:
                 ws.row_dimensions[r].height = 14.5 * lines + 2
 
         row = first_data + len(rows) + 1  # one blank row before the notes
         for note in decl.footnotes:
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
-            cell = ws.cell(row=row, column=1, value=_text(note))
+            cell = ws.cell(row=row, column=1, value=cell_text(note))
             cell.font = font
             cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
-            lines = _xlsx_lines(_text(note), sum(widths))
+            lines = xlsx_line_count(cell_text(note), sum(widths))
             if lines > 1:
                 ws.row_dimensions[row].height = 14.5 * lines + 2
             row += 1

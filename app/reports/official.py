@@ -9,6 +9,7 @@ from app.models import (
     AccountChangeFiling,
     AccountChangeKind,
     AnnualAccountReport,
+    ExemptionClause,
     functions_text,
 )
 from app.reports.engine import Column, HeaderField, ReportData, ReportDeclaration
@@ -99,3 +100,76 @@ def annual_rollup_data(province_name: str, filer: str, department: str,
     return ReportData(header={"bureau": province_name, "filer": filer, "department": department,
                               "filed_on": chinese_date(clock.today())},
                       rows=_holder_rows(reports))
+
+
+# --- seed 003 §一–二: 便捷通道使用单位名单 ----------------------------------------------------
+
+FAST_TRACK_LIST = ReportDeclaration(
+    code="fast_track_units",
+    title="CCC免办便捷通道使用单位名单",
+    header_fields=(HeaderField("填报单位", "bureau"), HeaderField("截至日期", "as_of")),
+    columns=(
+        Column("unit", "使用单位名称", 2.6, "left"),
+        Column("uscc", "统一社会信用代码", 1.9),
+        Column("district", "所属区", 0.9),
+        Column("clauses", "适用免办条款", 1.6),
+        Column("account", "便捷通道账号", 1.2),
+        Column("valid_from", "有效期起", 1.1),
+        Column("valid_to", "有效期止", 1.1),
+        Column("remarks", "备注", 1.2, "left"),
+    ),
+    footnotes=("注：适用免办条款：" + "；".join(
+        f"{c.short_label} {c.label}" for c in ExemptionClause.fast_track_clauses()) + "。",),
+)
+
+
+def fast_track_list_data(bureau_name: str, grants) -> ReportData:
+    rows = []
+    for grant in grants:
+        renewed = [r for r in grant.renewals if r.new_valid_to]
+        rows.append({
+            "unit": grant.enterprise.name, "uscc": grant.enterprise.uscc,
+            "district": grant.enterprise.bureau.short_name,
+            "clauses": "、".join(c.code.short_label for c in grant.clauses),
+            "account": grant.fast_track_account,
+            "valid_from": grant.valid_from.isoformat() if grant.valid_from else "",
+            "valid_to": grant.valid_to.isoformat() if grant.valid_to else "",
+            "remarks": f"已延用至{renewed[-1].new_valid_to:%Y-%m-%d}" if renewed else ""})
+    return ReportData(header={"bureau": bureau_name, "as_of": chinese_date(clock.today())},
+                      rows=rows)
+
+
+# --- seed 000 附件2: CCC免办便捷通道申请表 --------------------------------------------------------
+
+def fast_track_form(grant):
+    """The application's data as the form prints it (rendered by ``app.reports.forms``)."""
+    from app.models import ProductListPeriod
+    from app.reports.forms import FastTrackForm, ProductListRow
+
+    ent = grant.enterprise
+
+    def rows(period):
+        return [ProductListRow(category=f"{line.ccc_category.product_name}（{line.ccc_code}）",
+                               purpose=line.purpose, batches=line.annual_batches,
+                               port=line.entry_port, handling=line.handling)
+                for line in grant.lines if line.period is period]
+
+    return FastTrackForm(
+        unit_name=ent.name, uscc=ent.uscc, registered_address=ent.registered_address,
+        business_address=ent.business_address,
+        business_categories=[c.label for c in ent.business_categories],
+        economic_nature=ent.economic_nature.label if ent.economic_nature else None,
+        legal_representative=ent.legal_representative,
+        legal_representative_phone=ent.legal_representative_phone or "",
+        department_head=ent.department_head or "",
+        department_head_phone=ent.department_head_phone or "",
+        handler=ent.handler or "", handler_phone=ent.handler_phone or "",
+        clauses=[c.label for c in grant.clauses],
+        past_products=rows(ProductListPeriod.past),
+        expected_products=rows(ProductListPeriod.expected),
+        self_commitment=bool(grant.self_commitment),
+        applied_on=grant.applied_on,
+        district_opinion=grant.district_opinion,
+        district_opinion_date=grant.district_reviewed_at.date() if grant.district_reviewed_at
+        else None,
+        remarks=grant.remarks)

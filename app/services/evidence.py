@@ -15,7 +15,13 @@ from flask import current_app
 from app import clock, policy
 from app.domain.errors import RecordInvalid
 from app.extensions import db
-from app.models import CertificateRequest, EvidenceFile, UsageRecord
+from app.models import (
+    AttachmentKind,
+    CertificateRequest,
+    EvidenceFile,
+    FastTrackGrant,
+    UsageRecord,
+)
 
 ALLOWED_TYPES = {
     "image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
@@ -32,16 +38,18 @@ def upload_root() -> Path:
     return root
 
 
-def store_evidence(stream: BinaryIO, original_name: str, owner, user=None) -> EvidenceFile:
-    """Check and store one file for ``owner`` (a CertificateRequest or a UsageRecord)."""
+def store_evidence(stream: BinaryIO, original_name: str, owner, user=None,
+                   kind: AttachmentKind = AttachmentKind.evidence) -> EvidenceFile:
+    """Check and store one file for ``owner`` (a certificate request, a usage record, or a
+    fast-track application's 主体资格证明 / 基本情况说明)."""
     data = stream.read(policy.MAX_UPLOAD_BYTES + 1)
     if not data:
         raise RecordInvalid({"file": ["请选择要上传的文件。"]})
     if len(data) > policy.MAX_UPLOAD_BYTES:
         raise RecordInvalid({"file": [
             f"文件过大：单个文件不能超过{policy.MAX_UPLOAD_BYTES // (1024 * 1024)}MB。"]})
-    kind = filetype.guess(data)
-    mime = kind.mime if kind else None
+    sniffed = filetype.guess(data)
+    mime = sniffed.mime if sniffed else None
     if mime not in ALLOWED_TYPES:
         raise RecordInvalid({"file": [f"“{original_name}”不是可接受的证据材料：只能上传{TYPE_TEXT}。"]})
     today = clock.today()
@@ -54,8 +62,10 @@ def store_evidence(stream: BinaryIO, original_name: str, owner, user=None) -> Ev
     evidence = EvidenceFile(
         original_name=(original_name or "未命名")[-255:], stored_name=stored_name,
         content_type=mime, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_at=clock.now(), uploaded_by=getattr(user, "username", None))
-    if isinstance(owner, CertificateRequest):
+        uploaded_at=clock.now(), uploaded_by=getattr(user, "username", None), kind=kind)
+    if isinstance(owner, FastTrackGrant):
+        evidence.fast_track_grant = owner
+    elif isinstance(owner, CertificateRequest):
         evidence.certificate_request = owner
     elif isinstance(owner, UsageRecord):
         evidence.usage_record = owner

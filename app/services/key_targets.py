@@ -55,7 +55,8 @@ def key_targets(user="current", today: dt.date | None = None) -> list[KeyTarget]
             f"单批次数量≥{profile.key_target_single_batch_quantity}或金额≥"
             f"{profile.key_target_single_batch_amount_cny // 10000}万元")
 
-    window_start = today - relativedelta(months=12)
+    window = profile.key_target_batch_window_months
+    window_start = today - relativedelta(months=window)
     frequent = select(Application.enterprise_id).join(Certificate).where(
         in_scope, Certificate.issued_on >= window_start).group_by(Application.enterprise_id)\
         .having(func.count(Certificate.id) >= profile.key_target_batches_in_12_months)
@@ -64,7 +65,7 @@ def key_targets(user="current", today: dt.date | None = None) -> list[KeyTarget]
         Application.enterprise_id.in_(frequent))
     for (cid,) in db.session.execute(many):
         reasons.setdefault(cid, []).append(
-            f"同一单位12个月内免办批次≥{profile.key_target_batches_in_12_months}")
+            f"同一单位{window}个月内免办批次≥{profile.key_target_batches_in_12_months}")
 
     certificates = {c.id: c for c in db.session.scalars(
         select(Certificate).where(Certificate.id.in_(reasons)).options(

@@ -24,7 +24,14 @@ from app.views.files import FilesView
 from app.views.audit import AuditLogView, HistoryView
 from app.views.calendar import CalendarDayView, CalendarYearView
 from app.views.lookup import LookupView
-from app.views.enterprises import EnterpriseView, FastTrackGrantView, FastTrackProductLineView
+from app.views.enterprises import (
+    EnterpriseView,
+    FastTrackBoardView,
+    FastTrackChangeView,
+    FastTrackGrantView,
+    FastTrackProductLineView,
+    FastTrackRenewalView,
+)
 from app.views.organisation import BureauView, CccCategoryView
 from app.views.reports import ReportsView
 
@@ -41,6 +48,9 @@ MENU = [
     (EnterpriseView, "申请单位", "fa-building", MENU_ENTERPRISES, "fa-industry"),
     (FastTrackGrantView, "便捷通道", "fa-road", MENU_ENTERPRISES, "fa-industry"),
     (FastTrackProductLineView, None, None, None, None),
+    (FastTrackRenewalView, "便捷通道延用", "fa-redo", MENU_ENTERPRISES, "fa-industry"),
+    (FastTrackChangeView, "便捷通道变更", "fa-edit", MENU_ENTERPRISES, "fa-industry"),
+    (FastTrackBoardView, "便捷通道提醒", "fa-bell", MENU_ENTERPRISES, "fa-industry"),
     (ReviewerAccountView, "系统账号", "fa-id-card", MENU_ACCOUNTS, "fa-users"),
     (AccountFunctionChangeView, None, None, None, None),
     (AccountChangeRequestView, "账号调整需求", "fa-exchange-alt", MENU_ACCOUNTS, "fa-users"),

@@ -2,6 +2,9 @@
 of every change. Read-only: there is no door that edits or deletes the trail."""
 from __future__ import annotations
 
+import datetime as dt
+import operator
+
 from flask import abort
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
@@ -48,10 +51,44 @@ class FilterRecordType(BaseFilter):
         return query.filter(changes.any(entity_name=value))
 
 
+def _beijing_time(value) -> dt.datetime | None:
+    text = str(value or "").strip()
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+class FilterIssuedFrom(BaseFilter):
+    """The trail stores UTC; users type Beijing time."""
+
+    name = "不早于"
+    arg_name = "bj_from"
+    compare = staticmethod(operator.ge)
+
+    def apply(self, query, value):
+        moment = _beijing_time(value)
+        if moment is None:
+            return query
+        column = getattr(self.model, self.column_name)
+        return query.filter(self.compare(column, clock.to_utc(moment)))
+
+
+class FilterIssuedBefore(FilterIssuedFrom):
+    name = "早于"
+    arg_name = "bj_before"
+    compare = staticmethod(operator.lt)
+
+
 class AuditFilterConverter(DomainFilterConverter):
     def convert(self, col_name):
         if col_name == "changes":
             return [FilterRecordType(col_name, self.datamodel)]
+        if col_name == "issued_at":
+            return [FilterIssuedFrom(col_name, self.datamodel),
+                    FilterIssuedBefore(col_name, self.datamodel)]
         return super().convert(col_name)
 
 
@@ -80,7 +117,7 @@ class AuditLogView(ModelView):
     search_columns = ["issued_at", "user", "remote_addr", "changes"]
     order_columns = ["issued_at"]
     base_order = ("id", "desc")
-    label_columns = {"id": "编号", "issued_at": "时间（UTC）", "user": "操作人",
+    label_columns = {"id": "编号", "issued_at": "时间", "user": "操作人",
                      "remote_addr": "来源地址", "changes": "记录类型"}
     formatters_columns = {"changes": _record_types, "user": _user,
                           "remote_addr": lambda v: v or "",
@@ -97,10 +134,6 @@ class AuditLogView(ModelView):
                              for name, model in sorted(audit.audited_models().items(),
                                                        key=lambda kv: meta.model_label(kv[1]))])}
         super().__init__(**kwargs)
-
-    def _init_titles(self):
-        self.label_columns["issued_at"] = "时间"
-        super()._init_titles()
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

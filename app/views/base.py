@@ -344,6 +344,55 @@ class DomainModelView(ModelView):
         self._delete(pk)
         return self.post_delete_redirect()
 
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        """A refused record (a banned unit, a closed parent, another district) keeps the
+        form as typed, with the reason on the page: at the field when it names one, else
+        above the form with HTTP 409."""
+        g.add_refusal = None
+        widgets = self._add()
+        if not widgets:
+            return self.post_add_redirect()
+        status = 409 if isinstance(g.add_refusal, RuleViolation) else 200
+        return self.render_template(self.add_template, title=self.add_title,
+                                    widgets=widgets), status
+
+    def _add(self):
+        if request.method != "POST":
+            return super()._add()
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        self._fill_form_exclude_cols(exclude_cols, form)
+        if not form.validate():
+            return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+        self.process_form(form, True)
+        item = self.datamodel.obj()
+        form.populate_obj(item)
+        try:
+            self.pre_add(item)
+            self.datamodel.add(item)
+        except DomainError as exc:
+            # nothing half-done stays: the refused record, and its place in a related
+            # record's collection, are undone before the form is shown again
+            self.datamodel.session.rollback()
+            g.add_refusal = exc
+            placed = False
+            for name, messages in (getattr(exc, "errors", None) or {}).items():
+                if name in form:
+                    form[name].errors = list(form[name].errors or []) + list(messages)
+                    placed = True
+            if not placed:
+                flash(exc.message, "danger")
+            return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+        except Exception as exc:  # the framework's own database error: said, not shown raw
+            flash(str(exc), "danger")
+            return None
+        self.post_add(item)
+        flash(self.add_row_message, "success")
+        return None
+
     def pre_add(self, item):
         refusal = getattr(item, "editing_refusal", lambda: None)()
         if refusal:

@@ -1,10 +1,38 @@
-"""Enterprises (申请单位) and their fast-track (便捷通道) grants."""
+"""Enterprises (申请单位) and the fast track (便捷通道): applications, product lists, renewals,
+reported changes, and the reminder board."""
 from __future__ import annotations
 
-from app.models import Enterprise, FastTrackGrant, FastTrackProductLine
-from app.security_model import DISTRICT_WRITES
+import datetime as dt
+
+from markupsafe import Markup
+from flask import url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+from sqlalchemy import select
+
+from app import clock, policy
+from app.extensions import db
+from app.models import (
+    AttachmentKind,
+    DecisionState,
+    Enterprise,
+    FastTrackChange,
+    FastTrackChangeState,
+    FastTrackGrant,
+    FastTrackProductLine,
+    FastTrackRenewal,
+    FastTrackState,
+)
+from app.scope import bureau_scope, scope_clause
+from app.security_model import DISTRICT_WRITES, READ_ALL, Access, Role
 from app.views.applications import ApplicationView
-from app.views.base import DomainModelView
+from app.views.base import DomainModelView, RecordLink
+from app.views.files import evidence_links, upload_evidence
+from app.workflows.fast_track import (
+    FastTrackChangeWorkflow,
+    FastTrackWorkflow,
+    refuse_if_banned,
+)
 
 
 class FastTrackProductLineView(DomainModelView):
@@ -12,32 +40,118 @@ class FastTrackProductLineView(DomainModelView):
     access = DISTRICT_WRITES
     list_columns = ["period", "ccc_category", "purpose", "annual_batches", "entry_port",
                     "handling"]
-    show_columns = ["grant"] + list_columns
-    add_columns = edit_columns = ["grant", "period", "ccc_category", "purpose",
+    show_columns = ["grant", "change"] + list_columns
+    add_columns = edit_columns = ["grant", "change", "period", "ccc_category", "purpose",
                                   "annual_batches", "entry_port", "handling"]
     search_columns = ["grant", "period", "ccc_category", "entry_port"]
+
+
+class FastTrackRenewalView(DomainModelView):
+    """延用记录: requested on the grant's page, decided by the province."""
+
+    model = FastTrackRenewal
+    access = READ_ALL
+    base_permissions = ["can_list", "can_show"]
+    list_columns = ["grant", "state", "requested_at", "old_valid_to", "new_valid_to",
+                    "decided_at", "decided_by"]
+    show_columns = ["grant", "state", "reason", "requested_at", "requested_by", "old_valid_to",
+                    "new_valid_to", "decided_at", "decided_by", "decision_remarks"]
+    search_columns = ["grant", "state", "requested_at"]
+    base_order = ("id", "desc")
+
+
+class FastTrackChangeView(DomainModelView):
+    model = FastTrackChange
+    access = DISTRICT_WRITES
+    workflow = FastTrackChangeWorkflow
+    list_columns = ["grant", "kind", "state", "submitted_at", "decided_at"]
+    search_columns = ["grant", "kind", "state"]
+    show_fieldsets = [
+        ("变更事项", {"fields": ["grant", "kind", "description", "new_name",
+                              "new_registered_address", "new_business_address",
+                              "new_legal_representative"]}),
+        ("办理情况", {"fields": ["state", "district_opinion", "submitted_at", "decided_at",
+                              "decided_by", "decision_remarks"]}),
+    ]
+    add_columns = edit_columns = ["grant", "kind", "description", "new_name",
+                                  "new_registered_address", "new_business_address",
+                                  "new_legal_representative"]
+    related_views = [FastTrackProductLineView]
+    base_order = ("id", "desc")
+    description_columns = {"kind": "产品清单调整：保存后在“产品清单”页签中填写调整后的预计清单"}
+
+
+def eligibility_list(checks) -> Markup:
+    """Each condition on its own line, met in green and unmet in red."""
+    return Markup("<ul class=\"list-unstyled eligibility\">{}</ul>").format(Markup("").join(
+        Markup("<li class=\"{}\">{} {}</li>").format(
+            "text-success" if c["ok"] else "text-danger", "✓" if c["ok"] else "✗", c["text"])
+        for c in checks or []))
 
 
 class FastTrackGrantView(DomainModelView):
     model = FastTrackGrant
     access = DISTRICT_WRITES
-    list_columns = ["enterprise", "state", "clauses", "applied_on", "valid_from", "valid_to"]
-    search_columns = ["enterprise", "state", "applied_on", "valid_from", "valid_to"]
+    workflow = FastTrackWorkflow
+    list_columns = ["enterprise", "bureau_name", "state", "clauses", "applied_on", "valid_from",
+                    "valid_to", "days_left"]
+    search_columns = ["enterprise", "state", "applied_on", "valid_from", "valid_to",
+                      "fast_track_account"]
     show_fieldsets = [
         ("申请信息", {"fields": ["enterprise", "state", "applied_on", "clauses",
-                              "self_commitment"]}),
+                              "self_commitment", "attachments"]}),
+        ("申请条件核查", {"fields": ["eligibility"]}),
         ("区局初审", {"fields": ["onsite_checked_on", "onsite_check_record",
-                              "district_recommendation", "district_opinion"]}),
-        ("市局审核与开通", {"fields": ["provincial_opinion", "fast_track_account", "valid_from",
-                                  "valid_to"]}),
-        ("暂停与取消", {"fields": ["sanction_reason", "sanctioned_on", "remarks"]}),
+                              "district_recommendation", "district_opinion",
+                              "district_reviewer", "district_reviewed_at"]}),
+        ("市局审核与开通", {"fields": ["provincial_opinion", "decided_by", "decided_at",
+                                  "forwarded_at", "fast_track_account", "activated_at",
+                                  "valid_from", "valid_to", "days_left"]}),
+        ("暂停与取消", {"fields": ["sanction_reason", "sanctioned_on", "sanction_remarks",
+                               "remarks"]}),
     ]
-    add_columns = ["enterprise", "applied_on", "clauses", "self_commitment", "remarks"]
-    edit_columns = ["enterprise", "applied_on", "clauses", "self_commitment",
-                    "onsite_checked_on", "onsite_check_record", "district_recommendation",
-                    "district_opinion", "remarks"]
-    related_views = [FastTrackProductLineView]
+    add_columns = ["enterprise", "clauses", "self_commitment", "remarks"]
+    edit_columns = ["enterprise", "clauses", "self_commitment", "remarks"]
+    export_columns = ["enterprise", "bureau_name", "state", "clauses", "applied_on",
+                      "eligibility_text", "district_recommendation", "district_opinion",
+                      "provincial_opinion", "fast_track_account", "valid_from", "valid_to",
+                      "days_left", "sanction_reason", "sanctioned_on", "remarks"]
+    related_views = [FastTrackProductLineView, FastTrackRenewalView, FastTrackChangeView]
     base_order = ("id", "desc")
+    extra_roles = {"can_upload": frozenset({Role.district_officer, Role.province_admin})}
+    formatters_columns = {"attachments": lambda files: "、".join(
+        f"{f.kind.label}：{f.original_name}" for f in files or []) or "（未上传）",
+        "eligibility": eligibility_list}
+
+    def pre_add(self, item):
+        refuse_if_banned(item.enterprise.id if item.enterprise else item.enterprise_id)
+        super().pre_add(item)
+
+    def report_links(self, item):
+        return [RecordLink("申请表PDF", url_for("ReportsView.fasttrack", pk=item.id, format="pdf"),
+                           icon="fa-file-pdf"),
+                RecordLink("申请表Excel", url_for("ReportsView.fasttrack", pk=item.id,
+                                                format="xlsx"), icon="fa-file-excel")] \
+            + evidence_links(item.attachments)
+
+    def upload_url(self, pk):
+        item = self.datamodel.get(pk)
+        if item is None or item.state is not FastTrackState.draft:
+            return None
+        if not self.appbuilder.sm.has_access("can_upload", self.class_permission_name):
+            return None
+        return url_for(f"{self.endpoint}.upload", pk=pk)
+
+    def upload_kinds(self):
+        return [(k.name, k.label) for k in (AttachmentKind.basic_description,
+                                             AttachmentKind.subject_qualification)]
+
+    @expose("/upload/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("upload")
+    def upload(self, pk: int):
+        return upload_evidence(self, pk, lambda item: item.state is FastTrackState.draft,
+                               "只能在提交前上传申请材料。")
 
 
 class EnterpriseView(DomainModelView):
@@ -64,3 +178,39 @@ class EnterpriseView(DomainModelView):
         "traceability_system"]
     related_views = [FastTrackGrantView, ApplicationView]
     base_order = ("name", "asc")
+
+
+class FastTrackBoardView(BaseView):
+    """Reminders: grants expiring soon, renewals and changes awaiting a decision."""
+
+    route_base = "/fasttrackboard"
+    default_view = "board"
+    access = Access()
+    extra_permission_roles = {"can_board": frozenset(Role)}
+
+    @expose("/")
+    @has_access
+    def board(self):
+        today = clock.today()
+        profile = policy.profile()
+        scope = bureau_scope()
+        horizon = today + dt.timedelta(days=profile.fast_track_expiry_warning_days)
+        expiring = db.session.scalars(
+            select(FastTrackGrant).where(FastTrackGrant.state == FastTrackState.active,
+                                         FastTrackGrant.valid_to <= horizon,
+                                         scope_clause(FastTrackGrant, scope))
+            .order_by(FastTrackGrant.valid_to)).all()
+        renewals = db.session.scalars(select(FastTrackRenewal).where(
+            FastTrackRenewal.state == DecisionState.pending,
+            scope_clause(FastTrackRenewal, scope))).all()
+        changes = db.session.scalars(select(FastTrackChange).where(
+            FastTrackChange.state == FastTrackChangeState.submitted,
+            scope_clause(FastTrackChange, scope))).all()
+        waiting = db.session.scalars(select(FastTrackGrant).where(
+            FastTrackGrant.state.in_([FastTrackState.submitted, FastTrackState.district_reviewed,
+                                      FastTrackState.approved, FastTrackState.forwarded]),
+            scope_clause(FastTrackGrant, scope)).order_by(FastTrackGrant.submitted_at)).all()
+        return self.render_template(
+            "console/fast_track_board.html", title="便捷通道提醒", today=today,
+            warning_days=profile.fast_track_expiry_warning_days, expiring=expiring,
+            renewals=renewals, changes=changes, waiting=waiting)

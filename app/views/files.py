@@ -8,7 +8,7 @@ from flask_appbuilder import BaseView, expose
 from app.datamodel import DomainInterface
 from app.domain.errors import DomainError
 from app.extensions import db
-from app.models import EvidenceFile
+from app.models import AttachmentKind, EvidenceFile
 from app.security_model import Access, Role
 from app.services.evidence import evidence_path, is_inline, store_evidence
 from app.views.base import RecordLink
@@ -16,7 +16,8 @@ from app.views.doors import session_or_token
 
 
 def evidence_links(files) -> list[RecordLink]:
-    return [RecordLink(f"证据：{f.original_name}", url_for("FilesView.download", pk=f.id),
+    return [RecordLink(f"{f.kind.label}：{f.original_name}", url_for("FilesView.download",
+                                                                   pk=f.id),
                        icon="fa-paperclip") for f in files]
 
 
@@ -30,11 +31,14 @@ def upload_evidence(view, pk: int, allowed, refusal: str):
         flash(refusal, "danger")
         return redirect(show_url)
     files = [f for f in request.files.getlist("file") if f and f.filename]
+    kinds = dict(view.upload_kinds()) if hasattr(view, "upload_kinds") else {}
+    kind = AttachmentKind[request.form["kind"]] if request.form.get("kind") in kinds \
+        else AttachmentKind.evidence
     try:
         if not files:
             raise DomainError("请选择要上传的文件。")
         for upload in files:
-            store_evidence(upload.stream, upload.filename, item, g.user)
+            store_evidence(upload.stream, upload.filename, item, g.user, kind=kind)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

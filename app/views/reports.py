@@ -11,14 +11,25 @@ from flask_appbuilder import BaseView, expose
 
 from app import clock
 from app.datamodel import DomainInterface
-from app.models import AccountChangeFiling, AnnualAccountReport, Bureau, BureauLevel
+from app.models import (
+    AccountChangeFiling,
+    AnnualAccountReport,
+    Bureau,
+    BureauLevel,
+    Enterprise,
+    FastTrackGrant,
+    FastTrackState,
+)
 from app.reports import render
 from app.reports.official import (
     ACCOUNT_CHANGE_TABLE,
     ACCOUNT_HOLDERS_TABLE,
+    FAST_TRACK_LIST,
     account_change_data,
     annual_report_data,
     annual_rollup_data,
+    fast_track_form,
+    fast_track_list_data,
 )
 from app.security_model import Access, PROVINCE_WIDE_ROLES, Role
 from app.views.doors import session_or_token
@@ -41,6 +52,8 @@ class ReportsView(BaseView):
         "can_account_change": ALL_ROLES,
         "can_annual_report": ALL_ROLES,
         "can_annual_rollup": PROVINCE_WIDE_ROLES,
+        "can_fasttrack": ALL_ROLES,
+        "can_fasttrack_list": ALL_ROLES,
     }
 
     @expose("/account_change/<int:pk>")
@@ -72,3 +85,35 @@ class ReportsView(BaseView):
                                   rollup_reports(year))
         return _download(ACCOUNT_HOLDERS_TABLE, data, fmt,
                          f"账号使用人信息汇总表_全省汇总_{year}_{clock.today():%Y%m%d}")
+
+    @expose("/fasttrack/<int:pk>")
+    @session_or_token("fasttrack", formats=("pdf", "xlsx"))
+    def fasttrack(self, pk: int, fmt: str):
+        """CCC免办便捷通道申请表 (seed 000 附件2) of one application."""
+        from app.reports.forms import render_fast_track_form
+
+        grant = DomainInterface(FastTrackGrant).get(pk)
+        if grant is None:
+            abort(404)
+        content, mimetype, _name = render_fast_track_form(fast_track_form(grant), fmt)
+        return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
+                         download_name=f"CCC免办便捷通道申请表_{grant.enterprise.name}.{fmt}")
+
+    @expose("/fasttrack_list")
+    @session_or_token("fasttrack_list", formats=("pdf", "xlsx"))
+    def fasttrack_list(self, fmt: str):
+        """便捷通道使用单位名单: every open unit with clauses, validity and district
+        (a district officer gets their district's)."""
+        from sqlalchemy import select
+
+        from app.scope import bureau_scope, scope_clause
+
+        grants = DomainInterface(FastTrackGrant).session.scalars(
+            select(FastTrackGrant).join(FastTrackGrant.enterprise)
+            .where(FastTrackGrant.state == FastTrackState.active,
+                   scope_clause(FastTrackGrant, bureau_scope()))
+            .order_by(Enterprise.bureau_id, Enterprise.name)).all()
+        user = g.user
+        bureau = user.bureau.name if getattr(user, "bureau", None) else ""
+        return _download(FAST_TRACK_LIST, fast_track_list_data(bureau, grants), fmt,
+                         f"便捷通道使用单位名单_{clock.today():%Y%m%d}")

@@ -10,6 +10,8 @@ transaction — or nothing.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import dataclasses
 from typing import Any, ClassVar
 
@@ -18,7 +20,7 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from app.domain.errors import AccessDenied, RecordInvalid, RecordNotFound, RuleViolation
 from app.extensions import db
-from app.scope import bureau_scope, ensure_in_scope, role_of, scope_clause
+from app.scope import acting_as, bureau_scope, ensure_in_scope, role_of, scope_clause
 from app.security_model import Role
 
 
@@ -89,7 +91,14 @@ def _check_inputs(step: Step, inputs: dict[str, Any]) -> dict[str, Any]:
         if spec.required and value in (None, "", []):
             verb = "选择" if spec.kind in ("choice", "bool") else "填写"
             errors.setdefault(spec.name, []).append(f"请{verb}{spec.label}。")
-        clean[spec.name] = value if value not in ("",) else None
+        value = value if value not in ("",) else None
+        if spec.kind == "date" and value is not None and not isinstance(value, dt.date):
+            try:
+                value = dt.date.fromisoformat(str(value))
+            except ValueError:
+                errors.setdefault(spec.name, []).append(
+                    f"{spec.label}的格式应为YYYY-MM-DD（如2026-11-23）。")
+        clean[spec.name] = value
     unknown = set(inputs) - {s.name for s in step.inputs}
     if unknown:
         errors.setdefault("_schema", []).append("未知字段：" + "、".join(sorted(unknown)))
@@ -113,6 +122,11 @@ def load_for_step(model, pk, user) -> Any:
 def run_step(workflow: type[Workflow], pk, name: str, user, inputs: dict[str, Any] | None = None):
     """Move record ``pk`` by step ``name`` as ``user``; commit, or roll back and raise a
     ``DomainError`` (403 role, 404 scope, 422 inputs, 409 state or rule)."""
+    with acting_as(user):
+        return _run_step(workflow, pk, name, user, inputs)
+
+
+def _run_step(workflow, pk, name, user, inputs):
     try:
         step = workflow.step(name)
         if role_of(user) not in step.roles:

@@ -4,8 +4,6 @@ write-off when every product is accounted for. Requests are recorded by the dist
 approvals need a 复审-capable reviewer (省级审核员)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from statemachine import StateMachine
 from statemachine.states import States
 
@@ -46,17 +44,6 @@ def _decide(req: CertificateRequest, actor, state, remarks) -> None:
     req.decided_at = clock.now()
     req.decided_by = _actor_name(actor)
     req.decision_remarks = remarks
-
-
-def _to_date(value) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise RecordInvalid({"new_deadline": ["日期格式应为YYYY-MM-DD。"]}) from None
 
 
 def _truthy(value) -> bool:
@@ -115,7 +102,7 @@ class CertificateMachine(StateMachine):
 
     def may_request_extension(self, new_deadline=None, **_kwargs):
         svc.refuse_if_pending(self.model)
-        svc.refuse_extension_request(self.model, _to_date(new_deadline))
+        svc.refuse_extension_request(self.model, new_deadline)
 
     def may_extend(self, use_finding=None, **_kwargs):
         req = _pending(self.model, K.extend)
@@ -156,7 +143,7 @@ class CertificateMachine(StateMachine):
 
     def on_extend(self, actor=None, reason=None, new_deadline=None, onsite_check_record=None,
                   **_kwargs):
-        self._new_request(K.extend, actor, reason, new_supervision_deadline=_to_date(new_deadline),
+        self._new_request(K.extend, actor, reason, new_supervision_deadline=new_deadline,
                           onsite_check_record=onsite_check_record)
 
     def on_approve_extend(self, actor=None, remarks=None, use_finding=None, **_kwargs):

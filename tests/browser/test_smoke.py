@@ -3,24 +3,13 @@ of the demo console; no page may answer 5xx or show framework English in its chr
 from __future__ import annotations
 
 import re
-import threading
-from pathlib import Path
 
 import pytest
 
-from seeds.demo import DEMO_PASSWORD, DEMO_USERS
+from seeds.demo import DEMO_USERS
+from tests.browser.conftest import NEEDS_CHROMIUM, login
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian's chromium is not installed at /usr/bin/chromium"),
-]
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
 
 # Words that may appear in the console's own chrome although they are Latin letters:
 # standard abbreviations and the names of standards.
@@ -32,29 +21,6 @@ CHROME_SELECTORS = ["th", "label", "button", ".panel-title", ".navbar-nav > li >
                     ".dropdown-menu a", ".btn", ".pagination", ".nav-tabs a", "h1", "h2", "h3",
                     "h4", ".help-block", ".alert", ".console-card-title", "legend",
                     ".list-search-container"]
-
-
-@pytest.fixture(scope="module")
-def live_server(demo_app):
-    from waitress.server import create_server
-
-    demo_app.config["WTF_CSRF_ENABLED"] = True  # as in production
-    server = create_server(demo_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    demo_app.config["WTF_CSRF_ENABLED"] = False
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def english_in_chrome(page) -> list[str]:
@@ -79,16 +45,6 @@ def english_in_chrome(page) -> list[str]:
             if word not in ALLOWED_WORDS:
                 found.add(word)
     return sorted(found)
-
-
-def login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    assert re.search(r"[\u4e00-\u9fff]", page.inner_text("body")), "login page not Chinese"
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{username} could not log in"
 
 
 @pytest.mark.parametrize("username", [u[0] for u in DEMO_USERS])

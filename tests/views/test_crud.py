@@ -152,11 +152,20 @@ def test_fast_track_grant_and_lines(app_ctx, client_as, bureaus):
     assert db.session.get(FastTrackGrant, grant.id) is not None
     assert "只有草稿状态" in page.get_data(as_text=True)
 
+    # its product list is changed through a 便捷通道变更, not edited in place
     line = {"grant": str(grant.id), "period": "expected", "ccc_category": "0901",
             "purpose": "科研测试", "annual_batches": "100", "entry_port": "重庆",
             "handling": "使用、销毁"}
+    page = client.post("/fasttrackproductlineview/add", data=line, follow_redirects=True)
+    assert "申请内容不能再修改" in page.get_data(as_text=True)
+    assert _one(FastTrackProductLine, grant_id=grant.id) is None
+
+    draft = FastTrackGrant(enterprise=ent, state=FastTrackState.draft, clauses=[clause])
+    db.session.add(draft)
+    db.session.commit()
+    line["grant"] = str(draft.id)
     _round_trip(client, "fasttrackproductlineview", FastTrackProductLine, line,
-                lambda: _one(FastTrackProductLine, grant_id=grant.id),
+                lambda: _one(FastTrackProductLine, grant_id=draft.id),
                 {"annual_batches": "120"},
                 lambda l: l.annual_batches == 120 or pytest.fail())
 

@@ -12,7 +12,10 @@ from app.api.resources import RESOURCES
 from app.extensions import db
 from app.models import (
     ClauseTag,
+    FastTrackChange,
+    FastTrackChangeKind,
     FastTrackGrant,
+    FastTrackRenewal,
     FastTrackProductLine,
     FastTrackState,
     FunctionCode,
@@ -44,7 +47,11 @@ def many_rows(app):
             factories.account(bureau, functions=(FunctionCode.first_review,
                                                  FunctionCode.supervision))
             grant = FastTrackGrant(enterprise=ent, state=FastTrackState.active,
-                                   clauses=clauses[:2])
+                                   clauses=clauses[:2], valid_from=dt.date(2026, 1, 1),
+                                   valid_to=dt.date(2027, 12, 31))
+            grant.renewals.append(FastTrackRenewal(reason="延用", old_valid_to=grant.valid_to))
+            grant.changes.append(FastTrackChange(kind=FastTrackChangeKind.address,
+                                                 description="搬迁", new_business_address="新址"))
             grant.lines.append(FastTrackProductLine(
                 period=ProductListPeriod.past, ccc_code="0901", purpose="科研测试",
                 annual_batches=10, entry_port="洋山港", handling="使用"))

@@ -1,0 +1,72 @@
+"""便捷通道 in a real browser: the district officer's submission refused for a failed
+condition (with the reason on the page), and the province opening a grant through the step
+form, which then shows its validity and days left."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.extensions import db
+from app.models import CreditStanding
+from app.workflows import run_step
+from app.workflows.fast_track import FastTrackWorkflow
+from tests import factories
+from tests.browser.conftest import NEEDS_CHROMIUM, login
+from tests.conftest import DISTRICT_A
+
+pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
+
+
+@pytest.fixture()
+def grants(demo_app):
+    """Two fresh applications in the demo province: one from a unit in bad credit standing,
+    one already reported to 总局 and waiting to be opened."""
+    with demo_app.app_context():
+        bureau = factories.bureau(DISTRICT_A)
+        refused = factories.fast_track_application(
+            bureau, credit_standing=CreditStanding.serious_violation)
+        waiting = factories.fast_track_application(bureau)
+        for step, user, inputs in (
+                ("submit", "huangpu", {}),
+                ("district_review", "huangpu", factories.FAST_TRACK_DISTRICT_REVIEW),
+                ("decide", "reviewer", {"decision": "approve"}),
+                ("forward", "admin", {})):
+            run_step(FastTrackWorkflow, waiting.id, step, factories.user_named(user), inputs)
+        ids = refused.id, waiting.id
+        db.session.remove()
+    return ids
+
+
+def test_refused_submission_and_opening_a_grant(live_server, browser, grants):
+    refused_id, waiting_id = grants
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the step's confirmation
+
+    login(page, live_server, "huangpu")
+    page.goto(f"{live_server}/fasttrackgrantview/show/{refused_id}")
+    assert "✗ 信用状况为“列入严重违法失信名单”" in page.inner_text("body")
+    page.click("button:has-text('提交区局初审')")
+    page.wait_for_load_state()
+    alert = page.inner_text(".alert-danger")
+    assert "不符合便捷通道申请条件" in alert and "列入严重违法失信名单" in alert
+    assert re.search(r"状态\s+草稿", page.inner_text("body"))
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    login(page, live_server, "admin")
+    page.goto(f"{live_server}/fasttrackgrantview/show/{waiting_id}")
+    page.click("a:has-text('已开通')")
+    page.wait_for_load_state()
+    page.click("button:has-text('已开通')")  # without the account: said at the field
+    page.wait_for_load_state()
+    assert "请填写便捷通道账号" in page.inner_text(".has-error")
+    page.fill("#fast_track_account", "SHBJTD-BROWSER")
+    page.click("button:has-text('已开通')")
+    page.wait_for_load_state()
+    body = page.inner_text("body")
+    assert "已开通。" in body and "SHBJTD-BROWSER" in body
+    assert re.search(r"剩余有效天数\s+剩\d+天", body)
+    context.close()
