@@ -16,6 +16,8 @@ from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.exceptions import DatabaseException
 from marshmallow import ValidationError, fields, validates_schema
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import MANYTOONE
 
 from app import meta
 from app.datamodel import DomainInterface, IntegrityMessage
@@ -41,6 +43,26 @@ def marshmallow_validator(validates):
             raise ValidationError(messages)
 
     return _validator
+
+
+NOT_JSON = "请求体应为JSON（Content-Type: application/json）。"
+
+
+def follow_foreign_keys(item) -> None:
+    """The API sets ids (``grant_id``), not relations: point each many-to-one relation at the
+    record its id names, so that rules reading the relation see the record being written to
+    (the console's forms set the relations themselves)."""
+    for rel in sa_inspect(type(item)).relationships:
+        if rel.direction is not MANYTOONE or len(rel.local_columns) != 1:
+            continue
+        (column,) = rel.local_columns
+        key = sa_inspect(type(item)).get_property_by_column(column).key
+        wanted = getattr(item, key)
+        current = getattr(item, rel.key)
+        current_id = sa_inspect(current).identity[0] if current is not None \
+            and sa_inspect(current).identity else None
+        if wanted is not None and wanted != current_id:
+            setattr(item, rel.key, db.session.get(rel.mapper.class_, wanted))
 
 
 class TagList(fields.Field):
@@ -236,13 +258,21 @@ class DomainModelApi(ModelRestApi):
                              state=item.state.name)
 
     def pre_add(self, item):
-        ensure_in_scope(item)
+        self.refuse_write(item)
 
     def pre_update(self, item):
-        refusal = getattr(item, "editing_refusal", lambda: None)()
-        if refusal:
-            raise RuleViolation(refusal)
-        ensure_in_scope(item)
+        self.refuse_write(item)
+
+    @staticmethod
+    def refuse_write(item) -> None:
+        """The record's own refusal (e.g. a product line for an application already
+        submitted), then the user's scope; nothing is flushed while the item is half-built."""
+        with db.session.no_autoflush:
+            follow_foreign_keys(item)
+            refusal = getattr(item, "editing_refusal", lambda: None)()
+            if refusal:
+                raise RuleViolation(refusal)
+            ensure_in_scope(item)
 
     def pre_delete(self, item):
         refusal = getattr(item, "deletion_refusal", lambda: None)()
@@ -273,7 +303,7 @@ class DomainModelApi(ModelRestApi):
 
     def post_headless(self):
         if not request.is_json:
-            return self.response_400(message="Request is not JSON")
+            return self.response_400(message=NOT_JSON)
         try:
             item = self.add_model_schema.load(request.json)
             self.pre_add(item)
@@ -293,7 +323,7 @@ class DomainModelApi(ModelRestApi):
     def put_headless(self, pk):
         item = self.datamodel.get(pk, self._base_filters)
         if not request.is_json:
-            return self.response_400(message="Request is not JSON")
+            return self.response_400(message=NOT_JSON)
         if not item:
             return self.response_404()
         try:
@@ -329,7 +359,7 @@ class DomainModelApi(ModelRestApi):
 
     def response_400(self, message: str | None = None):
         if message == "Request is not JSON":
-            message = "请求体应为JSON（Content-Type: application/json）。"
+            message = NOT_JSON
         return super().response_400(message=message)
 
     @staticmethod

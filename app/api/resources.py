@@ -15,8 +15,11 @@ from app.models import (
     Certificate,
     CustomsUsage,
     Enterprise,
+    AttachmentKind,
     FastTrackChange,
     FastTrackGrant,
+    FastTrackProductLine,
+    FastTrackState,
     Product,
     ReviewerAccount,
     UsageRecord,
@@ -64,6 +67,17 @@ class EnterpriseApi(DomainModelApi):
     search_columns = ["name", "uscc", "bureau_id", "credit_standing", "economic_nature"]
 
 
+def _fast_track_lines(owner) -> list[dict]:
+    return [{"id": line.id, "period": line.period.name, "ccc_code": line.ccc_code,
+             "purpose": line.purpose, "annual_batches": line.annual_batches,
+             "entry_port": line.entry_port, "handling": line.handling} for line in owner.lines]
+
+
+def _attachments(grant) -> list[dict]:
+    return [{"id": f.id, "kind": f.kind.name, "name": f.original_name, "url": f"/files/{f.id}"}
+            for f in grant.attachments]
+
+
 class FastTrackApi(DomainModelApi):
     resource_name = "fasttrack"
     model = FastTrackGrant
@@ -71,21 +85,24 @@ class FastTrackApi(DomainModelApi):
     workflow = FastTrackWorkflow
     list_columns = ["id", "enterprise_id", "state", "valid_from", "valid_to", "applied_on"]
     show_columns = ["id", "enterprise_id", "state", "valid_from", "valid_to", "days_left",
-                    "applied_on", "clauses", "self_commitment", "eligibility",
-                    "district_recommendation", "district_opinion", "onsite_checked_on",
-                    "onsite_check_record", "provincial_opinion", "fast_track_account",
-                    "sanction_reason", "sanctioned_on", "sanction_remarks", "renewals",
-                    "remarks"]
+                    "applied_on", "clauses", "self_commitment", "eligibility", "lines",
+                    "attachments", "district_recommendation", "district_opinion",
+                    "onsite_checked_on", "onsite_check_record", "provincial_opinion",
+                    "fast_track_account", "sanction_reason", "sanctioned_on",
+                    "sanction_remarks", "renewals", "remarks"]
     add_columns = ["enterprise_id", "applied_on", "clauses", "self_commitment", "remarks"]
     edit_columns = add_columns
     order_columns = ["id", "enterprise_id", "state", "valid_to", "applied_on"]
     search_columns = ["enterprise_id", "state", "valid_to"]
     api_fields = {"days_left": fields.String(dump_only=True),
                   "eligibility": fields.Raw(dump_only=True),
+                  "lines": fields.Function(_fast_track_lines, dump_only=True),
+                  "attachments": fields.Function(_attachments, dump_only=True),
                   "renewals": fields.Function(lambda g: [
                       {"id": r.id, "state": r.state.name, "old_valid_to": r.old_valid_to.isoformat(),
                        "new_valid_to": r.new_valid_to.isoformat() if r.new_valid_to else None}
                       for r in g.renewals], dump_only=True)}
+    extra_roles = {"can_attachment": frozenset({Role.district_officer, Role.province_admin})}
 
     def post_headless(self):
         """A banned unit is refused first, before its application is even read."""
@@ -96,6 +113,46 @@ class FastTrackApi(DomainModelApi):
             except RuleViolation as exc:
                 return self.domain_error_response(exc)
         return super().post_headless()
+
+    @expose("/<int:pk>/attachment", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("attachment")
+    def attachment(self, pk: int):
+        """Attach the application's 基本情况说明 or 主体资格证明 (multipart ``file`` and
+        ``kind``: basic_description | subject_qualification), before submission.
+        ---
+        post:
+          responses:
+            201:
+              description: files stored
+            409:
+              description: the application was already submitted
+            422:
+              description: no file, or an unknown kind
+        """
+        kinds = (AttachmentKind.basic_description, AttachmentKind.subject_qualification)
+        kind = AttachmentKind.__members__.get(request.form.get("kind", ""))
+        if kind not in kinds:
+            return self.response(422, message={"kind": [
+                "请选择材料类型：" + "、".join(f"{k.name}（{k.label}）" for k in kinds) + "。"]})
+        grant = self.datamodel.get(pk)
+        return _evidence_upload(self, grant, grant, None if grant is None
+                                or grant.state is FastTrackState.draft
+                                else "只能在提交前上传申请材料。", kind=kind)
+
+
+class FastTrackLineApi(DomainModelApi):
+    """Rows of an application's product lists, or of a product-list adjustment."""
+
+    resource_name = "fasttrack_line"
+    model = FastTrackProductLine
+    access = DISTRICT_WRITES
+    list_columns = show_columns = ["id", "grant_id", "change_id", "period", "ccc_code",
+                                   "purpose", "annual_batches", "entry_port", "handling"]
+    add_columns = edit_columns = [c for c in show_columns if c != "id"]
+    order_columns = ["id", "grant_id", "change_id", "period"]
+    search_columns = ["grant_id", "change_id", "period", "ccc_code"]
 
 
 class FastTrackChangeApi(DomainModelApi):
@@ -228,7 +285,8 @@ class ProductApi(DomainModelApi):
     search_columns = ["application_id", "hs_code", "name", "ccc_code"]
 
 
-def _evidence_upload(api, item, owner, refusal: str | None):
+def _evidence_upload(api, item, owner, refusal: str | None,
+                     kind: AttachmentKind = AttachmentKind.evidence):
     """Shared API door for evidence: multipart ``file`` (one or more), in scope."""
     from app.domain.errors import DomainError
     from app.scope import current_user
@@ -242,7 +300,8 @@ def _evidence_upload(api, item, owner, refusal: str | None):
     if not files:
         return api.response(422, message={"file": ["请上传文件（multipart/form-data，字段名file）。"]})
     try:
-        stored = [store_evidence(f.stream, f.filename, owner, current_user()) for f in files]
+        stored = [store_evidence(f.stream, f.filename, owner, current_user(), kind=kind)
+                  for f in files]
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -380,7 +439,8 @@ class UsageRecordApi(DomainModelApi):
     search_columns = ["product_id", "kind", "used_on"]
 
 
-RESOURCES = [BureauApi, EnterpriseApi, FastTrackApi, FastTrackChangeApi, AccountApi,
+RESOURCES = [BureauApi, EnterpriseApi, FastTrackApi, FastTrackLineApi, FastTrackChangeApi,
+             AccountApi,
              AccountChangeApi,
              AnnualReportApi, ApplicationApi, ProductApi, CertificateApi, CustomsUsageApi,
              UsageRecordApi]

@@ -351,6 +351,7 @@ p.notes-gap {{ margin: 0; font-size: 4pt; }}
 
 def render_pdf(decl: ReportDeclaration, data: ReportData) -> bytes:
     """Render the report as an A4 PDF with the CJK font embedded."""
+    ensure_font()  # the layout measures text with the font's metrics
     return html_to_pdf(_pdf_html(decl, data), decl.code)
 
 

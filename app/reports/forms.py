@@ -29,6 +29,7 @@ from app.reports.engine import (
     MIMETYPES,
     cell_html,
     cell_text,
+    ensure_font,
     html_to_pdf,
     xlsx_line_count,
 )
@@ -347,6 +348,7 @@ div.sign {{ text-align: right; margin: 0 24pt 0 0; }}
 def render_fast_track_form_pdf(form: FastTrackForm) -> bytes:
     """The form as an A4 portrait PDF: cover page, then the form table."""
     _check(form)
+    ensure_font()  # the layout may measure text with the font's metrics
     return html_to_pdf(_pdf_html(form), FILE_STEM)
 
 

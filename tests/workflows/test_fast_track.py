@@ -4,6 +4,7 @@ and district isolation (seeds 000, 003 §一–二, 002 §7, §11)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from sqlalchemy import select
@@ -327,6 +328,45 @@ def test_api_walk_with_forbidden_steps_answering_409(app_ctx, bureaus, api_as, t
     assert "2028年8月24日起可以申请" in response.get_json()["message"]
     response = admin.post(f"/api/v1/fasttrack/{grant.id}/suspend", headers=ah, json={})
     assert response.status_code == 422
+
+
+def test_an_application_filed_through_the_api_alone(app_ctx, bureaus, api_as, today):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    db.session.commit()
+    client, headers = api_as("huangpu")
+    response = client.post("/api/v1/fasttrack/", headers=headers, json={
+        "enterprise_id": ent.id, "clauses": ["research_test", "仅用于商业展示但不销售的产品"],
+        "self_commitment": True})
+    assert response.status_code == 201, response.get_json()
+    pk = response.get_json()["id"]
+    line = {"grant_id": pk, "period": "expected", "ccc_code": "0901", "purpose": "科研测试",
+            "annual_batches": 12, "entry_port": "浦东机场", "handling": "使用"}
+    bad = client.post("/api/v1/fasttrack_line/", headers=headers,
+                      json={**line, "ccc_code": "9999"})
+    assert bad.status_code == 422 and "ccc_code" in bad.get_json()["message"]
+    assert client.post("/api/v1/fasttrack_line/", headers=headers, json=line).status_code == 201
+
+    response = client.post(f"/api/v1/fasttrack/{pk}/submit", headers=headers, json={})
+    assert response.status_code == 409 and "基本情况说明" in response.get_json()["message"]
+    upload = client.post(f"/api/v1/fasttrack/{pk}/attachment", headers=headers, data={
+        "kind": "evidence", "file": (io.BytesIO(factories.PNG), "说明.png")})
+    assert upload.status_code == 422 and "基本情况说明" in upload.get_json()["message"]["kind"][0]
+    upload = client.post(f"/api/v1/fasttrack/{pk}/attachment", headers=headers, data={
+        "kind": "basic_description", "file": (io.BytesIO(factories.PNG), "说明.png")})
+    assert upload.status_code == 201
+    response = client.post(f"/api/v1/fasttrack/{pk}/submit", headers=headers, json={})
+    assert response.status_code == 200, response.get_json()
+
+    shown = client.get(f"/api/v1/fasttrack/{pk}", headers=headers).get_json()["result"]
+    assert shown["state"] == "submitted"
+    assert [(a["kind"], a["name"]) for a in shown["attachments"]] == [("basic_description", "说明.png")]
+    assert [(l["period"], l["annual_batches"]) for l in shown["lines"]] == [("expected", 12)]
+    # once submitted, the application's lists and attachments are frozen
+    assert client.post("/api/v1/fasttrack_line/", headers=headers,
+                       json=line).status_code == 409
+    assert client.post(f"/api/v1/fasttrack/{pk}/attachment", headers=headers, data={
+        "kind": "basic_description",
+        "file": (io.BytesIO(factories.PNG), "再传.png")}).status_code == 409
 
 
 # --- renewal -------------------------------------------------------------------------------
