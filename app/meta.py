@@ -16,6 +16,18 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import RelationshipProperty
 
 
+class Attention(str):
+    """A status text that asks for attention: screens colour it by ``level`` ("danger":
+    overdue; "warning": due soon or late); exports and the API read the plain text it is."""
+
+    level: str
+
+    def __new__(cls, text: str, level: str = "danger"):
+        obj = super().__new__(cls, text)
+        obj.level = level
+        return obj
+
+
 class LabeledEnum(enum.Enum):
     """Enumeration whose member *name* is the stable English code (database, API)
     and whose *value* is the Chinese label shown to users.

@@ -41,7 +41,7 @@ from sqlalchemy_continuum.plugins import (
 
 from app import clock
 from app.domain import validators as v
-from app.meta import LabeledEnum, enum_label, label
+from app.meta import Attention, LabeledEnum, enum_label, label
 
 
 def _audit_user_id():
@@ -135,6 +135,9 @@ class ApplicantType(LabeledEnum):
     repair_unit = "维修单位"
     end_user = "最终用户"
 
+
+#: Width of the columns that name who acted (``*_by``, ``district_reviewer``).
+ACTOR_NAME_LENGTH = 64
 
 CLAUSES_REQUIRING_APPLICANT_TYPE = (ExemptionClause.research_test, ExemptionClause.repair)
 
@@ -402,6 +405,13 @@ class ConsoleUser(User):
         """Chinese order: family name first, no space."""
         return f"{self.last_name}{self.first_name}"
 
+    @property
+    def signature(self) -> str:
+        """How a record names who acted (审核人, 登记人, 上传人): 姓名（登录名）, readable on a
+        printed page and still unambiguous; the login alone if that would not fit the column."""
+        text = f"{self.get_full_name()}（{self.username}）"
+        return text if len(text) <= ACTOR_NAME_LENGTH else self.username
+
 
 # =========================================================================================
 # Reference data: CCC catalogue and lookup tables
@@ -643,9 +653,11 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("提交时间"))
     district_reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(
         DateTime, info=label("区局初审时间"))
-    district_reviewer: Mapped[Optional[str]] = mapped_column(String(64), info=label("区局经办人"))
+    district_reviewer: Mapped[Optional[str]] = mapped_column(
+        String(ACTOR_NAME_LENGTH), info=label("区局经办人"))
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("市局审核时间"))
-    decided_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("市局审核人"))
+    decided_by: Mapped[Optional[str]] = mapped_column(
+        String(ACTOR_NAME_LENGTH), info=label("市局审核人"))
     forwarded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("报总局时间"))
     activated_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("开通时间"))
     lines: Mapped[list["FastTrackProductLine"]] = relationship(
@@ -782,11 +794,12 @@ class FastTrackRenewal(Audited, TimestampMixin, Model):
         info=label("延用说明", help="使用期内CCC免办产品申请和后续管理情况，区局初审意见"))
     requested_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
                                                       info=label("申请时间"))
-    requested_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("登记人"))
+    requested_by: Mapped[Optional[str]] = mapped_column(
+        String(ACTOR_NAME_LENGTH), info=label("登记人"))
     old_valid_to: Mapped[dt.date] = mapped_column(Date, nullable=False, info=label("原有效期止"))
     new_valid_to: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("延用至"))
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("审核时间"))
-    decided_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("审核人"))
+    decided_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH), info=label("审核人"))
     decision_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
 
     def __str__(self) -> str:
@@ -821,7 +834,7 @@ class FastTrackChange(Audited, TimestampMixin, Model):
     district_opinion: Mapped[Optional[str]] = mapped_column(Text, info=label("区局初审意见"))
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("报市局时间"))
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("审核时间"))
-    decided_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("审核人"))
+    decided_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH), info=label("审核人"))
     decision_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
     lines: Mapped[list["FastTrackProductLine"]] = relationship(
         back_populates="change", cascade="all, delete-orphan",
@@ -935,7 +948,7 @@ class AccountFunctionChange(Model):
         ForeignKey("account_change_request.id"), info=label("依据的调整需求"))
     change_request: Mapped[Optional["AccountChangeRequest"]] = relationship(
         info=label("依据的调整需求"))
-    changed_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("操作人"))
+    changed_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH), info=label("操作人"))
 
 
 class AccountChangeFiling(Audited, TimestampMixin, Model):
@@ -1023,7 +1036,8 @@ class AccountChangeRequest(Audited, TimestampMixin, Model):
         from app.workflows.account_change import report_due, reported_late
 
         due = report_due(self)
-        return f"逾期（应于{due:%m月%d日}前报送）" if reported_late(self) else f"{due:%m月%d日}前"
+        return Attention(f"逾期（应于{due:%m月%d日}前报送）") if reported_late(self) \
+            else f"{due:%m月%d日}前"
 
     @property
     def forward_status(self) -> str:
@@ -1036,7 +1050,7 @@ class AccountChangeRequest(Audited, TimestampMixin, Model):
         if deadline.due is None:
             return deadline.unknown_reason or ""
         if deadline.overdue:
-            return f"逾期（应于{deadline.due:%m月%d日}前报总局）"
+            return Attention(f"逾期（应于{deadline.due:%m月%d日}前报总局）")
         if deadline.days_left is None:
             return f"已按时报送（{deadline.due:%m月%d日}前）"
         return f"{deadline.due:%m月%d日}前，剩{deadline.days_left}个工作日"
@@ -1089,7 +1103,7 @@ class AnnualAccountReport(Audited, TimestampMixin, Model):
         from app.workflows.annual_report import due_date, is_late
 
         due = due_date(self.year)
-        return f"逾期（应于{due:%Y年%m月%d日}前报送）" if is_late(self, self.year) \
+        return Attention(f"逾期（应于{due:%Y年%m月%d日}前报送）") if is_late(self, self.year) \
             else f"{due:%Y年%m月%d日}前"
 
     def __str__(self) -> str:
@@ -1272,11 +1286,12 @@ class Application(Audited, TimestampMixin, Model):
             return deadline.unknown_reason or ""
         if deadline.overdue:
             if self.state in (ApplicationState.issued, ApplicationState.returned):
-                return f"超期办结（应于{deadline.due:%m月%d日}前）"
-            return f"已逾期{-deadline.days_left}个工作日（{deadline.due:%m月%d日}）"
+                return Attention(f"超期办结（应于{deadline.due:%m月%d日}前）", "warning")
+            return Attention(f"已逾期{-deadline.days_left}个工作日（{deadline.due:%m月%d日}）")
         if deadline.days_left is None:
             return "按时办结"
-        return f"{deadline.due:%m月%d日}前，剩{deadline.days_left}个工作日"
+        text = f"{deadline.due:%m月%d日}前，剩{deadline.days_left}个工作日"
+        return Attention(text, "warning") if deadline.days_left <= 1 else text
 
 
 class Product(Audited, Model):
@@ -1404,7 +1419,8 @@ class CertificateRequest(Audited, TimestampMixin, Model):
     reason: Mapped[str] = mapped_column(Text, nullable=False, info=label("申请理由"))
     requested_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
                                                       info=label("申请时间"))
-    requested_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("登记人"))
+    requested_by: Mapped[Optional[str]] = mapped_column(
+        String(ACTOR_NAME_LENGTH), info=label("登记人"))
     not_imported: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False,
         info=label("有产品未实际进口的证据", help="作废：已上传证明产品未实际进口的证据材料"))
@@ -1414,7 +1430,7 @@ class CertificateRequest(Audited, TimestampMixin, Model):
         Text, info=label("现场核查记录", help="延期：无视频、照片等材料时，须有现场核查记录"))
     use_finding: Mapped[Optional[UseFinding]] = enum_column(UseFinding, "核查结论", nullable=True)
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("审核时间"))
-    decided_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("审核人"))
+    decided_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH), info=label("审核人"))
     decision_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
     items: Mapped[list["CertificateChangeItem"]] = relationship(
         back_populates="request", cascade="all, delete-orphan",
@@ -1484,7 +1500,7 @@ class EvidenceFile(Audited, Model):
     sha256: Mapped[str] = mapped_column(String(64), nullable=False, info=label("SHA-256"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
                                                      info=label("上传时间"))
-    uploaded_by: Mapped[Optional[str]] = mapped_column(String(64), info=label("上传人"))
+    uploaded_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH), info=label("上传人"))
 
     __table_args__ = (
         CheckConstraint(

@@ -53,6 +53,13 @@ def current_user():
     return user if getattr(user, "is_authenticated", False) else None
 
 
+def signature_of(user) -> str | None:
+    """The name a record keeps of the user who acted (see ``ConsoleUser.signature``)."""
+    if user is None:
+        return None
+    return getattr(user, "signature", None) or getattr(user, "username", None)
+
+
 def role_of(user) -> Role | None:
     if user is None:
         return None

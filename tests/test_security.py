@@ -188,3 +188,15 @@ def test_failures_at_console_and_api_add_up(app):
                                                     "provider": "db"})
     assert client.post("/api/v1/security/login", json={
         "username": name, "password": PASSWORD, "provider": "db"}).status_code == 429
+
+
+def test_records_name_the_actor_by_name_and_login_within_the_column():
+    from app.models import ACTOR_NAME_LENGTH, ConsoleUser
+
+    officer = ConsoleUser(username="huangpu2", first_name="经办人", last_name="黄")
+    assert officer.signature == "黄经办人（huangpu2）"
+    long_name = ConsoleUser(username="lname", first_name="名" * 40, last_name="姓" * 30)
+    assert long_name.signature == "lname"  # the login alone fits the 审核人 column
+    edge = ConsoleUser(username="e", first_name="名" * (ACTOR_NAME_LENGTH - 4), last_name="姓")
+    assert edge.signature == "姓" + "名" * (ACTOR_NAME_LENGTH - 4) + "（e）"
+    assert len(edge.signature) == ACTOR_NAME_LENGTH

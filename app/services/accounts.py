@@ -18,15 +18,9 @@ from app.models import (
     ReviewerAccount,
     functions_text,
 )
+from app.scope import current_user, signature_of
 
 SESSION_REQUEST_KEY = "account_change_request"
-
-
-def _actor_name() -> str | None:
-    from app.scope import current_user
-
-    user = current_user()
-    return getattr(user, "username", None)
 
 
 @event.listens_for(Session, "before_flush")
@@ -56,7 +50,7 @@ def _record_function_changes(session, _flush_context, _instances) -> None:
             account=obj, changed_at=clock.now(), functions_before=before_text,
             functions_after=after_text, status_after=obj.status or AccountStatus.active,
             change_request=request if isinstance(request, AccountChangeRequest) else None,
-            changed_by=_actor_name()))
+            changed_by=signature_of(current_user())))
 
 
 def tags(codes) -> list[AccountFunction]:

@@ -12,6 +12,7 @@ from sqlalchemy_continuum import version_class, versioning_manager
 
 from app import clock, meta
 from app.extensions import db
+from app.scope import signature_of
 
 OPERATIONS = {0: "新增", 1: "修改", 2: "删除"}
 SKIPPED_COLUMNS = {"id", "updated_at", "created_at"}
@@ -118,10 +119,7 @@ def _tag_sets_by_transaction(model, prop: RelationshipProperty, pk: int) -> dict
 
 
 def _user_text(tx) -> str:
-    user = getattr(tx, "user", None)
-    if user is None:
-        return "系统"
-    return f"{user.get_full_name()}（{user.username}）"
+    return signature_of(getattr(tx, "user", None)) or "系统"
 
 
 def primary_key_name(model) -> str:

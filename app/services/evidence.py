@@ -22,6 +22,7 @@ from app.models import (
     FastTrackGrant,
     UsageRecord,
 )
+from app.scope import signature_of
 
 ALLOWED_TYPES = {
     "image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
@@ -62,7 +63,7 @@ def store_evidence(stream: BinaryIO, original_name: str, owner, user=None,
     evidence = EvidenceFile(
         original_name=(original_name or "未命名")[-255:], stored_name=stored_name,
         content_type=mime, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_at=clock.now(), uploaded_by=getattr(user, "username", None), kind=kind)
+        uploaded_at=clock.now(), uploaded_by=signature_of(user), kind=kind)
     if isinstance(owner, FastTrackGrant):
         evidence.fast_track_grant = owner
     elif isinstance(owner, CertificateRequest):

@@ -13,6 +13,7 @@ from app.datamodel import DomainFilterConverter, DomainInterface
 from wtforms import SelectField
 
 from app import clock, meta
+from app.scope import signature_of
 from app.services import audit
 
 
@@ -103,7 +104,7 @@ def _record_types(changes) -> str:
 
 
 def _user(user) -> str:
-    return f"{user.get_full_name()}（{user.username}）" if user else "系统"
+    return signature_of(user) or "系统"
 
 
 class AuditLogView(ModelView):

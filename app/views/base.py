@@ -73,6 +73,14 @@ def format_value(value: Any) -> Any:
     return value
 
 
+def screen_value(value: Any) -> Any:
+    """``format_value`` for a screen: a status that asks for attention (``meta.Attention``:
+    逾期, 即将到期) is coloured, so it stands out in a long list."""
+    if isinstance(value, meta.Attention):
+        return Markup('<span class="text-{} attention">{}</span>').format(value.level, value)
+    return format_value(value)
+
+
 def _form_with_record_rules(form_cls, rules, datamodel):
     """A subclass of a generated form whose ``validate`` also runs the model's record rules.
 
@@ -185,7 +193,7 @@ class DomainModelView(ModelView):
         formatters = {}
         for col in set(self.list_columns or []) | set(self.show_columns or []) \
                 | {c for fs in (self.show_fieldsets or []) for c in fs[1]["fields"]}:
-            formatters[col] = format_value
+            formatters[col] = screen_value
         formatters.update(self.__class__.__dict__.get("formatters_columns") or {})
         self.formatters_columns = formatters
         super()._init_properties()

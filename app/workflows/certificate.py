@@ -18,6 +18,7 @@ from app.models import (
     CertificateState,
     UseFinding,
 )
+from app.scope import signature_of
 from app.security_model import Role
 from app.services import certificates as svc
 from app.workflows import Step, StepInput, Workflow
@@ -26,10 +27,6 @@ S = CertificateState
 K = CertificateRequestKind
 FILERS = frozenset({Role.district_officer, Role.province_admin})
 SECOND_REVIEW = frozenset({Role.province_reviewer})
-
-
-def _actor_name(actor) -> str | None:
-    return getattr(actor, "username", None)
 
 
 def _pending(cert: Certificate, kind: K) -> CertificateRequest:
@@ -42,7 +39,7 @@ def _pending(cert: Certificate, kind: K) -> CertificateRequest:
 def _decide(req: CertificateRequest, actor, state, remarks) -> None:
     req.state = state
     req.decided_at = clock.now()
-    req.decided_by = _actor_name(actor)
+    req.decided_by = signature_of(actor)
     req.decision_remarks = remarks
 
 
@@ -114,7 +111,7 @@ class CertificateMachine(StateMachine):
 
     def _new_request(self, kind, actor, reason, **fields) -> CertificateRequest:
         req = CertificateRequest(certificate=self.model, kind=kind, reason=reason,
-                                 requested_at=clock.now(), requested_by=_actor_name(actor),
+                                 requested_at=clock.now(), requested_by=signature_of(actor),
                                  **fields)
         db.session.add(req)
         return req

@@ -15,6 +15,7 @@ from statemachine.states import States
 from app import clock, policy
 from app.domain.errors import RecordInvalid, RuleViolation
 from app.extensions import db
+from app.meta import Attention
 from app.models import (
     AttachmentKind,
     BureauLevel,
@@ -32,6 +33,7 @@ from app.models import (
     ProductListPeriod,
     SanctionReason,
 )
+from app.scope import signature_of
 from app.security_model import Role
 from app.workflows import Step, StepInput, Workflow
 
@@ -172,15 +174,13 @@ def days_left_text(grant: FastTrackGrant, today: dt.date | None = None) -> str:
     left = (grant.valid_to - today).days
     if left < 0:
         return f"已于{grant.valid_to:%Y-%m-%d}到期"
+    if left <= policy.profile().fast_track_expiry_warning_days:
+        return Attention(f"剩{left}天", "warning")
     return f"剩{left}天"
 
 
 def _yes(value) -> bool:
     return value in (True, "y", "yes", "true", "1", "on", 1, "recommend", "approve")
-
-
-def _actor(actor) -> str | None:
-    return getattr(actor, "username", None)
 
 
 def pending_renewal(grant: FastTrackGrant) -> FastTrackRenewal | None:
@@ -274,12 +274,12 @@ class FastTrackMachine(StateMachine):
         grant.onsite_checked_on = onsite_checked_on
         grant.onsite_check_record = onsite_check_record
         grant.district_reviewed_at = clock.now()
-        grant.district_reviewer = _actor(actor)
+        grant.district_reviewer = signature_of(actor)
 
     def on_decide(self, actor=None, opinion=None, **_kwargs):
         self.model.provincial_opinion = opinion
         self.model.decided_at = clock.now()
-        self.model.decided_by = _actor(actor)
+        self.model.decided_by = signature_of(actor)
 
     def on_forward(self, **_kwargs):
         self.model.forwarded_at = clock.now()
@@ -293,14 +293,14 @@ class FastTrackMachine(StateMachine):
 
     def on_renew(self, actor=None, reason=None, **_kwargs):
         db.session.add(FastTrackRenewal(grant=self.model, reason=reason,
-                                        requested_by=_actor(actor),
+                                        requested_by=signature_of(actor),
                                         old_valid_to=self.model.valid_to))
 
     def on_decide_renewal(self, actor=None, decision=None, remarks=None, **_kwargs):
         grant = self.model
         renewal = pending_renewal(grant)
         renewal.decided_at = clock.now()
-        renewal.decided_by = _actor(actor)
+        renewal.decided_by = signature_of(actor)
         renewal.decision_remarks = remarks
         if _yes(decision):
             # extends from the old end date, not from the day of approval
@@ -433,7 +433,7 @@ class FastTrackChangeMachine(StateMachine):
 
     def _decide(self, actor, remarks):
         self.model.decided_at = clock.now()
-        self.model.decided_by = _actor(actor)
+        self.model.decided_by = signature_of(actor)
         self.model.decision_remarks = remarks
 
     def on_approve(self, actor=None, remarks=None, **_kwargs):

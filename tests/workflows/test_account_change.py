@@ -236,7 +236,7 @@ def test_registry_edit_records_function_history_too(app_ctx, client_as, bureaus)
     changes = db.session.scalars(select(AccountFunctionChange).where(
         AccountFunctionChange.account_id == account.id).order_by(AccountFunctionChange.id)).all()
     assert (changes[-1].functions_before, changes[-1].functions_after) == ("初审", "初审、监管")
-    assert changes[-1].changed_by == "admin"
+    assert changes[-1].changed_by == "周管理员（admin）"
 
 
 def test_second_review_refused_at_the_form_and_the_api(app_ctx, client_as, api_as, bureaus):

@@ -117,6 +117,31 @@ def test_overdue_and_unknown_year_are_said_not_guessed(app_ctx, bureaus, monkeyp
     assert "2027年的法定节假日安排尚未录入" in late_year.deadline_status
 
 
+def test_overdue_stands_out_in_the_list_and_reads_plain_in_exports(
+        app_ctx, client_as, api_as, bureaus, monkeypatch):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    overdue = factories.application(ent, state=ApplicationState.accepted,
+                                    submitted_at=dt.datetime(2026, 11, 2, 10, 0))
+    due_soon = factories.application(ent, state=ApplicationState.submitted,
+                                     submitted_at=dt.datetime(2026, 11, 12, 10, 0))
+    relaxed = factories.application(ent, state=ApplicationState.submitted,
+                                    submitted_at=dt.datetime(2026, 11, 19, 10, 0))
+    db.session.commit()
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 11, 18))
+    assert due_soon.deadline_status == "11月19日前，剩1个工作日"
+    client = client_as("huangpu")
+    html = client.get("/applicationview/list/?psize_ApplicationView=100").get_data(as_text=True)
+    assert '<span class="text-danger attention">已逾期7个工作日（11月09日）</span>' in html
+    assert '<span class="text-warning attention">11月19日前，剩1个工作日</span>' in html
+    assert "11月26日前，剩6个工作日</span>" not in html and "11月26日前，剩6个工作日" in html
+    csv = client.get("/applicationview/export/?format=csv").get_data(as_text=True)
+    assert "已逾期7个工作日（11月09日）" in csv and "attention" not in csv
+    client, headers = api_as("huangpu")
+    item = client.get(f"/api/v1/application/{overdue.id}", headers=headers).get_json()["result"]
+    assert item["deadline_status"] == "已逾期7个工作日（11月09日）"
+    assert relaxed.deadline_status == "11月26日前，剩6个工作日"  # no colour: not yet pressing
+
+
 def test_a_record_loaded_from_the_national_system_keeps_its_submission_time(
         app_ctx, api_as, bureaus):
     ent = factories.enterprise(bureaus[DISTRICT_A])

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app import clock
 from app.domain.errors import AccessDenied, RecordInvalid, RecordNotFound, RuleViolation
 from app.extensions import db
+from app.meta import Attention
 from app.models import (
     ClauseTag,
     CreditStanding,
@@ -31,6 +32,7 @@ from app.workflows import run_step
 from app.workflows.fast_track import (
     FastTrackChangeWorkflow,
     FastTrackWorkflow,
+    days_left_text,
     eligibility,
     expire_due_grants,
 )
@@ -94,7 +96,7 @@ def test_walk_from_application_to_activation_shanghai_two_years(app_ctx, users, 
     db.session.refresh(grant)
     assert grant.state is S.district_reviewed and grant.district_recommendation is True
     assert grant.onsite_checked_on == dt.date(2026, 11, 20)
-    assert grant.district_reviewer == "huangpu"
+    assert grant.district_reviewer == "黄经办人（huangpu）"  # name and login, as printed
 
     with pytest.raises(AccessDenied):  # the decision is the provincial reviewer's
         run_step(W, grant.id, "decide", users["huangpu"], {"decision": "approve"})
@@ -110,7 +112,7 @@ def test_walk_from_application_to_activation_shanghai_two_years(app_ctx, users, 
     db.session.refresh(grant)
     assert grant.state is S.active and grant.fast_track_account == "SHBJTD0001"
     assert (grant.valid_from, grant.valid_to) == (dt.date(2026, 11, 23), dt.date(2028, 11, 22))
-    assert grant.days_left == "剩730天"
+    assert grant.days_left == "剩730天" and not isinstance(grant.days_left, Attention)
     assert grant.editing_refusal() is not None  # the application is frozen once submitted
 
 
@@ -388,7 +390,7 @@ def test_renewal_window_and_extension_from_the_old_end_date(app_ctx, users, bure
     run_step(W, grant.id, "decide_renewal", users["reviewer"], {"decision": "approve"})
     db.session.refresh(grant)
     renewal = grant.renewals[-1]
-    assert renewal.state is DecisionState.approved and renewal.decided_by == "reviewer"
+    assert renewal.state is DecisionState.approved and renewal.decided_by == "陈审核员（reviewer）"
     assert renewal.old_valid_to == dt.date(2028, 11, 22)
     assert grant.valid_to == renewal.new_valid_to == dt.date(2030, 11, 22)
     assert grant.state is S.active
@@ -427,6 +429,15 @@ def test_rejected_renewal_leaves_the_end_date(app_ctx, users, bureaus, today):
 
 # --- expiry --------------------------------------------------------------------------------
 
+def test_days_left_are_coloured_from_the_sixtieth_day_before_expiry(app_ctx, users, bureaus):
+    grant = opened()  # in force until 2028-11-22
+    assert days_left_text(grant, dt.date(2028, 9, 22)) == "剩61天"
+    assert not isinstance(days_left_text(grant, dt.date(2028, 9, 22)), Attention)
+    on_edge = days_left_text(grant, dt.date(2028, 9, 23))
+    assert on_edge == "剩60天" and on_edge.level == "warning"
+    assert days_left_text(grant, dt.date(2028, 11, 23)) == "已于2028-11-22到期"
+
+
 def test_expired_grants_turn_expired_on_their_own(app, app_ctx, users, bureaus, today,
                                                   client_as):
     grant = opened()
@@ -435,6 +446,7 @@ def test_expired_grants_turn_expired_on_their_own(app, app_ctx, users, bureaus, 
     client.get("/fasttrackgrantview/list/")
     db.session.refresh(grant)
     assert grant.state is S.active and grant.days_left == "剩0天"
+    assert grant.days_left.level == "warning"  # within the 60-day reminder window: coloured
     today(dt.date(2028, 11, 23))  # the day after: the next page anyone opens shows it
     page = client.get(f"/fasttrackgrantview/show/{grant.id}").get_data(as_text=True)
     db.session.refresh(grant)
@@ -459,7 +471,7 @@ def test_change_of_name_is_filed_approved_and_applied_with_history(app_ctx, user
     run_step(FastTrackChangeWorkflow, change.id, "approve", users["reviewer"], {"remarks": "同意"})
     db.session.refresh(change)
     db.session.refresh(grant.enterprise)
-    assert change.state is FastTrackChangeState.approved and change.decided_by == "reviewer"
+    assert change.state is FastTrackChangeState.approved and change.decided_by == "陈审核员（reviewer）"
     assert grant.enterprise.name == "上海新名称科技有限公司"
     last = record_history(Enterprise, grant.enterprise.id)[-1]
     assert ("单位名称", old_name, "上海新名称科技有限公司") in [
