@@ -9,8 +9,10 @@ import logging
 import os
 
 from app import create_app
+from app.web import freeze_startup_heap
 
 app = create_app()
+freeze_startup_heap()
 
 
 def bootstrap_demo() -> None:
@@ -27,6 +29,7 @@ if __name__ == "__main__":
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     bootstrap_demo()
+    freeze_startup_heap()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8080"))
     print(f"CCC免办管理控制台：http://{host}:{port}/  （演示账号见 README，密码 Demo@2026）")

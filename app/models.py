@@ -289,6 +289,10 @@ class CalendarDayKind(LabeledEnum):
     holiday = "法定节假日（休息）"
     adjusted_workday = "调休上班"
 
+    @property
+    def is_workday(self) -> bool:
+        return self is CalendarDayKind.adjusted_workday
+
 
 class ProductListPeriod(LabeledEnum):
     past = "过去两年"
@@ -547,7 +551,7 @@ class CalendarDay(Audited, TimestampMixin, Model):
 
     @property
     def is_workday(self) -> bool:
-        return self.kind is CalendarDayKind.adjusted_workday
+        return self.kind.is_workday
 
     def __str__(self) -> str:
         return f"{self.day.isoformat()} {self.name}（{self.kind.label}）"

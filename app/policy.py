@@ -22,6 +22,8 @@ class PolicyProfile:
     fast_track_renewal_window_days: int = 90
     # Reminder board: grants expiring within this many days
     fast_track_expiry_warning_days: int = 60
+    # ... and marks those expiring within this many days as pressing
+    fast_track_expiry_urgent_days: int = 30
     # Bans after sanctions (seed 000 第十二条)
     ban_months_after_suspension: int = 6
     ban_months_after_revocation: int = 24

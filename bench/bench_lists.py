@@ -90,7 +90,9 @@ def main() -> None:
 
     from app import create_app
     from app.extensions import db
-    from seeds.demo import DEMO_PASSWORD, create_demo_users, load_bureaus
+    from app.security_model import Role
+    from app.web import freeze_startup_heap
+    from seeds.demo import DEMO_PASSWORD, DEMO_USERS, create_demo_users, load_bureaus
     from seeds.synthetic import generate
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(16),
@@ -109,7 +111,14 @@ def main() -> None:
         else:
             db.session.execute(text("ANALYZE"))
             db.session.commit()
-        app_id = db.session.execute(text("SELECT max(id) FROM application")).scalar()
+        freeze_startup_heap()  # as run.py does before serving
+        # the show page opens the newest application each user may see (404 outside their scope)
+        show_ids = {}
+        for username, role, division, *_names in DEMO_USERS:
+            scoped = "" if role is not Role.district_officer else (
+                " WHERE bureau_id = (SELECT id FROM bureau WHERE division_code = :division)")
+            show_ids[username] = db.session.execute(
+                text(f"SELECT max(id) FROM application{scoped}"), {"division": division}).scalar()
 
     global SQL_CLOCK
     with app.app_context():
@@ -133,7 +142,7 @@ def main() -> None:
             "application list, sorted by 提交时间 desc":
                 "/applicationview/list/?_oc_ApplicationView=submitted_at&_od_ApplicationView=desc",
             "application list, deep page (page 500)": "/applicationview/list/?page_ApplicationView=500",
-            "application show page": f"/applicationview/show/{app_id}",
+            "application show page": f"/applicationview/show/{show_ids[username]}",
             "product list, first page": "/productview/list/",
             "product list, filtered (申请编号 contains)":
                 "/productview/list/?_flt_0_application=S310115",

@@ -26,7 +26,9 @@ def load_calendar() -> WorkingCalendar:
     if has_request_context() and "working_calendar" in g:
         return g.working_calendar
     years = db.session.scalars(select(CalendarYear.year).where(CalendarYear.complete)).all()
-    days = {d.day: d.is_workday for d in db.session.scalars(select(CalendarDay))}
+    # plain columns, not ORM objects: every page with a deadline reads the whole table
+    rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind))
+    days = {day: kind.is_workday for day, kind in rows}
     calendar = WorkingCalendar(years, days)
     if has_request_context():
         g.working_calendar = calendar
@@ -104,7 +106,7 @@ def missing_next_year_warning(today: dt.date | None = None) -> str | None:
     if today.month < 11:
         return None
     year = today.year + 1
-    if load_calendar().knows(year):
+    if db.session.scalar(select(CalendarYear.complete).where(CalendarYear.year == year)):
         return None
     return (f"{year}年的法定节假日安排尚未录入工作日历：国务院办公厅通常在11月发布次年安排，"
             f"发布后请省级管理员在“系统管理 → 工作日历”中录入，否则{year}年的审核期限将无法计算。")

@@ -26,7 +26,7 @@ from app.security_model import (
     Access,
 )
 from app.services.account_filings import file_together
-from app.views.base import DomainModelView, RecordLink
+from app.views.base import DomainModelView, report_downloads
 from app.workflows.account_change import AccountChangeWorkflow
 from app.workflows.annual_report import (
     AnnualReportWorkflow,
@@ -34,12 +34,6 @@ from app.workflows.annual_report import (
     snapshot_lines,
     status_board,
 )
-
-
-def report_downloads(endpoint: str, **params) -> list[RecordLink]:
-    return [RecordLink("下载PDF", url_for(endpoint, format="pdf", **params), icon="fa-file-pdf"),
-            RecordLink("下载Excel", url_for(endpoint, format="xlsx", **params),
-                       icon="fa-file-excel")]
 
 
 class AccountFunctionChangeView(DomainModelView):

@@ -81,6 +81,13 @@ def screen_value(value: Any) -> Any:
     return format_value(value)
 
 
+def report_downloads(endpoint: str, name: str = "下载", **params) -> list[RecordLink]:
+    """The PDF and .xlsx buttons of one official table (``/reports/...?format=``)."""
+    return [RecordLink(f"{name}PDF", url_for(endpoint, format="pdf", **params), icon="fa-file-pdf"),
+            RecordLink(f"{name}Excel", url_for(endpoint, format="xlsx", **params),
+                       icon="fa-file-excel")]
+
+
 def _form_with_record_rules(form_cls, rules, datamodel):
     """A subclass of a generated form whose ``validate`` also runs the model's record rules.
 

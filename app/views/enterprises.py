@@ -26,7 +26,7 @@ from app.models import (
 from app.scope import bureau_scope, scope_clause
 from app.security_model import DISTRICT_WRITES, READ_ALL, Access, Role
 from app.views.applications import ApplicationView
-from app.views.base import DomainModelView, RecordLink
+from app.views.base import DomainModelView, RecordLink, report_downloads
 from app.views.files import evidence_links, upload_evidence
 from app.workflows.fast_track import (
     FastTrackChangeWorkflow,
@@ -128,11 +128,11 @@ class FastTrackGrantView(DomainModelView):
         super().pre_add(item)
 
     def report_links(self, item):
-        return [RecordLink("申请表PDF", url_for("ReportsView.fasttrack", pk=item.id, format="pdf"),
-                           icon="fa-file-pdf"),
-                RecordLink("申请表Excel", url_for("ReportsView.fasttrack", pk=item.id,
-                                                format="xlsx"), icon="fa-file-excel")] \
+        return report_downloads("ReportsView.fasttrack", "申请表", pk=item.id) \
             + evidence_links(item.attachments)
+
+    def list_links(self):
+        return fast_track_list_downloads(self.appbuilder.sm)
 
     def upload_url(self, pk):
         item = self.datamodel.get(pk)
@@ -180,6 +180,13 @@ class EnterpriseView(DomainModelView):
     base_order = ("name", "asc")
 
 
+def fast_track_list_downloads(security_manager) -> list[RecordLink]:
+    """便捷通道使用单位名单 (the official list of open units), for those who may download it."""
+    if not security_manager.has_access("can_fasttrack_list", "ReportsView"):
+        return []
+    return report_downloads("ReportsView.fasttrack_list", "使用单位名单")
+
+
 class FastTrackBoardView(BaseView):
     """Reminders: grants expiring soon, renewals and changes awaiting a decision."""
 
@@ -213,4 +220,6 @@ class FastTrackBoardView(BaseView):
         return self.render_template(
             "console/fast_track_board.html", title="便捷通道提醒", today=today,
             warning_days=profile.fast_track_expiry_warning_days, expiring=expiring,
+            urgent_days=profile.fast_track_expiry_urgent_days,
+            downloads=fast_track_list_downloads(self.appbuilder.sm),
             renewals=renewals, changes=changes, waiting=waiting)

@@ -148,6 +148,17 @@ def test_unit_list_has_open_units_only_with_clauses_validity_and_district(
     assert pudong.enterprise.name in values and huangpu.enterprise.name not in values
 
 
+@pytest.mark.parametrize("username", ["admin", "reviewer", "auditor", "pudong"])
+def test_unit_list_is_reached_from_the_fast_track_list_and_the_board(app_ctx, client_as, username):
+    client = client_as(username)
+    for page in ("/fasttrackgrantview/list/", "/fasttrackboard/"):
+        html = client.get(page).get_data(as_text=True)
+        for fmt, label in (("pdf", "使用单位名单PDF"), ("xlsx", "使用单位名单Excel")):
+            assert f'href="/reports/fasttrack_list?format={fmt}"' in html and label in html, page
+    download = client.get("/reports/fasttrack_list?format=xlsx")
+    assert download.status_code == 200 and download.mimetype.endswith("spreadsheetml.sheet")
+
+
 def test_reports_need_a_login_and_a_known_format(app, app_ctx, client_as, reviewed):
     anonymous = app.test_client()
     assert anonymous.get(f"/reports/fasttrack/{reviewed.id}?format=pdf").status_code in (302, 401)

@@ -70,6 +70,15 @@ def test_warning_from_november_when_next_year_is_missing(app_ctx):
     assert cal.missing_next_year_warning(dt.date(2025, 11, 20)) is None  # 2026 is known
 
 
+def test_warning_stays_until_next_year_is_marked_complete(app_ctx, year_2031):
+    db.session.add(CalendarYear(year=2031, complete=False, source="录入中"))
+    db.session.commit()
+    assert "2031年的法定节假日安排尚未录入" in cal.missing_next_year_warning(dt.date(2030, 11, 2))
+    db.session.get(CalendarYear, 2031).complete = True
+    db.session.commit()
+    assert cal.missing_next_year_warning(dt.date(2030, 11, 2)) is None
+
+
 def test_banner_on_every_page_in_november_without_next_year(app, client_as, monkeypatch):
     from app import clock
 
