@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     func,
+    inspect as sa_inspect,
 )
 from sqlalchemy.orm import Mapped, configure_mappers, mapped_column, relationship
 from sqlalchemy_continuum import make_versioned
@@ -1398,6 +1399,15 @@ class Certificate(Audited, TimestampMixin, Model):
 
     __extra_labels__ = {"usage_text": "海关调用"}
 
+    def editing_refusal(self) -> str | None:
+        """Certificates come from the 签发 step. One recorded by hand (e.g. loaded from the
+        national system) must belong to an application already 已发证."""
+        app = self.application
+        if self.id is None and app is not None and app.state is not ApplicationState.issued:
+            return (f"免办证明由申请的“签发”步骤生成：申请{app.number}当前为{app.state.label}，"
+                    "只能为已发证的申请补录证明。")
+        return None
+
     @property
     def usage_text(self) -> str:
         return "、".join(u.declaration_no for u in self.usages) or "无"
@@ -1552,6 +1562,17 @@ class CustomsUsage(Audited, TimestampMixin, Model):
     def __str__(self) -> str:
         return self.declaration_no
 
+    def editing_refusal(self) -> str | None:
+        return CUSTOMS_RECORD_IS_FIXED if self.id is not None else None
+
+    def deletion_refusal(self) -> str | None:
+        return CUSTOMS_RECORD_IS_FIXED
+
+
+CUSTOMS_RECORD_IS_FIXED = (
+    "海关调用记录来自海关数据，保存后不能修改或删除：作废和核销都以它核对实际进口。"
+    "货物确未进口的，请通过免办证明的“申请作废”并附未进口的证明材料办理。")
+
 
 class UsageRecord(Audited, TimestampMixin, Model):
     """使用 / 退运 / 销毁 record of a product (seed 004 §2.6)."""
@@ -1578,6 +1599,22 @@ class UsageRecord(Audited, TimestampMixin, Model):
 
     def __str__(self) -> str:
         return f"{self.kind.label}{self.quantity}"
+
+    def editing_refusal(self) -> str | None:
+        """Records of a written-off certificate are the proof of its write-off: kept as they
+        are (DESIGN §3 keeps them 24 months after write-off)."""
+        state = sa_inspect(self)
+        earlier = [state.session.get(Product, pid) for pid in state.attrs.product_id.history.deleted
+                   if pid is not None and state.session is not None]
+        for product in [self.product, *earlier]:
+            cert = product.application.certificate \
+                if product is not None and product.application is not None else None
+            if cert is not None and cert.state is CertificateState.written_off:
+                return f"免办证明{cert.number}已核销：其使用记录须留存备查，不能再登记、修改或删除。"
+        return None
+
+    def deletion_refusal(self) -> str | None:
+        return self.editing_refusal()
 
 
 # Version classes of the audit trail are built when the mappers are configured.

@@ -7,6 +7,7 @@ import re
 
 from flask import g, has_request_context
 
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
@@ -14,6 +15,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from app.models import ConsoleUser
 from app.security_model import Role
+from app.web import ChineseApiResponses, install_jwt_messages
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +99,24 @@ class ConsoleRoleView(RoleModelView):
     formatters_columns = {"permissions": _permission_text}
 
 
+class ConsoleSecurityApi(ChineseApiResponses, SecurityApi):
+    """``/api/v1/security/login``: a wrong user name or password is said in Chinese."""
+
+    def response_401(self):
+        return self.response(401, message="用户名或密码错误，或账号已停用。")
+
+
 class ConsoleSecurityManager(SecurityManager):
     user_model = ConsoleUser
     userdbmodelview = ConsoleUserView
     rolemodelview = ConsoleRoleView
     userstatschartview = None  # its chart loads Google's scripts from the internet
+    security_api = ConsoleSecurityApi
+
+    def create_jwt_manager(self, app):
+        jwt_manager = super().create_jwt_manager(app)
+        install_jwt_messages(jwt_manager)
+        return jwt_manager
 
     def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
         """Answer from the roles' whole permission set, read once per request: a page asks

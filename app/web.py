@@ -24,6 +24,35 @@ ERROR_TEXTS = {
     429: "尝试次数过多，请稍后再试。",
     500: "服务器内部错误，请联系管理员。",
 }
+#: The API's answer to a request without a valid token (console pages redirect to the login).
+API_LOGIN_NEEDED = "未登录或登录已失效：请先通过 /api/v1/security/login 获取令牌，并以“Authorization: Bearer 令牌”提交。"
+
+
+class ChineseApiResponses:
+    """Flask-AppBuilder's API answers its own 401/403/404 in English ("Not authorized",
+    "Forbidden", "Not found"); ours say it in Chinese, with the console's texts."""
+
+    def response_401(self):
+        return self.response(401, message=API_LOGIN_NEEDED)
+
+    def response_403(self):
+        return self.response(403, message=ERROR_TEXTS[403])
+
+    def response_404(self):
+        return self.response(404, message=ERROR_TEXTS[404])
+
+
+def install_jwt_messages(jwt_manager) -> None:
+    """Missing, invalid or expired tokens answer 401 in Chinese (flask-jwt-extended's own
+    texts are English, and an invalid token would answer 422)."""
+    def _login_needed(*_args):
+        return jsonify(message=API_LOGIN_NEEDED), 401
+
+    jwt_manager.unauthorized_loader(_login_needed)
+    jwt_manager.invalid_token_loader(_login_needed)
+    jwt_manager.expired_token_loader(_login_needed)
+    jwt_manager.revoked_token_loader(_login_needed)
+    jwt_manager.user_lookup_error_loader(_login_needed)
 
 
 def install_web(app: Flask) -> None:

@@ -7,6 +7,7 @@ from flask import current_app
 from flask_appbuilder.models.sqla import Model
 
 import app.models  # noqa: F401  (registers the domain tables on Model.metadata)
+from app.schema import ensure_append_only_triggers
 
 config = context.config
 target_metadata = Model.metadata
@@ -37,6 +38,8 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        ensure_append_only_triggers(connection)  # SQLite table rebuilds drop them
+        connection.commit()
         if sqlite:
             problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")

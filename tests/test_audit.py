@@ -111,6 +111,28 @@ def test_the_trail_has_no_door_to_edit_or_delete(app_ctx, client_as):
         assert response.status_code in (403, 404, 405), (method, url, response.status_code)
 
 
+def test_every_history_table_refuses_deletes_after_all_migrations(app_ctx, bureaus):
+    from app.schema import missing_append_only_triggers
+
+    factories.application(factories.enterprise(bureaus[DISTRICT_A]))  # rows to delete
+    db.session.commit()
+    with db.engine.connect() as connection:
+        assert missing_append_only_triggers(connection) == []
+    tables = [t for t in sa.inspect(db.engine).get_table_names()
+              if t.endswith("_version") and t != "alembic_version"]
+    assert {"application_version", "fast_track_grant_version", "evidence_file_version",
+            "account_change_request_version", "enterprise_version"} <= set(tables)
+    filled = [t for t in tables
+              if db.session.scalar(sa.text(f'SELECT count(*) FROM "{t}"'))]  # row triggers
+    assert {"application_version", "product_version", "enterprise_version"} <= set(filled)
+    for table in filled:
+        with pytest.raises(sa.exc.DBAPIError) as exc:
+            db.session.execute(sa.text(f'DELETE FROM "{table}"'))
+            db.session.flush()
+        db.session.rollback()
+        assert "审计记录只能追加" in str(exc.value), table
+
+
 def test_the_database_refuses_to_delete_audit_rows(app_ctx, bureaus):
     factories.enterprise(bureaus[DISTRICT_A])
     db.session.commit()

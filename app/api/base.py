@@ -27,6 +27,7 @@ from app.extensions import db
 from app.models import EnumTagMixin
 from app.scope import ensure_in_scope
 from app.security_model import READ_ALL, Access
+from app.web import ChineseApiResponses
 
 
 def marshmallow_validator(validates):
@@ -154,7 +155,7 @@ class DomainSchemaConverter(Model2SchemaConverter):
         return MetaSchema
 
 
-class DomainModelApi(ModelRestApi):
+class DomainModelApi(ChineseApiResponses, ModelRestApi):
     """A REST resource for one domain model (``resource_name`` is its URL segment)."""
 
     model: ClassVar[type] = None
@@ -356,6 +357,14 @@ class DomainModelApi(ModelRestApi):
             db.session.rollback()
             return self.domain_error_response(exc)
         return self.response(200, message="已删除。")
+
+    def _init_titles(self) -> None:
+        label = meta.model_label(self.datamodel.obj)
+        self.list_title = self.list_title or f"{label}列表"
+        self.add_title = self.add_title or f"新增{label}"
+        self.edit_title = self.edit_title or f"编辑{label}"
+        self.show_title = self.show_title or f"查看{label}"
+        self.title = self.list_title
 
     def response_400(self, message: str | None = None):
         if message == "Request is not JSON":

@@ -1,7 +1,7 @@
 """REST resources of DESIGN §5. Field names are the stable outside interface."""
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import fields, validate
@@ -27,6 +27,7 @@ from app.models import (
 from app.extensions import db
 from app.security_model import DISTRICT_WRITES, READ_ALL, Role
 from app.services import customs_import
+from app.services.account_filings import file_together
 from app.services.certificates import record_customs_usage, record_usage
 from app.workflows.account_change import AccountChangeWorkflow
 from app.workflows.application import ApplicationWorkflow
@@ -36,7 +37,7 @@ from app.workflows.fast_track import (
     FastTrackWorkflow,
     refuse_if_banned,
 )
-from app.domain.errors import RuleViolation
+from app.domain.errors import DomainError, RuleViolation
 from app.workflows.annual_report import AnnualReportWorkflow, refuse_duplicate, snapshot_lines
 
 
@@ -98,10 +99,11 @@ class FastTrackApi(DomainModelApi):
                   "eligibility": fields.Raw(dump_only=True),
                   "lines": fields.Function(_fast_track_lines, dump_only=True),
                   "attachments": fields.Function(_attachments, dump_only=True),
-                  "renewals": fields.Function(lambda g: [
-                      {"id": r.id, "state": r.state.name, "old_valid_to": r.old_valid_to.isoformat(),
+                  "renewals": fields.Function(lambda grant: [
+                      {"id": r.id, "state": r.state.name,
+                       "old_valid_to": r.old_valid_to.isoformat(),
                        "new_valid_to": r.new_valid_to.isoformat() if r.new_valid_to else None}
-                      for r in g.renewals], dump_only=True)}
+                      for r in grant.renewals], dump_only=True)}
     extra_roles = {"can_attachment": frozenset({Role.district_officer, Role.province_admin})}
 
     def post_headless(self):
@@ -205,6 +207,36 @@ class AccountChangeApi(DomainModelApi):
     api_fields = {"report_status": fields.String(dump_only=True),
                   "forward_status": fields.String(dump_only=True)}
     search_columns = ["bureau_id", "kind", "state", "account_id"]
+    extra_roles = {"can_file_together": frozenset({Role.district_officer, Role.province_admin})}
+
+    @expose("/file_together", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("file_together")
+    def file_together(self):
+        """Put requests of one district into one filing (one 账号调整需求信息报表, downloaded
+        at ``/reports/account_change/<filing_id>``). JSON body: ``{"ids": [...]}``.
+        ---
+        post:
+          responses:
+            201:
+              description: the filing (its id is ``filing_id``)
+            409:
+              description: a request is in another filing, effective, or of another bureau
+        """
+        ids = self.request_json().get("ids")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
+            return self.response(422, message={"ids": ["请以编号列表提供要合并的调整需求，如 {\"ids\": [1, 2]}。"]})
+        items = [self.datamodel.get(pk) for pk in ids]
+        if any(item is None for item in items):
+            return self.response_404()
+        try:
+            filing = file_together(items, g.user)
+        except DomainError as exc:
+            db.session.rollback()
+            return self.domain_error_response(exc)
+        return self.response(201, filing_id=filing.id, title=filing.title,
+                             request_ids=[r.id for r in filing.requests])
 
 
 def _report_lines(report: AnnualAccountReport) -> list[dict]:
@@ -364,6 +396,8 @@ class CustomsUsageApi(DomainModelApi):
     resource_name = "customs_usage"
     model = CustomsUsage
     access = READ_ALL
+    # customs data is kept as received (CustomsUsage.editing_refusal): no PUT, no DELETE
+    base_permissions = ["can_get", "can_info", "can_post", "can_import"]
     list_columns = show_columns = ["id", "certificate_id", "declaration_no", "port", "used_on",
                                    "quantity"]
     add_columns = edit_columns = ["certificate_id", "declaration_no", "port", "used_on",

@@ -85,10 +85,12 @@ def check_request(req: AccountChangeRequest) -> None:
             raise RuleViolation(f"账号“{account.account_name}”已注销，不能再{kind.label}。")
         if kind is AccountChangeKind.close and after:
             raise RuleViolation("注销账号时“当前账号功能”应为空（无）。")
-        if kind is AccountChangeKind.add_functions and not (after > before):
-            raise RuleViolation("增加功能：调整后的功能应包含原有全部功能，并至少增加一项。")
-        if kind is AccountChangeKind.remove_functions and not (after < before and after):
-            raise RuleViolation("减少功能：调整后的功能应是原有功能的一部分且不为空；全部去掉请选择“注销”。")
+        # Seed 003 附件1's own rows mix both ways (初审 → 复审、监管 is 增加功能): the kind names
+        # the direction that matters, so each needs at least one function in that direction.
+        if kind is AccountChangeKind.add_functions and not (after - before):
+            raise RuleViolation("增加功能：调整后的功能应至少增加一项原来没有的功能。")
+        if kind is AccountChangeKind.remove_functions and not (before - after and after):
+            raise RuleViolation("减少功能：应至少去掉一项原有功能，且调整后不能为空；全部去掉请选择“注销”。")
     if FunctionCode.second_review in after and not req.section_chief_or_above:
         raise RuleViolation("复审岗位账号使用人应为科级以上行政编人员，不能为其申请复审功能。")
 

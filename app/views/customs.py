@@ -22,6 +22,8 @@ from app.views.files import evidence_links, upload_evidence
 class CustomsUsageView(DomainModelView):
     model = CustomsUsage
     access = READ_ALL  # the customs data exchange is loaded by the provincial admin
+    # customs data is kept as received (CustomsUsage.editing_refusal): no edit, no delete
+    base_permissions = ["can_list", "can_show", "can_add", "can_export", "can_import"]
     list_columns = ["certificate", "declaration_no", "port", "used_on", "quantity"]
     search_columns = ["certificate", "declaration_no", "port", "used_on"]
     show_columns = list_columns + ["created_at"]

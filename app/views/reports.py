@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, g, send_file
+from flask import abort, g, request, send_file
 from flask_appbuilder import BaseView, expose
 
 from app import clock
@@ -36,6 +36,8 @@ from app.views.doors import session_or_token
 from app.workflows.annual_report import rollup_reports
 
 ALL_ROLES = frozenset(Role)
+#: Longest 填报人 / 所在部门 text taken for a report header.
+HEADER_FIELD_LENGTH = 40
 
 
 def _download(declaration, data, fmt: str, name: str):
@@ -79,9 +81,13 @@ class ReportsView(BaseView):
     def annual_rollup(self, year: int, fmt: str):
         province = DomainInterface(Bureau).session.query(Bureau).filter(
             Bureau.level == BureauLevel.province).first()
-        user = g.user
-        data = annual_rollup_data(province.name if province else "", user.get_full_name(),
-                                  user.bureau.name if user.bureau else "",
+        # 填报人 and 所在部门 (a 科室, which the console does not know) come from the board's
+        # fields; without them: the user's name and a blank to fill in on paper
+        def field(name: str) -> str:
+            return request.args.get(name, "").strip()[:HEADER_FIELD_LENGTH]
+
+        filer, department = field("filer") or g.user.get_full_name(), field("department")
+        data = annual_rollup_data(province.name if province else "", filer, department,
                                   rollup_reports(year))
         return _download(ACCOUNT_HOLDERS_TABLE, data, fmt,
                          f"账号使用人信息汇总表_全省汇总_{year}_{clock.today():%Y%m%d}")

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Application, Enterprise, Product, ReviewerAccount
+from app.models import Application, ApplicationState, Enterprise, Product, ReviewerAccount
 from tests import factories
 from tests.conftest import DISTRICT_A, has_chinese
 
@@ -38,10 +38,27 @@ def test_jwt_login_and_wrong_password(app):
                       json={"username": "pwtest-nobody", "password": "wrong-pass1",
                             "provider": "db"})
     assert bad.status_code == 401
+    assert bad.get_json()["message"] == "用户名或密码错误，或账号已停用。"
 
 
-def test_api_requires_a_token(app):
-    assert app.test_client().get("/api/v1/enterprise/").status_code == 401
+def test_api_requires_a_token_and_says_so_in_chinese(app):
+    client = app.test_client()
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        response = client.get("/api/v1/enterprise/", headers=headers)
+        assert response.status_code == 401
+        assert "请先通过 /api/v1/security/login 获取令牌" in response.get_json()["message"]
+
+
+def test_framework_answers_are_chinese_too(app_ctx, api_as, bureaus):
+    client, headers = api_as("huangpu")
+    listed = client.get("/api/v1/enterprise/", headers=headers).get_json()
+    assert listed["list_title"] == "申请单位列表"
+    missing = client.get("/api/v1/enterprise/999999", headers=headers)
+    assert missing.status_code == 404
+    assert missing.get_json()["message"] == "记录不存在，或不在您的管辖范围内。"
+    forbidden = client.delete(f"/api/v1/bureau/{bureaus[DISTRICT_A].id}", headers=headers)
+    assert forbidden.status_code == 403
+    assert forbidden.get_json()["message"] == "您没有执行此操作的权限。"
 
 
 def test_openapi_spec_lists_every_resource(api_as):
@@ -210,9 +227,16 @@ def test_account_round_trip(app_ctx, api_as, bureaus):
 
 
 def test_certificate_usage_and_usage_record_round_trip(app_ctx, api_as, bureaus):
-    app_ = factories.application(factories.enterprise(bureaus[DISTRICT_A]), products=1)
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    draft = factories.application(ent, products=1)
+    # a certificate recorded by hand (loaded from the national system) needs an issued application
+    app_ = factories.application(ent, state=ApplicationState.issued, products=1)
     db.session.commit()
     client, headers = api_as("admin")
+    refused = client.post("/api/v1/certificate/", json={
+        "number": "N-API-0000", "application_id": draft.id, "issued_on": "2026-11-20",
+        "supervision_deadline": "2027-11-20"}, headers=headers)
+    assert refused.status_code == 409 and "只能为已发证的申请补录证明" in refused.get_json()["message"]
     cert = client.post("/api/v1/certificate/", json={
         "number": "N-API-0001", "application_id": app_.id, "issued_on": "2026-11-20",
         "supervision_deadline": "2026-11-19"}, headers=headers)

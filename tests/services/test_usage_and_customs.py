@@ -88,6 +88,58 @@ def test_no_usage_on_a_voided_certificate(app_ctx, cert):
     db.session.rollback()
 
 
+def test_records_of_a_written_off_certificate_stay_as_they_are(app_ctx, client_as, api_as,
+                                                               cert):
+    first, second = cert.application.products
+    kept = record_usage(usage(first, 10))
+    record_usage(usage(second, 10))
+    db.session.commit()
+    db.session.refresh(cert)
+    assert cert.state is CertificateState.written_off
+    client, headers = api_as("huangpu")
+    deleted = client.delete(f"/api/v1/usage_record/{kept.id}", headers=headers)
+    assert deleted.status_code == 409 and "已核销" in deleted.get_json()["message"]
+    lowered = client.put(f"/api/v1/usage_record/{kept.id}", headers=headers, json={"quantity": 1})
+    assert lowered.status_code == 409 and "留存备查" in lowered.get_json()["message"]
+    page = client_as("huangpu").post(f"/usagerecordview/delete/{kept.id}", follow_redirects=True)
+    assert "已核销" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(UsageRecord, kept.id).quantity == 10
+    assert db.session.get(type(cert), cert.id).state is CertificateState.written_off
+
+
+def test_usage_records_of_a_certificate_in_force_can_still_be_corrected(app_ctx, api_as, cert):
+    record = record_usage(usage(cert.application.products[0], 3))
+    db.session.commit()
+    client, headers = api_as("huangpu")
+    assert client.put(f"/api/v1/usage_record/{record.id}", headers=headers,
+                      json={"quantity": 2}).status_code == 200
+    assert client.delete(f"/api/v1/usage_record/{record.id}", headers=headers).status_code == 200
+
+
+def test_customs_records_cannot_be_edited_or_deleted_to_get_past_the_void_rule(
+        app_ctx, client_as, api_as, cert, bureaus):
+    used = factories.customs_usage(cert)
+    voided = factories.certificate(factories.application(factories.enterprise(bureaus[DISTRICT_A])),
+                                   state=CertificateState.voided)
+    db.session.commit()
+    client, headers = api_as("admin")  # even the provincial admin has no door to change it
+    moved = client.put(f"/api/v1/customs_usage/{used.id}", headers=headers,
+                       json={"certificate_id": voided.id})
+    assert moved.status_code in (403, 405)
+    assert client.delete(f"/api/v1/customs_usage/{used.id}", headers=headers).status_code in (
+        403, 405)
+    console = client_as("admin")
+    console.post(f"/customsusageview/delete/{used.id}")
+    console.post(f"/customsusageview/edit/{used.id}", data={"certificate": str(voided.id)})
+    # and the record itself says why, should a door ever be opened
+    assert "申请作废" in used.deletion_refusal() and "不能修改或删除" in used.editing_refusal()
+    db.session.expire_all()
+    kept = db.session.get(CustomsUsage, used.id)
+    assert kept is not None and kept.certificate_id == cert.id
+    assert not db.session.get(type(cert), voided.id).usages
+
+
 def _rows(cert, **overrides):
     row = {"certificate_number": cert.number, "declaration_no": "220120261000100001",
            "port": "洋山港", "used_on": cert.issued_on.isoformat(), "quantity": "2"}

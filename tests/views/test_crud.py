@@ -219,6 +219,7 @@ def test_application_product_certificate_usage(app_ctx, client_as, bureaus):
     assert "产品" in page
 
     keep = factories.application(ent, products=1)
+    issued = factories.application(ent, state=ApplicationState.issued, products=1)
     submitted = factories.application(ent, state=ApplicationState.submitted)
     db.session.commit()
     # a draft may be deleted (seed 004 §2.2); a submitted application may not
@@ -230,6 +231,10 @@ def test_application_product_certificate_usage(app_ctx, client_as, bureaus):
     assert db.session.get(Application, submitted.id) is not None
     cert = {"number": f"NRT{next(_n):08d}", "application": str(keep.id),
             "issued_on": "2026-11-20", "supervision_deadline": "2027-11-20"}
+    page = client.post("/certificateview/add", data=cert)  # keep is still a draft
+    assert "只能为已发证的申请补录证明" in page.get_data(as_text=True)
+    assert _one(Certificate, number=cert["number"]) is None
+    cert["application"] = str(issued.id)
     cert_pk = _round_trip(client, "certificateview", Certificate, cert,
                           lambda: _one(Certificate, number=cert["number"]),
                           {"supervision_deadline": "2027-12-31"},
@@ -238,13 +243,20 @@ def test_application_product_certificate_usage(app_ctx, client_as, bureaus):
 
     usage = {"certificate": str(cert_pk), "declaration_no": "220120261000099999",
              "port": "洋山港", "used_on": "2026-11-21", "quantity": "1"}
-    _round_trip(client, "customsusageview", CustomsUsage, usage,
-                lambda: _one(CustomsUsage, declaration_no="220120261000099999"),
-                {"quantity": "2"}, lambda u: u.quantity == 2 or pytest.fail())
+    response = client.post("/customsusageview/add", data=usage)
+    assert response.status_code == 302, form_errors(response.get_data(as_text=True))
+    usage_pk = _one(CustomsUsage, declaration_no="220120261000099999").id
+    assert client.get("/customsusageview/list/").status_code == 200
+    assert client.get(f"/customsusageview/show/{usage_pk}").status_code == 200
+    # customs data is kept as received: no door edits or deletes it
+    client.post(f"/customsusageview/edit/{usage_pk}", data={**usage, "quantity": "2"})
+    client.post(f"/customsusageview/delete/{usage_pk}")
+    db.session.expire_all()
+    assert db.session.get(CustomsUsage, usage_pk).quantity == 1
 
-    record = {"product": str(keep.products[0].id), "kind": "use", "quantity": "1",
+    record = {"product": str(issued.products[0].id), "kind": "use", "quantity": "1",
               "used_on": "2026-11-22", "using_unit": "上海测试单位"}
     _round_trip(client, "usagerecordview", UsageRecord, record,
-                lambda: _one(UsageRecord, product_id=keep.products[0].id),
+                lambda: _one(UsageRecord, product_id=issued.products[0].id),
                 {"using_unit": "上海另一单位"},
                 lambda r: r.using_unit == "上海另一单位" or pytest.fail())

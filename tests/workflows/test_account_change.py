@@ -99,6 +99,22 @@ def test_add_and_remove_functions_change_the_registry(app_ctx, users, bureaus):
     assert lines[-2:] == [("初审", "初审、复审"), ("初审、复审", "复审")]
 
 
+def test_the_seed_example_rows_with_mixed_changes_are_accepted(app_ctx, users, bureaus):
+    """Seed 003 附件1 rows 1 and 4: 增加功能 初审 → 复审、监管; 减少功能 初审、发证、监管 → 管理员、监管."""
+    promoted = factories.account(bureaus[DISTRICT_A], functions=(F.first_review,), chief=True)
+    reduced = factories.account(bureaus[DISTRICT_A],
+                                functions=(F.first_review, F.issue, F.supervision))
+    db.session.commit()
+    walk(new_request(bureaus[DISTRICT_A], AccountChangeKind.add_functions, account=promoted,
+                     after=(F.second_review, F.supervision)), users, *FULL_WALK)
+    walk(new_request(bureaus[DISTRICT_A], AccountChangeKind.remove_functions, account=reduced,
+                     after=(F.admin, F.supervision), chief=False), users, *FULL_WALK)
+    db.session.refresh(promoted)
+    db.session.refresh(reduced)
+    assert {f.code for f in promoted.functions} == {F.second_review, F.supervision}
+    assert {f.code for f in reduced.functions} == {F.admin, F.supervision}
+
+
 def test_close_keeps_the_account_with_its_history(app_ctx, users, bureaus):
     account = factories.account(bureaus[DISTRICT_A], functions=(F.issue, F.supervision))
     db.session.commit()
@@ -152,8 +168,8 @@ def test_second_review_needs_section_chief(app_ctx, users, bureaus):
 
 @pytest.mark.parametrize("kind,after,message", [
     (AccountChangeKind.add_functions, (F.first_review,), "至少增加一项"),
-    (AccountChangeKind.remove_functions, (F.first_review, F.issue), "原有功能的一部分"),
-    (AccountChangeKind.remove_functions, (), "原有功能的一部分"),
+    (AccountChangeKind.remove_functions, (F.first_review, F.issue), "至少去掉一项原有功能"),
+    (AccountChangeKind.remove_functions, (), "调整后不能为空"),
     (AccountChangeKind.close, (F.first_review,), "应为空"),
 ])
 def test_incoherent_requests_are_refused_on_submit(app_ctx, users, bureaus, kind, after,
@@ -346,6 +362,37 @@ def test_filing_and_its_official_table(app_ctx, client_as, bureaus):
 
     # the other district cannot download it, through the console or with a token
     assert client_as("pudong").get(f"/reports/account_change/{filing.id}").status_code == 404
+
+
+def test_a_filing_made_over_the_api_alone(app_ctx, api_as, bureaus):
+    a = new_request(bureaus[DISTRICT_A], AccountChangeKind.open, account_name="hp_api_f1",
+                    after=(F.first_review,))
+    b = new_request(bureaus[DISTRICT_A], AccountChangeKind.open, account_name="hp_api_f2",
+                    after=(F.issue,))
+    other = new_request(bureaus[DISTRICT_B], AccountChangeKind.open, account_name="pd_api_f1",
+                        after=(F.issue,))
+    client, headers = api_as("huangpu")
+    bad = client.post("/api/v1/account_change/file_together", json={"ids": "1,2"},
+                      headers=headers)
+    assert bad.status_code == 422 and "编号列表" in bad.get_json()["message"]["ids"][0]
+    hidden = client.post("/api/v1/account_change/file_together", json={"ids": [a.id, other.id]},
+                         headers=headers)
+    assert hidden.status_code == 404  # the other district's request is not there for huangpu
+    made = client.post("/api/v1/account_change/file_together", json={"ids": [a.id, b.id]},
+                       headers=headers)
+    assert made.status_code == 201, made.get_json()
+    filing_id = made.get_json()["filing_id"]
+    assert sorted(made.get_json()["request_ids"]) == sorted([a.id, b.id])
+    again = client.post("/api/v1/account_change/file_together", json={"ids": [a.id]},
+                        headers=headers)
+    assert again.status_code == 409 and "已在其他报表中" in again.get_json()["message"]
+    listed = client.get(f"/api/v1/account_change/{a.id}", headers=headers).get_json()["result"]
+    assert listed["filing_id"] == filing_id
+    table = client.get(f"/reports/account_change/{filing_id}?format=xlsx", headers=headers)
+    assert table.status_code == 200
+    reader, reader_headers = api_as("auditor")
+    assert reader.post("/api/v1/account_change/file_together", json={"ids": [b.id]},
+                       headers=reader_headers).status_code == 403
 
 
 def test_file_together_refuses_mixed_districts(app_ctx, bureaus):

@@ -190,6 +190,14 @@ def test_rollup_and_district_tables(app_ctx, users, bureaus, client_as, api_as):
     assert "徐汇" not in text  # a draft is not part of the roll-up
     assert draft.state is AnnualReportState.draft
 
+    board = client_as("auditor").get(f"/annualboard/?year={year}").get_data(as_text=True)
+    assert 'name="department"' in board and 'name="filer"' in board  # the header fields
+    signed = client_as("auditor").get(
+        f"/reports/annual_rollup/{year}?format=pdf&filer=吴某&department=认证监管处")
+    with pdfplumber.open(io.BytesIO(signed.data)) as doc:
+        first = doc.pages[0].extract_text()
+    assert "填报人：吴某" in first and "所在部门：认证监管处" in first
+
     client, headers = api_as("reviewer")
     xlsx = client.get(f"/reports/annual_rollup/{year}?format=xlsx", headers=headers)
     assert xlsx.status_code == 200  # the API's JWT works for report downloads too
