@@ -36,6 +36,11 @@ def as_of(moment: dt.datetime):
         _as_of.reset(token)
 
 
+def chinese_date(day: dt.date | None, blank: str = "") -> str:
+    """"2026年11月23日", the way official letters and forms write a date."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else blank
+
+
 def from_utc(value: dt.datetime | None) -> dt.datetime | None:
     """A naive UTC timestamp (as SQLAlchemy-Continuum stores them) in Beijing time."""
     if value is None:

@@ -697,6 +697,15 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
             return (f"便捷通道{self.state.label}，申请内容不能再修改；开通后的变化请登记“便捷通道变更”。")
         return None
 
+    #: What the 申请表 asks to attach (seed 000 附件2).
+    evidence_kinds = (AttachmentKind.basic_description, AttachmentKind.subject_qualification)
+
+    def evidence_refusal(self) -> str | None:
+        """The 申请表's attachments go with the application, before it is submitted."""
+        if self.state is not FastTrackState.draft:
+            return "只能在提交前上传申请材料。"
+        return None
+
     __extra_labels__ = {"days_left": "剩余有效天数", "eligibility_text": "申请条件核查",
                         "eligibility": "申请条件核查", "bureau_name": "所属区局"}
 
@@ -975,7 +984,7 @@ class AccountChangeFiling(Audited, TimestampMixin, Model):
         back_populates="filing", order_by="AccountChangeRequest.id", info=label("调整需求"))
 
     def __str__(self) -> str:
-        return f"{self.bureau.short_name if self.bureau else ''}{self.filed_on:%Y年%m月%d日}账号调整需求报表"
+        return f"{self.bureau.short_name if self.bureau else ''}{clock.chinese_date(self.filed_on)}账号调整需求报表"
 
 
 class AccountChangeRequest(Audited, TimestampMixin, Model):
@@ -1050,15 +1059,7 @@ class AccountChangeRequest(Audited, TimestampMixin, Model):
         from app.workflows.account_change import forward_deadline
 
         deadline = forward_deadline(self)
-        if deadline is None:
-            return ""
-        if deadline.due is None:
-            return deadline.unknown_reason or ""
-        if deadline.overdue:
-            return Attention(f"逾期（应于{deadline.due:%m月%d日}前报总局）")
-        if deadline.days_left is None:
-            return f"已按时报送（{deadline.due:%m月%d日}前）"
-        return f"{deadline.due:%m月%d日}前，剩{deadline.days_left}个工作日"
+        return deadline.status_text("报总局") if deadline else ""
 
     def deletion_refusal(self) -> str | None:
         if self.state is not AccountChangeState.draft:
@@ -1108,8 +1109,9 @@ class AnnualAccountReport(Audited, TimestampMixin, Model):
         from app.workflows.annual_report import due_date, is_late
 
         due = due_date(self.year)
-        return Attention(f"逾期（应于{due:%Y年%m月%d日}前报送）") if is_late(self, self.year) \
-            else f"{due:%Y年%m月%d日}前"
+        due_text = clock.chinese_date(due)
+        return Attention(f"逾期（应于{due_text}前报送）") if is_late(self, self.year) \
+            else f"{due_text}前"
 
     def __str__(self) -> str:
         return f"{self.bureau.short_name if self.bureau else ''}{self.year}年度账号使用人信息汇总"
@@ -1285,18 +1287,7 @@ class Application(Audited, TimestampMixin, Model):
         from app.workflows.application import approve_deadline
 
         deadline = approve_deadline(self)
-        if deadline is None:
-            return ""
-        if deadline.due is None:
-            return deadline.unknown_reason or ""
-        if deadline.overdue:
-            if self.state in (ApplicationState.issued, ApplicationState.returned):
-                return Attention(f"超期办结（应于{deadline.due:%m月%d日}前）", "warning")
-            return Attention(f"已逾期{-deadline.days_left}个工作日（{deadline.due:%m月%d日}）")
-        if deadline.days_left is None:
-            return "按时办结"
-        text = f"{deadline.due:%m月%d日}前，剩{deadline.days_left}个工作日"
-        return Attention(text, "warning") if deadline.days_left <= 1 else text
+        return deadline.status_text("办结") if deadline else ""
 
 
 class Product(Audited, Model):
@@ -1455,6 +1446,12 @@ class CertificateRequest(Audited, TimestampMixin, Model):
 
     def __str__(self) -> str:
         return f"{self.certificate.number if self.certificate else ''}{self.kind.label}申请"
+
+    def evidence_refusal(self) -> str | None:
+        """Evidence is what the reviewer decides on: it goes with a request still pending."""
+        if self.state is not CertificateRequestState.pending:
+            return "只能为待审核的申请上传证据材料。"
+        return None
 
 
 class CertificateChangeItem(Audited, Model):
@@ -1615,6 +1612,12 @@ class UsageRecord(Audited, TimestampMixin, Model):
 
     def deletion_refusal(self) -> str | None:
         return self.editing_refusal()
+
+    def evidence_refusal(self) -> str | None:
+        cert = self.product.application.certificate if self.product is not None else None
+        if cert is not None and cert.state is CertificateState.voided:
+            return "证明已作废，不能再上传证据材料。"
+        return None
 
 
 # Version classes of the audit trail are built when the mappers are configured.

@@ -32,6 +32,8 @@ class PolicyProfile:
     # Review deadlines in working days (seed 002 §1)
     approve_within_working_days: int = 5
     return_within_working_days: int = 2
+    # Lists colour a deadline with this many working days (or fewer) left
+    deadline_pressing_working_days: int = 1
     # Certificate supervision period (months after issue) within which write-off is due
     supervision_months: int = 12
     # Key-target thresholds (seed 001 step 8)

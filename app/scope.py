@@ -25,6 +25,9 @@ UNRESTRICTED = None
 
 _acting_user: contextvars.ContextVar = contextvars.ContextVar("acting_user", default=None)
 
+#: The console itself acting (a timed sweep): no user, whatever request happens to run it.
+SYSTEM = object()
+
 
 @contextlib.contextmanager
 def acting_as(user):
@@ -41,6 +44,8 @@ def current_user():
     """The user acting now: the one a workflow step runs for, else the signed-in user of
     this request (console session or JWT), else None."""
     acting = _acting_user.get()
+    if acting is SYSTEM:
+        return None
     if acting is not None:
         return acting
     if not has_request_context():
@@ -184,7 +189,33 @@ def ensure_in_scope(item, user: Any = "current") -> None:
     """Refuse to save a record that would belong to a bureau outside the user's scope: the
     record it points to is, for this user, a record that does not exist."""
     scope = bureau_scope(user)
-    if scope is UNRESTRICTED or not scope_paths(type(item)):
+    if scope is UNRESTRICTED:
         return
-    if owning_bureau_id(item) not in scope:
+    if scope_paths(type(item)) and owning_bureau_id(item) not in scope:
         raise RecordInvalid({scope_field(type(item)): [OUT_OF_SCOPE]})
+    for column, related in _linked_records(item):
+        if owning_bureau_id(related) not in scope:
+            raise RecordInvalid({column: [OUT_OF_SCOPE]})
+
+
+def _linked_records(item):
+    """(foreign-key column, record) of every many-to-one link to a district-owned record: an
+    application's enterprise, an account change's account... A link is a door too: pointing
+    at another district's record would show it on this one's pages."""
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy.orm import MANYTOONE
+
+    from app.extensions import db
+
+    for rel in sa_inspect(type(item)).relationships:
+        target = rel.mapper.class_
+        if rel.direction is not MANYTOONE or len(rel.local_columns) != 1 \
+                or not scope_paths(target):
+            continue
+        (column,) = rel.local_columns
+        related = getattr(item, rel.key)
+        fk_value = getattr(item, column.key, None)
+        if related is None and fk_value is not None:
+            related = db.session.get(target, fk_value)
+        if related is not None:
+            yield column.key, related

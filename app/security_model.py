@@ -27,6 +27,12 @@ class Role(enum.Enum):
 
 
 PROVINCE_WIDE_ROLES = frozenset(r for r in Role if r.province_wide)
+ALL_ROLES = frozenset(Role)
+#: Who files and submits records (a district for its own, the province for any).
+FILERS = frozenset({Role.district_officer, Role.province_admin})
+DISTRICT_OFFICERS = frozenset({Role.district_officer})
+PROVINCE_ADMINS = frozenset({Role.province_admin})
+PROVINCE_REVIEWERS = frozenset({Role.province_reviewer})
 
 # Flask-AppBuilder permission names, grouped by what they let a user do.
 READ_PERMISSIONS = frozenset({"can_list", "can_show", "can_get", "can_info", "can_export",

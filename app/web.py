@@ -105,10 +105,12 @@ def install_expiry_timer(app: Flask) -> None:
             return
         state["last"], state["day"] = time.monotonic(), today
         from app.extensions import db
+        from app.scope import SYSTEM, acting_as
         from app.workflows.fast_track import expire_due_grants
 
         try:
-            expire_due_grants()
+            with acting_as(SYSTEM):  # the console's doing, not this request's user's
+                expire_due_grants()
         except Exception:  # noqa: BLE001 - a failed sweep must not fail the user's request
             db.session.rollback()
             app.logger.exception("fast-track expiry check failed")

@@ -151,6 +151,14 @@ def login(client, username: str, password: str = DEMO_PASSWORD):
 
 
 @pytest.fixture()
+def users(app_ctx):
+    """The demo console users by login: admin, reviewer, auditor, huangpu, pudong."""
+    sm = app_ctx.appbuilder.sm
+    return {name: sm.find_user(username=name)
+            for name in ("admin", "reviewer", "auditor", "huangpu", "pudong")}
+
+
+@pytest.fixture()
 def client_as(app):
     """``client_as("huangpu")`` -> a test client with a console session of that user."""
     clients = []

@@ -241,6 +241,54 @@ def test_api_cannot_create_rows_in_another_district(app_ctx, api_as, bureaus, re
     assert "不在您的管辖范围内" in str(response.get_json()["message"])
 
 
+def test_api_cannot_link_an_own_row_to_another_districts_record(app_ctx, api_as, bureaus):
+    """Owned by huangpu, but pointing at 浦东's enterprise or account: the link would show the
+    other district's record on huangpu's pages (and on the 附件1 table)."""
+    from app.models import AccountChangeRequest, Application
+
+    other_ent = factories.enterprise(bureaus[DISTRICT_B])
+    other_account = factories.account(bureaus[DISTRICT_B])
+    own_app = factories.application(factories.enterprise(bureaus[DISTRICT_A]))
+    db.session.commit()
+    client, headers = api_as("huangpu")
+    created = client.post("/api/v1/application/", headers=headers, json={
+        "enterprise_id": other_ent.id, "bureau_id": bureaus[DISTRICT_A].id, "clause": "display",
+        "applicant_location": "x", "final_use_place": "y", "reason": "r", "invoice_no": "INV"})
+    assert created.status_code == 422
+    assert created.get_json()["message"]["enterprise_id"] == ["关联的记录不存在，或不在您的管辖范围内。"]
+    moved = client.put(f"/api/v1/application/{own_app.id}", headers=headers,
+                       json={"enterprise_id": other_ent.id})
+    assert moved.status_code == 422
+    close = client.post("/api/v1/account_change/", headers=headers, json={
+        "bureau_id": bureaus[DISTRICT_A].id, "kind": "close", "account_id": other_account.id,
+        "holder_name": "侯某", "department": "科", "position": "科员", "phone": "13812345678",
+        "letter_ref": "函", "district_contact": "张", "staffing_changed_on": "2026-11-20"})
+    assert close.status_code == 422 and "account_id" in close.get_json()["message"]
+    db.session.expire_all()
+    assert db.session.get(Application, own_app.id).enterprise_id != other_ent.id
+    assert db.session.query(Application).filter_by(enterprise_id=other_ent.id).count() == 0
+    assert db.session.query(AccountChangeRequest).filter_by(
+        account_id=other_account.id).count() == 0
+
+
+def test_another_districts_sanction_is_not_told(app_ctx, api_as, bureaus, users):
+    """A revoked unit of 浦东: huangpu learns nothing of its ban, only that it is not theirs."""
+    from app.workflows import run_step
+    from app.workflows.fast_track import FastTrackWorkflow
+
+    revoked = factories.open_fast_track(factories.fast_track_application(bureaus[DISTRICT_B]))
+    run_step(FastTrackWorkflow, revoked.id, "revoke", users["admin"], {"reason": "misuse"})
+    client, headers = api_as("huangpu")
+    response = client.post("/api/v1/fasttrack/", headers=headers,
+                           json={"enterprise_id": revoked.enterprise_id, "clauses": ["条款1"]})
+    assert response.status_code == 422
+    assert "方可重新申请" not in str(response.get_json())
+    own, own_headers = api_as("pudong")
+    refused = own.post("/api/v1/fasttrack/", headers=own_headers,
+                       json={"enterprise_id": revoked.enterprise_id, "clauses": ["条款1"]})
+    assert refused.status_code == 409 and "方可重新申请" in refused.get_json()["message"]
+
+
 def test_api_cannot_move_a_row_into_another_district(app_ctx, api_as, bureaus):
     ent = factories.enterprise(bureaus[DISTRICT_A])
     db.session.commit()

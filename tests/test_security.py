@@ -200,3 +200,15 @@ def test_records_name_the_actor_by_name_and_login_within_the_column():
     edge = ConsoleUser(username="e", first_name="名" * (ACTOR_NAME_LENGTH - 4), last_name="姓")
     assert edge.signature == "姓" + "名" * (ACTOR_NAME_LENGTH - 4) + "（e）"
     assert len(edge.signature) == ACTOR_NAME_LENGTH
+
+
+def test_the_frameworks_unscoped_file_download_is_not_a_door(app, client_as):
+    """FAB's ``/<view>/download/<filename>`` would serve UPLOAD_FOLDER without a scope check;
+    evidence goes through ``/files/<id>`` only."""
+    from app.views.base import DomainModelView
+
+    domain_views = [v for v in app.appbuilder.baseviews if isinstance(v, DomainModelView)]
+    assert len(domain_views) > 15
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "/download/<" in rule.rule}
+    assert not {f"{v.endpoint}.download" for v in domain_views} & endpoints
+    assert not [v for v in domain_views if "can_download" in v.base_permissions]

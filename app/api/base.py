@@ -16,8 +16,6 @@ from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.exceptions import DatabaseException
 from marshmallow import ValidationError, fields, validates_schema
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import MANYTOONE
 
 from app import meta
 from app.datamodel import DomainInterface, IntegrityMessage
@@ -25,7 +23,7 @@ from app.domain.errors import DomainError, FieldInvalid, RecordInvalid, RuleViol
 from app.domain.validators import check_record
 from app.extensions import db
 from app.models import EnumTagMixin
-from app.scope import ensure_in_scope
+from app.services.writes import prepare_write
 from app.security_model import READ_ALL, Access
 from app.web import ChineseApiResponses
 
@@ -47,23 +45,6 @@ def marshmallow_validator(validates):
 
 
 NOT_JSON = "请求体应为JSON（Content-Type: application/json）。"
-
-
-def follow_foreign_keys(item) -> None:
-    """The API sets ids (``grant_id``), not relations: point each many-to-one relation at the
-    record its id names, so that rules reading the relation see the record being written to
-    (the console's forms set the relations themselves)."""
-    for rel in sa_inspect(type(item)).relationships:
-        if rel.direction is not MANYTOONE or len(rel.local_columns) != 1:
-            continue
-        (column,) = rel.local_columns
-        key = sa_inspect(type(item)).get_property_by_column(column).key
-        wanted = getattr(item, key)
-        current = getattr(item, rel.key)
-        current_id = sa_inspect(current).identity[0] if current is not None \
-            and sa_inspect(current).identity else None
-        if wanted is not None and wanted != current_id:
-            setattr(item, rel.key, db.session.get(rel.mapper.class_, wanted))
 
 
 class TagList(fields.Field):
@@ -259,21 +240,10 @@ class DomainModelApi(ChineseApiResponses, ModelRestApi):
                              state=item.state.name)
 
     def pre_add(self, item):
-        self.refuse_write(item)
+        prepare_write(item, creating=True)
 
     def pre_update(self, item):
-        self.refuse_write(item)
-
-    @staticmethod
-    def refuse_write(item) -> None:
-        """The record's own refusal (e.g. a product line for an application already
-        submitted), then the user's scope; nothing is flushed while the item is half-built."""
-        with db.session.no_autoflush:
-            follow_foreign_keys(item)
-            refusal = getattr(item, "editing_refusal", lambda: None)()
-            if refusal:
-                raise RuleViolation(refusal)
-            ensure_in_scope(item)
+        prepare_write(item, creating=False)
 
     def pre_delete(self, item):
         refusal = getattr(item, "deletion_refusal", lambda: None)()

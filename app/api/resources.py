@@ -7,6 +7,8 @@ from flask_appbuilder.security.decorators import permission_name
 from marshmallow import fields, validate
 
 from app.api.base import DomainModelApi
+from app.datamodel import DomainInterface
+from app.domain.errors import DomainError, RuleViolation
 from app.models import (
     AccountChangeRequest,
     AnnualAccountReport,
@@ -19,17 +21,16 @@ from app.models import (
     FastTrackChange,
     FastTrackGrant,
     FastTrackProductLine,
-    FastTrackState,
     Product,
     ReviewerAccount,
     UsageRecord,
 )
 from app.extensions import db
-from app.security_model import DISTRICT_WRITES, READ_ALL, Role
+from app.security_model import DISTRICT_OFFICERS, DISTRICT_WRITES, FILERS, READ_ALL
 from app.services import customs_import
 from app.services.account_filings import file_together
-from app.services.certificates import record_customs_usage, record_usage
 from app.workflows.account_change import AccountChangeWorkflow
+from app.workflows.annual_report import AnnualReportWorkflow
 from app.workflows.application import ApplicationWorkflow
 from app.workflows.certificate import CertificateWorkflow
 from app.workflows.fast_track import (
@@ -37,8 +38,6 @@ from app.workflows.fast_track import (
     FastTrackWorkflow,
     refuse_if_banned,
 )
-from app.domain.errors import DomainError, RuleViolation
-from app.workflows.annual_report import AnnualReportWorkflow, refuse_duplicate, snapshot_lines
 
 
 class BureauApi(DomainModelApi):
@@ -104,14 +103,17 @@ class FastTrackApi(DomainModelApi):
                        "old_valid_to": r.old_valid_to.isoformat(),
                        "new_valid_to": r.new_valid_to.isoformat() if r.new_valid_to else None}
                       for r in grant.renewals], dump_only=True)}
-    extra_roles = {"can_attachment": frozenset({Role.district_officer, Role.province_admin})}
+    extra_roles = {"can_attachment": FILERS}
 
     def post_headless(self):
-        """A banned unit is refused first, before its application is even read."""
+        """A banned unit is refused first, before its application is even read — once the
+        unit is known to be the user's (another district's sanction is not theirs to see)."""
         data = request.get_json(silent=True)
-        if isinstance(data, dict) and isinstance(data.get("enterprise_id"), int):
+        enterprise_id = data.get("enterprise_id") if isinstance(data, dict) else None
+        if isinstance(enterprise_id, int) \
+                and DomainInterface(Enterprise).get(enterprise_id) is not None:
             try:
-                refuse_if_banned(data["enterprise_id"])
+                refuse_if_banned(enterprise_id)
             except RuleViolation as exc:
                 return self.domain_error_response(exc)
         return super().post_headless()
@@ -133,15 +135,13 @@ class FastTrackApi(DomainModelApi):
             422:
               description: no file, or an unknown kind
         """
-        kinds = (AttachmentKind.basic_description, AttachmentKind.subject_qualification)
+        kinds = FastTrackGrant.evidence_kinds
         kind = AttachmentKind.__members__.get(request.form.get("kind", ""))
         if kind not in kinds:
             return self.response(422, message={"kind": [
                 "请选择材料类型：" + "、".join(f"{k.name}（{k.label}）" for k in kinds) + "。"]})
         grant = self.datamodel.get(pk)
-        return _evidence_upload(self, grant, grant, None if grant is None
-                                or grant.state is FastTrackState.draft
-                                else "只能在提交前上传申请材料。", kind=kind)
+        return _evidence_upload(self, grant, grant, kind=kind)
 
 
 class FastTrackLineApi(DomainModelApi):
@@ -207,7 +207,7 @@ class AccountChangeApi(DomainModelApi):
     api_fields = {"report_status": fields.String(dump_only=True),
                   "forward_status": fields.String(dump_only=True)}
     search_columns = ["bureau_id", "kind", "state", "account_id"]
-    extra_roles = {"can_file_together": frozenset({Role.district_officer, Role.province_admin})}
+    extra_roles = {"can_file_together": FILERS}
 
     @expose("/file_together", methods=["POST"])
     @protect()
@@ -262,13 +262,6 @@ class AnnualReportApi(DomainModelApi):
     api_fields = {"lines": fields.Function(_report_lines, dump_only=True),
                   "due_status": fields.String(dump_only=True)}
 
-    def pre_add(self, item):
-        super().pre_add(item)
-        refuse_duplicate(item.bureau_id, item.year)
-
-    def post_add(self, item):
-        snapshot_lines(item)
-        db.session.commit()
 
 
 class ApplicationApi(DomainModelApi):
@@ -297,13 +290,6 @@ class ApplicationApi(DomainModelApi):
                   "return_due": fields.Date(dump_only=True),
                   "deadline_status": fields.String(dump_only=True)}
 
-    def pre_add(self, item):
-        from app.services.numbering import next_application_number
-
-        super().pre_add(item)
-        if not item.number:
-            item.number = next_application_number(item.bureau or item.bureau_id)
-
 
 class ProductApi(DomainModelApi):
     resource_name = "product"
@@ -317,15 +303,16 @@ class ProductApi(DomainModelApi):
     search_columns = ["application_id", "hs_code", "name", "ccc_code"]
 
 
-def _evidence_upload(api, item, owner, refusal: str | None,
+def _evidence_upload(api, item, owner, missing_owner: str | None = None,
                      kind: AttachmentKind = AttachmentKind.evidence):
-    """Shared API door for evidence: multipart ``file`` (one or more), in scope."""
-    from app.domain.errors import DomainError
+    """Shared API door for evidence: multipart ``file`` (one or more), in scope. ``owner``
+    (the record the files belong to) says when it takes none (``evidence_refusal``)."""
     from app.scope import current_user
     from app.services.evidence import store_evidence
 
     if item is None:
         return api.response_404()
+    refusal = missing_owner if owner is None else owner.evidence_refusal()
     if refusal:
         return api.response(409, message=refusal)
     files = [f for f in request.files.getlist("file") if f and f.filename]
@@ -367,8 +354,7 @@ class CertificateApi(DomainModelApi):
     order_columns = ["id", "number", "application_id", "state", "issued_on"]
     search_columns = ["number", "application_id", "state", "issued_on"]
     api_fields = {"requests": fields.Function(_certificate_requests, dump_only=True)}
-    extra_roles = {"can_evidence": frozenset({Role.district_officer,
-                                                         Role.province_admin})}
+    extra_roles = {"can_evidence": FILERS}
 
     @expose("/<int:pk>/evidence", methods=["POST"])
     @protect()
@@ -388,8 +374,8 @@ class CertificateApi(DomainModelApi):
 
         cert = self.datamodel.get(pk)
         req = pending_request(cert) if cert is not None else None
-        return _evidence_upload(self, cert, req, None if req or cert is None
-                                else "该证明没有待审核的申请，证据材料须随作废或延期申请上传。")
+        return _evidence_upload(self, cert, req,
+                                missing_owner="该证明没有待审核的申请，证据材料须随作废或延期申请上传。")
 
 
 class CustomsUsageApi(DomainModelApi):
@@ -404,10 +390,6 @@ class CustomsUsageApi(DomainModelApi):
                                   "quantity"]
     order_columns = ["id", "certificate_id", "declaration_no", "used_on"]
     search_columns = ["certificate_id", "declaration_no", "used_on"]
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        record_customs_usage(item)
 
     @expose("/import", methods=["POST"])
     @protect()
@@ -441,15 +423,7 @@ class UsageRecordApi(DomainModelApi):
     model = UsageRecord
     access = DISTRICT_WRITES
 
-    def pre_add(self, item):
-        super().pre_add(item)
-        record_usage(item)
-
-    def pre_update(self, item):
-        super().pre_update(item)
-        record_usage(item)
-
-    extra_roles = {"can_evidence": frozenset({Role.district_officer})}
+    extra_roles = {"can_evidence": DISTRICT_OFFICERS}
 
     @expose("/<int:pk>/evidence", methods=["POST"])
     @protect()
@@ -464,7 +438,7 @@ class UsageRecordApi(DomainModelApi):
               description: files stored
         """
         record = self.datamodel.get(pk)
-        return _evidence_upload(self, record, record, None)
+        return _evidence_upload(self, record, record)
     list_columns = show_columns = ["id", "product_id", "kind", "quantity", "used_on",
                                    "using_unit", "remarks"]
     add_columns = edit_columns = ["product_id", "kind", "quantity", "used_on", "using_unit",

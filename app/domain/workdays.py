@@ -32,9 +32,6 @@ class WorkingCalendar:
         self.known_years = frozenset(known_years)
         self.exceptions = dict(exceptions)  # day -> is a working day
 
-    def knows(self, year: int) -> bool:
-        return year in self.known_years
-
     def is_workday(self, day: dt.date) -> bool:
         if day.year not in self.known_years:
             raise CalendarUnknown(day.year)
@@ -68,8 +65,3 @@ class WorkingCalendar:
             if self.is_workday(day):
                 count += 1
         return sign * count
-
-    def next_workday_on_or_after(self, day: dt.date) -> dt.date:
-        while not self.is_workday(day):
-            day += _ONE_DAY
-        return day

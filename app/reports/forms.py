@@ -23,6 +23,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from app.clock import chinese_date
 from app.models import BusinessCategoryCode, EconomicNature, ExemptionClause
 from app.reports.engine import (
     CSS_FONT,
@@ -45,7 +46,6 @@ __all__ = [
     "SELF_COMMITMENT_TEXT",
     "TICKED",
     "UNTICKED",
-    "chinese_date",
     "render_fast_track_form",
     "render_fast_track_form_pdf",
     "render_fast_track_form_xlsx",
@@ -134,11 +134,6 @@ class FastTrackForm:
     district_opinion: str | None = None
     district_opinion_date: dt.date | None = None
     remarks: str | None = None
-
-
-def chinese_date(day: dt.date | None) -> str:
-    """"2026年11月23日"; a missing date leaves room to write one by hand."""
-    return f"{day.year}年{day.month}月{day.day}日" if day else BLANK_DATE
 
 
 def _check(form: FastTrackForm) -> None:
@@ -279,7 +274,7 @@ def _pdf_html(form: FastTrackForm) -> str:
         _pdf_row_label_value(
             "区县市场监管部门意见",
             f'<div class="para">{_h(form.district_opinion) or "&#160;"}</div>'
-            + _signature_block([STAMP, chinese_date(form.district_opinion_date)])),
+            + _signature_block([STAMP, chinese_date(form.district_opinion_date, BLANK_DATE)])),
         _pdf_row_label_value("备注", _h(form.remarks)),
     ]
     notes = "".join(f'<div class="note">{_h(n)}</div>' for n in COVER_NOTES)
@@ -290,7 +285,7 @@ def _pdf_html(form: FastTrackForm) -> str:
         f'<tr><td class="cover-label">单位名称：</td>'
         f'<td class="cover-value">{_h(form.unit_name) or "&#160;"}</td></tr>'
         f'<tr><td class="cover-label">申请日期：</td>'
-        f'<td class="cover-value">{_h(_nb(chinese_date(form.applied_on)))}</td></tr>'
+        f'<td class="cover-value">{_h(_nb(chinese_date(form.applied_on, BLANK_DATE)))}</td></tr>'
         "</table>"
         f'<p class="notes-title">填表须知</p>{notes}'
     )
@@ -422,7 +417,7 @@ def render_fast_track_form_xlsx(form: FastTrackForm) -> bytes:
     title.alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 32
     ws.merge_cells("A2:E2")
-    head = ws.cell(row=2, column=1, value=f"申请日期：{chinese_date(form.applied_on)}")
+    head = ws.cell(row=2, column=1, value=f"申请日期：{chinese_date(form.applied_on, BLANK_DATE)}")
     head.font = font
     head.alignment = Alignment(horizontal="right", vertical="center")
     ws.row_dimensions[2].height = 20
@@ -482,7 +477,7 @@ def render_fast_track_form_xlsx(form: FastTrackForm) -> bytes:
          f"{SELF_COMMITMENT_TEXT}\n{_box(SELF_COMMITMENT_SIGNED, form.self_commitment)}",
          f"{STAMP}\n{BLANK_DATE}"),
         ("区县市场监管部门意见", cell_text(form.district_opinion),
-         f"{STAMP}\n{chinese_date(form.district_opinion_date)}"),
+         f"{STAMP}\n{chinese_date(form.district_opinion_date, BLANK_DATE)}"),
     ):
         put(row, 1, label, label=True)
         put(row + 1, 1, None, label=True)

@@ -2,9 +2,9 @@
 (same order, same words) and footnotes, and the queries that fill them."""
 from __future__ import annotations
 
-import datetime as dt
 
 from app import clock
+from app.clock import chinese_date
 from app.models import (
     AccountChangeFiling,
     AccountChangeKind,
@@ -15,10 +15,6 @@ from app.models import (
 from app.reports.engine import Column, HeaderField, ReportData, ReportDeclaration
 
 FUNCTION_NOTE = "初审、复审、发证、监管、管理员"
-
-
-def chinese_date(day: dt.date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
 # --- seed 003 附件1 ----------------------------------------------------------------------

@@ -22,7 +22,7 @@ def file_together(requests: list[AccountChangeRequest], user) -> AccountChangeFi
     if closed:
         raise RuleViolation("已生效的需求不能再编入报表：" + "、".join(r.holder_name for r in closed))
     filing = AccountChangeFiling(bureau_id=bureaus.pop(), filed_on=clock.today(),
-                                 title=f"{clock.today():%Y年%m月%d日}账号调整需求")
+                                 title=f"{clock.chinese_date(clock.today())}账号调整需求")
     ensure_in_scope(filing)
     db.session.add(filing)
     for req in requests:

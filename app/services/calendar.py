@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from flask import g, has_request_context
 from sqlalchemy import select
 
-from app import clock
-from app.domain.workdays import WorkingCalendar
+from app import clock, policy
+from app.domain.workdays import CalendarUnknown, WorkingCalendar
+from app.meta import Attention
 from app.extensions import db
 from app.models import CalendarDay, CalendarDayKind, CalendarYear
 
@@ -33,10 +34,6 @@ def load_calendar() -> WorkingCalendar:
     if has_request_context():
         g.working_calendar = calendar
     return calendar
-
-
-def working_days_after(start: dt.date, count: int) -> dt.date:
-    return load_calendar().working_days_after(start, count)
 
 
 def sync_from_library() -> int:
@@ -68,36 +65,56 @@ def sync_from_library() -> int:
 
 @dataclass(frozen=True)
 class Deadline:
-    """A due date with what a list shows about it."""
+    """A due date in working days, and what a list says about it."""
 
     due: dt.date | None
-    days_left: int | None  # working days; negative when overdue
-    unknown_reason: str | None = None
+    days_left: int | None = None  # working days from today while open; None if uncountable
+    unknown_reason: str | None = None  # why ``due`` is None (a year missing from the calendar)
+    done: bool = False
+    late: bool = False  # done after ``due``, or still open past it
 
     @property
     def overdue(self) -> bool:
-        return self.days_left is not None and self.days_left < 0
+        return self.late
+
+    def status_text(self, action: str) -> str:
+        """E.g. ``action="办结"``: "11月27日前，剩4个工作日", "已逾期2个工作日（应于11月20日前办结）",
+        "已按时办结（11月20日前）", "超期办结（应于11月20日前）". Pressing ones are ``Attention``."""
+        if self.due is None:
+            return self.unknown_reason or ""
+        due = f"{self.due:%m月%d日}"
+        if self.done:
+            return Attention(f"超期{action}（应于{due}前）", "warning") if self.late \
+                else f"已按时{action}（{due}前）"
+        if self.late:
+            behind = f"{-self.days_left}个工作日" if self.days_left else ""  # 0 on a weekend
+            return Attention(f"已逾期{behind}（应于{due}前{action}）")
+        if self.days_left is None:  # today's year is not in the calendar yet
+            return f"{due}前"
+        text = f"{due}前，剩{self.days_left}个工作日"
+        pressing = self.days_left <= policy.profile().deadline_pressing_working_days
+        return Attention(text, "warning") if pressing else text
 
 
 def deadline_after(start: dt.date | None, working_days: int, done: bool = False,
-                   calendar: WorkingCalendar | None = None) -> Deadline | None:
-    """The due date ``working_days`` after ``start`` and how many working days are left."""
-    from app.domain.workdays import CalendarUnknown
-
+                   finished_on: dt.date | None = None) -> Deadline | None:
+    """The due date ``working_days`` after ``start`` (the start day not counted). Open work
+    counts the working days left from today; ``done`` work is late if ``finished_on`` > due."""
     if start is None:
         return None
-    calendar = calendar or load_calendar()
+    calendar = load_calendar()
     try:
         due = calendar.working_days_after(start, working_days)
     except CalendarUnknown as exc:
-        return Deadline(None, None, exc.message)
+        return Deadline(None, unknown_reason=exc.message)
     if done:
-        return Deadline(due, None)
+        return Deadline(due, done=True, late=finished_on is not None and finished_on > due)
+    today = clock.today()
     try:
-        left = calendar.working_days_between(clock.today(), due)
-    except CalendarUnknown:
+        left = calendar.working_days_between(today, due)
+    except CalendarUnknown:  # today is past the known years: the date alone tells lateness
         left = None
-    return Deadline(due, left)
+    return Deadline(due, left, late=today > due)
 
 
 def missing_next_year_warning(today: dt.date | None = None) -> str | None:

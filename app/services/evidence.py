@@ -13,7 +13,7 @@ import filetype
 from flask import current_app
 
 from app import clock, policy
-from app.domain.errors import RecordInvalid
+from app.domain.errors import RecordInvalid, RuleViolation
 from app.extensions import db
 from app.models import (
     AttachmentKind,
@@ -33,6 +33,15 @@ ALLOWED_TYPES = {
 TYPE_TEXT = "图片（JPG、PNG、GIF、WEBP、BMP）、视频（MP4、MOV、AVI、MKV、WEBM）或PDF文件"
 
 
+def size_limit_text() -> str:
+    return f"单个文件不超过{policy.MAX_UPLOAD_BYTES // (1024 * 1024)}MB"
+
+
+def upload_help() -> str:
+    """The line under an upload form."""
+    return f"图片、视频或PDF，{size_limit_text()}"
+
+
 def upload_root() -> Path:
     root = Path(current_app.config["UPLOAD_FOLDER"])
     root.mkdir(parents=True, exist_ok=True)
@@ -42,13 +51,15 @@ def upload_root() -> Path:
 def store_evidence(stream: BinaryIO, original_name: str, owner, user=None,
                    kind: AttachmentKind = AttachmentKind.evidence) -> EvidenceFile:
     """Check and store one file for ``owner`` (a certificate request, a usage record, or a
-    fast-track application's 主体资格证明 / 基本情况说明)."""
+    fast-track application's 主体资格证明 / 基本情况说明); the owner says when it takes none."""
+    refusal = owner.evidence_refusal()
+    if refusal:
+        raise RuleViolation(refusal)
     data = stream.read(policy.MAX_UPLOAD_BYTES + 1)
     if not data:
         raise RecordInvalid({"file": ["请选择要上传的文件。"]})
     if len(data) > policy.MAX_UPLOAD_BYTES:
-        raise RecordInvalid({"file": [
-            f"文件过大：单个文件不能超过{policy.MAX_UPLOAD_BYTES // (1024 * 1024)}MB。"]})
+        raise RecordInvalid({"file": [f"文件过大：{size_limit_text()}。"]})
     sniffed = filetype.guess(data)
     mime = sniffed.mime if sniffed else None
     if mime not in ALLOWED_TYPES:

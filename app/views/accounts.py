@@ -7,7 +7,6 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 
 from app import clock
-from app.datamodel import DomainInterface
 from app.domain.errors import DomainError
 from app.models import (
     AccountChangeFiling,
@@ -21,6 +20,7 @@ from app.scope import bureau_scope
 from app.security_model import (
     DISTRICT_WRITES,
     DISTRICT_WRITES_NO_DELETE,
+    FILERS,
     PROVINCE_WIDE_ROLES,
     READ_ALL,
     Access,
@@ -28,12 +28,7 @@ from app.security_model import (
 from app.services.account_filings import file_together
 from app.views.base import DomainModelView, report_downloads
 from app.workflows.account_change import AccountChangeWorkflow
-from app.workflows.annual_report import (
-    AnnualReportWorkflow,
-    refuse_duplicate,
-    snapshot_lines,
-    status_board,
-)
+from app.workflows.annual_report import AnnualReportWorkflow, status_board
 
 
 class AccountFunctionChangeView(DomainModelView):
@@ -52,6 +47,7 @@ class AccountFunctionChangeView(DomainModelView):
 class AccountChangeRequestView(DomainModelView):
     model = AccountChangeRequest
     access = DISTRICT_WRITES
+    extra_roles = {"file_together": FILERS}  # FAB names an action's permission after it
     workflow = AccountChangeWorkflow
     list_columns = ["bureau", "kind", "account_name", "holder_name", "functions_before",
                     "functions_after", "staffing_changed_on", "report_status", "state",
@@ -154,14 +150,6 @@ class AnnualReportView(DomainModelView):
     base_order = ("year", "desc")
     description_columns = {"year": "创建时按账号登记生成本单位在用账号的明细（快照）"}
     add_form_query_rel_fields = {}
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        refuse_duplicate(item.bureau.id if item.bureau else item.bureau_id, item.year)
-
-    def post_add(self, item):
-        snapshot_lines(item)
-        DomainInterface(AnnualAccountReport).session.commit()
 
     def report_links(self, item):
         return report_downloads("ReportsView.annual_report", pk=item.id)

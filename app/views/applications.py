@@ -11,15 +11,13 @@ from app.models import (
     Certificate,
     CertificateChangeItem,
     CertificateRequest,
-    CertificateRequestState,
     Product,
     ProductField,
 )
 from app.security_model import DISTRICT_WRITES, READ_ALL
-from app.services.numbering import next_application_number
 from app.views.base import DomainModelView, RecordLink
 from app.views.customs import CustomsUsageView
-from app.views.files import evidence_links, upload_evidence
+from app.views.files import EvidenceUploads, evidence_links
 from app.workflows import run_step
 from app.workflows.application import ApplicationWorkflow
 from app.workflows.certificate import FILERS, CertificateWorkflow
@@ -66,11 +64,6 @@ class ApplicationView(DomainModelView):
     related_views = [ProductView]
     base_order = ("id", "desc")
 
-    def pre_add(self, item):
-        super().pre_add(item)
-        if not item.number:
-            item.number = next_application_number(item.bureau or item.bureau_id)
-
 
 class CertificateChangeItemView(DomainModelView):
     model = CertificateChangeItem
@@ -81,7 +74,7 @@ class CertificateChangeItemView(DomainModelView):
     search_columns = ["field"]
 
 
-class CertificateRequestView(DomainModelView):
+class CertificateRequestView(EvidenceUploads, DomainModelView):
     """Change, void and extension requests: the reviewers' work queue. Decisions are taken
     on the certificate's page; evidence is uploaded here."""
 
@@ -111,21 +104,6 @@ class CertificateRequestView(DomainModelView):
                                        icon="fa-certificate"))
             links.extend(evidence_links(item.evidence))
         return links
-
-    def upload_url(self, pk):
-        item = self.datamodel.get(pk)
-        if item is None or item.state is not CertificateRequestState.pending:
-            return None
-        if not self.appbuilder.sm.has_access("can_upload", self.class_permission_name):
-            return None
-        return url_for(f"{self.endpoint}.upload", pk=pk)
-
-    @expose("/upload/<int:pk>", methods=["POST"])
-    @has_access
-    @permission_name("upload")
-    def upload(self, pk: int):
-        return upload_evidence(self, pk, lambda item: item.state is
-                               CertificateRequestState.pending, "只能为待审核的申请上传证据材料。")
 
 
 class CertificateView(DomainModelView):

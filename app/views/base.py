@@ -32,8 +32,8 @@ from app.domain.errors import (
     RuleViolation,
 )
 from app.domain.validators import check_record
-from app.scope import ensure_in_scope
 from app.services.exports import export_table
+from app.services.writes import prepare_write
 from app.workflows import run_step
 from app.security_model import Access
 from app.datamodel import DomainInterface, text_search_columns
@@ -152,6 +152,9 @@ class DomainModelView(ModelView):
 
     #: Permissions of this view's extra doors (uploads, imports) and the roles holding them.
     extra_roles: ClassVar[dict[str, frozenset]] = {}
+    #: FAB's ``/download/<filename>`` serves any file of UPLOAD_FOLDER, unscoped; evidence goes
+    #: through ``/files/<id>`` (FilesView), which follows the owner's district.
+    exclude_route_methods = {"download"}
 
     @property
     def extra_permission_roles(self) -> dict[str, frozenset]:
@@ -292,10 +295,7 @@ class DomainModelView(ModelView):
         return redirect(show_url)
 
     def pre_update(self, item):
-        refusal = getattr(item, "editing_refusal", lambda: None)()
-        if refusal:
-            raise RuleViolation(refusal)
-        ensure_in_scope(item)
+        prepare_write(item, creating=False)
 
     def can_export(self) -> bool:
         return self.appbuilder.sm.has_access("can_export", self.class_permission_name)
@@ -409,10 +409,7 @@ class DomainModelView(ModelView):
         return None
 
     def pre_add(self, item):
-        refusal = getattr(item, "editing_refusal", lambda: None)()
-        if refusal:
-            raise RuleViolation(refusal)
-        ensure_in_scope(item)
+        prepare_write(item, creating=True)
 
     def upload_url(self, pk) -> str | None:
         """Where the show page's evidence upload form posts (views that take evidence)."""

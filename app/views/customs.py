@@ -9,14 +9,13 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
 from app.domain.errors import DomainError
-from app.models import CertificateState, CustomsUsage, UsageRecord
-from app.security_model import DISTRICT_WRITES, READ_ALL, Access, Role
+from app.models import CustomsUsage, UsageRecord
+from app.security_model import ALL_ROLES, DISTRICT_OFFICERS, DISTRICT_WRITES, READ_ALL, Access
 from app.services import customs_import
-from app.services.certificates import record_customs_usage, record_usage
 from app.services.exports import read_table
 from app.services.key_targets import key_targets
 from app.views.base import DomainModelView, RecordLink
-from app.views.files import evidence_links, upload_evidence
+from app.views.files import EvidenceUploads, evidence_links
 
 
 class CustomsUsageView(DomainModelView):
@@ -30,10 +29,6 @@ class CustomsUsageView(DomainModelView):
     add_columns = edit_columns = ["certificate", "declaration_no", "port", "used_on",
                                   "quantity"]
     base_order = ("used_on", "desc")
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        record_customs_usage(item)
 
     def list_links(self):
         if self.appbuilder.sm.has_access("can_import", self.class_permission_name):
@@ -78,7 +73,7 @@ class CustomsUsageView(DomainModelView):
                                   "spreadsheetml.sheet")
 
 
-class UsageRecordView(DomainModelView):
+class UsageRecordView(EvidenceUploads, DomainModelView):
     model = UsageRecord
     access = DISTRICT_WRITES
     list_columns = ["product", "kind", "quantity", "used_on", "using_unit", "evidence"]
@@ -88,34 +83,12 @@ class UsageRecordView(DomainModelView):
     add_columns = edit_columns = ["product", "kind", "quantity", "used_on", "using_unit",
                                   "remarks"]
     base_order = ("used_on", "desc")
-    extra_roles = {"can_upload": frozenset({Role.district_officer})}
-
-    def pre_add(self, item):
-        super().pre_add(item)
-        record_usage(item)
-
-    def pre_update(self, item):
-        super().pre_update(item)
-        record_usage(item)
+    extra_roles = {"can_upload": DISTRICT_OFFICERS}
 
     def record_links(self, pk):
         links = super().record_links(pk)
         item = self.datamodel.get(pk)
         return links + (evidence_links(item.evidence) if item else [])
-
-    def upload_url(self, pk):
-        if not self.appbuilder.sm.has_access("can_upload", self.class_permission_name):
-            return None
-        return url_for(f"{self.endpoint}.upload", pk=pk)
-
-    @expose("/upload/<int:pk>", methods=["POST"])
-    @has_access
-    @permission_name("upload")
-    def upload(self, pk: int):
-        return upload_evidence(
-            self, pk, lambda item: item.product.application.certificate is None or
-            item.product.application.certificate.state is not CertificateState.voided,
-            "证明已作废，不能再上传证据材料。")
 
 
 class KeyTargetView(BaseView):
@@ -124,7 +97,7 @@ class KeyTargetView(BaseView):
     route_base = "/keytargets"
     default_view = "board"
     access = Access()
-    extra_permission_roles = {"can_board": frozenset(Role)}
+    extra_permission_roles = {"can_board": ALL_ROLES}
 
     @expose("/")
     @has_access

@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from markupsafe import Markup
-from flask import url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.security.decorators import permission_name
 from sqlalchemy import select
 
 from app import clock, policy
 from app.extensions import db
 from app.models import (
-    AttachmentKind,
     DecisionState,
     Enterprise,
     FastTrackChange,
@@ -24,15 +21,11 @@ from app.models import (
     FastTrackState,
 )
 from app.scope import bureau_scope, scope_clause
-from app.security_model import DISTRICT_WRITES, READ_ALL, Access, Role
+from app.security_model import ALL_ROLES, DISTRICT_WRITES, FILERS, READ_ALL, Access
 from app.views.applications import ApplicationView
 from app.views.base import DomainModelView, RecordLink, report_downloads
-from app.views.files import evidence_links, upload_evidence
-from app.workflows.fast_track import (
-    FastTrackChangeWorkflow,
-    FastTrackWorkflow,
-    refuse_if_banned,
-)
+from app.views.files import EvidenceUploads, evidence_links
+from app.workflows.fast_track import FastTrackChangeWorkflow, FastTrackWorkflow
 
 
 class FastTrackProductLineView(DomainModelView):
@@ -89,7 +82,7 @@ def eligibility_list(checks) -> Markup:
         for c in checks or []))
 
 
-class FastTrackGrantView(DomainModelView):
+class FastTrackGrantView(EvidenceUploads, DomainModelView):
     model = FastTrackGrant
     access = DISTRICT_WRITES
     workflow = FastTrackWorkflow
@@ -118,14 +111,10 @@ class FastTrackGrantView(DomainModelView):
                       "days_left", "sanction_reason", "sanctioned_on", "remarks"]
     related_views = [FastTrackProductLineView, FastTrackRenewalView, FastTrackChangeView]
     base_order = ("id", "desc")
-    extra_roles = {"can_upload": frozenset({Role.district_officer, Role.province_admin})}
+    extra_roles = {"can_upload": FILERS}
     formatters_columns = {"attachments": lambda files: "、".join(
         f"{f.kind.label}：{f.original_name}" for f in files or []) or "（未上传）",
         "eligibility": eligibility_list}
-
-    def pre_add(self, item):
-        refuse_if_banned(item.enterprise.id if item.enterprise else item.enterprise_id)
-        super().pre_add(item)
 
     def report_links(self, item):
         return report_downloads("ReportsView.fasttrack", "申请表", pk=item.id) \
@@ -133,25 +122,6 @@ class FastTrackGrantView(DomainModelView):
 
     def list_links(self):
         return fast_track_list_downloads(self.appbuilder.sm)
-
-    def upload_url(self, pk):
-        item = self.datamodel.get(pk)
-        if item is None or item.state is not FastTrackState.draft:
-            return None
-        if not self.appbuilder.sm.has_access("can_upload", self.class_permission_name):
-            return None
-        return url_for(f"{self.endpoint}.upload", pk=pk)
-
-    def upload_kinds(self):
-        return [(k.name, k.label) for k in (AttachmentKind.basic_description,
-                                             AttachmentKind.subject_qualification)]
-
-    @expose("/upload/<int:pk>", methods=["POST"])
-    @has_access
-    @permission_name("upload")
-    def upload(self, pk: int):
-        return upload_evidence(self, pk, lambda item: item.state is FastTrackState.draft,
-                               "只能在提交前上传申请材料。")
 
 
 class EnterpriseView(DomainModelView):
@@ -193,7 +163,7 @@ class FastTrackBoardView(BaseView):
     route_base = "/fasttrackboard"
     default_view = "board"
     access = Access()
-    extra_permission_roles = {"can_board": frozenset(Role)}
+    extra_permission_roles = {"can_board": ALL_ROLES}
 
     @expose("/")
     @has_access

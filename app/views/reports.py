@@ -31,13 +31,16 @@ from app.reports.official import (
     fast_track_form,
     fast_track_list_data,
 )
-from app.security_model import Access, PROVINCE_WIDE_ROLES, Role
+from app.security_model import ALL_ROLES, PROVINCE_WIDE_ROLES, Access
 from app.views.doors import session_or_token
 from app.workflows.annual_report import rollup_reports
 
-ALL_ROLES = frozenset(Role)
 #: Longest 填报人 / 所在部门 text taken for a report header.
 HEADER_FIELD_LENGTH = 40
+
+
+def _header_field(name: str) -> str:
+    return request.args.get(name, "").strip()[:HEADER_FIELD_LENGTH]
 
 
 def _download(declaration, data, fmt: str, name: str):
@@ -83,10 +86,8 @@ class ReportsView(BaseView):
             Bureau.level == BureauLevel.province).first()
         # 填报人 and 所在部门 (a 科室, which the console does not know) come from the board's
         # fields; without them: the user's name and a blank to fill in on paper
-        def field(name: str) -> str:
-            return request.args.get(name, "").strip()[:HEADER_FIELD_LENGTH]
-
-        filer, department = field("filer") or g.user.get_full_name(), field("department")
+        filer = _header_field("filer") or g.user.get_full_name()
+        department = _header_field("department")
         data = annual_rollup_data(province.name if province else "", filer, department,
                                   rollup_reports(year))
         return _download(ACCOUNT_HOLDERS_TABLE, data, fmt,

@@ -10,14 +10,12 @@ from statemachine.states import States
 
 from app import clock, policy
 from app.models import AccountChangeRequest, AccountChangeState
-from app.security_model import Role
+from app.security_model import FILERS, PROVINCE_ADMINS
 from app.services import accounts
 from app.services.calendar import Deadline, deadline_after
 from app.workflows import Step, StepInput, Workflow
 
 S = AccountChangeState
-PROVINCE_ADMIN = frozenset({Role.province_admin})
-FILERS = frozenset({Role.district_officer, Role.province_admin})
 
 
 class AccountChangeMachine(StateMachine):
@@ -58,12 +56,12 @@ class AccountChangeWorkflow(Workflow):
     machine = AccountChangeMachine
     steps = (
         Step("submit", "提交省局", FILERS, confirm="确认提交该账号调整需求？"),
-        Step("approve", "审核通过", PROVINCE_ADMIN),
-        Step("return", "退回", PROVINCE_ADMIN, event="send_back", style="warning",
+        Step("approve", "审核通过", PROVINCE_ADMINS),
+        Step("return", "退回", PROVINCE_ADMINS, event="send_back", style="warning",
              inputs=(StepInput("reason", "退回原因", kind="textarea"),)),
-        Step("forward", "已报总局", PROVINCE_ADMIN,
+        Step("forward", "已报总局", PROVINCE_ADMINS,
              confirm="确认已将该需求报送市场监管总局认证监管司？"),
-        Step("apply", "已生效", PROVINCE_ADMIN, style="success",
+        Step("apply", "已生效", PROVINCE_ADMINS, style="success",
              confirm="确认总局已完成调整？生效后账号登记将随之更新。"),
     )
 
@@ -82,9 +80,7 @@ def forward_deadline(req: AccountChangeRequest) -> Deadline | None:
     """The province forwards within five working days of receiving it."""
     if req.submitted_at is None or req.state is S.returned:
         return None
-    done = req.forwarded_at is not None
-    deadline = deadline_after(req.submitted_at.date(),
-                              policy.profile().account_change_forward_working_days, done=done)
-    if done and deadline and deadline.due and req.forwarded_at.date() > deadline.due:
-        return Deadline(deadline.due, -1)
-    return deadline
+    forwarded = req.forwarded_at.date() if req.forwarded_at else None
+    return deadline_after(req.submitted_at.date(),
+                          policy.profile().account_change_forward_working_days,
+                          done=forwarded is not None, finished_on=forwarded)

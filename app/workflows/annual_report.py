@@ -27,25 +27,23 @@ from app.models import (
     ReviewerAccount,
     functions_text,
 )
-from app.security_model import Role
+from app.security_model import FILERS, PROVINCE_ADMINS
 from app.workflows import Step, StepInput, Workflow
 
 S = AnnualReportState
-PROVINCE_ADMIN = frozenset({Role.province_admin})
-FILERS = frozenset({Role.district_officer, Role.province_admin})
 
 
 def snapshot_lines(report: AnnualAccountReport) -> None:
     """Replace the report's lines with the district's accounts in use right now, keeping the
     remarks already typed for an account."""
     remarks = {line.account_id: line.remarks for line in report.lines if line.account_id}
+    bureau = report.bureau or db.session.get(Bureau, report.bureau_id)
     accounts = db.session.scalars(
-        select(ReviewerAccount).where(ReviewerAccount.bureau_id == report.bureau_id,
+        select(ReviewerAccount).where(ReviewerAccount.bureau_id == bureau.id,
                                       ReviewerAccount.status == AccountStatus.active)
         .order_by(ReviewerAccount.id)).all()
     report.lines.clear()
     db.session.flush()
-    bureau = report.bureau or db.session.get(Bureau, report.bureau_id)
     for seq, acc in enumerate(accounts, start=1):
         report.lines.append(AnnualAccountReportLine(
             seq=seq, account_id=acc.id, bureau_name=bureau.name, holder_name=acc.holder_name,
@@ -117,8 +115,8 @@ class AnnualReportWorkflow(Workflow):
         Step("refresh", "重新生成明细", FILERS, style="default",
              confirm="按账号登记的当前情况重新生成明细？已填写的备注会保留。"),
         Step("submit", "提交省局", FILERS, confirm="确认提交本年度账号使用人信息汇总表？"),
-        Step("confirm", "确认", PROVINCE_ADMIN, style="success"),
-        Step("return", "退回", PROVINCE_ADMIN, event="send_back", style="warning",
+        Step("confirm", "确认", PROVINCE_ADMINS, style="success"),
+        Step("return", "退回", PROVINCE_ADMINS, event="send_back", style="warning",
              inputs=(StepInput("reason", "退回原因", kind="textarea"),)),
     )
 

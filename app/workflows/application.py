@@ -10,13 +10,12 @@ from app import clock, meta, policy
 from app.domain.errors import RecordInvalid, RuleViolation
 from app.domain.validators import check_fields, check_record
 from app.models import Application, ApplicationState
-from app.security_model import Role
+from app.security_model import FILERS, Role
 from app.services.calendar import Deadline, deadline_after
 from app.services.certificates import issue_certificate
 from app.workflows import Step, StepInput, Workflow
 
 S = ApplicationState
-FILERS = frozenset({Role.district_officer, Role.province_admin})
 REVIEWERS = frozenset({Role.district_officer, Role.province_reviewer})
 IN_REVIEW = (S.submitted, S.accepted, S.first_reviewed, S.second_reviewed)
 
@@ -103,12 +102,9 @@ class ApplicationWorkflow(Workflow):
 def _deadline(application: Application, working_days: int) -> Deadline | None:
     if application.submitted_at is None or application.state is S.draft:
         return None
-    done = application.state not in IN_REVIEW
-    deadline = deadline_after(application.submitted_at.date(), working_days, done=done)
-    if done and deadline and deadline.due and application.decided_at \
-            and application.decided_at.date() > deadline.due:
-        return Deadline(deadline.due, -1)
-    return deadline
+    decided = application.decided_at.date() if application.decided_at else None
+    return deadline_after(application.submitted_at.date(), working_days,
+                          done=application.state not in IN_REVIEW, finished_on=decided)
 
 
 def approve_deadline(application: Application) -> Deadline | None:

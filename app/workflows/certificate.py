@@ -19,14 +19,12 @@ from app.models import (
     UseFinding,
 )
 from app.scope import signature_of
-from app.security_model import Role
+from app.security_model import FILERS, PROVINCE_REVIEWERS
 from app.services import certificates as svc
 from app.workflows import Step, StepInput, Workflow
 
 S = CertificateState
 K = CertificateRequestKind
-FILERS = frozenset({Role.district_officer, Role.province_admin})
-SECOND_REVIEW = frozenset({Role.province_reviewer})
 
 
 def _pending(cert: Certificate, kind: K) -> CertificateRequest:
@@ -164,25 +162,25 @@ class CertificateWorkflow(Workflow):
         Step("change", "申请变更", FILERS, inputs=(
             StepInput("reason", "变更理由", kind="textarea"),
             StepInput("items", "变更内容", kind="items"))),
-        Step("approve_change", "批准变更", SECOND_REVIEW, style="success", inputs=(REMARKS,)),
-        Step("reject_change", "驳回变更", SECOND_REVIEW, style="warning", inputs=(REJECT_REMARKS,)),
+        Step("approve_change", "批准变更", PROVINCE_REVIEWERS, style="success", inputs=(REMARKS,)),
+        Step("reject_change", "驳回变更", PROVINCE_REVIEWERS, style="warning", inputs=(REJECT_REMARKS,)),
         Step("void", "申请作废", FILERS, style="danger", inputs=(
             StepInput("reason", "作废理由", kind="textarea"),
             StepInput("not_imported", "有证据证明产品未实际进口", kind="bool", required=False,
                       help="证据材料（报关撤单、退运证明、照片等）在申请页面上传"))),
-        Step("approve_void", "批准作废", SECOND_REVIEW, style="danger", inputs=(
+        Step("approve_void", "批准作废", PROVINCE_REVIEWERS, style="danger", inputs=(
             StepInput("confirm_not_imported", "已核对证据，确认产品未实际进口", kind="bool",
                       required=False, help="证明有海关调用记录时必须确认"), REMARKS)),
-        Step("reject_void", "驳回作废", SECOND_REVIEW, style="warning", inputs=(REJECT_REMARKS,)),
+        Step("reject_void", "驳回作废", PROVINCE_REVIEWERS, style="warning", inputs=(REJECT_REMARKS,)),
         Step("extend", "申请延期", FILERS, inputs=(
             StepInput("reason", "延期理由", kind="textarea", help="无法在监管期内完成核销的特殊情况"),
             StepInput("new_deadline", "申请延期至", kind="date"),
             StepInput("onsite_check_record", "现场核查记录", kind="textarea", required=False,
                       help="无视频、照片等证明材料时须填写"))),
-        Step("approve_extend", "批准延期", SECOND_REVIEW, style="success", inputs=(
+        Step("approve_extend", "批准延期", PROVINCE_REVIEWERS, style="success", inputs=(
             StepInput("use_finding", "核查结论", kind="choice",
                       choices=tuple(UseFinding.choices())), REMARKS)),
-        Step("reject_extend", "驳回延期", SECOND_REVIEW, style="warning", inputs=(REJECT_REMARKS,)),
+        Step("reject_extend", "驳回延期", PROVINCE_REVIEWERS, style="warning", inputs=(REJECT_REMARKS,)),
     )
 
     @classmethod

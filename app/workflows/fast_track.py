@@ -34,19 +34,11 @@ from app.models import (
     SanctionReason,
 )
 from app.scope import signature_of
-from app.security_model import Role
+from app.security_model import DISTRICT_OFFICERS, FILERS, PROVINCE_ADMINS, PROVINCE_REVIEWERS
 from app.workflows import Step, StepInput, Workflow
 
 S = FastTrackState
-FILERS = frozenset({Role.district_officer, Role.province_admin})
-DISTRICT = frozenset({Role.district_officer})
-REVIEWER = frozenset({Role.province_reviewer})
-ADMIN = frozenset({Role.province_admin})
 OPEN_STATES = (S.draft, S.submitted, S.district_reviewed, S.approved, S.forwarded, S.active)
-
-
-def _chinese_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 # --- bans (seed 000 第十二条) ---------------------------------------------------------------
@@ -71,7 +63,7 @@ def ban_for(enterprise_id: int, today: dt.date | None = None) -> Ban | None:
         until = grant.sanctioned_on + relativedelta(months=months)
         if today < until:
             verb = "被取消" if grant.state is S.revoked else "被暂停"
-            bans.append(Ban(until, f"该单位的便捷通道于{_chinese_date(grant.sanctioned_on)}{verb}"
+            bans.append(Ban(until, f"该单位的便捷通道于{clock.chinese_date(grant.sanctioned_on)}{verb}"
                                    f"使用权限，{months}个月内不得再次申请"))
     return max(bans, key=lambda b: b.until) if bans else None
 
@@ -80,7 +72,7 @@ def refuse_if_banned(enterprise_id: int) -> None:
     """The first check of a new application, before any other (409 with the date)."""
     ban = ban_for(enterprise_id)
     if ban is not None:
-        raise RuleViolation(f"{ban.because}，{_chinese_date(ban.until)}起方可重新申请。")
+        raise RuleViolation(f"{ban.because}，{clock.chinese_date(ban.until)}起方可重新申请。")
 
 
 def refuse_second_open_grant(grant: FastTrackGrant) -> None:
@@ -131,7 +123,7 @@ def eligibility(grant: FastTrackGrant) -> list[Check]:
                         f"预计年申报批次{expected}批，少于{minimum}批，业务不具有持续性"))
     ban = ban_for(ent.id)
     checks.append(Check(ban is None, "不在禁止申请期内" if ban is None
-                        else f"{ban.because}，{_chinese_date(ban.until)}起方可重新申请"))
+                        else f"{ban.because}，{clock.chinese_date(ban.until)}起方可重新申请"))
     return checks
 
 
@@ -238,7 +230,7 @@ class FastTrackMachine(StateMachine):
         if start and validity_end(start) < clock.today():
             raise RecordInvalid({"valid_from": [
                 f"按本省政策有效期{policy.profile().fast_track_validity_years}年，"
-                f"自{_chinese_date(start)}起算已于{_chinese_date(validity_end(start))}届满，请核对有效期起。"]})
+                f"自{clock.chinese_date(start)}起算已于{clock.chinese_date(validity_end(start))}届满，请核对有效期起。"]})
 
     def may_renew(self, **_kwargs):
         grant = self.model
@@ -248,7 +240,7 @@ class FastTrackMachine(StateMachine):
         today = clock.today()
         if today < opens:
             raise RuleViolation(f"延用申请在有效期届满前{policy.profile().fast_track_renewal_window_days}天内办理，"
-                                f"{_chinese_date(opens)}起可以申请（有效期至{_chinese_date(grant.valid_to)}）。")
+                                f"{clock.chinese_date(opens)}起可以申请（有效期至{clock.chinese_date(grant.valid_to)}）。")
         if today > grant.valid_to:
             raise RuleViolation("便捷通道已到期，不能延用，请重新申请。")
 
@@ -303,9 +295,8 @@ class FastTrackMachine(StateMachine):
         renewal.decided_by = signature_of(actor)
         renewal.decision_remarks = remarks
         if _yes(decision):
-            # extends from the old end date, not from the day of approval
-            renewal.new_valid_to = renewal.old_valid_to + relativedelta(
-                years=policy.profile().fast_track_validity_years)
+            # a new term that starts the day after the old end date, not on the day of approval
+            renewal.new_valid_to = validity_end(renewal.old_valid_to + dt.timedelta(days=1))
             grant.valid_to = renewal.new_valid_to
             renewal.state = DecisionState.approved
         else:
@@ -337,28 +328,28 @@ class FastTrackWorkflow(Workflow):
     steps = (
         Step("submit", "提交区局初审", FILERS,
              confirm="提交前系统将核查申请条件；提交后申请内容不能再修改，确认提交？"),
-        Step("district_review", "区局初审", DISTRICT, inputs=(
+        Step("district_review", "区局初审", DISTRICT_OFFICERS, inputs=(
             StepInput("onsite_checked_on", "现场核查日期", kind="date"),
             StepInput("onsite_check_record", "现场核查记录", kind="textarea",
                       help="追溯管理制度、台账、仓储及使用情况的核实结果"),
             StepInput("recommend", "推荐意见", kind="choice",
                       choices=(("recommend", "推荐"), ("not_recommend", "不推荐"))),
             StepInput("opinion", "区县市场监管部门意见", kind="textarea", required=False))),
-        Step("decide", "市局审核", REVIEWER, inputs=(
+        Step("decide", "市局审核", PROVINCE_REVIEWERS, inputs=(
             DECISION, StepInput("opinion", "审核意见", kind="textarea", required=False))),
-        Step("forward", "报总局", ADMIN, confirm="确认已报请市场监管总局开通便捷通道使用权限？"),
-        Step("activate", "已开通", ADMIN, style="success", inputs=(
+        Step("forward", "报总局", PROVINCE_ADMINS, confirm="确认已报请市场监管总局开通便捷通道使用权限？"),
+        Step("activate", "已开通", PROVINCE_ADMINS, style="success", inputs=(
             StepInput("fast_track_account", "便捷通道账号", help="总局给予的指定账号"),
             StepInput("valid_from", "有效期起", kind="date", required=False,
                       help="留空为今天；有效期按本省政策自动计算"))),
-        Step("renew", "申请延用", DISTRICT, inputs=(
+        Step("renew", "申请延用", DISTRICT_OFFICERS, inputs=(
             StepInput("reason", "延用说明", kind="textarea",
                       help="使用期内免办产品申请和后续管理情况，区局初审意见"),)),
-        Step("decide_renewal", "审核延用", REVIEWER, inputs=(
+        Step("decide_renewal", "审核延用", PROVINCE_REVIEWERS, inputs=(
             DECISION, StepInput("remarks", "审核意见", kind="textarea", required=False))),
-        Step("suspend", "暂停", ADMIN, style="warning", inputs=SANCTION_INPUTS),
-        Step("revoke", "取消", ADMIN, style="danger", inputs=SANCTION_INPUTS),
-        Step("reopen", "恢复使用", ADMIN, confirm="确认该单位已整改完毕，恢复便捷通道使用权限？"),
+        Step("suspend", "暂停", PROVINCE_ADMINS, style="warning", inputs=SANCTION_INPUTS),
+        Step("revoke", "取消", PROVINCE_ADMINS, style="danger", inputs=SANCTION_INPUTS),
+        Step("reopen", "恢复使用", PROVINCE_ADMINS, confirm="确认该单位已整改完毕，恢复便捷通道使用权限？"),
     )
 
 
@@ -448,10 +439,10 @@ class FastTrackChangeWorkflow(Workflow):
     model = FastTrackChange
     machine = FastTrackChangeMachine
     steps = (
-        Step("submit", "初审后报市局", DISTRICT, inputs=(
+        Step("submit", "初审后报市局", DISTRICT_OFFICERS, inputs=(
             StepInput("opinion", "区局初审意见", kind="textarea"),)),
-        Step("approve", "批准变更", REVIEWER, style="success", inputs=(
+        Step("approve", "批准变更", PROVINCE_REVIEWERS, style="success", inputs=(
             StepInput("remarks", "审核意见", kind="textarea", required=False),)),
-        Step("reject", "驳回", REVIEWER, style="warning", inputs=(
+        Step("reject", "驳回", PROVINCE_REVIEWERS, style="warning", inputs=(
             StepInput("remarks", "驳回理由", kind="textarea"),)),
     )

@@ -22,14 +22,11 @@ from tests.factories import FAST_TRACK_DISTRICT_REVIEW as REVIEW
 
 
 @pytest.fixture()
-def users(app_ctx):
-    sm = app_ctx.appbuilder.sm
-    return {n: sm.find_user(username=n) for n in ("admin", "reviewer", "huangpu", "pudong")}
+def reviewed(app_ctx, users, bureaus, monkeypatch):
+    """An application checked by the district on 2026-11-23, its unit's contacts filled in."""
+    from app import clock
 
-
-@pytest.fixture()
-def reviewed(app_ctx, users, bureaus):
-    """An application checked by the district, its unit's contacts filled in."""
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 11, 23, 10, 0))
     grant = factories.fast_track_application(bureaus[DISTRICT_A], batches=(8, 5),
                         clauses=(ExemptionClause.research_test, ExemptionClause.display),
                         department_head="刘晓敏", department_head_phone="021-64220000",

@@ -47,7 +47,7 @@ def test_type_decided_by_content_not_name(app_ctx, request_a, content, name):
 
 def test_size_limit(app_ctx, request_a, monkeypatch):
     monkeypatch.setattr(policy, "MAX_UPLOAD_BYTES", 64)
-    with pytest.raises(RecordInvalid, match="不能超过"):
+    with pytest.raises(RecordInvalid, match="文件过大：单个文件不超过0MB"):
         store_evidence(io.BytesIO(PNG + b"\x00" * 100), "big.png", request_a)
 
 
@@ -88,3 +88,30 @@ def test_api_upload_and_token_download(app_ctx, api_as, bureaus):
     assert client.get(url, headers=headers).data == PNG
     other, other_headers = api_as("pudong")
     assert other.get(url, headers=other_headers).status_code == 404
+
+
+def test_the_record_decides_when_it_takes_files_at_every_door(app_ctx, client_as, api_as,
+                                                              bureaus):
+    """A usage record of a voided certificate takes no more evidence: console and API alike
+    (the rule is the record's, ``evidence_refusal``)."""
+    from app.models import CertificateState, UsageKind, UsageRecord
+
+    cert = factories.certificate(factories.application(factories.enterprise(bureaus[DISTRICT_A]),
+                                                       products=1))
+    record = UsageRecord(product=cert.application.products[0], kind=UsageKind.use, quantity=1,
+                         used_on=cert.issued_on, using_unit="上海测试研究院")
+    db.session.add(record)
+    cert.state = CertificateState.voided
+    db.session.commit()
+    client, headers = api_as("huangpu")
+    response = client.post(f"/api/v1/usage_record/{record.id}/evidence", headers=headers,
+                           data={"file": (io.BytesIO(PNG), "photo.png")})
+    assert response.status_code == 409
+    assert response.get_json()["message"] == "证明已作废，不能再上传证据材料。"
+    console = client_as("huangpu")
+    page = console.get(f"/usagerecordview/show/{record.id}").get_data(as_text=True)
+    assert f"/usagerecordview/upload/{record.id}" not in page  # no form offered
+    posted = console.post(f"/usagerecordview/upload/{record.id}", follow_redirects=True,
+                          data={"file": (io.BytesIO(PNG), "photo.png")})
+    assert "证明已作废，不能再上传证据材料。" in posted.get_data(as_text=True)
+    assert db.session.query(EvidenceFile).filter_by(usage_record_id=record.id).count() == 0

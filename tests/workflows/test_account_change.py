@@ -33,13 +33,6 @@ F = FunctionCode
 W = AccountChangeWorkflow
 
 
-@pytest.fixture()
-def users(app_ctx):
-    sm = app_ctx.appbuilder.sm
-    return {name: sm.find_user(username=name)
-            for name in ("admin", "reviewer", "auditor", "huangpu", "pudong")}
-
-
 def new_request(bureau, kind, account=None, after=(), chief=True, **kw):
     req = AccountChangeRequest(
         bureau=bureau, kind=kind, account=account,
@@ -362,6 +355,19 @@ def test_filing_and_its_official_table(app_ctx, client_as, bureaus):
 
     # the other district cannot download it, through the console or with a token
     assert client_as("pudong").get(f"/reports/account_change/{filing.id}").status_code == 404
+
+
+def test_a_district_officer_files_requests_together_in_the_console(app_ctx, client_as,
+                                                                   bureaus):
+    a = new_request(bureaus[DISTRICT_A], AccountChangeKind.open, account_name="hp_con_f1",
+                    after=(F.first_review,))
+    b = new_request(bureaus[DISTRICT_A], AccountChangeKind.open, account_name="hp_con_f2",
+                    after=(F.issue,))
+    page = client_as("huangpu").post("/accountchangerequestview/action_post", data={
+        "action": "file_together", "rowid": [str(a.id), str(b.id)]}, follow_redirects=True)
+    assert "已合并为报表（2条需求）" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert a.filing_id is not None and a.filing_id == db.session.get(type(b), b.id).filing_id
 
 
 def test_a_filing_made_over_the_api_alone(app_ctx, api_as, bureaus):

@@ -24,13 +24,6 @@ W = AnnualReportWorkflow
 F = FunctionCode
 
 
-@pytest.fixture()
-def users(app_ctx):
-    sm = app_ctx.appbuilder.sm
-    return {name: sm.find_user(username=name) for name in ("admin", "huangpu", "pudong",
-                                                           "auditor", "reviewer")}
-
-
 def fresh_bureau(bureaus, code="310109"):
     """A district of its own (虹口区) so the snapshot is exactly the accounts made here."""
     return bureaus[code]

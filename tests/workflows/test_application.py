@@ -20,13 +20,6 @@ W = ApplicationWorkflow
 REVIEW = ("submit", "accept", "first_review", "second_review")
 
 
-@pytest.fixture()
-def users(app_ctx):
-    sm = app_ctx.appbuilder.sm
-    return {n: sm.find_user(username=n) for n in ("admin", "reviewer", "auditor", "huangpu",
-                                                  "pudong")}
-
-
 def walk(app_, users, steps, who="huangpu"):
     for step in steps:
         run_step(W, app_.id, step, users[who])
@@ -108,13 +101,37 @@ def test_overdue_and_unknown_year_are_said_not_guessed(app_ctx, bureaus, monkeyp
     db.session.commit()
     monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 11, 20))
     assert overdue.approve_due == dt.date(2026, 11, 9)
-    assert overdue.deadline_status == "已逾期9个工作日（11月09日）"
+    assert overdue.deadline_status == "已逾期9个工作日（应于11月09日前办结）"
     late_year = factories.application(factories.enterprise(bureaus[DISTRICT_A]),
                                       state=ApplicationState.submitted,
                                       submitted_at=dt.datetime(2026, 12, 29, 10, 0))
     db.session.commit()
     assert late_year.approve_due is None  # needs 2027, which is not recorded
     assert "2027年的法定节假日安排尚未录入" in late_year.deadline_status
+
+
+def test_open_work_past_its_due_date_is_overdue_even_when_today_is_past_the_calendar(
+        app_ctx, bureaus, monkeypatch):
+    """2027 is not in the calendar yet: an application due 2026-12-29 and still open on
+    2027-01-05 is overdue (by its date), not "on time", and never counted as Monday–Friday."""
+    open_app = factories.application(factories.enterprise(bureaus[DISTRICT_A]),
+                                     state=ApplicationState.accepted,
+                                     submitted_at=dt.datetime(2026, 12, 22, 10, 0))
+    issued_late = factories.application(factories.enterprise(bureaus[DISTRICT_A]),
+                                        state=ApplicationState.issued,
+                                        submitted_at=dt.datetime(2026, 12, 22, 10, 0),
+                                        decided_at=dt.datetime(2026, 12, 30, 9, 0))
+    issued_on_time = factories.application(factories.enterprise(bureaus[DISTRICT_A]),
+                                           state=ApplicationState.issued,
+                                           submitted_at=dt.datetime(2026, 12, 22, 10, 0),
+                                           decided_at=dt.datetime(2026, 12, 29, 17, 0))
+    db.session.commit()
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2027, 1, 5))
+    assert open_app.approve_due == dt.date(2026, 12, 29)
+    status = open_app.deadline_status
+    assert status == "已逾期（应于12月29日前办结）" and status.level == "danger"
+    assert issued_late.deadline_status == "超期办结（应于12月29日前）"
+    assert issued_on_time.deadline_status == "已按时办结（12月29日前）"
 
 
 def test_overdue_stands_out_in_the_list_and_reads_plain_in_exports(
@@ -131,14 +148,14 @@ def test_overdue_stands_out_in_the_list_and_reads_plain_in_exports(
     assert due_soon.deadline_status == "11月19日前，剩1个工作日"
     client = client_as("huangpu")
     html = client.get("/applicationview/list/?psize_ApplicationView=100").get_data(as_text=True)
-    assert '<span class="text-danger attention">已逾期7个工作日（11月09日）</span>' in html
+    assert '<span class="text-danger attention">已逾期7个工作日（应于11月09日前办结）</span>' in html
     assert '<span class="text-warning attention">11月19日前，剩1个工作日</span>' in html
     assert "11月26日前，剩6个工作日</span>" not in html and "11月26日前，剩6个工作日" in html
     csv = client.get("/applicationview/export/?format=csv").get_data(as_text=True)
-    assert "已逾期7个工作日（11月09日）" in csv and "attention" not in csv
+    assert "已逾期7个工作日（应于11月09日前办结）" in csv and "attention" not in csv
     client, headers = api_as("huangpu")
     item = client.get(f"/api/v1/application/{overdue.id}", headers=headers).get_json()["result"]
-    assert item["deadline_status"] == "已逾期7个工作日（11月09日）"
+    assert item["deadline_status"] == "已逾期7个工作日（应于11月09日前办结）"
     assert relaxed.deadline_status == "11月26日前，剩6个工作日"  # no colour: not yet pressing
 
 

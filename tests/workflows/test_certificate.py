@@ -28,13 +28,6 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 
 @pytest.fixture()
-def users(app_ctx):
-    sm = app_ctx.appbuilder.sm
-    return {n: sm.find_user(username=n) for n in ("admin", "reviewer", "auditor", "huangpu",
-                                                  "pudong")}
-
-
-@pytest.fixture()
 def cert(app_ctx, bureaus):
     certificate = factories.certificate(
         factories.application(factories.enterprise(bureaus[DISTRICT_A]), products=2))

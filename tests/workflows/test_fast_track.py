@@ -34,6 +34,7 @@ from app.workflows.fast_track import (
     FastTrackWorkflow,
     days_left_text,
     eligibility,
+    validity_end,
     expire_due_grants,
 )
 from tests import factories
@@ -42,13 +43,6 @@ from tests.conftest import DISTRICT_A, DISTRICT_B
 W = FastTrackWorkflow
 S = FastTrackState
 REVIEW = factories.FAST_TRACK_DISTRICT_REVIEW
-
-
-@pytest.fixture()
-def users(app_ctx):
-    sm = app_ctx.appbuilder.sm
-    return {n: sm.find_user(username=n) for n in ("admin", "reviewer", "auditor", "huangpu",
-                                                  "pudong")}
 
 
 def application(district: str = DISTRICT_A, **kw):
@@ -396,6 +390,19 @@ def test_renewal_window_and_extension_from_the_old_end_date(app_ctx, users, bure
     assert grant.state is S.active
 
 
+def test_a_renewed_term_is_as_long_as_a_first_one_across_a_leap_day(app_ctx, users, bureaus,
+                                                                    today):
+    today(dt.date(2024, 3, 1))
+    grant = opened(valid_from="2024-03-01")
+    assert grant.valid_to == dt.date(2026, 2, 28)
+    today(dt.date(2026, 1, 5))
+    run_step(W, grant.id, "renew", users["huangpu"], {"reason": "继续开展科研测试"})
+    run_step(W, grant.id, "decide_renewal", users["reviewer"], {"decision": "approve"})
+    db.session.refresh(grant)
+    # the new term runs 2026-03-01 .. 2028-02-29, as a grant opened on 2026-03-01 would
+    assert grant.valid_to == validity_end(dt.date(2026, 3, 1)) == dt.date(2028, 2, 29)
+
+
 def test_renewal_refused_after_expiry_and_pending_renewal_decided_after_it(
         app_ctx, users, bureaus, today):
     grant = opened()
@@ -452,6 +459,8 @@ def test_expired_grants_turn_expired_on_their_own(app, app_ctx, users, bureaus, 
     db.session.refresh(grant)
     assert grant.state is S.expired
     assert "已到期" in page and "已于2028-11-22到期" in page
+    # the console did it, not huangpu, whose page view happened to run the sweep
+    assert record_history(FastTrackGrant, grant.id)[-1].user == "系统"
 
 
 # --- changes -------------------------------------------------------------------------------
