@@ -153,12 +153,22 @@ class ApplicationState(LabeledEnum):
     returned = "已退回"
 
 
+#: Submitted and not yet decided: the review deadlines run.
+APPLICATION_IN_REVIEW = (ApplicationState.submitted, ApplicationState.accepted,
+                         ApplicationState.first_reviewed, ApplicationState.second_reviewed)
+
+
 class CertificateState(LabeledEnum):
     valid = "有效"
     changed = "已变更"
     voided = "已作废"
     extended = "已延期"
     written_off = "已核销"
+
+
+#: A certificate goods may still be imported and used under.
+CERTIFICATE_IN_FORCE = (CertificateState.valid, CertificateState.changed,
+                        CertificateState.extended)
 
 
 class UsageKind(LabeledEnum):
@@ -227,6 +237,11 @@ class FastTrackState(LabeledEnum):
     expired = "已到期"
     suspended = "已暂停"
     revoked = "已取消"
+
+
+#: Submitted and on its way to a decision (the reminder board's 办理中).
+FAST_TRACK_IN_PROGRESS = (FastTrackState.submitted, FastTrackState.district_reviewed,
+                          FastTrackState.approved, FastTrackState.forwarded)
 
 
 class CertificateRequestKind(LabeledEnum):
@@ -871,16 +886,22 @@ class FastTrackChange(Audited, TimestampMixin, Model):
 # =========================================================================================
 
 
-def _second_review_needs_section_chief(values):
+def second_review_refusal(functions, section_chief_or_above) -> str | None:
     """复审岗位账号使用人应为科级以上行政编人员 (seed 003 §三)."""
+    codes = {getattr(f, "code", f) for f in functions or []}
+    codes = {FunctionCode[c] if isinstance(c, str) and c in FunctionCode.__members__ else c
+             for c in codes}
+    if FunctionCode.second_review in codes and not section_chief_or_above:
+        return "复审岗位账号使用人应为科级以上行政编人员：请确认“科级以上行政编”，或去掉“复审”功能。"
+    return None
+
+
+def _second_review_needs_section_chief(values):
     for field in ("functions", "functions_after"):
-        if field not in values:
-            continue
-        codes = {getattr(f, "code", f) for f in values.get(field) or []}
-        codes = {FunctionCode[c] if isinstance(c, str) and c in FunctionCode.__members__ else c
-                 for c in codes}
-        if FunctionCode.second_review in codes and not values.get("section_chief_or_above"):
-            yield field, "复审岗位账号使用人应为科级以上行政编人员：请确认“科级以上行政编”，或去掉“复审”功能。"
+        if field in values:
+            refusal = second_review_refusal(values.get(field), values.get("section_chief_or_above"))
+            if refusal:
+                yield field, refusal
 
 
 class ReviewerAccount(Audited, TimestampMixin, Model):
@@ -984,7 +1005,8 @@ class AccountChangeFiling(Audited, TimestampMixin, Model):
         back_populates="filing", order_by="AccountChangeRequest.id", info=label("调整需求"))
 
     def __str__(self) -> str:
-        return f"{self.bureau.short_name if self.bureau else ''}{clock.chinese_date(self.filed_on)}账号调整需求报表"
+        district = self.bureau.short_name if self.bureau else ""
+        return f"{district}{clock.chinese_date(self.filed_on)}账号调整需求报表"
 
 
 class AccountChangeRequest(Audited, TimestampMixin, Model):

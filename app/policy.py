@@ -40,7 +40,7 @@ class PolicyProfile:
     key_target_no_usage_months: int = 12
     key_target_single_batch_quantity: int = 1000
     key_target_single_batch_amount_cny: int = 1_000_000
-    key_target_batches_in_12_months: int = 20
+    key_target_batches_in_window: int = 20
     key_target_batch_window_months: int = 12  # the window those batches are counted in
     # Reviewer accounts (seed 003 §三, §四)
     account_change_report_days: int = 7          # district reports within one week
@@ -85,6 +85,11 @@ INDICATIVE_CNY_RATES = {"CNY": 1.0, "USD": 7.1, "EUR": 7.8, "JPY": 0.048, "HKD":
 
 # File uploads (evidence): size and type limits
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# Rows one customs exchange file may carry (larger files are imported in parts)
+MAX_IMPORT_ROWS = 10_000
+
+# The State Council publishes next year's holidays in November: warn from this month on
+CALENDAR_WARNING_FROM_MONTH = 11
 
 # Login throttling: failed attempts allowed per window, per user name and per client address
 LOGIN_MAX_FAILURES_PER_USER = 5

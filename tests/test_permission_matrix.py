@@ -336,3 +336,62 @@ def test_district_officer_creates_records_in_own_district(app_ctx, client_as, bu
     other = _enterprise_form(bureaus[DISTRICT_B])
     client.post("/enterpriseview/add", data=other)
     assert db.session.query(Enterprise).filter_by(uscc=other["uscc"]).count() == 0
+
+
+# --- the policy itself, written down here rather than read from the views' declarations -------
+
+#: What a read-only role may hold (besides its own profile): reading, exporting, downloading.
+READ_ONLY_PERMISSIONS = {
+    "can_list", "can_show", "can_get", "can_info", "can_export", "can_download", "can_board",
+    "can_account_change", "can_annual_report", "can_annual_rollup", "can_fasttrack",
+    "can_fasttrack_list", "menu_access", "can_this_form_get", "can_this_form_post",
+    "can_userinfo", "resetmypassword", "userinfoedit"}
+#: What a district officer may create and (while a draft or not yet decided) delete.
+DISTRICT_WRITABLE = {
+    "AccountChangeRequestView", "AnnualReportView", "ApplicationView", "EnterpriseView",
+    "FastTrackChangeView", "FastTrackGrantView", "FastTrackProductLineView", "ProductView",
+    "UsageRecordView", "AccountChangeApi", "AnnualReportApi", "ApplicationApi", "EnterpriseApi",
+    "FastTrackApi", "FastTrackChangeApi", "FastTrackLineApi", "ProductApi", "UsageRecordApi"}
+#: Reference data shared by the whole province; every other record belongs to a district.
+UNSCOPED_MODELS = {"CccCategory", "CalendarYear", "CalendarDay"}
+
+
+def _granted(app, role: Role) -> set[tuple[str, str]]:
+    with app.app_context():
+        found = app.appbuilder.sm.find_role(role.value)
+        return {(pv.permission.name, pv.view_menu.name) for pv in found.permissions}
+
+
+def test_read_only_roles_hold_no_write_permission_anywhere(app):
+    auditor = {p for p, _v in _granted(app, Role.auditor)}
+    assert auditor <= READ_ONLY_PERMISSIONS, auditor - READ_ONLY_PERMISSIONS
+    reviewer = {p for p, _v in _granted(app, Role.province_reviewer)}
+    assert reviewer <= READ_ONLY_PERMISSIONS | {"can_step"}, reviewer - READ_ONLY_PERMISSIONS
+
+
+def test_district_officers_write_only_what_a_district_files(app):
+    granted = _granted(app, Role.district_officer)
+    for permission in ("can_add", "can_post", "can_edit", "can_put", "can_delete"):
+        views = {v for p, v in granted if p == permission}
+        # besides: remarks on the lines of a yearly report, the title of a filing
+        allowed = DISTRICT_WRITABLE | ({"AnnualReportLineView", "AccountChangeFilingView"}
+                                       if permission == "can_edit" else set())
+        assert views <= allowed, (permission, views - allowed)
+    # never written directly: certificates (issued by the province; a district only files
+    # change/void/extension requests and their evidence), customs data, accounts, bureaus
+    for view in ("CertificateView", "CertificateApi", "CustomsUsageView", "CustomsUsageApi",
+                 "ReviewerAccountView", "AccountApi", "BureauView", "BureauApi",
+                 "CalendarYearView"):
+        assert not {p for p, v in granted if v == view} - READ_ONLY_PERMISSIONS \
+            - {"can_step", "can_evidence"}, \
+            view
+
+
+def test_every_record_behind_a_screen_or_resource_belongs_to_a_district(app):
+    from app.api.resources import RESOURCES
+    from app.views import MENU
+
+    models = {v.model for v, *_ in MENU if issubclass(v, DomainModelView)} | \
+        {api.model for api in RESOURCES}
+    unscoped = {m.__name__ for m in models if not scope_paths(m)}
+    assert unscoped == UNSCOPED_MODELS

@@ -263,7 +263,6 @@ class AnnualReportApi(DomainModelApi):
                   "due_status": fields.String(dump_only=True)}
 
 
-
 class ApplicationApi(DomainModelApi):
     resource_name = "application"
     model = Application

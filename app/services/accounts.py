@@ -17,6 +17,7 @@ from app.models import (
     FunctionCode,
     ReviewerAccount,
     functions_text,
+    second_review_refusal,
 )
 from app.scope import current_user, signature_of
 
@@ -91,8 +92,9 @@ def check_request(req: AccountChangeRequest) -> None:
             raise RuleViolation("增加功能：调整后的功能应至少增加一项原来没有的功能。")
         if kind is AccountChangeKind.remove_functions and not (before - after and after):
             raise RuleViolation("减少功能：应至少去掉一项原有功能，且调整后不能为空；全部去掉请选择“注销”。")
-    if FunctionCode.second_review in after and not req.section_chief_or_above:
-        raise RuleViolation("复审岗位账号使用人应为科级以上行政编人员，不能为其申请复审功能。")
+    refusal = second_review_refusal(after, req.section_chief_or_above)
+    if refusal:
+        raise RuleViolation(refusal)
 
 
 def fill_from_account(req: AccountChangeRequest) -> None:

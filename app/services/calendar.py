@@ -120,7 +120,7 @@ def deadline_after(start: dt.date | None, working_days: int, done: bool = False,
 def missing_next_year_warning(today: dt.date | None = None) -> str | None:
     """From November on, warn when next year's schedule is not yet recorded."""
     today = today or clock.today()
-    if today.month < 11:
+    if today.month < policy.CALENDAR_WARNING_FROM_MONTH:
         return None
     year = today.year + 1
     if db.session.scalar(select(CalendarYear.complete).where(CalendarYear.year == year)):

@@ -17,6 +17,7 @@ from app import clock, policy
 from app.domain.errors import RecordInvalid, RuleViolation
 from app.extensions import db
 from app.models import (
+    CERTIFICATE_IN_FORCE,
     Application,
     Certificate,
     CertificateChangeItem,
@@ -30,8 +31,6 @@ from app.models import (
     UsageRecord,
 )
 from app.services.numbering import next_certificate_number
-
-IN_FORCE = (CertificateState.valid, CertificateState.changed, CertificateState.extended)
 
 
 def lock_certificate(certificate_id: int) -> Certificate:
@@ -155,7 +154,7 @@ def apply_change(req: CertificateRequest) -> None:
 def refuse_void(cert: Certificate, req: CertificateRequest, confirm_not_imported: bool) -> None:
     """Void only without customs usage, or with evidence that the goods were not actually
     imported, which the reviewer confirms (seed 002 §5)."""
-    if cert.state not in IN_FORCE:
+    if cert.state not in CERTIFICATE_IN_FORCE:
         raise RuleViolation(f"证明状态为“{cert.state.label}”，不能作废。")
     declarations = usage_declarations(cert)
     if not declarations:
@@ -169,7 +168,7 @@ def refuse_void(cert: Certificate, req: CertificateRequest, confirm_not_imported
 
 
 def refuse_extension_request(cert: Certificate, new_deadline: dt.date | None) -> None:
-    if cert.state not in IN_FORCE:
+    if cert.state not in CERTIFICATE_IN_FORCE:
         raise RuleViolation(f"证明状态为“{cert.state.label}”，不能延期。")
     if new_deadline is None:
         raise RecordInvalid({"new_deadline": ["请填写申请延期至的日期。"]})
@@ -232,7 +231,7 @@ def record_usage(record: UsageRecord) -> UsageRecord:
 
 
 def write_off_if_complete(cert: Certificate) -> bool:
-    if cert.state not in IN_FORCE:
+    if cert.state not in CERTIFICATE_IN_FORCE:
         return False
     for product in cert.application.products:
         if accounted_quantity(product) < product.quantity:

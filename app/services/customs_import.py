@@ -9,6 +9,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import select
 
+from app import policy
 from app.domain.errors import DomainError, FieldInvalid
 from app.domain.validators import declaration_no, positive
 from app.extensions import db
@@ -20,7 +21,6 @@ from app.services.certificates import record_customs_usage
 COLUMNS = {"证明编号": "certificate_number", "报关单号": "declaration_no", "入境口岸": "port",
            "调用日期": "used_on", "数量": "quantity"}
 FIELD_LABELS = {field: header for header, field in COLUMNS.items()}
-MAX_ROWS = 10_000
 
 
 @dataclasses.dataclass
@@ -78,8 +78,8 @@ def import_rows(rows: list[dict], user="current") -> ImportResult:
     """Check every row; save all of them, or none."""
     if not rows:
         return ImportResult(0, [RowError(1, "file", "文件中没有数据行。")])
-    if len(rows) > MAX_ROWS:
-        return ImportResult(0, [RowError(1, "file", f"一次最多导入{MAX_ROWS}行，请分批导入。")])
+    if len(rows) > policy.MAX_IMPORT_ROWS:
+        return ImportResult(0, [RowError(1, "file", f"一次最多导入{policy.MAX_IMPORT_ROWS}行，请分批导入。")])
     scope = bureau_scope(user)
     numbers = {str(r.get("certificate_number") or "").strip() for r in rows}
     certificates = {c.number: c for c in db.session.scalars(

@@ -6,20 +6,16 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import (
     AccountStatus,
+    APPLICATION_IN_REVIEW,
+    CERTIFICATE_IN_FORCE,
     Application,
-    ApplicationState,
     Certificate,
-    CertificateState,
     Enterprise,
     FastTrackGrant,
     FastTrackState,
     ReviewerAccount,
 )
 from app.scope import bureau_scope, scope_clause
-
-IN_REVIEW = [ApplicationState.submitted, ApplicationState.accepted,
-             ApplicationState.first_reviewed, ApplicationState.second_reviewed]
-IN_FORCE = [CertificateState.valid, CertificateState.changed, CertificateState.extended]
 
 
 def dashboard_for(user) -> dict:
@@ -35,9 +31,9 @@ def dashboard_for(user) -> dict:
             ("申请单位", count(Enterprise), "EnterpriseView.list"),
             ("已开通便捷通道", count(FastTrackGrant, FastTrackGrant.state == FastTrackState.active),
              "FastTrackGrantView.list"),
-            ("待审核免办申请", count(Application, Application.state.in_(IN_REVIEW)),
+            ("待审核免办申请", count(Application, Application.state.in_(APPLICATION_IN_REVIEW)),
              "ApplicationView.list"),
-            ("有效免办证明", count(Certificate, Certificate.state.in_(IN_FORCE)),
+            ("有效免办证明", count(Certificate, Certificate.state.in_(CERTIFICATE_IN_FORCE)),
              "CertificateView.list"),
             ("在用系统账号", count(ReviewerAccount, ReviewerAccount.status == AccountStatus.active),
              "ReviewerAccountView.list"),

@@ -8,8 +8,9 @@ import pandas as pd
 
 from app import clock
 from app.reports import Column, HeaderField, ReportData, ReportDeclaration, render_xlsx
+from app.reports.engine import MIMETYPES
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIMETYPE = MIMETYPES["xlsx"]
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 
 

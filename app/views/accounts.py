@@ -7,6 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 
 from app import clock
+from app.clock import chinese_date
 from app.domain.errors import DomainError
 from app.models import (
     AccountChangeFiling,
@@ -28,7 +29,7 @@ from app.security_model import (
 from app.services.account_filings import file_together
 from app.views.base import DomainModelView, report_downloads
 from app.workflows.account_change import AccountChangeWorkflow
-from app.workflows.annual_report import AnnualReportWorkflow, status_board
+from app.workflows.annual_report import AnnualReportWorkflow, due_date, status_board
 
 
 class AccountFunctionChangeView(DomainModelView):
@@ -170,6 +171,5 @@ class AnnualReportBoardView(BaseView):
         year = request.args.get("year", type=int) or clock.today().year
         rows = status_board(year) if bureau_scope() is None else []
         return self.render_template("console/annual_board.html", title="账号使用人年报填报情况",
-                                    year=year, rows=rows,
+                                    year=year, rows=rows, due_text=chinese_date(due_date(year)),
                                     years=list(range(clock.today().year + 1, 2019, -1)))
-

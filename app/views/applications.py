@@ -160,4 +160,3 @@ class CertificateView(DomainModelView):
         return self.render_template("console/certificate_change.html", title="申请变更",
                                     cert=cert, products=products, fields=fields,
                                     form=request.form, errors=errors, back=show_url)
-

@@ -12,8 +12,9 @@ from app.domain.errors import DomainError
 from app.models import CustomsUsage, UsageRecord
 from app.security_model import ALL_ROLES, DISTRICT_OFFICERS, DISTRICT_WRITES, READ_ALL, Access
 from app.services import customs_import
+from app.services.exports import XLSX_MIMETYPE
 from app.services.exports import read_table
-from app.services.key_targets import key_targets
+from app.services.key_targets import key_target_rules, key_targets
 from app.views.base import DomainModelView, RecordLink
 from app.views.files import EvidenceUploads, evidence_links
 
@@ -69,8 +70,7 @@ class CustomsUsageView(DomainModelView):
         customs_import.template_frame().to_excel(buffer, index=False)
         return send_file(io.BytesIO(buffer.getvalue()), as_attachment=True,
                          download_name="海关调用记录导入模板.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument."
-                                  "spreadsheetml.sheet")
+                         mimetype=XLSX_MIMETYPE)
 
 
 class UsageRecordView(EvidenceUploads, DomainModelView):
@@ -103,4 +103,4 @@ class KeyTargetView(BaseView):
     @has_access
     def board(self):
         return self.render_template("console/key_targets.html", title="重点检查对象",
-                                    targets=key_targets())
+                                    targets=key_targets(), rules=key_target_rules())

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app import clock, policy
 from app.extensions import db
 from app.models import (
+    FAST_TRACK_IN_PROGRESS,
     DecisionState,
     Enterprise,
     FastTrackChange,
@@ -184,8 +185,7 @@ class FastTrackBoardView(BaseView):
             FastTrackChange.state == FastTrackChangeState.submitted,
             scope_clause(FastTrackChange, scope))).all()
         waiting = db.session.scalars(select(FastTrackGrant).where(
-            FastTrackGrant.state.in_([FastTrackState.submitted, FastTrackState.district_reviewed,
-                                      FastTrackState.approved, FastTrackState.forwarded]),
+            FastTrackGrant.state.in_(FAST_TRACK_IN_PROGRESS),
             scope_clause(FastTrackGrant, scope)).order_by(FastTrackGrant.submitted_at)).all()
         return self.render_template(
             "console/fast_track_board.html", title="便捷通道提醒", today=today,

@@ -28,4 +28,3 @@ class CccCategoryView(DomainModelView):
                                   "self_declaration", "example_hs_codes", "source", "is_demo"]
     base_order = ("code", "asc")
     page_size = 50
-

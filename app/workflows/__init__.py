@@ -92,6 +92,12 @@ def _check_inputs(step: Step, inputs: dict[str, Any]) -> dict[str, Any]:
             verb = "选择" if spec.kind in ("choice", "bool") else "填写"
             errors.setdefault(spec.name, []).append(f"请{verb}{spec.label}。")
         value = value if value not in ("",) else None
+        if spec.kind == "bool":  # a ticked box comes as "y"/"on"/"true" (form) or true (JSON)
+            value = value in (True, 1, "y", "yes", "true", "1", "on")
+        elif spec.kind == "choice" and value is not None \
+                and value not in {code for code, _text in spec.choices}:
+            errors.setdefault(spec.name, []).append(
+                f"{spec.label}应为：" + "、".join(f"{c}（{t}）" for c, t in spec.choices) + "。")
         if spec.kind == "date" and value is not None and not isinstance(value, dt.date):
             try:
                 value = dt.date.fromisoformat(str(value))

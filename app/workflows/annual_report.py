@@ -121,8 +121,7 @@ class AnnualReportWorkflow(Workflow):
     )
 
 
-def due_date(report_or_year) -> dt.date:
-    year = report_or_year if isinstance(report_or_year, int) else report_or_year.year
+def due_date(year: int) -> dt.date:
     return policy.profile().annual_report_due(year)
 
 

@@ -9,7 +9,7 @@ from statemachine.states import States
 from app import clock, meta, policy
 from app.domain.errors import RecordInvalid, RuleViolation
 from app.domain.validators import check_fields, check_record
-from app.models import Application, ApplicationState
+from app.models import APPLICATION_IN_REVIEW, Application, ApplicationState
 from app.security_model import FILERS, Role
 from app.services.calendar import Deadline, deadline_after
 from app.services.certificates import issue_certificate
@@ -17,7 +17,6 @@ from app.workflows import Step, StepInput, Workflow
 
 S = ApplicationState
 REVIEWERS = frozenset({Role.district_officer, Role.province_reviewer})
-IN_REVIEW = (S.submitted, S.accepted, S.first_reviewed, S.second_reviewed)
 
 
 def check_complete(application: Application) -> None:
@@ -104,7 +103,7 @@ def _deadline(application: Application, working_days: int) -> Deadline | None:
         return None
     decided = application.decided_at.date() if application.decided_at else None
     return deadline_after(application.submitted_at.date(), working_days,
-                          done=application.state not in IN_REVIEW, finished_on=decided)
+                          done=application.state not in APPLICATION_IN_REVIEW, finished_on=decided)
 
 
 def approve_deadline(application: Application) -> Deadline | None:

@@ -41,10 +41,6 @@ def _decide(req: CertificateRequest, actor, state, remarks) -> None:
     req.decision_remarks = remarks
 
 
-def _truthy(value) -> bool:
-    return value in (True, "y", "yes", "true", "1", "on", 1)
-
-
 class CertificateMachine(StateMachine):
     _ = States.from_enum(CertificateState, initial=S.valid, final=[S.written_off, S.voided],
                          use_enum_instance=True)
@@ -93,7 +89,7 @@ class CertificateMachine(StateMachine):
 
     def may_void(self, confirm_not_imported=None, **_kwargs):
         req = _pending(self.model, K.void)
-        svc.refuse_void(self.model, req, _truthy(confirm_not_imported))
+        svc.refuse_void(self.model, req, bool(confirm_not_imported))
 
     def may_request_extension(self, new_deadline=None, **_kwargs):
         svc.refuse_if_pending(self.model)
@@ -128,7 +124,7 @@ class CertificateMachine(StateMachine):
         _decide(_pending(self.model, K.change), actor, CertificateRequestState.rejected, remarks)
 
     def on_void(self, actor=None, reason=None, not_imported=None, **_kwargs):
-        self._new_request(K.void, actor, reason, not_imported=_truthy(not_imported))
+        self._new_request(K.void, actor, reason, not_imported=bool(not_imported))
 
     def on_approve_void(self, actor=None, remarks=None, **_kwargs):
         _decide(_pending(self.model, K.void), actor, CertificateRequestState.approved, remarks)

@@ -171,10 +171,6 @@ def days_left_text(grant: FastTrackGrant, today: dt.date | None = None) -> str:
     return f"剩{left}天"
 
 
-def _yes(value) -> bool:
-    return value in (True, "y", "yes", "true", "1", "on", 1, "recommend", "approve")
-
-
 def pending_renewal(grant: FastTrackGrant) -> FastTrackRenewal | None:
     return next((r for r in grant.renewals if r.state is DecisionState.pending), None)
 
@@ -205,10 +201,10 @@ class FastTrackMachine(StateMachine):
     # --- conditions and validators ----------------------------------------------------
 
     def recommended(self, recommend=None, **_kwargs) -> bool:
-        return _yes(recommend)
+        return recommend == "recommend"
 
     def approved_by_province(self, decision=None, **_kwargs) -> bool:
-        return _yes(decision)
+        return decision == "approve"
 
     def may_submit(self, **_kwargs):
         grant = self.model
@@ -226,11 +222,11 @@ class FastTrackMachine(StateMachine):
             raise RecordInvalid({"fast_track_account": ["请填写总局开通的便捷通道账号。"]})
 
     def validity_not_over(self, valid_from=None, **_kwargs):
-        start = valid_from
-        if start and validity_end(start) < clock.today():
+        if valid_from and validity_end(valid_from) < clock.today():
+            ended = clock.chinese_date(validity_end(valid_from))
             raise RecordInvalid({"valid_from": [
                 f"按本省政策有效期{policy.profile().fast_track_validity_years}年，"
-                f"自{clock.chinese_date(start)}起算已于{clock.chinese_date(validity_end(start))}届满，请核对有效期起。"]})
+                f"自{clock.chinese_date(valid_from)}起算已于{ended}届满，请核对有效期起。"]})
 
     def may_renew(self, **_kwargs):
         grant = self.model
@@ -239,8 +235,9 @@ class FastTrackMachine(StateMachine):
         opens = renewal_window_opens(grant)
         today = clock.today()
         if today < opens:
-            raise RuleViolation(f"延用申请在有效期届满前{policy.profile().fast_track_renewal_window_days}天内办理，"
-                                f"{clock.chinese_date(opens)}起可以申请（有效期至{clock.chinese_date(grant.valid_to)}）。")
+            window = policy.profile().fast_track_renewal_window_days
+            raise RuleViolation(f"延用申请在有效期届满前{window}天内办理，{clock.chinese_date(opens)}"
+                                f"起可以申请（有效期至{clock.chinese_date(grant.valid_to)}）。")
         if today > grant.valid_to:
             raise RuleViolation("便捷通道已到期，不能延用，请重新申请。")
 
@@ -261,7 +258,7 @@ class FastTrackMachine(StateMachine):
     def on_district_review(self, actor=None, recommend=None, opinion=None,
                            onsite_checked_on=None, onsite_check_record=None, **_kwargs):
         grant = self.model
-        grant.district_recommendation = _yes(recommend)
+        grant.district_recommendation = recommend == "recommend"
         grant.district_opinion = opinion
         grant.onsite_checked_on = onsite_checked_on
         grant.onsite_check_record = onsite_check_record
@@ -294,7 +291,7 @@ class FastTrackMachine(StateMachine):
         renewal.decided_at = clock.now()
         renewal.decided_by = signature_of(actor)
         renewal.decision_remarks = remarks
-        if _yes(decision):
+        if decision == "approve":
             # a new term that starts the day after the old end date, not on the day of approval
             renewal.new_valid_to = validity_end(renewal.old_valid_to + dt.timedelta(days=1))
             grant.valid_to = renewal.new_valid_to

@@ -68,5 +68,15 @@ def test_refused_submission_and_opening_a_grant(live_server, browser, grants):
     page.wait_for_load_state()
     body = page.inner_text("body")
     assert "已开通。" in body and "SHBJTD-BROWSER" in body
-    assert re.search(r"剩余有效天数\s+剩\d+天", body)
+    # opened today for the Shanghai profile's two years: until the day before the anniversary
+    import datetime as dt
+
+    from dateutil.relativedelta import relativedelta
+
+    from app import clock
+
+    today = clock.today()
+    end = today + relativedelta(years=2) - dt.timedelta(days=1)
+    assert re.search(rf"有效期止\s+{end.isoformat()}", body)
+    assert re.search(rf"剩余有效天数\s+剩{(end - today).days}天", body)
     context.close()

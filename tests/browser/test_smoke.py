@@ -62,6 +62,14 @@ def test_role_opens_every_menu_entry(live_server, browser, username):
     menu = [(text, href) for text, href in links if href and href not in ("#", "javascript:void(0)")
             and "logout" not in href]
     assert len(menu) >= 3, f"{username} sees almost no menu: {menu}"
+    hrefs = {href for _text, href in menu}
+    admin_only = {"/users/list/", "/auditlog/list/"}
+    if username == "admin":
+        assert admin_only <= hrefs
+    else:  # user management and the audit log are the provincial admin's only
+        assert not admin_only & hrefs, (username, admin_only & hrefs)
+    if username in ("huangpu", "pudong"):  # the province's boards are not a district's
+        assert "/annualboard/" not in hrefs
     for text, href in menu:
         response = page.goto(live_server + href if href.startswith("/") else href)
         assert response is not None and response.status < 400, (username, text, href,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.domain.errors import RecordInvalid, RuleViolation
 from app.extensions import db
-from app.models import CertificateState, CustomsUsage, UsageKind, UsageRecord
+from app.models import Certificate, CertificateState, CustomsUsage, UsageKind, UsageRecord
 from app.services.certificates import record_customs_usage, record_usage
 from app.services.customs_import import import_rows
 from app.services.key_targets import key_targets
@@ -111,10 +111,27 @@ def test_records_of_a_written_off_certificate_stay_as_they_are(app_ctx, client_a
 def test_usage_records_of_a_certificate_in_force_can_still_be_corrected(app_ctx, api_as, cert):
     record = record_usage(usage(cert.application.products[0], 3))
     db.session.commit()
+    first, second = cert.application.products
     client, headers = api_as("huangpu")
+    over = client.put(f"/api/v1/usage_record/{record.id}", headers=headers, json={"quantity": 11})
+    assert over.status_code == 422 and "超过进口数量" in over.get_json()["message"]["quantity"][0]
     assert client.put(f"/api/v1/usage_record/{record.id}", headers=headers,
                       json={"quantity": 2}).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(UsageRecord, record.id).quantity == 2
     assert client.delete(f"/api/v1/usage_record/{record.id}", headers=headers).status_code == 200
+    assert db.session.query(UsageRecord).filter_by(id=record.id).count() == 0
+    cert_id = cert.id
+    db.session.expunge_all()  # SQLite may reuse the deleted row's id
+    first, second = db.session.get(Certificate, cert_id).application.products
+    # corrections count towards write-off too: the last units accounted for close it
+    record_usage(usage(second, 10))
+    kept = record_usage(usage(first, 9))
+    db.session.commit()
+    assert client.put(f"/api/v1/usage_record/{kept.id}", headers=headers,
+                      json={"quantity": 10}).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Certificate, cert_id).state is CertificateState.written_off
 
 
 def test_customs_records_cannot_be_edited_or_deleted_to_get_past_the_void_rule(
@@ -138,6 +155,24 @@ def test_customs_records_cannot_be_edited_or_deleted_to_get_past_the_void_rule(
     kept = db.session.get(CustomsUsage, used.id)
     assert kept is not None and kept.certificate_id == cert.id
     assert not db.session.get(type(cert), voided.id).usages
+
+
+def test_no_customs_usage_on_a_voided_certificate_at_any_door(app_ctx, client_as, api_as, cert):
+    cert.state = CertificateState.voided
+    db.session.commit()
+    row = {"declaration_no": "220120261000077778", "port": "洋山港", "used_on": "2026-11-20",
+           "quantity": 1}
+    client, headers = api_as("admin")
+    posted = client.post("/api/v1/customs_usage/", headers=headers,
+                         json={**row, "certificate_id": cert.id})
+    assert posted.status_code == 409 and "已作废" in posted.get_json()["message"]
+    page = client_as("admin").post("/customsusageview/add", follow_redirects=True,
+                                   data={**row, "certificate": str(cert.id)})
+    assert "已作废" in page.get_data(as_text=True)
+    imported = client.post("/api/v1/customs_usage/import", headers=headers,
+                           json=[_rows(cert, declaration_no="220120261000077779")])
+    assert "已作废" in str(imported.get_json())
+    assert db.session.query(CustomsUsage).filter_by(certificate_id=cert.id).count() == 0
 
 
 def _rows(cert, **overrides):
@@ -200,6 +235,20 @@ def test_import_cannot_reach_another_district(app_ctx, api_as, bureaus):
     response = client.post("/api/v1/customs_usage/import", headers=headers,
                            json=[_rows(other, declaration_no="220120261000300002")])
     assert response.status_code == 200 and response.get_json()["created"] == 1
+
+
+def test_no_usage_record_is_a_key_target_from_the_twelfth_month_to_the_day(app_ctx, bureaus):
+    cert = factories.certificate(
+        factories.application(factories.enterprise(bureaus[DISTRICT_A]), products=1),
+        issued_on=dt.date(2025, 11, 23))
+    db.session.commit()
+
+    def flagged(day):
+        return any("未填写使用记录" in r for t in key_targets(today=day)
+                   if t.certificate.id == cert.id for r in t.reasons)
+
+    assert not flagged(dt.date(2026, 11, 22))
+    assert flagged(dt.date(2026, 11, 23))
 
 
 def test_key_targets(app_ctx, bureaus):

@@ -151,11 +151,11 @@ def test_status_board_lists_every_district(app_ctx, users, bureaus, client_as):
     rows = {r.bureau.division_code: r for r in status_board(year)}
     assert len(rows) == 16
     assert rows[DISTRICT_A].status == "草稿" and rows[DISTRICT_B].status == "已提交"
+    assert rows[DISTRICT_A].report.id == a.id
     assert rows["310151"].status == "未填报"
     page = client_as("reviewer").get(f"/annualboard/?year={year}").get_data(as_text=True)
     assert "上海市崇明区市场监督管理局" in page and "未填报" in page and "已提交" in page
     assert client_as("huangpu").get("/annualboard/").status_code == 403
-    assert a.id
 
 
 def test_rollup_and_district_tables(app_ctx, users, bureaus, client_as, api_as):
@@ -166,6 +166,8 @@ def test_rollup_and_district_tables(app_ctx, users, bureaus, client_as, api_as):
         report = create_report(bureaus[code].id, year, f"{name}填报", "认证监管科")
         db.session.commit()
         run_step(W, report.id, "submit", users["admin"])
+    factories.account(bureaus["310104"], holder_name="徐汇草稿人", functions=(F.issue,))
+    db.session.commit()
     draft = create_report(bureaus["310104"].id, year, "徐汇", "科")  # a draft stays out
     db.session.commit()
 
@@ -180,8 +182,8 @@ def test_rollup_and_district_tables(app_ctx, users, bureaus, client_as, api_as):
                       "当前使用账号功能", "手机号", "备注"]
     assert "黄浦汇总人" in text and "浦东汇总人" in text
     assert "备注：当前账号功能填写：初审、复审、发证、监管、管理员。" in text
-    assert "徐汇" not in text  # a draft is not part of the roll-up
-    assert draft.state is AnnualReportState.draft
+    assert [line.holder_name for line in draft.lines] == ["徐汇草稿人"]
+    assert "徐汇草稿人" not in text  # a draft is not part of the roll-up
 
     board = client_as("auditor").get(f"/annualboard/?year={year}").get_data(as_text=True)
     assert 'name="department"' in board and 'name="filer"' in board  # the header fields
@@ -197,7 +199,7 @@ def test_rollup_and_district_tables(app_ctx, users, bureaus, client_as, api_as):
     sheet = pd.read_excel(io.BytesIO(xlsx.data), header=None, dtype=str).fillna("")
     assert "填报单位：上海市市场监督管理局" in sheet.iloc[1, 0]
     holders = set(sheet.iloc[3:, 2])
-    assert {"黄浦汇总人", "浦东汇总人"} <= holders
+    assert {"黄浦汇总人", "浦东汇总人"} <= holders and "徐汇草稿人" not in holders
 
     # a district officer prints their own district's table, not the roll-up or another's
     own = db.session.scalar(select(AnnualAccountReport).where(

@@ -299,9 +299,14 @@ def test_api_walk_with_forbidden_steps_answering_409(app_ctx, bureaus, api_as, t
     response = admin.post(f"/api/v1/fasttrack/{grant.id}/forward", headers=ah, json={})
     assert response.status_code == 409
     assert "当前状态为“草稿”，不能报总局" in response.get_json()["message"]
+    # a decision is one of its choices, not whatever reads as "yes"
+    district.post(f"/api/v1/fasttrack/{grant.id}/submit", headers=dh, json={})
+    district.post(f"/api/v1/fasttrack/{grant.id}/district_review", headers=dh, json=REVIEW)
+    vague = reviewer.post(f"/api/v1/fasttrack/{grant.id}/decide", headers=rh,
+                          json={"decision": "yes"})
+    assert vague.status_code == 422
+    assert vague.get_json()["message"]["decision"] == ["审核结论应为：approve（通过）、reject（不予通过）。"]
     for client, headers, step, body in (
-            (district, dh, "submit", {}),
-            (district, dh, "district_review", REVIEW),
             (reviewer, rh, "decide", {"decision": "approve"}),
             (admin, ah, "forward", {}),
             (admin, ah, "activate", {"fast_track_account": "SHAPI01", "valid_from": "2026-11-23"})):
