@@ -58,8 +58,12 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     CCC_PROVINCE = os.environ.get("CCC_PROVINCE", "shanghai")
-    # Apply Alembic migrations when the app starts (first start creates the schema).
-    AUTO_MIGRATE = os.environ.get("CCC_AUTO_MIGRATE", "1") != "0"
+    # The embedded default sets itself up at start (migrations, reference data, roles); a
+    # production database is set up once, by ``flask --app run.py setup``, before the
+    # workers start — never by every worker at boot.
+    AUTO_MIGRATE = os.environ.get("CCC_AUTO_MIGRATE",
+                                  "0" if os.environ.get("DATABASE_URL") else "1") != "0"
+    FAB_UPDATE_PERMS = AUTO_MIGRATE
     # Evidence files are stored outside the database, under this folder.
     UPLOAD_FOLDER = str(Path(os.environ.get("CCC_UPLOAD_DIR", INSTANCE_DIR / "uploads")))
 
@@ -69,9 +73,7 @@ class Config:
     AUTH_ROLE_ADMIN = "省级管理员"
     AUTH_ROLE_PUBLIC = "公开"
     FAB_CREATE_DB = False              # the schema belongs to Alembic migrations
-    FAB_UPDATE_PERMS = True
     FAB_API_SWAGGER_UI = False         # no Swagger UI page; app.api registers the spec at /api/v1/_openapi
-    FAB_API_MAX_PAGE_SIZE = 200
     FAB_ADD_SECURITY_API = False      # user admin is a console screen; JWT login stays
     # Permissions are generated from code (app.security.ensure_roles): no screens to edit them.
     FAB_ADD_SECURITY_PERMISSION_VIEW = False

@@ -7,24 +7,14 @@ from typing import Any
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 import config as config_module
+from app import transaction  # noqa: F401  (SQLite connection set-up and write locks)
 from app.extensions import csrf, db, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 log = logging.getLogger(__name__)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_enforce_foreign_keys(dbapi_connection, _record) -> None:
-    """SQLite checks foreign keys only when asked, per connection."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
 
 
 def create_app(overrides: dict[str, Any] | None = None,
@@ -39,9 +29,8 @@ def create_app(overrides: dict[str, Any] | None = None,
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.secret_key()
 
-    from app import i18n
+    from app import i18n, services  # noqa: F401  (every area's rules and derived values)
     from app.security import password_policy
-    from app.services import accounts  # noqa: F401  (registers the account-history listener)
 
     i18n.install(app)
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_policy)
@@ -52,23 +41,24 @@ def create_app(overrides: dict[str, Any] | None = None,
                      compare_type=True)
 
     with app.app_context():
-        if app.config.get("AUTO_MIGRATE", True):
-            from app.schema import upgrade_schema
+        from app.schema import schema_is_current
 
-            upgrade_schema()
-            from seeds.reference import sync_reference_data
-
-            sync_reference_data()
-        if app.config.get("FAB_UPDATE_PERMS", True):
+        if app.config.get("AUTO_MIGRATE"):
+            set_up_database(app, migrate_first=True, roles=False)
+        ready = schema_is_current()
+        if not ready:
+            log.warning("数据库结构不是最新版本：请先运行 flask --app run.py setup（迁移、参考数据、角色权限）。")
+        update_perms = bool(app.config.get("FAB_UPDATE_PERMS")) and ready
+        if update_perms:
             from app.security import ensure_role_rows
 
             ensure_role_rows(db.session, app.config["AUTH_ROLE_PUBLIC"])
 
-        appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", True))
+        appbuilder = AppBuilder(update_perms=update_perms)
         appbuilder.init_app(app, db.session)
 
-        from app.views import register_views
         from app.api import register_apis
+        from app.views import register_views
 
         register_views(appbuilder)
         register_apis(appbuilder)
@@ -76,7 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None,
 
         from app.security import ensure_roles, install_login_throttle
 
-        if app.config.get("FAB_UPDATE_PERMS", True):
+        if update_perms:
             ensure_roles(appbuilder.sm)
         install_login_throttle(app, appbuilder.sm)
 
@@ -86,3 +76,21 @@ def create_app(overrides: dict[str, Any] | None = None,
     install_web(app)
     register_cli(app)
     return app
+
+
+def set_up_database(app: Flask, migrate_first: bool = True, roles: bool = True) -> None:
+    """What a database needs before the console serves it, run once (``flask … setup``, or
+    the first ``python run.py`` on the embedded default): the migrations, the reference data
+    (CCC catalogue, lookup tags, State Council calendar) and the roles' permissions."""
+    from app.schema import upgrade_schema
+    from seeds.reference import sync_reference_data
+
+    if migrate_first:
+        upgrade_schema()
+    sync_reference_data()
+    if roles:
+        from app.security import ensure_role_rows, ensure_roles
+
+        ensure_role_rows(db.session, app.config["AUTH_ROLE_PUBLIC"])
+        app.appbuilder.add_permissions(update_perms=True)
+        ensure_roles(app.appbuilder.sm)

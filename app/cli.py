@@ -9,9 +9,9 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("expire-fasttrack")
     def expire_fasttrack_command() -> None:
         """Turn fast-track grants past their end date into 已到期 (also done by the app)."""
-        from app.workflows.fast_track import expire_due_grants
+        from app.commands.fast_track import ExpireGrants
 
-        click.echo(f"已到期：{expire_due_grants()}个便捷通道。")
+        click.echo(f"已到期：{ExpireGrants().execute()}个便捷通道。")
 
     @app.cli.command("seed")
     @click.option("--enterprises", type=int, default=0, help="合成申请单位数量")

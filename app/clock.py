@@ -45,9 +45,9 @@ def from_utc(value: dt.datetime | None) -> dt.datetime | None:
     """A naive UTC timestamp (as SQLAlchemy-Continuum stores them) in Beijing time."""
     if value is None:
         return None
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING).replace(tzinfo=None)
+    return value.replace(tzinfo=dt.UTC).astimezone(BEIJING).replace(tzinfo=None)
 
 
 def to_utc(value: dt.datetime) -> dt.datetime:
     """A naive Beijing time as the naive UTC timestamp the audit trail stores."""
-    return value.replace(tzinfo=BEIJING).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.replace(tzinfo=BEIJING).astimezone(dt.UTC).replace(tzinfo=None)

@@ -1,6 +1,6 @@
 """Extension singletons shared by the app factory, models and services."""
-from flask_appbuilder.models.sqla.base import SQLA
 from flask_appbuilder.models.sqla import Model
+from flask_appbuilder.models.sqla.base import SQLA
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 

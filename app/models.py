@@ -19,7 +19,6 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Enum as SAEnum,
     ForeignKey,
     Index,
     Integer,
@@ -30,9 +29,14 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     func,
+)
+from sqlalchemy import (
+    Enum as SAEnum,
+)
+from sqlalchemy import (
     inspect as sa_inspect,
 )
-from sqlalchemy.orm import Mapped, configure_mappers, mapped_column, relationship
+from sqlalchemy.orm import Mapped, configure_mappers, declared_attr, mapped_column, relationship
 from sqlalchemy_continuum import make_versioned
 from sqlalchemy_continuum.plugins import (
     FlaskPlugin,
@@ -42,7 +46,45 @@ from sqlalchemy_continuum.plugins import (
 
 from app import clock
 from app.domain import validators as v
-from app.meta import Attention, LabeledEnum, enum_label, label
+from app.enums import (
+    CLAUSES_REQUIRING_APPLICANT_TYPE,
+    AccountChangeKind,
+    AccountChangeState,
+    AccountStatus,
+    AnnualReportState,
+    ApplicantType,
+    ApplicationState,
+    AttachmentKind,
+    BureauLevel,
+    BusinessCategoryCode,
+    CalendarDayKind,
+    CertificateRequestKind,
+    CertificateRequestState,
+    CertificateState,
+    CreditStanding,
+    Currency,
+    DecisionState,
+    EconomicNature,
+    ExemptionClause,
+    FastTrackChangeKind,
+    FastTrackChangeState,
+    FastTrackState,
+    FunctionCode,
+    ProductField,
+    ProductListPeriod,
+    ResearchDetail,
+    SanctionReason,
+    UsageKind,
+    UseFinding,
+)
+from app.meta import LabeledEnum, enum_label, label
+from app.security_model import (
+    DISTRICT_EDITS_ONLY,
+    DISTRICT_WRITES,
+    READ_ALL,
+    READ_ONLY,
+    Access,
+)
 
 
 def _audit_user_id():
@@ -62,268 +104,8 @@ make_versioned(
     options={"strategy": "subquery"},
 )
 
-# =========================================================================================
-# Enumerations (code = member name, label = value)
-# =========================================================================================
-
-
-class BureauLevel(LabeledEnum):
-    province = "省级"
-    prefecture = "地市级"
-    county = "区县级"
-
-
-class CreditStanding(LabeledEnum):
-    good = "良好"
-    serious_violation = "列入严重违法失信名单"
-    blacklisted = "列入黑名单"
-
-
-class EconomicNature(LabeledEnum):
-    state_owned = "国有"
-    private = "民营"
-    joint_venture = "合资"
-    sole_foreign = "独资"
-    other = "其他"
-
-
-class BusinessCategoryCode(LabeledEnum):
-    production = "生产加工"
-    research_testing = "科研测试"
-    repair = "维修"
-    repair_agent = "维修代理"
-    display = "商业展示"
-    other = "其他"
-
-
-class ExemptionClause(LabeledEnum):
-    """The six 免办条款 of the national service guide (seed 001); the first five are the
-    clauses a fast-track unit may apply for (seed 000 第四条)."""
-
-    research_test = "为科研、测试和认证检测所需的产品和样品"
-    repair = "直接为最终用户维修目的所需的零部件/产品"
-    production_line = "工厂生产线/成套生产线配套所需的设备/零部件（不含办公用品）"
-    display = "仅用于商业展示但不销售的产品"
-    export_parts = "以整机全数出口为目的进口的零部件"
-    other = "其他因特殊用途免予办理强制性产品认证的情形"
-
-    @property
-    def number(self) -> int:
-        return list(ExemptionClause).index(self) + 1
-
-    @property
-    def short_label(self) -> str:
-        return f"条款{self.number}"
-
-    @classmethod
-    def fast_track_clauses(cls) -> list["ExemptionClause"]:
-        return [c for c in cls if c is not cls.other]
-
-
-class ResearchDetail(LabeledEnum):
-    """Second-level detail required for clause 1 (seed 004 §2.1.1)."""
-
-    research = "科研"
-    testing = "测试"
-    ccc_testing = "CCC认证检测"
-
-
-class ApplicantType(LabeledEnum):
-    """申请人类型 — required for clauses 1 and 2 (seed 004 §2.1.1; kinds from seed 001)."""
-
-    research_institution = "研究、开发、测试机构"
-    ccc_client = "CCC认证委托人"
-    repair_unit = "维修单位"
-    end_user = "最终用户"
-
-
 #: Width of the columns that name who acted (``*_by``, ``district_reviewer``).
 ACTOR_NAME_LENGTH = 64
-
-CLAUSES_REQUIRING_APPLICANT_TYPE = (ExemptionClause.research_test, ExemptionClause.repair)
-
-
-class ApplicationState(LabeledEnum):
-    draft = "未提交"
-    submitted = "已提交"
-    accepted = "已受理"
-    first_reviewed = "已初审"
-    second_reviewed = "已复审"
-    issued = "已发证"
-    returned = "已退回"
-
-
-#: Submitted and not yet decided: the review deadlines run.
-APPLICATION_IN_REVIEW = (ApplicationState.submitted, ApplicationState.accepted,
-                         ApplicationState.first_reviewed, ApplicationState.second_reviewed)
-
-
-class CertificateState(LabeledEnum):
-    valid = "有效"
-    changed = "已变更"
-    voided = "已作废"
-    extended = "已延期"
-    written_off = "已核销"
-
-
-#: A certificate goods may still be imported and used under.
-CERTIFICATE_IN_FORCE = (CertificateState.valid, CertificateState.changed,
-                        CertificateState.extended)
-
-
-class UsageKind(LabeledEnum):
-    use = "使用"
-    returned = "退运"
-    destroyed = "销毁"
-
-
-class Currency(LabeledEnum):
-    CNY = "人民币"
-    USD = "美元"
-    EUR = "欧元"
-    JPY = "日元"
-    HKD = "港元"
-    GBP = "英镑"
-    KRW = "韩元"
-    CHF = "瑞士法郎"
-
-
-class FunctionCode(LabeledEnum):
-    """Functions of a national-system reviewer account (seed 003 附件1 备注2)."""
-
-    first_review = "初审"
-    second_review = "复审"
-    issue = "发证"
-    supervision = "监管"
-    admin = "管理员"
-
-
-class AccountStatus(LabeledEnum):
-    active = "在用"
-    closed = "已注销"
-
-
-class AccountChangeKind(LabeledEnum):
-    open = "开通"
-    close = "注销"
-    add_functions = "增加功能"
-    remove_functions = "减少功能"
-
-
-class AccountChangeState(LabeledEnum):
-    draft = "草稿"
-    submitted = "已提交"
-    approved = "省局已审核"
-    returned = "已退回"
-    forwarded = "已报总局"
-    effective = "已生效"
-
-
-class AnnualReportState(LabeledEnum):
-    draft = "草稿"
-    submitted = "已提交"
-    returned = "已退回"
-    confirmed = "已确认"
-
-
-class FastTrackState(LabeledEnum):
-    draft = "草稿"
-    submitted = "已提交"
-    district_reviewed = "区局已初审"
-    approved = "市局已审核"
-    forwarded = "已报总局"
-    active = "已开通"
-    rejected = "不予通过"
-    expired = "已到期"
-    suspended = "已暂停"
-    revoked = "已取消"
-
-
-#: Submitted and on its way to a decision (the reminder board's 办理中).
-FAST_TRACK_IN_PROGRESS = (FastTrackState.submitted, FastTrackState.district_reviewed,
-                          FastTrackState.approved, FastTrackState.forwarded)
-
-
-class CertificateRequestKind(LabeledEnum):
-    change = "变更"
-    void = "作废"
-    extend = "延期"
-
-
-class CertificateRequestState(LabeledEnum):
-    pending = "待审核"
-    approved = "已批准"
-    rejected = "已驳回"
-
-
-class ProductField(LabeledEnum):
-    """Product fields a certificate change may alter (seed 002 §4)."""
-
-    name = "产品名称"
-    manufacturer = "制造商"
-    model = "型号规格"
-    brand = "商标/品牌"
-    quantity = "数量"
-    weight_kg = "重量（千克）"
-    amount = "金额"
-
-
-class UseFinding(LabeledEnum):
-    """What the reviewer found before extending a certificate (seed 002 §6)."""
-
-    unused = "产品未使用"
-    use_unchanged = "产品用途未变化"
-
-
-DecisionState = CertificateRequestState  # 待审核 / 已批准 / 已驳回, for every request decided once
-
-
-class FastTrackChangeKind(LabeledEnum):
-    """Changes a fast-track unit must report (seed 000 第十条)."""
-
-    product_list = "CCC免办产品清单调整"
-    unit_name = "单位名称变更"
-    address = "注册地、经营地变更"
-    legal_representative = "法定代表人变更"
-    other = "其他重大变更事项"
-
-
-class FastTrackChangeState(LabeledEnum):
-    draft = "草稿"
-    submitted = "已报市局"
-    approved = "已批准"
-    rejected = "已驳回"
-
-
-class AttachmentKind(LabeledEnum):
-    subject_qualification = "主体资格证明材料"
-    basic_description = "基本情况说明"
-    evidence = "证据材料"
-
-
-class CalendarDayKind(LabeledEnum):
-    holiday = "法定节假日（休息）"
-    adjusted_workday = "调休上班"
-
-    @property
-    def is_workday(self) -> bool:
-        return self is CalendarDayKind.adjusted_workday
-
-
-class ProductListPeriod(LabeledEnum):
-    past = "过去两年"
-    expected = "预计"
-
-
-class SanctionReason(LabeledEnum):
-    """The five grounds for suspending or revoking a fast-track grant (seed 000 第十二条)."""
-
-    no_longer_eligible = "无法持续满足CCC免办便捷通道申请条件"
-    false_declaration = "申报材料应报未报或者申报不实"
-    outside_catalogue = "不属于CCC目录内的产品通过CCC免办系统申报"
-    misuse = "未按承诺使用或处理相关CCC免办产品"
-    non_cooperation = "无正当理由，不配合或不接受市场监管部门监督检查"
-
 
 # =========================================================================================
 # Column helpers
@@ -341,9 +123,19 @@ def enum_column(enum_cls: type[LabeledEnum], text: str, *, nullable: bool = Fals
 
 
 class Audited:
-    """Domain rows whose every change is kept in the audit trail."""
+    """Domain rows whose every change is kept in the audit trail, and which are saved with
+    an optimistic lock: ``lock_version`` goes up with every save, and a save based on an
+    older version (a console form opened before someone else saved, an API ``If-Match``) is
+    refused instead of silently undoing the other save (``app.services.records``)."""
 
-    __versioned__ = {"exclude": ["updated_at"]}
+    __versioned__ = {"exclude": ["updated_at", "lock_version"]}
+
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                              server_default="1", info=label("版本号"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.lock_version}
 
 
 class TimestampMixin:
@@ -381,6 +173,7 @@ class EnumTagMixin:
 class Bureau(Audited, TimestampMixin, Model):
     __tablename__ = "bureau"
     __label__ = "市场监管部门"
+    __access__ = READ_ALL
     __scope_path__ = ("id",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -443,6 +236,7 @@ class CccCategory(Audited, TimestampMixin, Model):
 
     __tablename__ = "ccc_category"
     __label__ = "CCC目录产品小类"
+    __access__ = READ_ALL
 
     code: Mapped[str] = mapped_column(String(4), primary_key=True,
                                       info=label("小类代码", validators=[v.ccc_code_format]))
@@ -537,6 +331,7 @@ class CalendarYear(Audited, TimestampMixin, Model):
 
     __tablename__ = "calendar_year"
     __label__ = "工作日历年度"
+    __access__ = READ_ALL
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False,
                                       info=label("年度"))
@@ -559,6 +354,7 @@ class CalendarDay(Audited, TimestampMixin, Model):
 
     __tablename__ = "calendar_day"
     __label__ = "节假日与调休"
+    __access__ = READ_ALL
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True, info=label("日期"))
     kind: Mapped[CalendarDayKind] = enum_column(CalendarDayKind, "类型")
@@ -583,6 +379,7 @@ class Enterprise(Audited, TimestampMixin, Model):
 
     __tablename__ = "enterprise"
     __label__ = "申请单位"
+    __access__ = DISTRICT_WRITES
     __scope_path__ = ("bureau_id",)
     __search_text__ = ("name", "uscc")
 
@@ -639,6 +436,7 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
 
     __tablename__ = "fast_track_grant"
     __label__ = "便捷通道"
+    __access__ = DISTRICT_WRITES
     __scope_path__ = ("enterprise", "bureau_id")
     __search_text__ = ("enterprise.name", "enterprise.uscc")
     __str_loads__ = ("enterprise",)  # relations __str__ reads: loaded with lists that show it
@@ -721,25 +519,7 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
             return "只能在提交前上传申请材料。"
         return None
 
-    __extra_labels__ = {"days_left": "剩余有效天数", "eligibility_text": "申请条件核查",
-                        "eligibility": "申请条件核查", "bureau_name": "所属区局"}
-
-    @property
-    def days_left(self) -> str:
-        from app.workflows.fast_track import days_left_text
-
-        return days_left_text(self)
-
-    @property
-    def eligibility(self) -> list[dict]:
-        """The seed's application conditions, each with whether this unit meets it now."""
-        from app.workflows.fast_track import eligibility
-
-        return [{"ok": c.ok, "text": c.text} for c in eligibility(self)]
-
-    @property
-    def eligibility_text(self) -> str:
-        return "；".join(("✓ " if c["ok"] else "✗ ") + c["text"] for c in self.eligibility)
+    __extra_labels__ = {"bureau_name": "所属区局"}
 
     @property
     def bureau_name(self) -> str:
@@ -760,6 +540,7 @@ class FastTrackProductLine(Audited, Model):
 
     __tablename__ = "fast_track_product_line"
     __label__ = "便捷通道产品清单"
+    __access__ = DISTRICT_WRITES
     __scope_paths__ = (("grant", "enterprise", "bureau_id"),
                        ("change", "grant", "enterprise", "bureau_id"))
 
@@ -809,6 +590,7 @@ class FastTrackRenewal(Audited, TimestampMixin, Model):
 
     __tablename__ = "fast_track_renewal"
     __label__ = "便捷通道延用"
+    __access__ = READ_ONLY
     __scope_path__ = ("grant", "enterprise", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -842,6 +624,7 @@ class FastTrackChange(Audited, TimestampMixin, Model):
 
     __tablename__ = "fast_track_change"
     __label__ = "便捷通道变更"
+    __access__ = DISTRICT_WRITES
     __scope_path__ = ("grant", "enterprise", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -909,6 +692,7 @@ class ReviewerAccount(Audited, TimestampMixin, Model):
 
     __tablename__ = "reviewer_account"
     __label__ = "系统账号"
+    __access__ = Access(doors=frozenset({"add", "edit"}))  # closed (已注销), never deleted
     __scope_path__ = ("bureau_id",)
     __search_text__ = ("account_name", "holder_name")
 
@@ -965,6 +749,7 @@ class AccountFunctionChange(Model):
 
     __tablename__ = "account_function_change"
     __label__ = "账号功能变更记录"
+    __access__ = READ_ONLY
     __scope_path__ = ("account", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -992,6 +777,7 @@ class AccountChangeFiling(Audited, TimestampMixin, Model):
 
     __tablename__ = "account_change_filing"
     __label__ = "账号调整需求报表"
+    __access__ = DISTRICT_EDITS_ONLY
     __scope_path__ = ("bureau_id",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -1014,6 +800,7 @@ class AccountChangeRequest(Audited, TimestampMixin, Model):
 
     __tablename__ = "account_change_request"
     __label__ = "账号调整需求"
+    __access__ = DISTRICT_WRITES
     __scope_path__ = ("bureau_id",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -1064,25 +851,6 @@ class AccountChangeRequest(Audited, TimestampMixin, Model):
         return f"{self.kind.label}：{self.holder_name}"
 
     __record_rules__ = (_second_review_needs_section_chief,)
-    __extra_labels__ = {"report_status": "报送时限", "forward_status": "报总局时限"}
-
-    @property
-    def report_status(self) -> str:
-        """报送时限: one week after the staffing change (seed 003 §三)."""
-        from app.workflows.account_change import report_due, reported_late
-
-        due = report_due(self)
-        return Attention(f"逾期（应于{due:%m月%d日}前报送）") if reported_late(self) \
-            else f"{due:%m月%d日}前"
-
-    @property
-    def forward_status(self) -> str:
-        """报总局时限: five working days after the province received it."""
-        from app.workflows.account_change import forward_deadline
-
-        deadline = forward_deadline(self)
-        return deadline.status_text("报总局") if deadline else ""
-
     def deletion_refusal(self) -> str | None:
         if self.state is not AccountChangeState.draft:
             return "只有草稿状态的账号调整需求可以删除。"
@@ -1099,6 +867,7 @@ class AnnualAccountReport(Audited, TimestampMixin, Model):
 
     __tablename__ = "annual_account_report"
     __label__ = "账号使用人信息汇总"
+    __access__ = DISTRICT_WRITES
     __scope_path__ = ("bureau_id",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -1123,18 +892,6 @@ class AnnualAccountReport(Audited, TimestampMixin, Model):
         UniqueConstraint("bureau_id", "year", name="uq_annual_account_report_bureau_year"),
         CheckConstraint("year >= 2000 AND year <= 2100", name="year_range"),
     )
-    __extra_labels__ = {"due_status": "报送时限"}
-
-    @property
-    def due_status(self) -> str:
-        """Due 11月30日 of its year (seed 003 §四)."""
-        from app.workflows.annual_report import due_date, is_late
-
-        due = due_date(self.year)
-        due_text = clock.chinese_date(due)
-        return Attention(f"逾期（应于{due_text}前报送）") if is_late(self, self.year) \
-            else f"{due_text}前"
-
     def __str__(self) -> str:
         return f"{self.bureau.short_name if self.bureau else ''}{self.year}年度账号使用人信息汇总"
 
@@ -1154,6 +911,7 @@ class AnnualAccountReportLine(Audited, Model):
 
     __tablename__ = "annual_account_report_line"
     __label__ = "账号使用人"
+    __access__ = DISTRICT_EDITS_ONLY  # lines come from the snapshot; remarks are typed
     __scope_path__ = ("report", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -1209,6 +967,7 @@ class Application(Audited, TimestampMixin, Model):
 
     __tablename__ = "application"
     __label__ = "免办申请"
+    __access__ = DISTRICT_WRITES
     __scope_path__ = ("bureau_id",)  # the accepting bureau handles and supervises it
     __search_text__ = ("^number",)
 
@@ -1284,32 +1043,6 @@ class Application(Audited, TimestampMixin, Model):
             return f"申请{self.state.label}，信息不能再修改（退回后可修改并重新提交）。"
         return None
 
-    __extra_labels__ = {"approve_due": "发证期限", "return_due": "退回期限",
-                        "deadline_status": "审核时限"}
-
-    @property
-    def approve_due(self) -> dt.date | None:
-        """The 5th working day after submission (seed 002 §1)."""
-        from app.workflows.application import approve_deadline
-
-        deadline = approve_deadline(self)
-        return deadline.due if deadline else None
-
-    @property
-    def return_due(self) -> dt.date | None:
-        """The 2nd working day after submission (seed 002 §1)."""
-        from app.workflows.application import return_deadline
-
-        deadline = return_deadline(self)
-        return deadline.due if deadline else None
-
-    @property
-    def deadline_status(self) -> str:
-        """What a reviewer reads in the list: due date, working days left, overdue."""
-        from app.workflows.application import approve_deadline
-
-        deadline = approve_deadline(self)
-        return deadline.status_text("办结") if deadline else ""
 
 
 class Product(Audited, Model):
@@ -1317,6 +1050,7 @@ class Product(Audited, Model):
 
     __tablename__ = "product"
     __label__ = "产品"
+    __access__ = DISTRICT_WRITES
     __scope_path__ = ("application", "bureau_id")
     __search_text__ = ("name", "model", "^hs_code")
 
@@ -1374,6 +1108,7 @@ class Certificate(Audited, TimestampMixin, Model):
 
     __tablename__ = "certificate"
     __label__ = "免办证明"
+    __access__ = Access(doors=frozenset({"add", "edit"}))  # issued by the review workflow; loaded by the province
     __scope_path__ = ("application", "bureau_id")
     __search_text__ = ("^number",)
 
@@ -1410,8 +1145,6 @@ class Certificate(Audited, TimestampMixin, Model):
     def __str__(self) -> str:
         return self.number
 
-    __extra_labels__ = {"usage_text": "海关调用"}
-
     def editing_refusal(self) -> str | None:
         """Certificates come from the 签发 step. One recorded by hand (e.g. loaded from the
         national system) must belong to an application already 已发证."""
@@ -1421,9 +1154,6 @@ class Certificate(Audited, TimestampMixin, Model):
                     "只能为已发证的申请补录证明。")
         return None
 
-    @property
-    def usage_text(self) -> str:
-        return "、".join(u.declaration_no for u in self.usages) or "无"
 
 
 class CertificateRequest(Audited, TimestampMixin, Model):
@@ -1432,6 +1162,7 @@ class CertificateRequest(Audited, TimestampMixin, Model):
 
     __tablename__ = "certificate_request"
     __label__ = "证明变更/作废/延期申请"
+    __access__ = READ_ONLY  # filed and decided by the certificate's workflow steps
     __scope_path__ = ("certificate", "application", "bureau_id")
     __str_loads__ = ("certificate",)
 
@@ -1481,6 +1212,7 @@ class CertificateChangeItem(Audited, Model):
 
     __tablename__ = "certificate_change_item"
     __label__ = "变更内容"
+    __access__ = READ_ONLY
     __scope_path__ = ("request", "certificate", "application", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -1557,6 +1289,7 @@ class CustomsUsage(Audited, TimestampMixin, Model):
 
     __tablename__ = "customs_usage"
     __label__ = "海关调用记录"
+    __access__ = Access(doors=frozenset({"add"}))  # customs data is kept as received
     __scope_path__ = ("certificate", "application", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -1598,6 +1331,7 @@ class UsageRecord(Audited, TimestampMixin, Model):
 
     __tablename__ = "usage_record"
     __label__ = "使用记录"
+    __access__ = DISTRICT_WRITES
     __scope_path__ = ("product", "application", "bureau_id")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -1640,6 +1374,15 @@ class UsageRecord(Audited, TimestampMixin, Model):
         if cert is not None and cert.state is CertificateState.voided:
             return "证明已作废，不能再上传证据材料。"
         return None
+
+
+class NumberSequence(Model):
+    """The last number given for a prefix (申请编号, 证明编号): see ``app.services.numbering``."""
+
+    __tablename__ = "number_sequence"
+
+    prefix: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 # Version classes of the audit trail are built when the mappers are configured.

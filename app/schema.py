@@ -6,7 +6,6 @@ from flask_migrate import upgrade
 
 from app.extensions import db
 
-
 AUDIT_APPEND_ONLY_MESSAGE = "审计记录只能追加，不能修改或删除。"
 
 
@@ -23,20 +22,6 @@ def _create_trigger_function(execute) -> None:
     execute(f"""
         CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
         BEGIN RAISE EXCEPTION '{AUDIT_APPEND_ONLY_MESSAGE}'; END; $$ LANGUAGE plpgsql""")
-
-
-def install_append_only_triggers(op, tables: list[str], protect_updates: tuple[str, ...] = ()):
-    """Make audit tables append-only in the database: deleting their rows (and updating the
-    tables in ``protect_updates``) raises. Used by the migrations that add audit tables."""
-    dialect = op.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        return
-    if dialect == "postgresql":
-        _create_trigger_function(op.execute)
-    for table in tables:
-        op.execute(_trigger_sql(dialect, table, "DELETE"))
-    for table in protect_updates:
-        op.execute(_trigger_sql(dialect, table, "UPDATE"))
 
 
 #: Tables whose rows may not even be updated (version rows are rewritten by SQLAlchemy-Continuum
@@ -73,6 +58,18 @@ def ensure_append_only_triggers(connection) -> int:
     for table, event in missing:
         connection.execute(sa.text(_trigger_sql(connection.dialect.name, table, event)))
     return len(missing)
+
+
+def schema_is_current() -> bool:
+    """Is the database at the newest migration? (Nothing is served from an older schema.)"""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == set(script.get_heads())
 
 
 def upgrade_schema() -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import false, or_, select, true

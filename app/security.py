@@ -6,16 +6,16 @@ import logging
 import re
 
 from flask import g, has_request_context
-
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from wtforms.validators import DataRequired, ValidationError
 
+from app.fab import ChineseApiResponses, install_jwt_messages
 from app.models import ConsoleUser
 from app.security_model import Role
-from app.web import ChineseApiResponses, install_jwt_messages
+from app.widgets import label_blank_choices
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,6 @@ class ConsoleUserView(UserDBModelView):
     formatters_columns = {"active": _yes_no, "roles": _joined}
 
     def _init_forms(self):
-        from app.views.widgets import label_blank_choices
-
         super()._init_forms()
         for form_cls in (self.add_form, self.edit_form, self.search_form):
             label_blank_choices(form_cls)
@@ -268,14 +266,3 @@ def install_login_throttle(app, sm) -> None:
     for endpoint in (f"{sm.auth_view.endpoint}.login", f"{sm.security_api.__name__}.login"):
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = per_user(per_address(app.view_functions[endpoint]))
-
-
-def role_of(user) -> Role | None:
-    """The console role of a user (the first of ours they hold)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    names = {r.name for r in getattr(user, "roles", [])}
-    for role in Role:
-        if role.value in names:
-            return role
-    return None

@@ -41,17 +41,24 @@ WRITE_PERMISSIONS = frozenset({"can_add", "can_edit", "can_post", "can_put"})
 DELETE_PERMISSIONS = frozenset({"can_delete"})
 
 
+#: The write doors a record type may have: new records, edits, deletion.
+ALL_DOORS = frozenset({"add", "edit", "delete"})
+
+
 @dataclasses.dataclass(frozen=True)
 class Access:
-    """Which roles may read, write and delete through a view or API.
+    """Which roles may read, write and delete a record type — declared once, beside the model
+    (``__access__``), and read by its console screen and its REST resource alike.
 
-    ``省级管理员`` may do everything everywhere and is not listed. Workflow steps declare
-    their own roles on the step (see ``app.services.workflow``).
+    ``doors`` says which write doors exist at all (an account is closed, never deleted;
+    customs data is only ever added). ``省级管理员`` may use every door that exists and is not
+    listed. Workflow steps declare their own roles on the step (``app.workflows``).
     """
 
     read: frozenset[Role] = frozenset({Role.province_reviewer, Role.auditor, Role.district_officer})
     write: frozenset[Role] = frozenset()
     delete: frozenset[Role] = frozenset()
+    doors: frozenset[str] = ALL_DOORS
 
     def roles_for(self, permission: str) -> frozenset[Role]:
         roles = {Role.province_admin}
@@ -65,7 +72,12 @@ class Access:
 
 
 ADMIN_ONLY = Access(read=frozenset())
+#: Everyone reads; the provincial admin writes through every door.
 READ_ALL = Access()
+#: Everyone reads; nobody writes through a form (records made by workflows or imports).
+READ_ONLY = Access(doors=frozenset())
 DISTRICT_WRITES = Access(write=frozenset({Role.district_officer}),
                          delete=frozenset({Role.district_officer}))
-DISTRICT_WRITES_NO_DELETE = Access(write=frozenset({Role.district_officer}))
+DISTRICT_WRITES_NO_DELETE = Access(write=frozenset({Role.district_officer}),
+                                   doors=frozenset({"add", "edit"}))
+DISTRICT_EDITS_ONLY = Access(write=frozenset({Role.district_officer}), doors=frozenset({"edit"}))

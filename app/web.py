@@ -5,54 +5,14 @@ import gc
 
 from flask import Flask, g, jsonify, request
 
+from app.fab import ERROR_TEXTS
+
 
 def console_banners() -> list[dict]:
     """Warnings shown on every console page (e.g. a missing holiday calendar)."""
     from app.services.banners import current_banners
 
     return current_banners()
-
-
-ERROR_TEXTS = {
-    400: "请求无效。",
-    403: "您没有执行此操作的权限。",
-    404: "记录不存在，或不在您的管辖范围内。",
-    405: "不支持该请求方法。",
-    409: "当前状态不允许此操作。",
-    413: "上传的文件过大。",
-    422: "提交的数据无效。",
-    429: "尝试次数过多，请稍后再试。",
-    500: "服务器内部错误，请联系管理员。",
-}
-#: The API's answer to a request without a valid token (console pages redirect to the login).
-API_LOGIN_NEEDED = "未登录或登录已失效：请先通过 /api/v1/security/login 获取令牌，并以“Authorization: Bearer 令牌”提交。"
-
-
-class ChineseApiResponses:
-    """Flask-AppBuilder's API answers its own 401/403/404 in English ("Not authorized",
-    "Forbidden", "Not found"); ours say it in Chinese, with the console's texts."""
-
-    def response_401(self):
-        return self.response(401, message=API_LOGIN_NEEDED)
-
-    def response_403(self):
-        return self.response(403, message=ERROR_TEXTS[403])
-
-    def response_404(self):
-        return self.response(404, message=ERROR_TEXTS[404])
-
-
-def install_jwt_messages(jwt_manager) -> None:
-    """Missing, invalid or expired tokens answer 401 in Chinese (flask-jwt-extended's own
-    texts are English, and an invalid token would answer 422)."""
-    def _login_needed(*_args):
-        return jsonify(message=API_LOGIN_NEEDED), 401
-
-    jwt_manager.unauthorized_loader(_login_needed)
-    jwt_manager.invalid_token_loader(_login_needed)
-    jwt_manager.expired_token_loader(_login_needed)
-    jwt_manager.revoked_token_loader(_login_needed)
-    jwt_manager.user_lookup_error_loader(_login_needed)
 
 
 def install_web(app: Flask) -> None:
@@ -104,15 +64,11 @@ def install_expiry_timer(app: Flask) -> None:
         if today == state["day"] and time.monotonic() - state["last"] < EXPIRY_CHECK_SECONDS:
             return
         state["last"], state["day"] = time.monotonic(), today
-        from app.extensions import db
-        from app.scope import SYSTEM, acting_as
-        from app.workflows.fast_track import expire_due_grants
+        from app.commands.fast_track import ExpireGrants
 
         try:
-            with acting_as(SYSTEM):  # the console's doing, not this request's user's
-                expire_due_grants()
+            ExpireGrants().execute()
         except Exception:  # noqa: BLE001 - a failed sweep must not fail the user's request
-            db.session.rollback()
             app.logger.exception("fast-track expiry check failed")
 
 

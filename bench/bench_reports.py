@@ -46,13 +46,16 @@ def main() -> None:
     import random
 
     from app import create_app
+    from app.commands.annual_reports import create_report
+    from app.enums import BureauLevel, FunctionCode
     from app.extensions import db
-    from app.models import BureauLevel, FunctionCode, ReviewerAccount
+    from app.models import ReviewerAccount
     from app.reports import render_pdf, render_xlsx
     from app.reports.official import ACCOUNT_HOLDERS_TABLE, annual_rollup_data
     from app.services.accounts import tags
+    from app.services.annual_reports import rollup_reports
     from app.workflows import run_step
-    from app.workflows.annual_report import AnnualReportWorkflow, create_report, rollup_reports
+    from app.workflows.annual_report import AnnualReportWorkflow
     from seeds import fake
     from seeds.demo import DEMO_PASSWORD, create_demo_users, load_bureaus
 
@@ -120,7 +123,7 @@ def fast_track_figures(repeat: int) -> None:
     import datetime as dt
     import random
 
-    from app.models import BusinessCategoryCode, EconomicNature, ExemptionClause
+    from app.enums import BusinessCategoryCode, EconomicNature, ExemptionClause
     from app.reports import render_pdf, render_xlsx
     from app.reports.engine import ReportData
     from app.reports.forms import FastTrackForm, ProductListRow, render_fast_track_form
@@ -150,7 +153,7 @@ def fast_track_figures(repeat: int) -> None:
     for expected in (2, 40):
         for fmt in ("pdf", "xlsx"):
             seconds, (content, _m, _n) = timed(
-                lambda: render_fast_track_form(form(expected), fmt), repeat)
+                lambda: render_fast_track_form(form(expected), fmt), repeat)  # noqa: B023
             print(f"  {fmt:5} 2 past + {expected:2} expected lines  {seconds:6.2f} s  "
                   f"({len(content) // 1024} KiB)")
     units = [{"unit": f"上海测试{i:04d}科技有限公司", "uscc": "91310101MA1FL1NL8D",

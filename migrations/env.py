@@ -33,17 +33,18 @@ def run_migrations_online() -> None:
         if sqlite:
             # SQLite rebuilds a table to alter it; with foreign keys enforced, dropping the
             # old copy would fail while other tables refer to it. Checked again afterwards.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()  # let Alembic open (and commit) its own transaction
+            # (PRAGMA foreign_keys is ignored inside a transaction: set it on the driver's
+            # connection, outside the one SQLAlchemy begins.)
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
         ensure_append_only_triggers(connection)  # SQLite table rebuilds drop them
         connection.commit()
         if sqlite:
-            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+            driver = connection.connection.driver_connection
+            problems = driver.execute("PRAGMA foreign_key_check").fetchall()
+            driver.execute("PRAGMA foreign_keys=ON")
             if problems:
                 raise RuntimeError(f"migration left broken foreign keys: {problems[:5]}")
 

@@ -16,41 +16,43 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 from app import clock, policy
-from app.extensions import db
-from app.models import (
+from app.enums import (
     AccountChangeKind,
-    AccountChangeRequest,
     AccountChangeState,
-    AccountFunction,
     AccountStatus,
     AnnualReportState,
     ApplicantType,
-    Application,
     ApplicationState,
-    Bureau,
     BureauLevel,
-    BusinessCategory,
     BusinessCategoryCode,
-    Certificate,
     CertificateRequestState,
     CertificateState,
-    ClauseTag,
     CreditStanding,
     Currency,
-    CustomsUsage,
     EconomicNature,
-    Enterprise,
     ExemptionClause,
-    FastTrackGrant,
-    FastTrackProductLine,
     FastTrackState,
     FunctionCode,
-    Product,
     ProductListPeriod,
     ResearchDetail,
-    ReviewerAccount,
     SanctionReason,
     UsageKind,
+)
+from app.extensions import db
+from app.models import (
+    AccountChangeRequest,
+    AccountFunction,
+    Application,
+    Bureau,
+    BusinessCategory,
+    Certificate,
+    ClauseTag,
+    CustomsUsage,
+    Enterprise,
+    FastTrackGrant,
+    FastTrackProductLine,
+    Product,
+    ReviewerAccount,
     UsageRecord,
 )
 from app.security_model import Role
@@ -149,7 +151,7 @@ class DemoBuilder:
 
     def fast_track_application(self, ent: Enterprise, created: dt.date) -> FastTrackGrant:
         """A draft 便捷通道 application with both product lists and its two attachments."""
-        from app.models import AttachmentKind
+        from app.enums import AttachmentKind
         from app.services.evidence import store_evidence
 
         rng = self.rng
@@ -181,9 +183,11 @@ class DemoBuilder:
         ``plan`` is the state to reach, or one of: ``expiring`` (ends within the reminder
         window), ``renewal_pending``, ``renewed``, ``changed`` (an approved name change and a
         pending address change)."""
-        from app.models import FastTrackChange, FastTrackChangeKind
+        from app.enums import FastTrackChangeKind
+        from app.models import FastTrackChange
         from app.workflows import run_step
-        from app.workflows.fast_track import FastTrackChangeWorkflow, FastTrackWorkflow as W
+        from app.workflows.fast_track import FastTrackChangeWorkflow
+        from app.workflows.fast_track import FastTrackWorkflow as W
 
         rng, today = self.rng, self.today
         years = self.profile.fast_track_validity_years
@@ -348,7 +352,7 @@ class DemoBuilder:
         """A certificate brought to ``state`` through the real workflow (requests and their
         decisions, usage records and the automatic write-off); ``request_state`` leaves a
         change (pending) or void (rejected) request on a valid certificate."""
-        from app.services.certificates import record_customs_usage, record_usage
+        from app.commands.records import create_record
         from app.workflows import run_step
         from app.workflows.certificate import CertificateWorkflow as W
 
@@ -381,7 +385,7 @@ class DemoBuilder:
                          CertificateState.written_off) or request_state is \
             CertificateRequestState.rejected
         if used:
-            record_customs_usage(CustomsUsage(
+            create_record(CustomsUsage(
                 certificate_id=cert.id, declaration_no=fake.declaration_number(rng, issued.year),
                 port=rng.choice(fake.PORTS),
                 used_on=issued + dt.timedelta(days=rng.randint(2, 20)),
@@ -396,9 +400,9 @@ class DemoBuilder:
                      {"remarks": "已有海关调用记录，且无产品未实际进口的证据，不予作废"})
         for product in app.products:
             if state is CertificateState.written_off:
-                self._usage(product, issued, full=True, record=record_usage)
+                self._usage(product, issued, full=True, record=create_record)
             elif used and rng.random() < 0.5:
-                self._usage(product, issued, full=False, record=record_usage)
+                self._usage(product, issued, full=False, record=create_record)
         db.session.commit()
         return cert
 
@@ -472,8 +476,8 @@ class DemoBuilder:
 
     def change_requests(self, bureau: Bureau, accounts: list[ReviewerAccount], officer,
                         admin) -> None:
+        from app.commands.accounts import FileTogether
         from app.services.accounts import tags
-        from app.services.account_filings import file_together
         from app.workflows import run_step
         from app.workflows.account_change import AccountChangeWorkflow
 
@@ -526,12 +530,13 @@ class DemoBuilder:
                     if step == "return" else {}
                 run_step(AccountChangeWorkflow, req.id, step, actor, inputs)
             made.append(req)
-        file_together([made[1], made[2]], officer)
+        FileTogether([made[1].id, made[2].id], officer).execute()
 
     def annual_reports(self, bureau: Bureau, states_by_year: dict[int, AnnualReportState],
                        officer, admin) -> None:
+        from app.commands.annual_reports import create_report
         from app.workflows import run_step
-        from app.workflows.annual_report import AnnualReportWorkflow, create_report
+        from app.workflows.annual_report import AnnualReportWorkflow
 
         rng = self.rng
         filer = fake.person_name(rng)
@@ -595,9 +600,9 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
             # a unit that does not qualify: its draft shows the failed conditions
             builder.fast_track_application(ents[-2], today)
             with clock.as_of(fake.working_time(rng, today)):
-                from app.workflows.fast_track import expire_due_grants
+                from app.commands.fast_track import ExpireGrants
 
-                expire_due_grants()
+                ExpireGrants().execute()
             cert_plan = [(s, None) for s in CertificateState] + [
                 (CertificateState.valid, CertificateRequestState.pending),
                 (CertificateState.valid, CertificateRequestState.rejected),

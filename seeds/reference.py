@@ -22,7 +22,7 @@ def sync_tags() -> None:
         for member in model.enum_cls:
             if member not in have:
                 db.session.add(model(code=member))
-    db.session.commit()
+    db.session.flush()
 
 
 def read_catalogue(path: Path = CATALOGUE_CSV) -> list[dict]:
@@ -48,13 +48,16 @@ def load_catalogue(path: Path = CATALOGUE_CSV) -> int:
         if row["code"] not in have:
             db.session.add(CccCategory(**row))
             added += 1
-    db.session.commit()
+    db.session.flush()
     return added
 
 
 def sync_reference_data() -> None:
+    """In one transaction: the lookup tags, the catalogue and the State Council calendar."""
     from app.services.calendar import sync_from_library
+    from app.transaction import write_transaction
 
-    sync_tags()
-    load_catalogue()
-    sync_from_library()
+    with write_transaction():
+        sync_tags()
+        load_catalogue()
+        sync_from_library()

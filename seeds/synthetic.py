@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import func, insert, select
 
 from app import clock
-from app.extensions import db
-from app.models import (
+from app.enums import (
     ApplicantType,
-    Application,
     ApplicationState,
-    Bureau,
     BureauLevel,
-    Certificate,
     CertificateState,
     CreditStanding,
     Currency,
     EconomicNature,
-    Enterprise,
     ExemptionClause,
-    Product,
     ResearchDetail,
 )
+from app.extensions import db
+from app.models import Application, Bureau, Certificate, Enterprise, Product
 from seeds import fake
 
 BATCH = 5000

@@ -10,32 +10,34 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app import clock
-from app.extensions import db
-from app.models import (
-    AttachmentKind,
-    ClauseTag,
-    ConsoleUser,
-    FastTrackGrant,
-    FastTrackProductLine,
-    FastTrackState,
-    ProductListPeriod,
-    AccountFunction,
-    ApplicantType,
+from app.enums import (
     AccountStatus,
-    Application,
+    ApplicantType,
     ApplicationState,
-    Bureau,
-    Certificate,
+    AttachmentKind,
     CertificateState,
     CreditStanding,
     Currency,
-    CustomsUsage,
     EconomicNature,
-    Enterprise,
     ExemptionClause,
+    FastTrackState,
     FunctionCode,
-    Product,
+    ProductListPeriod,
     ResearchDetail,
+)
+from app.extensions import db
+from app.models import (
+    AccountFunction,
+    Application,
+    Bureau,
+    Certificate,
+    ClauseTag,
+    ConsoleUser,
+    CustomsUsage,
+    Enterprise,
+    FastTrackGrant,
+    FastTrackProductLine,
+    Product,
     ReviewerAccount,
 )
 from app.services.evidence import store_evidence
@@ -197,7 +199,8 @@ def open_fast_track(grant: FastTrackGrant, valid_from: str = "2026-11-23",
 
 
 def _grant(bureau_obj):
-    from app.models import ClauseTag, FastTrackGrant, FastTrackState
+    from app.enums import FastTrackState
+    from app.models import ClauseTag, FastTrackGrant
 
     clause = db.session.scalar(select(ClauseTag).limit(1))
     grant = FastTrackGrant(enterprise=enterprise(bureau_obj), state=FastTrackState.draft,
@@ -208,7 +211,8 @@ def _grant(bureau_obj):
 
 
 def _line(bureau_obj):
-    from app.models import FastTrackProductLine, ProductListPeriod
+    from app.enums import ProductListPeriod
+    from app.models import FastTrackProductLine
 
     line = FastTrackProductLine(grant=_grant(bureau_obj), period=ProductListPeriod.past,
                                 ccc_code="0901", purpose="科研测试", annual_batches=12,
@@ -220,7 +224,7 @@ def _line(bureau_obj):
 
 def active_grant(bureau_obj, valid_to: dt.date | None = None):
     """A grant in force (as after activation), for renewal/change/sanction tests."""
-    from app.models import FastTrackState
+    from app.enums import FastTrackState
 
     grant = _grant(bureau_obj)
     grant.state = FastTrackState.active
@@ -241,7 +245,8 @@ def _renewal(bureau_obj):
 
 
 def _fast_track_change(bureau_obj):
-    from app.models import FastTrackChange, FastTrackChangeKind
+    from app.enums import FastTrackChangeKind
+    from app.models import FastTrackChange
 
     change = FastTrackChange(grant=active_grant(bureau_obj), kind=FastTrackChangeKind.address,
                              description="经营地址搬迁", new_business_address="新地址1号")
@@ -251,7 +256,8 @@ def _fast_track_change(bureau_obj):
 
 
 def _usage_record(bureau_obj):
-    from app.models import UsageKind, UsageRecord
+    from app.enums import UsageKind
+    from app.models import UsageRecord
 
     app_ = application(enterprise(bureau_obj), products=1)
     certificate(app_)
@@ -263,7 +269,8 @@ def _usage_record(bureau_obj):
 
 
 def _change_request(bureau_obj):
-    from app.models import AccountChangeKind, AccountChangeRequest
+    from app.enums import AccountChangeKind
+    from app.models import AccountChangeRequest
 
     req = AccountChangeRequest(bureau=bureau_obj, kind=AccountChangeKind.open,
                                holder_name="新人", department="认证监管科", position="科员",
@@ -343,7 +350,8 @@ def _calendar_year(_bureau):
 
 
 def _calendar_day(_bureau):
-    from app.models import CalendarDay, CalendarDayKind
+    from app.enums import CalendarDayKind
+    from app.models import CalendarDay
 
     day = dt.date(2099, 1, 1) + dt.timedelta(days=next(_seq) % 300)
     row = db.session.get(CalendarDay, day) or CalendarDay(day=day, kind=CalendarDayKind.holiday,
@@ -354,7 +362,8 @@ def _calendar_day(_bureau):
 
 
 def certificate_request(bureau_obj, kind=None):
-    from app.models import CertificateRequest, CertificateRequestKind
+    from app.enums import CertificateRequestKind
+    from app.models import CertificateRequest
 
     cert = certificate(application(enterprise(bureau_obj), products=1))
     req = CertificateRequest(certificate=cert, kind=kind or CertificateRequestKind.void,
@@ -365,7 +374,8 @@ def certificate_request(bureau_obj, kind=None):
 
 
 def _change_item(bureau_obj):
-    from app.models import CertificateChangeItem, CertificateRequestKind, ProductField
+    from app.enums import CertificateRequestKind, ProductField
+    from app.models import CertificateChangeItem
 
     req = certificate_request(bureau_obj, CertificateRequestKind.change)
     item = CertificateChangeItem(request=req, product=req.certificate.application.products[0],
@@ -378,31 +388,29 @@ def _change_item(bureau_obj):
 def row_factories():
     """model -> builder(bureau) of one row owned by that bureau's district."""
     from app.models import (
+        AccountChangeFiling,
         AccountChangeRequest,
+        AccountFunctionChange,
         AnnualAccountReport,
+        AnnualAccountReportLine,
         Application,
         Bureau,
+        CalendarDay,
+        CalendarYear,
         CccCategory,
         Certificate,
+        CertificateChangeItem,
+        CertificateRequest,
         CustomsUsage,
         Enterprise,
+        FastTrackChange,
         FastTrackGrant,
         FastTrackProductLine,
+        FastTrackRenewal,
         Product,
         ReviewerAccount,
         UsageRecord,
     )
-
-    from app.models import (
-        AccountChangeFiling,
-        AccountFunctionChange,
-        AnnualAccountReportLine,
-        CalendarDay,
-        CalendarYear,
-    )
-
-    from app.models import CertificateChangeItem, CertificateRequest
-    from app.models import FastTrackChange, FastTrackRenewal
 
     return {
         CertificateRequest: certificate_request,

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.domain.errors import DomainError
+from app.enums import CertificateState
 from app.extensions import db
-from app.models import Certificate, CertificateState, CustomsUsage
+from app.models import Certificate, CustomsUsage
 from app.services import certificates as svc
 from app.workflows import run_step
 from app.workflows.certificate import CertificateWorkflow

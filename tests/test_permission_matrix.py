@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from app.api.base import DomainModelApi
-from app.scope import scope_paths
 from app.extensions import db
+from app.scope import scope_paths
 from app.security_model import Role
 from app.views.base import DomainModelView
 from tests import factories

@@ -7,28 +7,30 @@ import pytest
 from sqlalchemy import func, select
 
 from app.domain.validators import uscc as check_uscc
+from app.enums import (
+    AccountChangeState,
+    AnnualReportState,
+    ApplicationState,
+    BureauLevel,
+    CertificateRequestState,
+    CertificateState,
+    DecisionState,
+    FastTrackChangeState,
+    FastTrackState,
+)
 from app.extensions import db
 from app.models import (
     AccountChangeRequest,
-    AccountChangeState,
     AnnualAccountReport,
-    AnnualReportState,
     Application,
-    ApplicationState,
     Bureau,
-    BureauLevel,
     Certificate,
     CertificateRequest,
-    CertificateRequestState,
-    CertificateState,
     CustomsUsage,
     Enterprise,
-    DecisionState,
     FastTrackChange,
-    FastTrackChangeState,
     FastTrackGrant,
     FastTrackRenewal,
-    FastTrackState,
     Product,
     ReviewerAccount,
 )

@@ -1,14 +1,16 @@
 """REST resources of DESIGN §5. Field names are the stable outside interface."""
 from __future__ import annotations
 
-from flask import g, request
-from flask_appbuilder.api import expose, protect, safe
+from flask import request
+from flask_appbuilder.api import expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import fields, validate
 
-from app.api.base import DomainModelApi
-from app.datamodel import DomainInterface
-from app.domain.errors import DomainError, RuleViolation
+from app.api.base import DomainModelApi, evidence_list
+from app.commands import customs_import
+from app.commands.accounts import FileTogether
+from app.domain.errors import RecordInvalid, RuleViolation
+from app.fab import ScopedInterface, api_errors
 from app.models import (
     AccountChangeRequest,
     AnnualAccountReport,
@@ -17,7 +19,6 @@ from app.models import (
     Certificate,
     CustomsUsage,
     Enterprise,
-    AttachmentKind,
     FastTrackChange,
     FastTrackGrant,
     FastTrackProductLine,
@@ -25,25 +26,19 @@ from app.models import (
     ReviewerAccount,
     UsageRecord,
 )
-from app.extensions import db
-from app.security_model import DISTRICT_OFFICERS, DISTRICT_WRITES, FILERS, READ_ALL
-from app.services import customs_import
-from app.services.account_filings import file_together
+from app.security_model import DISTRICT_OFFICERS, FILERS
+from app.services.certificates import pending_request
+from app.services.fast_track import refuse_if_banned
 from app.workflows.account_change import AccountChangeWorkflow
 from app.workflows.annual_report import AnnualReportWorkflow
 from app.workflows.application import ApplicationWorkflow
 from app.workflows.certificate import CertificateWorkflow
-from app.workflows.fast_track import (
-    FastTrackChangeWorkflow,
-    FastTrackWorkflow,
-    refuse_if_banned,
-)
+from app.workflows.fast_track import FastTrackChangeWorkflow, FastTrackWorkflow
 
 
 class BureauApi(DomainModelApi):
     resource_name = "bureau"
     model = Bureau
-    access = READ_ALL
     list_columns = show_columns = ["id", "name", "short_name", "division_code", "level",
                                    "parent_id"]
     add_columns = edit_columns = ["name", "short_name", "division_code", "level", "parent_id"]
@@ -54,7 +49,6 @@ class BureauApi(DomainModelApi):
 class EnterpriseApi(DomainModelApi):
     resource_name = "enterprise"
     model = Enterprise
-    access = DISTRICT_WRITES
     list_columns = ["id", "name", "uscc", "bureau_id", "credit_standing", "economic_nature"]
     show_columns = ["id", "name", "uscc", "bureau_id", "credit_standing", "registered_address",
                     "business_address", "business_categories", "economic_nature",
@@ -73,15 +67,9 @@ def _fast_track_lines(owner) -> list[dict]:
              "entry_port": line.entry_port, "handling": line.handling} for line in owner.lines]
 
 
-def _attachments(grant) -> list[dict]:
-    return [{"id": f.id, "kind": f.kind.name, "name": f.original_name, "url": f"/files/{f.id}"}
-            for f in grant.attachments]
-
-
 class FastTrackApi(DomainModelApi):
     resource_name = "fasttrack"
     model = FastTrackGrant
-    access = DISTRICT_WRITES
     workflow = FastTrackWorkflow
     list_columns = ["id", "enterprise_id", "state", "valid_from", "valid_to", "applied_on"]
     show_columns = ["id", "enterprise_id", "state", "valid_from", "valid_to", "days_left",
@@ -97,7 +85,7 @@ class FastTrackApi(DomainModelApi):
     api_fields = {"days_left": fields.String(dump_only=True),
                   "eligibility": fields.Raw(dump_only=True),
                   "lines": fields.Function(_fast_track_lines, dump_only=True),
-                  "attachments": fields.Function(_attachments, dump_only=True),
+                  "attachments": fields.Function(lambda grant: evidence_list(grant.attachments), dump_only=True),
                   "renewals": fields.Function(lambda grant: [
                       {"id": r.id, "state": r.state.name,
                        "old_valid_to": r.old_valid_to.isoformat(),
@@ -111,7 +99,7 @@ class FastTrackApi(DomainModelApi):
         data = request.get_json(silent=True)
         enterprise_id = data.get("enterprise_id") if isinstance(data, dict) else None
         if isinstance(enterprise_id, int) \
-                and DomainInterface(Enterprise).get(enterprise_id) is not None:
+                and ScopedInterface(Enterprise).get(enterprise_id) is not None:
             try:
                 refuse_if_banned(enterprise_id)
             except RuleViolation as exc:
@@ -120,7 +108,7 @@ class FastTrackApi(DomainModelApi):
 
     @expose("/<int:pk>/attachment", methods=["POST"])
     @protect()
-    @safe
+    @api_errors
     @permission_name("attachment")
     def attachment(self, pk: int):
         """Attach the application's 基本情况说明 or 主体资格证明 (multipart ``file`` and
@@ -135,13 +123,10 @@ class FastTrackApi(DomainModelApi):
             422:
               description: no file, or an unknown kind
         """
-        kinds = FastTrackGrant.evidence_kinds
-        kind = AttachmentKind.__members__.get(request.form.get("kind", ""))
-        if kind not in kinds:
-            return self.response(422, message={"kind": [
-                "请选择材料类型：" + "、".join(f"{k.name}（{k.label}）" for k in kinds) + "。"]})
         grant = self.datamodel.get(pk)
-        return _evidence_upload(self, grant, grant, kind=kind)
+        if grant is None:
+            return self.response_404()
+        return self.upload(grant, kind=request.form.get("kind", ""))
 
 
 class FastTrackLineApi(DomainModelApi):
@@ -149,7 +134,6 @@ class FastTrackLineApi(DomainModelApi):
 
     resource_name = "fasttrack_line"
     model = FastTrackProductLine
-    access = DISTRICT_WRITES
     list_columns = show_columns = ["id", "grant_id", "change_id", "period", "ccc_code",
                                    "purpose", "annual_batches", "entry_port", "handling"]
     add_columns = edit_columns = [c for c in show_columns if c != "id"]
@@ -160,7 +144,6 @@ class FastTrackLineApi(DomainModelApi):
 class FastTrackChangeApi(DomainModelApi):
     resource_name = "fasttrack_change"
     model = FastTrackChange
-    access = DISTRICT_WRITES
     workflow = FastTrackChangeWorkflow
     list_columns = ["id", "grant_id", "kind", "state", "submitted_at", "decided_at"]
     show_columns = ["id", "grant_id", "kind", "state", "description", "new_name",
@@ -177,8 +160,6 @@ class FastTrackChangeApi(DomainModelApi):
 class AccountApi(DomainModelApi):
     resource_name = "account"
     model = ReviewerAccount
-    access = READ_ALL
-    base_permissions = ["can_get", "can_info", "can_post", "can_put"]
     list_columns = show_columns = ["id", "bureau_id", "holder_name", "department", "position",
                                    "section_chief_or_above", "account_name", "functions",
                                    "phone", "status", "opened_on", "closed_on", "remarks"]
@@ -191,7 +172,6 @@ class AccountApi(DomainModelApi):
 class AccountChangeApi(DomainModelApi):
     resource_name = "account_change"
     model = AccountChangeRequest
-    access = DISTRICT_WRITES
     workflow = AccountChangeWorkflow
     list_columns = show_columns = [
         "id", "bureau_id", "kind", "account_id", "account_name", "functions_before",
@@ -211,7 +191,7 @@ class AccountChangeApi(DomainModelApi):
 
     @expose("/file_together", methods=["POST"])
     @protect()
-    @safe
+    @api_errors
     @permission_name("file_together")
     def file_together(self):
         """Put requests of one district into one filing (one 账号调整需求信息报表, downloaded
@@ -224,17 +204,12 @@ class AccountChangeApi(DomainModelApi):
             409:
               description: a request is in another filing, effective, or of another bureau
         """
-        ids = self.request_json().get("ids")
-        if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
-            return self.response(422, message={"ids": ["请以编号列表提供要合并的调整需求，如 {\"ids\": [1, 2]}。"]})
-        items = [self.datamodel.get(pk) for pk in ids]
-        if any(item is None for item in items):
-            return self.response_404()
-        try:
-            filing = file_together(items, g.user)
-        except DomainError as exc:
-            db.session.rollback()
-            return self.domain_error_response(exc)
+        body = request.get_json(silent=True)
+        ids = body.get("ids") if isinstance(body, dict) else None
+        if not isinstance(ids, list) or not ids or not all(
+                isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            raise RecordInvalid({"ids": ["请以编号列表提供要合并的调整需求，如 {\"ids\": [1, 2]}。"]})
+        filing = FileTogether(ids).execute()
         return self.response(201, filing_id=filing.id, title=filing.title,
                              request_ids=[r.id for r in filing.requests])
 
@@ -249,7 +224,6 @@ def _report_lines(report: AnnualAccountReport) -> list[dict]:
 class AnnualReportApi(DomainModelApi):
     resource_name = "annual_report"
     model = AnnualAccountReport
-    access = DISTRICT_WRITES
     workflow = AnnualReportWorkflow
     list_columns = ["id", "bureau_id", "year", "state", "filer_name", "filed_on"]
     show_columns = ["id", "bureau_id", "year", "state", "filer_name", "filer_department",
@@ -266,7 +240,6 @@ class AnnualReportApi(DomainModelApi):
 class ApplicationApi(DomainModelApi):
     resource_name = "application"
     model = Application
-    access = DISTRICT_WRITES
     workflow = ApplicationWorkflow
     list_columns = ["id", "number", "enterprise_id", "clause", "state", "bureau_id",
                     "submitted_at", "approve_due", "return_due", "deadline_status"]
@@ -293,39 +266,12 @@ class ApplicationApi(DomainModelApi):
 class ProductApi(DomainModelApi):
     resource_name = "product"
     model = Product
-    access = DISTRICT_WRITES
     list_columns = ["id", "application_id", "hs_code", "name", "ccc_code", "quantity"]
     show_columns = ["id", "application_id", "hs_code", "name", "ccc_code", "model", "brand",
                     "manufacturer", "quantity", "unit", "weight_kg", "amount", "currency"]
     add_columns = edit_columns = [c for c in show_columns if c != "id"]
     order_columns = ["id", "application_id", "hs_code", "name", "ccc_code", "quantity"]
     search_columns = ["application_id", "hs_code", "name", "ccc_code"]
-
-
-def _evidence_upload(api, item, owner, missing_owner: str | None = None,
-                     kind: AttachmentKind = AttachmentKind.evidence):
-    """Shared API door for evidence: multipart ``file`` (one or more), in scope. ``owner``
-    (the record the files belong to) says when it takes none (``evidence_refusal``)."""
-    from app.scope import current_user
-    from app.services.evidence import store_evidence
-
-    if item is None:
-        return api.response_404()
-    refusal = missing_owner if owner is None else owner.evidence_refusal()
-    if refusal:
-        return api.response(409, message=refusal)
-    files = [f for f in request.files.getlist("file") if f and f.filename]
-    if not files:
-        return api.response(422, message={"file": ["请上传文件（multipart/form-data，字段名file）。"]})
-    try:
-        stored = [store_evidence(f.stream, f.filename, owner, current_user(), kind=kind)
-                  for f in files]
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        return api.domain_error_response(exc)
-    return api.response(201, evidence=[{"id": e.id, "name": e.original_name,
-                                        "url": f"/files/{e.id}"} for e in stored])
 
 
 def _certificate_requests(cert) -> list[dict]:
@@ -335,16 +281,13 @@ def _certificate_requests(cert) -> list[dict]:
              "decision_remarks": r.decision_remarks,
              "items": [{"product_id": i.product_id, "field": i.field.name, "before": i.before,
                         "after": i.after} for i in r.items],
-             "evidence": [{"id": e.id, "name": e.original_name, "url": f"/files/{e.id}"}
-                          for e in r.evidence]} for r in cert.requests]
+             "evidence": evidence_list(r.evidence)} for r in cert.requests]
 
 
 class CertificateApi(DomainModelApi):
     resource_name = "certificate"
     model = Certificate
-    access = READ_ALL
     workflow = CertificateWorkflow
-    base_permissions = ["can_get", "can_info", "can_post", "can_put"]
     list_columns = ["id", "number", "application_id", "state", "change_count", "issued_on",
                     "supervision_deadline"]
     show_columns = list_columns + ["requests"]
@@ -357,7 +300,7 @@ class CertificateApi(DomainModelApi):
 
     @expose("/<int:pk>/evidence", methods=["POST"])
     @protect()
-    @safe
+    @api_errors
     @permission_name("evidence")
     def evidence(self, pk: int):
         """Attach evidence files to the certificate's pending void or extension request.
@@ -369,20 +312,17 @@ class CertificateApi(DomainModelApi):
             409:
               description: no pending request to attach them to
         """
-        from app.services.certificates import pending_request
-
         cert = self.datamodel.get(pk)
-        req = pending_request(cert) if cert is not None else None
-        return _evidence_upload(self, cert, req,
-                                missing_owner="该证明没有待审核的申请，证据材料须随作废或延期申请上传。")
+        if cert is None:
+            return self.response_404()
+        return self.upload(pending_request(cert), missing_owner=(
+            "该证明没有待审核的申请，证据材料须随作废或延期申请上传。"))
 
 
 class CustomsUsageApi(DomainModelApi):
     resource_name = "customs_usage"
     model = CustomsUsage
-    access = READ_ALL
-    # customs data is kept as received (CustomsUsage.editing_refusal): no PUT, no DELETE
-    base_permissions = ["can_get", "can_info", "can_post", "can_import"]
+    extra_roles = {"can_import": frozenset()}  # the provincial admin loads the exchange
     list_columns = show_columns = ["id", "certificate_id", "declaration_no", "port", "used_on",
                                    "quantity"]
     add_columns = edit_columns = ["certificate_id", "declaration_no", "port", "used_on",
@@ -392,7 +332,7 @@ class CustomsUsageApi(DomainModelApi):
 
     @expose("/import", methods=["POST"])
     @protect()
-    @safe
+    @api_errors
     @permission_name("import")
     def import_rows(self):
         """Bulk import: a JSON list of {certificate_number, declaration_no, port, used_on,
@@ -405,12 +345,10 @@ class CustomsUsageApi(DomainModelApi):
             422:
               description: nothing saved; errors listed by row
         """
-        from app.scope import current_user
-
         rows = request.get_json(silent=True)
         if not isinstance(rows, list):
-            return self.response(422, message="请求体应为JSON数组。")
-        result = customs_import.import_rows(rows, current_user())
+            raise RecordInvalid("请求体应为JSON数组。")
+        result = customs_import.import_rows(rows)
         if not result.ok:
             return self.response(422, message=[{"row": e.row, "field": e.field,
                                                 "message": e.message} for e in result.errors])
@@ -420,13 +358,12 @@ class CustomsUsageApi(DomainModelApi):
 class UsageRecordApi(DomainModelApi):
     resource_name = "usage_record"
     model = UsageRecord
-    access = DISTRICT_WRITES
 
     extra_roles = {"can_evidence": DISTRICT_OFFICERS}
 
     @expose("/<int:pk>/evidence", methods=["POST"])
     @protect()
-    @safe
+    @api_errors
     @permission_name("evidence")
     def evidence(self, pk: int):
         """Attach evidence files (photos, videos, PDF) to a usage record.
@@ -437,7 +374,9 @@ class UsageRecordApi(DomainModelApi):
               description: files stored
         """
         record = self.datamodel.get(pk)
-        return _evidence_upload(self, record, record)
+        if record is None:
+            return self.response_404()
+        return self.upload(record)
     list_columns = show_columns = ["id", "product_id", "kind", "quantity", "used_on",
                                    "using_unit", "remarks"]
     add_columns = edit_columns = ["product_id", "kind", "quantity", "used_on", "using_unit",

@@ -47,3 +47,31 @@ class RecordNotFound(DomainError):
     """The record does not exist or lies outside the user's district."""
 
     status_code = 404
+
+
+#: What a user reads when someone else saved the record after they opened it.
+STALE_RECORD = "该记录已被他人修改，请刷新后重试。"
+
+
+class StaleRecord(RuleViolation):
+    """The record changed since the user read it (optimistic lock): nothing was saved."""
+
+    def __init__(self, message: str = STALE_RECORD):
+        super().__init__(message)
+
+
+class PreconditionFailed(DomainError):
+    """An API write's ``If-Match`` names a version that is no longer current (HTTP 412)."""
+
+    status_code = 412
+
+    def __init__(self, message: str = STALE_RECORD):
+        super().__init__(message)
+
+
+def payload(exc: DomainError) -> tuple[int, object]:
+    """The one mapping of a domain refusal to HTTP: (status, ``message``). Invalid input
+    names its fields ({field: [messages]}); every other refusal is one Chinese sentence."""
+    if isinstance(exc, RecordInvalid):
+        return exc.status_code, exc.errors
+    return exc.status_code, exc.message

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from stdnum.cn import uscc as stdnum_uscc
 
-from app import clock
 from app.domain.errors import FieldInvalid, RecordInvalid
 
 # --- field validators -------------------------------------------------------------------
@@ -74,10 +74,13 @@ def ccc_code_in_catalogue(value: str | None) -> None:
     """The sub-category must exist in the CCC catalogue the provincial admin maintains."""
     if not value or not re.fullmatch(r"\d{4}", value.strip()):
         return  # the format check reports this case
-    from app.extensions import db
-    from app.models import CccCategory
+    from sqlalchemy import column, select, table
 
-    if db.session.get(CccCategory, value.strip()) is None:
+    from app.extensions import db
+
+    catalogue = table("ccc_category", column("code"))  # the table, not the model above us
+    if db.session.scalar(select(catalogue.c.code).where(catalogue.c.code == value.strip())) \
+            is None:
         raise FieldInvalid(f"CCC产品小类代码{value}不在CCC目录中，请对照《强制性产品认证目录描述与界定表》填写。")
 
 
@@ -95,13 +98,6 @@ def positive(value: Any) -> None:
         raise FieldInvalid("请输入数字。") from None
     if number <= 0:
         raise FieldInvalid("数值必须大于0。")
-
-
-def not_in_future(value: Any) -> None:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date) and value > clock.today():
-        raise FieldInvalid("日期不能晚于今天。")
 
 
 # --- record rules ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ schedule is not recorded is refused, never guessed as plain Monday–Friday.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from app.domain.errors import RuleViolation
 

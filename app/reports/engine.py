@@ -32,6 +32,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 __all__ = [
     "Column",
     "HeaderField",
@@ -123,8 +125,6 @@ class ReportRenderError(RuntimeError):
 
 # --------------------------------------------------------------------------- shared helpers
 
-# XML 1.0 forbids these; openpyxl raises on them and the HTML parser mangles them.
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def cell_text(value: object) -> str:
@@ -132,7 +132,7 @@ def cell_text(value: object) -> str:
     if value is None:
         return ""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL_CHARS.sub("", text)
+    return ILLEGAL_CHARACTERS_RE.sub("", text)  # XML 1.0 forbids them (openpyxl's own list)
 
 
 def _columns(decl: ReportDeclaration) -> list[Column]:

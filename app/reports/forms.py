@@ -24,7 +24,7 @@ import io
 from dataclasses import dataclass, field
 
 from app.clock import chinese_date
-from app.models import BusinessCategoryCode, EconomicNature, ExemptionClause
+from app.enums import BusinessCategoryCode, EconomicNature, ExemptionClause
 from app.reports.engine import (
     CSS_FONT,
     MIMETYPES,

@@ -2,16 +2,10 @@
 (same order, same words) and footnotes, and the queries that fill them."""
 from __future__ import annotations
 
-
 from app import clock
 from app.clock import chinese_date
-from app.models import (
-    AccountChangeFiling,
-    AccountChangeKind,
-    AnnualAccountReport,
-    ExemptionClause,
-    functions_text,
-)
+from app.enums import AccountChangeKind, ExemptionClause
+from app.models import AccountChangeFiling, AnnualAccountReport, functions_text
 from app.reports.engine import Column, HeaderField, ReportData, ReportDeclaration
 
 FUNCTION_NOTE = "初审、复审、发证、监管、管理员"
@@ -139,7 +133,7 @@ def fast_track_list_data(bureau_name: str, grants) -> ReportData:
 
 def fast_track_form(grant):
     """The application's data as the form prints it (rendered by ``app.reports.forms``)."""
-    from app.models import ProductListPeriod
+    from app.enums import ProductListPeriod
     from app.reports.forms import FastTrackForm, ProductListRow
 
     ent = grant.enterprise

@@ -1,25 +1,28 @@
-"""The reviewer-account registry: its history of function changes, and what an effective
-change request does to it (seed 003 §三)."""
+"""The reviewer-account registry (seed 003 §三, 附件1): its history of function changes, what
+a change request must say, its reporting limits, and what an effective request does to it."""
 from __future__ import annotations
 
-from sqlalchemy import event, inspect as sa_inspect, select
+import datetime as dt
+
+from sqlalchemy import event, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, meta, policy
 from app.domain.errors import RuleViolation
+from app.enums import AccountChangeKind, AccountChangeState, AccountStatus, FunctionCode
 from app.extensions import db
+from app.meta import Attention
 from app.models import (
-    AccountChangeKind,
     AccountChangeRequest,
     AccountFunction,
     AccountFunctionChange,
-    AccountStatus,
-    FunctionCode,
     ReviewerAccount,
     functions_text,
     second_review_refusal,
 )
 from app.scope import current_user, signature_of
+from app.services.calendar import Deadline, deadline_after
 
 SESSION_REQUEST_KEY = "account_change_request"
 
@@ -64,37 +67,37 @@ def codes_of(functions) -> set[FunctionCode]:
     return {f.code for f in functions or []}
 
 
-def check_request(req: AccountChangeRequest) -> None:
-    """Is the request complete and coherent for its kind? (checked when it is submitted)"""
-    before, after = codes_of(req.functions_before), codes_of(req.functions_after)
+def request_refusal(req: AccountChangeRequest) -> str | None:
+    """Is the request complete and coherent for its kind? (the condition of submitting it).
+    An adjustment whose 原账号功能 is left blank starts from what the registry says."""
+    account = req.account
+    before_tags = req.functions_before or (account.functions if account is not None else [])
+    before, after = codes_of(before_tags), codes_of(req.functions_after)
     kind = req.kind
     if kind is AccountChangeKind.open:
         if not req.account_name:
-            raise RuleViolation("开通账号须填写申请开通的账号名称。")
+            return "开通账号须填写申请开通的账号名称。"
         if not after:
-            raise RuleViolation("开通账号须选择账号功能。")
+            return "开通账号须选择账号功能。"
         if db.session.scalar(select(ReviewerAccount.id).where(
                 ReviewerAccount.account_name == req.account_name)):
-            raise RuleViolation(f"账号名称“{req.account_name}”已在账号登记中，不能重复开通。")
+            return f"账号名称“{req.account_name}”已在账号登记中，不能重复开通。"
     else:
-        account = req.account
         if account is None:
-            raise RuleViolation(f"{kind.label}须选择要调整的账号。")
+            return f"{kind.label}须选择要调整的账号。"
         if account.bureau_id != req.bureau_id:
-            raise RuleViolation("只能调整本单位的账号。")
+            return "只能调整本单位的账号。"
         if account.status is not AccountStatus.active:
-            raise RuleViolation(f"账号“{account.account_name}”已注销，不能再{kind.label}。")
+            return f"账号“{account.account_name}”已注销，不能再{kind.label}。"
         if kind is AccountChangeKind.close and after:
-            raise RuleViolation("注销账号时“当前账号功能”应为空（无）。")
+            return "注销账号时“当前账号功能”应为空（无）。"
         # Seed 003 附件1's own rows mix both ways (初审 → 复审、监管 is 增加功能): the kind names
         # the direction that matters, so each needs at least one function in that direction.
         if kind is AccountChangeKind.add_functions and not (after - before):
-            raise RuleViolation("增加功能：调整后的功能应至少增加一项原来没有的功能。")
+            return "增加功能：调整后的功能应至少增加一项原来没有的功能。"
         if kind is AccountChangeKind.remove_functions and not (before - after and after):
-            raise RuleViolation("减少功能：应至少去掉一项原有功能，且调整后不能为空；全部去掉请选择“注销”。")
-    refusal = second_review_refusal(after, req.section_chief_or_above)
-    if refusal:
-        raise RuleViolation(refusal)
+            return "减少功能：应至少去掉一项原有功能，且调整后不能为空；全部去掉请选择“注销”。"
+    return second_review_refusal(after, req.section_chief_or_above)
 
 
 def fill_from_account(req: AccountChangeRequest) -> None:
@@ -143,3 +146,57 @@ def apply_to_registry(req: AccountChangeRequest) -> ReviewerAccount:
         return account
     finally:
         db.session.info.pop(SESSION_REQUEST_KEY, None)
+
+
+# --- reporting limits (seed 003 §三) -------------------------------------------------------
+
+def report_due(req: AccountChangeRequest) -> dt.date:
+    """The district reports within one week of the staffing change."""
+    return req.staffing_changed_on + dt.timedelta(days=policy.profile().account_change_report_days)
+
+
+def reported_late(req: AccountChangeRequest) -> bool:
+    reported = req.submitted_at.date() if req.submitted_at else clock.today()
+    return reported > report_due(req)
+
+
+def forward_deadline(req: AccountChangeRequest) -> Deadline | None:
+    """The province forwards within five working days of receiving it."""
+    if req.submitted_at is None or req.state is AccountChangeState.returned:
+        return None
+    forwarded = req.forwarded_at.date() if req.forwarded_at else None
+    return deadline_after(req.submitted_at.date(),
+                          policy.profile().account_change_forward_working_days,
+                          done=forwarded is not None, finished_on=forwarded)
+
+
+@meta.derived(AccountChangeRequest, "report_status", "报送时限")
+def report_status(req: AccountChangeRequest) -> str:
+    """报送时限: one week after the staffing change (seed 003 §三)."""
+    due = report_due(req)
+    return Attention(f"逾期（应于{due:%m月%d日}前报送）") if reported_late(req) \
+        else f"{due:%m月%d日}前"
+
+
+@meta.derived(AccountChangeRequest, "forward_status", "报总局时限")
+def forward_status(req: AccountChangeRequest) -> str:
+    """报总局时限: five working days after the province received it."""
+    deadline = forward_deadline(req)
+    return deadline.status_text("报总局") if deadline else ""
+
+
+# --- filing several requests as one 账号调整需求信息报表 ---------------------------------------
+
+def filing_refusal(requests: list[AccountChangeRequest]) -> str | None:
+    """Requests of one bureau, not yet in a filing, not already effective."""
+    if not requests:
+        return "请先勾选要合并的调整需求。"
+    if len({r.bureau_id for r in requests}) != 1:
+        return "只能合并同一单位的调整需求。"
+    already = [r for r in requests if r.filing_id is not None]
+    if already:
+        return "以下需求已在其他报表中：" + "、".join(r.holder_name for r in already)
+    closed = [r for r in requests if r.state is AccountChangeState.effective]
+    if closed:
+        return "已生效的需求不能再编入报表：" + "、".join(r.holder_name for r in closed)
+    return None

@@ -6,16 +6,18 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import inspect as sa_inspect, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy_continuum import version_class, versioning_manager
 
 from app import clock, meta
 from app.extensions import db
+from app.present import format_value
 from app.scope import signature_of
 
 OPERATIONS = {0: "新增", 1: "修改", 2: "删除"}
-SKIPPED_COLUMNS = {"id", "updated_at", "created_at"}
+SKIPPED_COLUMNS = {"id", "updated_at", "created_at", "lock_version"}
 
 
 @dataclasses.dataclass
@@ -54,7 +56,6 @@ def audited_models() -> dict[str, type]:
 
 
 def _show(value: Any) -> str:
-    from app.views.base import format_value  # one formatting rule for screens and history
 
     shown = format_value(value)
     return "" if shown is None else str(shown)

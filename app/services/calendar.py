@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from app import clock, policy
 from app.domain.workdays import CalendarUnknown, WorkingCalendar
-from app.meta import Attention
+from app.enums import CalendarDayKind
 from app.extensions import db
-from app.models import CalendarDay, CalendarDayKind, CalendarYear
+from app.meta import Attention
+from app.models import CalendarDay, CalendarYear
 
 # chinese_calendar's holiday names, in Chinese
 HOLIDAY_NAMES = {
@@ -59,7 +60,7 @@ def sync_from_library() -> int:
         db.session.add(CalendarYear(year=year, complete=True, source=source))
         db.session.add_all(by_year[year])
         added += 1
-    db.session.commit()
+    db.session.flush()
     return added
 
 
@@ -72,10 +73,6 @@ class Deadline:
     unknown_reason: str | None = None  # why ``due`` is None (a year missing from the calendar)
     done: bool = False
     late: bool = False  # done after ``due``, or still open past it
-
-    @property
-    def overdue(self) -> bool:
-        return self.late
 
     def status_text(self, action: str) -> str:
         """E.g. ``action="办结"``: "11月27日前，剩4个工作日", "已逾期2个工作日（应于11月20日前办结）",

@@ -14,22 +14,24 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
 from app import clock, policy
-from app.domain.errors import RecordInvalid, RuleViolation
+from app.domain.errors import DomainError, RecordInvalid, RuleViolation
+from app.enums import (
+    CertificateRequestKind,
+    CertificateRequestState,
+    CertificateState,
+    ProductField,
+)
 from app.extensions import db
 from app.models import (
-    CERTIFICATE_IN_FORCE,
     Application,
     Certificate,
     CertificateChangeItem,
     CertificateRequest,
-    CertificateRequestKind,
-    CertificateRequestState,
-    CertificateState,
     CustomsUsage,
     Product,
-    ProductField,
     UsageRecord,
 )
+from app.services import records
 from app.services.numbering import next_certificate_number
 
 
@@ -70,22 +72,32 @@ def pending_request(cert: Certificate, kind: CertificateRequestKind | None = Non
     return None
 
 
-def refuse_if_pending(cert: Certificate) -> None:
+def pending_refusal(cert: Certificate) -> str | None:
+    """One request at a time: a second one waits for the first to be decided."""
     other = pending_request(cert)
     if other is not None:
-        raise RuleViolation(f"该证明已有待审核的{other.kind.label}申请，请先审核或驳回。")
+        return f"该证明已有待审核的{other.kind.label}申请，请先审核或驳回。"
+    return None
 
 
-def refuse_change(cert: Certificate) -> None:
-    """A change is allowed only while the certificate is valid, unused, and never changed."""
-    if cert.change_count >= 1 or cert.state is CertificateState.changed:
-        raise RuleViolation("免办证明仅允许变更一次，该证明已经变更过。")
-    if cert.state is not CertificateState.valid:
-        raise RuleViolation(f"证明状态为“{cert.state.label}”，只有有效期内的证明可以变更。")
+def nothing_pending(kind: CertificateRequestKind):
+    """Refusal function for the decision steps of requests of ``kind``."""
+
+    def refusal(cert: Certificate) -> str | None:
+        if pending_request(cert, kind) is None:
+            return f"该证明没有待审核的{kind.label}申请。"
+        return None
+
+    refusal.__name__ = f"no_pending_{kind.name}"
+    return refusal
+
+
+def usage_refusal(cert: Certificate) -> str | None:
+    """A change is allowed only while the certificate is unused (no customs usage)."""
     declarations = usage_declarations(cert)
     if declarations:
-        raise RuleViolation("该证明已有海关调用记录（报关单号：" + "、".join(declarations)
-                            + "），不能再变更。")
+        return "该证明已有海关调用记录（报关单号：" + "、".join(declarations) + "），不能再变更。"
+    return None
 
 
 CHANGEABLE = {ProductField.name, ProductField.manufacturer, ProductField.model,
@@ -110,7 +122,7 @@ def _parse_value(field: ProductField, raw):
             value = Decimal(text)
         except InvalidOperation:
             raise RecordInvalid({"items": [f"{field.label}应为数字。"]}) from None
-        if value <= 0:
+        if not value.is_finite() or value <= 0:
             raise RecordInvalid({"items": [f"{field.label}必须大于0。"]})
         return value
     return text
@@ -129,11 +141,10 @@ def build_change_items(cert: Certificate, items: list[dict]) -> list[Certificate
         product = products.get(raw.get("product_id"))
         if product is None:
             raise RecordInvalid({"items": ["变更的产品不属于该证明。"]})
-        try:
-            field = ProductField[raw.get("field")]
-        except KeyError:
+        field = ProductField.__members__.get(str(raw.get("field")))
+        if field is None:
             raise RecordInvalid({"items": ["可变更的项目为：" + "、".join(
-                f.label for f in ProductField) + "。"]}) from None
+                f.label for f in ProductField) + "。"]})
         value = _parse_value(field, raw.get("after"))
         before = getattr(product, field.name)
         if before == value or str(before) == str(value):
@@ -151,25 +162,28 @@ def apply_change(req: CertificateRequest) -> None:
         setattr(item.product, item.field.name, _parse_value(item.field, item.after))
 
 
-def refuse_void(cert: Certificate, req: CertificateRequest, confirm_not_imported: bool) -> None:
+def void_refusal(cert: Certificate) -> str | None:
     """Void only without customs usage, or with evidence that the goods were not actually
-    imported, which the reviewer confirms (seed 002 §5)."""
-    if cert.state not in CERTIFICATE_IN_FORCE:
-        raise RuleViolation(f"证明状态为“{cert.state.label}”，不能作废。")
+    imported (seed 002 §5)."""
+    req = pending_request(cert, CertificateRequestKind.void)
     declarations = usage_declarations(cert)
-    if not declarations:
-        return
-    if req.not_imported and req.evidence and confirm_not_imported:
-        return
-    reasons = "该证明已有海关调用记录（报关单号：" + "、".join(declarations) + "）"
-    if not req.evidence or not req.not_imported:
-        raise RuleViolation(reasons + "，且未提供产品未实际进口的证据材料，不能作废。")
-    raise RuleViolation(reasons + "：审核人须确认证据表明产品未实际进口，方可作废。")
+    if req is None or not declarations:
+        return None
+    if req.not_imported and req.evidence:
+        return None
+    return ("该证明已有海关调用记录（报关单号：" + "、".join(declarations)
+            + "），且未提供产品未实际进口的证据材料，不能作废。")
+
+
+def refuse_unconfirmed_void(cert: Certificate, confirm_not_imported: bool) -> None:
+    """With customs usage, the reviewer confirms the evidence shows the goods never came in."""
+    declarations = usage_declarations(cert)
+    if declarations and not confirm_not_imported:
+        raise RuleViolation("该证明已有海关调用记录（报关单号：" + "、".join(declarations)
+                            + "）：审核人须确认证据表明产品未实际进口，方可作废。")
 
 
 def refuse_extension_request(cert: Certificate, new_deadline: dt.date | None) -> None:
-    if cert.state not in CERTIFICATE_IN_FORCE:
-        raise RuleViolation(f"证明状态为“{cert.state.label}”，不能延期。")
     if new_deadline is None:
         raise RecordInvalid({"new_deadline": ["请填写申请延期至的日期。"]})
     if new_deadline <= cert.supervision_deadline:
@@ -177,10 +191,12 @@ def refuse_extension_request(cert: Certificate, new_deadline: dt.date | None) ->
             f"延期后的监管期限应晚于现监管期限（{cert.supervision_deadline:%Y-%m-%d}）。"]})
 
 
-def refuse_extension(req: CertificateRequest) -> None:
+def extension_evidence_refusal(cert: Certificate) -> str | None:
     """Extension only on evidence (video, photos) or an on-site check (seed 002 §6)."""
-    if not req.evidence and not (req.onsite_check_record or "").strip():
-        raise RuleViolation("延期须有证明材料（视频、照片等）或现场核查记录，目前两者均无，不能批准。")
+    req = pending_request(cert, CertificateRequestKind.extend)
+    if req is not None and not req.evidence and not (req.onsite_check_record or "").strip():
+        return "延期须有证明材料（视频、照片等）或现场核查记录，目前两者均无，不能批准。"
+    return None
 
 
 # --- customs usage -----------------------------------------------------------------------
@@ -189,11 +205,29 @@ def record_customs_usage(usage: CustomsUsage) -> CustomsUsage:
     """Add a customs usage record: the certificate is locked first, and a voided one refuses
     it (the other half of the void rule)."""
     cert = lock_certificate(usage.certificate_id or usage.certificate.id)
-    if cert.state is CertificateState.voided:
-        raise RuleViolation(f"免办证明{cert.number}已作废，不能再登记海关调用记录。")
+    refusal = customs_usage_refusal(cert, usage.used_on)
+    if refusal:
+        raise refusal
     usage.certificate = cert
     db.session.add(usage)
     return usage
+
+
+def customs_usage_refusal(cert: Certificate, used_on: dt.date | None) -> DomainError | None:
+    """What refuses a customs usage of ``cert``: a voided certificate (the other half of the
+    void rule), or a date before the certificate was issued. One rule for the console form,
+    the API and the customs import."""
+    if cert.state is CertificateState.voided:
+        return RuleViolation(f"免办证明{cert.number}已作废，不能再登记海关调用记录。")
+    if used_on is not None and used_on < cert.issued_on:
+        return RecordInvalid({"used_on": [
+            f"调用日期早于证明签发日期（{cert.issued_on:%Y-%m-%d}）。"]})
+    return None
+
+
+@records.on_save(CustomsUsage)
+def _record_customs_usage(usage: CustomsUsage) -> None:
+    record_customs_usage(usage)
 
 
 # --- usage records and write-off -----------------------------------------------------------
@@ -225,18 +259,24 @@ def record_usage(record: UsageRecord) -> UsageRecord:
             f"超过进口数量：{product.name}进口{product.quantity}{product.unit}，"
             f"已登记{used}{product.unit}，本次最多{product.quantity - used}{product.unit}。"]})
     db.session.add(record)
-    db.session.flush()
-    write_off_if_complete(cert)
     return record
 
 
-def write_off_if_complete(cert: Certificate) -> bool:
-    if cert.state not in CERTIFICATE_IN_FORCE:
-        return False
-    for product in cert.application.products:
-        if accounted_quantity(product) < product.quantity:
-            return False
-    from app.workflows.certificate import write_off
+@records.on_save(UsageRecord, creating=True, updating=True)
+def _record_usage(record: UsageRecord) -> None:
+    record_usage(record)
 
-    write_off(cert)
-    return True
+
+def certificate_of(record: UsageRecord) -> Certificate | None:
+    product = record.product or db.session.get(Product, record.product_id)
+    return product.application.certificate if product is not None else None
+
+
+def unaccounted_refusal(cert: Certificate) -> str | None:
+    """Write-off comes when every product's quantity is accounted for (使用/退运/销毁)."""
+    for product in cert.application.products:
+        used = accounted_quantity(product)
+        if used < product.quantity:
+            return (f"{product.name}进口{product.quantity}{product.unit}，"
+                    f"已登记{used}{product.unit}，尚未全部核销。")
+    return None

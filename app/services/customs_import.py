@@ -1,26 +1,30 @@
-"""Import of customs usage records (海关调用记录) from the customs data exchange: an Excel or
-CSV file, or a JSON list through the API. Every row is checked; any error means nothing is
-saved, and the user gets the list of errors by row."""
+"""Rows of the customs data exchange (海关调用记录: an Excel/CSV file or a JSON list through the
+API), checked one by one: every error is reported by row and column, and only a file without
+errors is imported (``app.commands.customs_import``)."""
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Any
 
-import pandas as pd
+from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 
-from app import policy
 from app.domain.errors import DomainError, FieldInvalid
 from app.domain.validators import declaration_no, positive
 from app.extensions import db
-from app.models import Certificate, CertificateState, CustomsUsage
+from app.models import Certificate, CustomsUsage
 from app.scope import bureau_scope, scope_clause
-from app.services.certificates import record_customs_usage
+from app.services.certificates import customs_usage_refusal
 
 #: file header -> field; the Chinese headers are those of the template users download
 COLUMNS = {"证明编号": "certificate_number", "报关单号": "declaration_no", "入境口岸": "port",
            "调用日期": "used_on", "数量": "quantity"}
 FIELD_LABELS = {field: header for header, field in COLUMNS.items()}
+TEMPLATE_ROW = {"证明编号": "N31010126000001", "报关单号": "220120261000012345",
+                "入境口岸": "洋山港", "调用日期": "2026-11-20", "数量": "10"}
 
 
 @dataclasses.dataclass
@@ -30,42 +34,42 @@ class RowError:
     message: str
 
 
-@dataclasses.dataclass
-class ImportResult:
-    created: int
-    errors: list[RowError]
+class RowsRefused(DomainError):
+    """Some rows are wrong: nothing is imported; ``errors`` lists them by row."""
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+    status_code = 422
 
-
-def template_frame() -> pd.DataFrame:
-    return pd.DataFrame([{"证明编号": "N31010126000001", "报关单号": "220120261000012345",
-                          "入境口岸": "洋山港", "调用日期": "2026-11-20", "数量": "10"}])
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("；".join(f"第{e.row}行 {e.field}：{e.message}" for e in errors[:5]))
 
 
-def rows_from_frame(frame: pd.DataFrame) -> list[dict]:
+def normalise_headers(row: dict) -> dict:
     """Accept the Chinese headers of the template or the API's English field names."""
-    renamed = {}
-    for column in frame.columns:
-        name = str(column).strip()
-        renamed[column] = COLUMNS.get(name, name)
-    frame = frame.rename(columns=renamed)
-    missing = [FIELD_LABELS[f] for f in COLUMNS.values() if f not in frame.columns]
-    if missing:
-        raise DomainError("文件缺少以下列：" + "、".join(missing) + "（请使用导入模板）。")
-    return frame[list(COLUMNS.values())].to_dict(orient="records")
+    return {COLUMNS.get(str(key).strip(), str(key).strip()): value for key, value in row.items()}
 
 
-def _parse_date(value) -> dt.date:
+def missing_columns(headers) -> list[str]:
+    present = {COLUMNS.get(str(h).strip(), str(h).strip()) for h in headers}
+    return [FIELD_LABELS[f] for f in COLUMNS.values() if f not in present]
+
+
+# --- one parser per field (raise FieldInvalid with the user's message) ---------------------
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def parse_date(value) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value or "").strip()
-    if text.replace(".", "", 1).isdigit() and len(text) <= 6:  # an Excel serial number
-        return (dt.datetime(1899, 12, 30) + dt.timedelta(days=float(text))).date()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return from_excel(value).date()  # an Excel serial number
+    text = _text(value)
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -74,84 +78,107 @@ def _parse_date(value) -> dt.date:
     raise FieldInvalid("日期格式不正确，应为YYYY-MM-DD，例如2026-11-20。")
 
 
-def import_rows(rows: list[dict], user="current") -> ImportResult:
-    """Check every row; save all of them, or none."""
-    if not rows:
-        return ImportResult(0, [RowError(1, "file", "文件中没有数据行。")])
-    if len(rows) > policy.MAX_IMPORT_ROWS:
-        return ImportResult(0, [RowError(1, "file", f"一次最多导入{policy.MAX_IMPORT_ROWS}行，请分批导入。")])
-    scope = bureau_scope(user)
-    numbers = {str(r.get("certificate_number") or "").strip() for r in rows}
-    certificates = {c.number: c for c in db.session.scalars(
-        select(Certificate).where(Certificate.number.in_(numbers),
-                                  scope_clause(Certificate, scope)))}
-    existing = {(cid, no) for cid, no in db.session.execute(
-        select(CustomsUsage.certificate_id, CustomsUsage.declaration_no).where(
-            CustomsUsage.certificate_id.in_([c.id for c in certificates.values()])))}
-    errors: list[RowError] = []
-    seen: set[tuple[int, str]] = set()
-    prepared: list[CustomsUsage] = []
-    for index, raw in enumerate(rows, start=2):
-        values = {k: ("" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
-                  for k, v in raw.items()}
-        row_errors = []
-        number = str(values.get("certificate_number") or "").strip()
-        cert = certificates.get(number)
-        if not number:
-            row_errors.append(RowError(index, "证明编号", "证明编号不能为空。"))
-        elif cert is None:
-            row_errors.append(RowError(index, "证明编号", f"证明编号{number}不存在，或不在您的管辖范围内。"))
-        elif cert.state is CertificateState.voided:
-            row_errors.append(RowError(index, "证明编号", f"证明{number}已作废，不能登记海关调用。"))
-        declaration = str(values.get("declaration_no") or "").strip()
-        try:
-            if not declaration:
-                raise FieldInvalid("报关单号不能为空。")
-            declaration_no(declaration)
-        except FieldInvalid as exc:
-            row_errors.append(RowError(index, "报关单号", exc.message))
-        port = str(values.get("port") or "").strip()
-        if not port:
-            row_errors.append(RowError(index, "入境口岸", "入境口岸不能为空。"))
-        try:
-            used_on = _parse_date(values.get("used_on"))
-        except FieldInvalid as exc:
-            row_errors.append(RowError(index, "调用日期", exc.message))
-            used_on = None
-        quantity = None
-        try:
-            text = str(values.get("quantity") or "").strip()
-            quantity = int(float(text)) if text else None
-            if quantity is None or float(text) != quantity:
-                raise FieldInvalid("数量应为正整数。")
-            positive(quantity)
-        except (FieldInvalid, ValueError) as exc:
-            row_errors.append(RowError(index, "数量", getattr(exc, "message", "数量应为正整数。")))
-        if cert is not None and declaration:
-            key = (cert.id, declaration)
-            if key in existing:
-                row_errors.append(RowError(index, "报关单号", f"报关单{declaration}已登记在证明{number}下，不能重复导入。"))
-            elif key in seen:
-                row_errors.append(RowError(index, "报关单号", f"报关单{declaration}在文件中重复出现。"))
-            seen.add(key)
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        if used_on and cert is not None and used_on < cert.issued_on:
-            errors.append(RowError(index, "调用日期", f"调用日期早于证明签发日期（{cert.issued_on:%Y-%m-%d}）。"))
-            continue
-        prepared.append(CustomsUsage(certificate_id=cert.id, declaration_no=declaration,
-                                     port=port, used_on=used_on, quantity=quantity))
-    if errors:
-        return ImportResult(0, errors)
+def parse_quantity(value) -> int:
+    text = _text(value)
     try:
-        for usage in prepared:
-            record_customs_usage(usage)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        return ImportResult(0, [RowError(1, "file", exc.message)])
-    except Exception:
-        db.session.rollback()
-        raise
-    return ImportResult(len(prepared), [])
+        number = float(text)
+    except ValueError:
+        raise FieldInvalid("数量应为正整数。") from None
+    if not text or not number.is_integer():
+        raise FieldInvalid("数量应为正整数。")
+    positive(int(number))
+    return int(number)
+
+
+def parse_declaration(value) -> str:
+    text = _text(value)
+    if not text:
+        raise FieldInvalid("报关单号不能为空。")
+    declaration_no(text)
+    return text
+
+
+def parse_port(value) -> str:
+    text = _text(value)
+    if not text:
+        raise FieldInvalid("入境口岸不能为空。")
+    return text
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "declaration_no": parse_declaration, "port": parse_port, "used_on": parse_date,
+    "quantity": parse_quantity,
+}
+
+
+class RowChecker:
+    """Checks rows against the certificates in the user's scope and the usages on record."""
+
+    def __init__(self, rows: list[dict], user="current"):
+        numbers = {_text(r.get("certificate_number")) for r in rows}
+        self.certificates = {c.number: c for c in db.session.scalars(
+            select(Certificate).where(Certificate.number.in_(numbers),
+                                      scope_clause(Certificate, bureau_scope(user))))}
+        ids = [c.id for c in self.certificates.values()]
+        self.recorded = set(db.session.execute(select(
+            CustomsUsage.certificate_id, CustomsUsage.declaration_no).where(
+            CustomsUsage.certificate_id.in_(ids))).tuples())
+        self.seen: set[tuple[int, str]] = set()
+
+    def certificate(self, number: str, row: int) -> tuple[Certificate | None, RowError | None]:
+        if not number:
+            return None, RowError(row, "证明编号", "证明编号不能为空。")
+        cert = self.certificates.get(number)
+        if cert is None:
+            return None, RowError(row, "证明编号", f"证明编号{number}不存在，或不在您的管辖范围内。")
+        return cert, None
+
+    def duplicate(self, cert: Certificate, declaration: str, number: str) -> str | None:
+        key = (cert.id, declaration)
+        if key in self.recorded:
+            return f"报关单{declaration}已登记在证明{number}下，不能重复导入。"
+        if key in self.seen:
+            return f"报关单{declaration}在文件中重复出现。"
+        self.seen.add(key)
+        return None
+
+    def check(self, raw: dict, row: int) -> tuple[CustomsUsage | None, list[RowError]]:
+        number = _text(raw.get("certificate_number"))
+        cert, error = self.certificate(number, row)
+        errors = [error] if error else []
+        values = {}
+        for field, parse in PARSERS.items():
+            try:
+                values[field] = parse(raw.get(field))
+            except FieldInvalid as exc:
+                errors.append(RowError(row, FIELD_LABELS[field], exc.message))
+        if cert is None or errors:
+            return None, errors
+        duplicate = self.duplicate(cert, values["declaration_no"], number)
+        if duplicate:
+            return None, [RowError(row, "报关单号", duplicate)]
+        refusal = customs_usage_refusal(cert, values["used_on"])
+        if refusal is not None:
+            field = "调用日期" if "used_on" in getattr(refusal, "errors", {}) else "证明编号"
+            return None, [RowError(row, field, refusal.message)]
+        return CustomsUsage(certificate_id=cert.id, **values), []
+
+
+def check_rows(rows: list[dict], user="current") -> list[CustomsUsage]:
+    """Every row as a customs usage to record, or ``RowsRefused`` with every error."""
+    if not rows:
+        raise RowsRefused([RowError(1, "文件", "文件中没有数据行。")])
+    rows = [normalise_headers(r) if isinstance(r, dict) else None for r in rows]
+    checker = RowChecker([r for r in rows if r is not None], user)
+    prepared, errors = [], []
+    for index, raw in enumerate(rows, start=2):
+        if raw is None:
+            errors.append(RowError(index, "数据", "每一行应为包含各列的对象。"))
+            continue
+        usage, row_errors = checker.check(raw, index)
+        errors.extend(row_errors)
+        if usage is not None:
+            prepared.append(usage)
+    if errors:
+        raise RowsRefused(errors)
+    return prepared

@@ -3,18 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.enums import APPLICATION_IN_REVIEW, CERTIFICATE_IN_FORCE, AccountStatus, FastTrackState
 from app.extensions import db
-from app.models import (
-    AccountStatus,
-    APPLICATION_IN_REVIEW,
-    CERTIFICATE_IN_FORCE,
-    Application,
-    Certificate,
-    Enterprise,
-    FastTrackGrant,
-    FastTrackState,
-    ReviewerAccount,
-)
+from app.models import Application, Certificate, Enterprise, FastTrackGrant, ReviewerAccount
 from app.scope import bureau_scope, scope_clause
 
 

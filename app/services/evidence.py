@@ -14,14 +14,9 @@ from flask import current_app
 
 from app import clock, policy
 from app.domain.errors import RecordInvalid, RuleViolation
+from app.enums import AttachmentKind
 from app.extensions import db
-from app.models import (
-    AttachmentKind,
-    CertificateRequest,
-    EvidenceFile,
-    FastTrackGrant,
-    UsageRecord,
-)
+from app.models import CertificateRequest, EvidenceFile, FastTrackGrant, UsageRecord
 from app.scope import signature_of
 
 ALLOWED_TYPES = {
@@ -46,6 +41,11 @@ def upload_root() -> Path:
     root = Path(current_app.config["UPLOAD_FOLDER"])
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+def accepted_kinds(owner) -> tuple[AttachmentKind, ...]:
+    """The kinds of file a record takes (its ``evidence_kinds``; plain evidence otherwise)."""
+    return tuple(getattr(owner, "evidence_kinds", (AttachmentKind.evidence,)))
 
 
 def store_evidence(stream: BinaryIO, original_name: str, owner, user=None,

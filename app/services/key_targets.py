@@ -11,8 +11,9 @@ from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import clock, policy
+from app.enums import CERTIFICATE_IN_FORCE
 from app.extensions import db
-from app.models import CERTIFICATE_IN_FORCE, Application, Certificate, Product, UsageRecord
+from app.models import Application, Certificate, Product, UsageRecord
 from app.scope import bureau_scope, scope_clause
 
 

@@ -19,11 +19,9 @@ from app.views.applications import (
     CertificateView,
     ProductView,
 )
-from app.views.customs import CustomsUsageView, KeyTargetView, UsageRecordView
-from app.views.files import FilesView
 from app.views.audit import AuditLogView, HistoryView
 from app.views.calendar import CalendarDayView, CalendarYearView
-from app.views.lookup import LookupView
+from app.views.customs import CustomsUsageView, KeyTargetView, UsageRecordView
 from app.views.enterprises import (
     EnterpriseView,
     FastTrackBoardView,
@@ -32,6 +30,8 @@ from app.views.enterprises import (
     FastTrackProductLineView,
     FastTrackRenewalView,
 )
+from app.views.files import FilesView
+from app.views.lookup import LookupView
 from app.views.organisation import BureauView, CccCategoryView
 from app.views.reports import ReportsView
 

@@ -2,12 +2,13 @@
 change requests and their filings (附件1), the yearly account-holder report (附件2)."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 
 from app import clock
 from app.clock import chinese_date
+from app.commands.accounts import FileTogether
 from app.domain.errors import DomainError
 from app.models import (
     AccountChangeFiling,
@@ -18,26 +19,17 @@ from app.models import (
     ReviewerAccount,
 )
 from app.scope import bureau_scope
-from app.security_model import (
-    DISTRICT_WRITES,
-    DISTRICT_WRITES_NO_DELETE,
-    FILERS,
-    PROVINCE_WIDE_ROLES,
-    READ_ALL,
-    Access,
-)
-from app.services.account_filings import file_together
+from app.security_model import FILERS, PROVINCE_WIDE_ROLES, Access
+from app.services.annual_reports import due_date, status_board
 from app.views.base import DomainModelView, report_downloads
 from app.workflows.account_change import AccountChangeWorkflow
-from app.workflows.annual_report import AnnualReportWorkflow, due_date, status_board
+from app.workflows.annual_report import AnnualReportWorkflow
 
 
 class AccountFunctionChangeView(DomainModelView):
     """The dated history of an account's functions (shown on the account's page)."""
 
     model = AccountFunctionChange
-    access = READ_ALL
-    base_permissions = ["can_list", "can_show"]
     list_columns = ["changed_at", "functions_before", "functions_after", "status_after",
                     "change_request", "changed_by"]
     show_columns = ["account"] + list_columns
@@ -47,7 +39,6 @@ class AccountFunctionChangeView(DomainModelView):
 
 class AccountChangeRequestView(DomainModelView):
     model = AccountChangeRequest
-    access = DISTRICT_WRITES
     extra_roles = {"file_together": FILERS}  # FAB names an action's permission after it
     workflow = AccountChangeWorkflow
     list_columns = ["bureau", "kind", "account_name", "holder_name", "functions_before",
@@ -78,7 +69,7 @@ class AccountChangeRequestView(DomainModelView):
             "fa-file-alt", single=False)
     def file_together(self, items):
         try:
-            filing = file_together(items, g.user)
+            filing = FileTogether([item.id for item in items]).execute()
         except DomainError as exc:
             flash(exc.message, "danger")
             return redirect(request.referrer or url_for(f"{self.endpoint}.list"))
@@ -88,8 +79,6 @@ class AccountChangeRequestView(DomainModelView):
 
 class AccountChangeFilingView(DomainModelView):
     model = AccountChangeFiling
-    access = DISTRICT_WRITES_NO_DELETE
-    base_permissions = ["can_list", "can_show", "can_edit"]
     list_columns = ["bureau", "filed_on", "title", "requests"]
     search_columns = ["bureau", "filed_on"]
     show_columns = ["bureau", "filed_on", "title"]
@@ -105,8 +94,6 @@ class ReviewerAccountView(DomainModelView):
     """The registry. Accounts are never deleted: they are closed (已注销)."""
 
     model = ReviewerAccount
-    access = READ_ALL
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
     list_columns = ["bureau", "holder_name", "department", "position", "account_name",
                     "functions", "section_chief_or_above", "phone", "status"]
     search_columns = ["bureau", "holder_name", "account_name", "functions", "status",
@@ -123,8 +110,6 @@ class ReviewerAccountView(DomainModelView):
 
 class AnnualReportLineView(DomainModelView):
     model = AnnualAccountReportLine
-    access = DISTRICT_WRITES_NO_DELETE
-    base_permissions = ["can_list", "can_show", "can_edit"]
     list_columns = ["seq", "bureau_name", "holder_name", "department_position", "account_name",
                     "functions", "phone", "remarks"]
     show_columns = ["report"] + list_columns
@@ -136,7 +121,6 @@ class AnnualReportLineView(DomainModelView):
 
 class AnnualReportView(DomainModelView):
     model = AnnualAccountReport
-    access = DISTRICT_WRITES
     workflow = AnnualReportWorkflow
     list_columns = ["bureau", "year", "state", "filer_name", "filed_on", "due_status"]
     search_columns = ["bureau", "year", "state"]

@@ -5,27 +5,21 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from app.domain.errors import AccessDenied, DomainError, RecordInvalid, RecordNotFound
-from app.models import (
-    Application,
-    Certificate,
-    CertificateChangeItem,
-    CertificateRequest,
-    Product,
-    ProductField,
-)
-from app.security_model import DISTRICT_WRITES, READ_ALL
+from app.domain.errors import RecordInvalid
+from app.enums import ProductField
+from app.fab import console_errors
+from app.models import Application, Certificate, CertificateChangeItem, CertificateRequest, Product
+from app.security_model import FILERS
 from app.views.base import DomainModelView, RecordLink
 from app.views.customs import CustomsUsageView
 from app.views.files import EvidenceUploads, evidence_links
 from app.workflows import run_step
 from app.workflows.application import ApplicationWorkflow
-from app.workflows.certificate import FILERS, CertificateWorkflow
+from app.workflows.certificate import CertificateWorkflow
 
 
 class ProductView(DomainModelView):
     model = Product
-    access = DISTRICT_WRITES
     list_columns = ["application", "name", "hs_code", "ccc_category", "model", "brand",
                     "quantity", "unit", "amount", "currency"]
     search_columns = ["application", "name", "hs_code", "ccc_category", "brand",
@@ -40,7 +34,6 @@ class ProductView(DomainModelView):
 
 class ApplicationView(DomainModelView):
     model = Application
-    access = DISTRICT_WRITES
     workflow = ApplicationWorkflow
     list_columns = ["number", "enterprise", "clause", "state", "bureau", "submitted_at",
                     "deadline_status"]
@@ -67,8 +60,6 @@ class ApplicationView(DomainModelView):
 
 class CertificateChangeItemView(DomainModelView):
     model = CertificateChangeItem
-    access = READ_ALL
-    base_permissions = ["can_list", "can_show"]
     list_columns = ["product", "field", "before", "after"]
     show_columns = ["request"] + list_columns
     search_columns = ["field"]
@@ -79,8 +70,6 @@ class CertificateRequestView(EvidenceUploads, DomainModelView):
     on the certificate's page; evidence is uploaded here."""
 
     model = CertificateRequest
-    access = READ_ALL
-    base_permissions = ["can_list", "can_show"]
     list_columns = ["certificate", "kind", "state", "reason", "requested_at", "requested_by",
                     "decided_at", "decided_by"]
     search_columns = ["certificate", "kind", "state", "requested_at"]
@@ -108,9 +97,7 @@ class CertificateRequestView(EvidenceUploads, DomainModelView):
 
 class CertificateView(DomainModelView):
     model = Certificate
-    access = READ_ALL  # issued by the review workflow; loaded by the provincial admin
     workflow = CertificateWorkflow
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
     list_columns = ["number", "application", "issued_on", "state", "supervision_deadline",
                     "change_count", "usages"]
     search_columns = ["number", "application", "issued_on", "state", "supervision_deadline"]
@@ -124,6 +111,7 @@ class CertificateView(DomainModelView):
     @expose("/step/<int:pk>/change", methods=["GET", "POST"])
     @has_access
     @permission_name("step")
+    @console_errors(back=lambda view, pk: url_for(f"{view.endpoint}.show", pk=pk))
     def change_form(self, pk: int):
         """The change request needs a table of product fields, not a plain form."""
         cert = self.datamodel.get(pk)
@@ -147,15 +135,8 @@ class CertificateView(DomainModelView):
                          {"reason": request.form.get("reason"), "items": items})
             except RecordInvalid as exc:
                 errors = exc.errors
-            except AccessDenied:
-                abort(403)
-            except RecordNotFound:
-                abort(404)
-            except DomainError as exc:
-                flash(exc.message, "danger")
-                return redirect(show_url)
             else:
-                flash("已登记变更申请，待复审人员审核。", "success")
+                flash(CertificateWorkflow.step("change").done_message, "success")
                 return redirect(show_url)
         return self.render_template("console/certificate_change.html", title="申请变更",
                                     cert=cert, products=products, fields=fields,

@@ -8,11 +8,10 @@ import operator
 from flask import abort
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
-
-from app.datamodel import DomainFilterConverter, DomainInterface
 from wtforms import SelectField
 
 from app import clock, meta
+from app.fab import DomainFilterConverter, ScopedInterface
 from app.scope import signature_of
 from app.services import audit
 
@@ -93,7 +92,7 @@ class AuditFilterConverter(DomainFilterConverter):
         return super().convert(col_name)
 
 
-class AuditInterface(DomainInterface):
+class AuditInterface(ScopedInterface):
     filter_converter_class = AuditFilterConverter
 
 

@@ -4,13 +4,11 @@ adds a new year when it is published each November)."""
 from __future__ import annotations
 
 from app.models import CalendarDay, CalendarYear
-from app.security_model import READ_ALL
 from app.views.base import DomainModelView
 
 
 class CalendarDayView(DomainModelView):
     model = CalendarDay
-    access = READ_ALL
     list_columns = ["day", "kind", "name"]
     search_columns = ["day", "kind", "name"]
     show_columns = ["day", "kind", "name", "created_at"]
@@ -21,7 +19,6 @@ class CalendarDayView(DomainModelView):
 
 class CalendarYearView(DomainModelView):
     model = CalendarYear
-    access = READ_ALL
     list_columns = ["year", "complete", "source"]
     search_columns = ["year", "complete"]
     show_columns = ["year", "complete", "source", "remarks", "created_at", "updated_at"]

@@ -2,27 +2,19 @@
 reported changes, and the reminder board."""
 from __future__ import annotations
 
-import datetime as dt
-
-from markupsafe import Markup
 from flask_appbuilder import BaseView, expose, has_access
-from sqlalchemy import select
+from markupsafe import Markup
 
-from app import clock, policy
-from app.extensions import db
+from app import policy
 from app.models import (
-    FAST_TRACK_IN_PROGRESS,
-    DecisionState,
     Enterprise,
     FastTrackChange,
-    FastTrackChangeState,
     FastTrackGrant,
     FastTrackProductLine,
     FastTrackRenewal,
-    FastTrackState,
 )
-from app.scope import bureau_scope, scope_clause
-from app.security_model import ALL_ROLES, DISTRICT_WRITES, FILERS, READ_ALL, Access
+from app.security_model import ALL_ROLES, FILERS, Access
+from app.services.fast_track import reminder_board
 from app.views.applications import ApplicationView
 from app.views.base import DomainModelView, RecordLink, report_downloads
 from app.views.files import EvidenceUploads, evidence_links
@@ -31,7 +23,6 @@ from app.workflows.fast_track import FastTrackChangeWorkflow, FastTrackWorkflow
 
 class FastTrackProductLineView(DomainModelView):
     model = FastTrackProductLine
-    access = DISTRICT_WRITES
     list_columns = ["period", "ccc_category", "purpose", "annual_batches", "entry_port",
                     "handling"]
     show_columns = ["grant", "change"] + list_columns
@@ -44,8 +35,6 @@ class FastTrackRenewalView(DomainModelView):
     """延用记录: requested on the grant's page, decided by the province."""
 
     model = FastTrackRenewal
-    access = READ_ALL
-    base_permissions = ["can_list", "can_show"]
     list_columns = ["grant", "state", "requested_at", "old_valid_to", "new_valid_to",
                     "decided_at", "decided_by"]
     show_columns = ["grant", "state", "reason", "requested_at", "requested_by", "old_valid_to",
@@ -56,7 +45,6 @@ class FastTrackRenewalView(DomainModelView):
 
 class FastTrackChangeView(DomainModelView):
     model = FastTrackChange
-    access = DISTRICT_WRITES
     workflow = FastTrackChangeWorkflow
     list_columns = ["grant", "kind", "state", "submitted_at", "decided_at"]
     search_columns = ["grant", "kind", "state"]
@@ -85,7 +73,6 @@ def eligibility_list(checks) -> Markup:
 
 class FastTrackGrantView(EvidenceUploads, DomainModelView):
     model = FastTrackGrant
-    access = DISTRICT_WRITES
     workflow = FastTrackWorkflow
     list_columns = ["enterprise", "bureau_name", "state", "clauses", "applied_on", "valid_from",
                     "valid_to", "days_left"]
@@ -127,7 +114,6 @@ class FastTrackGrantView(EvidenceUploads, DomainModelView):
 
 class EnterpriseView(DomainModelView):
     model = Enterprise
-    access = DISTRICT_WRITES
     list_columns = ["name", "uscc", "bureau", "economic_nature", "credit_standing",
                     "traceability_system"]
     search_columns = ["name", "uscc", "bureau", "economic_nature", "credit_standing",
@@ -169,27 +155,11 @@ class FastTrackBoardView(BaseView):
     @expose("/")
     @has_access
     def board(self):
-        today = clock.today()
+        board = reminder_board()
         profile = policy.profile()
-        scope = bureau_scope()
-        horizon = today + dt.timedelta(days=profile.fast_track_expiry_warning_days)
-        expiring = db.session.scalars(
-            select(FastTrackGrant).where(FastTrackGrant.state == FastTrackState.active,
-                                         FastTrackGrant.valid_to <= horizon,
-                                         scope_clause(FastTrackGrant, scope))
-            .order_by(FastTrackGrant.valid_to)).all()
-        renewals = db.session.scalars(select(FastTrackRenewal).where(
-            FastTrackRenewal.state == DecisionState.pending,
-            scope_clause(FastTrackRenewal, scope))).all()
-        changes = db.session.scalars(select(FastTrackChange).where(
-            FastTrackChange.state == FastTrackChangeState.submitted,
-            scope_clause(FastTrackChange, scope))).all()
-        waiting = db.session.scalars(select(FastTrackGrant).where(
-            FastTrackGrant.state.in_(FAST_TRACK_IN_PROGRESS),
-            scope_clause(FastTrackGrant, scope)).order_by(FastTrackGrant.submitted_at)).all()
         return self.render_template(
-            "console/fast_track_board.html", title="便捷通道提醒", today=today,
-            warning_days=profile.fast_track_expiry_warning_days, expiring=expiring,
+            "console/fast_track_board.html", title="便捷通道提醒", today=board.today,
+            warning_days=profile.fast_track_expiry_warning_days, expiring=board.expiring,
             urgent_days=profile.fast_track_expiry_urgent_days,
             downloads=fast_track_list_downloads(self.appbuilder.sm),
-            renewals=renewals, changes=changes, waiting=waiting)
+            renewals=board.renewals, changes=board.changes, waiting=board.waiting)

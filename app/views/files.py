@@ -2,55 +2,22 @@
 only for users who may see that record (the file's scope follows its owner's)."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
-from app.datamodel import DomainInterface
-from app.domain.errors import DomainError
-from app.extensions import db
-from app.models import AttachmentKind, EvidenceFile
+from app.commands.evidence import UploadEvidence
+from app.fab import ScopedInterface, console_errors, session_or_token
+from app.models import EvidenceFile
 from app.security_model import ALL_ROLES, Access
-from app.services.evidence import evidence_path, is_inline, store_evidence, upload_help
+from app.services.evidence import accepted_kinds, evidence_path, is_inline, upload_help
 from app.views.base import RecordLink
-from app.views.doors import session_or_token
 
 
 def evidence_links(files) -> list[RecordLink]:
     return [RecordLink(f"{f.kind.label}：{f.original_name}", url_for("FilesView.download",
                                                                    pk=f.id),
                        icon="fa-paperclip") for f in files]
-
-
-def upload_evidence(view, pk: int):
-    """Shared upload door of a record's show page (CSRF-protected POST, in scope). The record
-    says whether it takes files now (``evidence_refusal``) and of which kinds."""
-    item = view.datamodel.get(pk)
-    if item is None:
-        abort(404)
-    files = [f for f in request.files.getlist("file") if f and f.filename]
-    kinds = evidence_kinds(item)
-    kind = AttachmentKind.__members__.get(request.form.get("kind", ""), kinds[0])
-    try:
-        if kind not in kinds:
-            raise DomainError("请选择材料类型。")
-        if item.evidence_refusal():
-            raise DomainError(item.evidence_refusal())
-        if not files:
-            raise DomainError("请选择要上传的文件。")
-        for upload in files:
-            store_evidence(upload.stream, upload.filename, item, g.user, kind=kind)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        flash(f"已上传{len(files)}个证据文件。", "success")
-    return redirect(url_for(f"{view.endpoint}.show", pk=pk))
-
-
-def evidence_kinds(item) -> tuple[AttachmentKind, ...]:
-    return getattr(item, "evidence_kinds", (AttachmentKind.evidence,))
 
 
 class EvidenceUploads:
@@ -69,14 +36,24 @@ class EvidenceUploads:
         return url_for(f"{self.endpoint}.upload", pk=pk)
 
     def upload_kinds(self, pk) -> list[tuple[str, str]]:
-        kinds = evidence_kinds(self.datamodel.get(pk))
+        kinds = accepted_kinds(self.datamodel.get(pk))
         return [(k.name, k.label) for k in kinds] if len(kinds) > 1 else []
 
     @expose("/upload/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("upload")
+    @console_errors(back=lambda view, pk: url_for(f"{view.endpoint}.show", pk=pk))
     def upload(self, pk: int):
-        return upload_evidence(self, pk)
+        """The show page's upload form (CSRF-protected POST, in scope); the record says
+        whether it takes files now and of which kinds (``app.commands.evidence``)."""
+        item = self.datamodel.get(pk)
+        if item is None:
+            abort(404)
+        files = [(f.stream, f.filename) for f in request.files.getlist("file")
+                 if f and f.filename]
+        stored = UploadEvidence(item, files, request.form.get("kind") or None).execute()
+        flash(f"已上传{len(stored)}个文件。", "success")
+        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
 
 
 class FilesView(BaseView):
@@ -88,7 +65,7 @@ class FilesView(BaseView):
     @expose("/<int:pk>")
     @session_or_token("download")
     def download(self, pk: int):
-        evidence = DomainInterface(EvidenceFile).get(pk)
+        evidence = ScopedInterface(EvidenceFile).get(pk)
         if evidence is None:
             abort(404)
         path = evidence_path(evidence)

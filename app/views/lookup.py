@@ -8,7 +8,8 @@ from flask import abort, jsonify, request
 from flask_appbuilder import BaseView, expose
 from flask_login import current_user
 
-from app.datamodel import DomainInterface, text_search_clause
+from app.fab import ScopedInterface
+from app.services.search import text_search_clause
 
 LOOKUP_LIMIT = 20
 
@@ -28,7 +29,7 @@ class LookupView(BaseView):
         model, view_name = source
         if not self.appbuilder.sm.has_access("can_list", view_name):
             abort(403)
-        datamodel = DomainInterface(model)
+        datamodel = ScopedInterface(model)
         query = datamodel.session.query(model)
         query = datamodel.apply_all(query)  # scope applies here
         term = (request.args.get("q") or "").strip()

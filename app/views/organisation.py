@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 from app.models import Bureau, CccCategory
-from app.security_model import READ_ALL
 from app.views.base import DomainModelView
 
 
 class BureauView(DomainModelView):
     model = Bureau
-    access = READ_ALL
     list_columns = ["name", "short_name", "level", "division_code", "parent"]
     search_columns = ["name", "short_name", "level", "division_code", "parent"]
     show_columns = ["name", "short_name", "level", "division_code", "parent", "created_at",
@@ -19,7 +17,6 @@ class BureauView(DomainModelView):
 
 class CccCategoryView(DomainModelView):
     model = CccCategory
-    access = READ_ALL
     list_columns = ["code", "product_name", "category_no", "category", "self_declaration",
                     "example_hs_codes", "is_demo"]
     search_columns = ["code", "product_name", "category", "is_demo"]

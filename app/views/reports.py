@@ -10,16 +10,9 @@ from flask import abort, g, request, send_file
 from flask_appbuilder import BaseView, expose
 
 from app import clock
-from app.datamodel import DomainInterface
-from app.models import (
-    AccountChangeFiling,
-    AnnualAccountReport,
-    Bureau,
-    BureauLevel,
-    Enterprise,
-    FastTrackGrant,
-    FastTrackState,
-)
+from app.enums import BureauLevel
+from app.fab import ScopedInterface, session_or_token
+from app.models import AccountChangeFiling, AnnualAccountReport, Bureau, FastTrackGrant
 from app.reports import render
 from app.reports.official import (
     ACCOUNT_CHANGE_TABLE,
@@ -32,8 +25,8 @@ from app.reports.official import (
     fast_track_list_data,
 )
 from app.security_model import ALL_ROLES, PROVINCE_WIDE_ROLES, Access
-from app.views.doors import session_or_token
-from app.workflows.annual_report import rollup_reports
+from app.services.annual_reports import rollup_reports
+from app.services.fast_track import open_grants
 
 #: Longest 填报人 / 所在部门 text taken for a report header.
 HEADER_FIELD_LENGTH = 40
@@ -64,7 +57,7 @@ class ReportsView(BaseView):
     @expose("/account_change/<int:pk>")
     @session_or_token("account_change", formats=("pdf", "xlsx"))
     def account_change(self, pk: int, fmt: str):
-        filing = DomainInterface(AccountChangeFiling).get(pk)
+        filing = ScopedInterface(AccountChangeFiling).get(pk)
         if filing is None:
             abort(404)
         return _download(ACCOUNT_CHANGE_TABLE, account_change_data(filing), fmt,
@@ -73,7 +66,7 @@ class ReportsView(BaseView):
     @expose("/annual_report/<int:pk>")
     @session_or_token("annual_report", formats=("pdf", "xlsx"))
     def annual_report(self, pk: int, fmt: str):
-        report = DomainInterface(AnnualAccountReport).get(pk)
+        report = ScopedInterface(AnnualAccountReport).get(pk)
         if report is None:
             abort(404)
         return _download(ACCOUNT_HOLDERS_TABLE, annual_report_data(report), fmt,
@@ -82,7 +75,7 @@ class ReportsView(BaseView):
     @expose("/annual_rollup/<int:year>")
     @session_or_token("annual_rollup", formats=("pdf", "xlsx"))
     def annual_rollup(self, year: int, fmt: str):
-        province = DomainInterface(Bureau).session.query(Bureau).filter(
+        province = ScopedInterface(Bureau).session.query(Bureau).filter(
             Bureau.level == BureauLevel.province).first()
         # 填报人 and 所在部门 (a 科室, which the console does not know) come from the board's
         # fields; without them: the user's name and a blank to fill in on paper
@@ -99,7 +92,7 @@ class ReportsView(BaseView):
         """CCC免办便捷通道申请表 (seed 000 附件2) of one application."""
         from app.reports.forms import render_fast_track_form
 
-        grant = DomainInterface(FastTrackGrant).get(pk)
+        grant = ScopedInterface(FastTrackGrant).get(pk)
         if grant is None:
             abort(404)
         content, mimetype, _name = render_fast_track_form(fast_track_form(grant), fmt)
@@ -111,15 +104,7 @@ class ReportsView(BaseView):
     def fasttrack_list(self, fmt: str):
         """便捷通道使用单位名单: every open unit with clauses, validity and district
         (a district officer gets their district's)."""
-        from sqlalchemy import select
-
-        from app.scope import bureau_scope, scope_clause
-
-        grants = DomainInterface(FastTrackGrant).session.scalars(
-            select(FastTrackGrant).join(FastTrackGrant.enterprise)
-            .where(FastTrackGrant.state == FastTrackState.active,
-                   scope_clause(FastTrackGrant, bureau_scope()))
-            .order_by(Enterprise.bureau_id, Enterprise.name)).all()
+        grants = open_grants()
         user = g.user
         bureau = user.bureau.name if getattr(user, "bureau", None) else ""
         return _download(FAST_TRACK_LIST, fast_track_list_data(bureau, grants), fmt,

@@ -1,20 +1,29 @@
 """One workflow mechanism for every approval flow.
 
-A flow is a ``python-statemachine`` machine bound to a record's ``state`` column (its
-transitions are the legal moves; its validators raise ``RuleViolation`` with the reason in
-Chinese; its ``on_<event>`` callbacks do the effects), plus a tuple of :class:`Step` s that say
-what each move is called, who may make it and which inputs it needs. :func:`run_step` is the
-single door through which the console, the REST API and the tests move a record: it checks
-role, district scope, inputs and state, runs the machine, and commits everything in one
-transaction — or nothing.
+A flow is a ``python-statemachine`` machine bound to a record's ``state`` column plus a tuple of
+:class:`Step` s that say what each move is called, who may make it, which inputs it takes and
+what the user reads when it is done. The machine is the truth:
+
+- its transitions are the legal moves, and only those a rule can ever allow are declared;
+- rules that depend on the record (a pending request, customs usage, completeness) are the
+  transitions' conditions, written as :func:`guard` s around a service's refusal function —
+  so the steps offered for a record (``Workflow.offered_steps``: the console's buttons) are
+  exactly those that can succeed, and a step taken anyway is refused with the rule's reason;
+- rules that depend on the step's inputs are checked by the step's schema (generated from its
+  :class:`StepInput` s, one for console forms and the API alike) or by a validator.
+
+Workflow modules only wire: each guard, effect and rule is a function of the service of its
+area. :func:`run_step` is the single door through which the console, the REST API and the tests
+move a record: role, then district scope, then inputs, then the machine — in one transaction.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import dataclasses
+import functools
+from collections.abc import Callable
 from typing import Any, ClassVar
 
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from statemachine import StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
@@ -22,6 +31,25 @@ from app.domain.errors import AccessDenied, RecordInvalid, RecordNotFound, RuleV
 from app.extensions import db
 from app.scope import acting_as, bureau_scope, ensure_in_scope, role_of, scope_clause
 from app.security_model import Role
+from app.transaction import write_transaction
+
+
+def guard(refusal: Callable[[Any], str | None], quiet: bool = False):
+    """A transition condition made of a service's refusal function (``record -> reason or
+    None``): the machine offers the transition only when there is no reason to refuse it.
+
+    A refused step is shown greyed with its reason, so nobody wonders where it went — unless
+    the guard is ``quiet``: a decision step is simply absent while there is nothing to decide
+    (no pending request)."""
+
+    def condition(model, **_kwargs) -> bool:
+        return refusal(model) is None
+
+    condition.refusal = refusal
+    condition.quiet = quiet
+    # python-statemachine caches callbacks by qualified name: one per refusal function
+    condition.__name__ = condition.__qualname__ = f"guard_{refusal.__module__}.{refusal.__name__}"
+    return condition
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,10 +58,53 @@ class StepInput:
 
     name: str
     label: str
-    kind: str = "text"  # text | textarea | date | bool | choice
+    kind: str = "text"  # text | textarea | date | bool | choice | items
     required: bool = True
     help: str = ""
     choices: tuple[tuple[str, str], ...] = ()
+
+    def field(self) -> fields.Field:
+        verb = "选择" if self.kind in ("choice", "bool") else "填写"
+        messages = {"required": f"请{verb}{self.label}。", "null": f"请{verb}{self.label}。"}
+        common = {"required": self.required, "allow_none": not self.required,
+                  "error_messages": messages}
+        if self.kind == "date":
+            messages["invalid"] = f"{self.label}的格式应为YYYY-MM-DD（如2026-11-23）。"
+            return fields.Date(**common)
+        if self.kind == "bool":
+            messages["invalid"] = f"{self.label}应为“是”或“否”。"
+            return fields.Boolean(load_default=False, **{**common, "required": False})
+        if self.kind == "choice":
+            codes = [code for code, _text in self.choices]
+            wanted = "、".join(f"{code}（{text}）" for code, text in self.choices)
+            return fields.String(validate=validate.OneOf(codes, error=f"{self.label}应为：{wanted}。"),
+                                 **common)
+        if self.kind == "items":
+            messages["invalid"] = f"{self.label}应为列表。"
+            return fields.List(fields.Dict(error_messages={"invalid": f"{self.label}的每一项应为对象。"}),
+                               **common)
+        messages["invalid"] = f"{self.label}应为文字。"
+        return fields.String(validate=validate.Length(max=4000, error=f"{self.label}过长（最多4000字）。"),
+                             **common)
+
+
+class _StepSchema(Schema):
+    """What every step schema shares: blank text means "not given"; unknown fields refused."""
+
+    error_messages = {"unknown": "未知字段。", "type": "请求体应为JSON对象。"}
+
+    @pre_load
+    def _blank_is_missing(self, data, **_kwargs):
+        if not isinstance(data, dict):
+            return data
+        clean = {}
+        for key, value in data.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    continue
+            clean[key] = value
+        return clean
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,10 +116,43 @@ class Step:
     inputs: tuple[StepInput, ...] = ()
     style: str = "primary"
     confirm: str | None = None
+    done: str | None = None  # what the user reads once the step is taken
 
     @property
     def event_id(self) -> str:
         return self.event or self.name
+
+    @property
+    def done_message(self) -> str:
+        return self.done or f"已完成：{self.label}。"
+
+    def load_inputs(self, raw: dict[str, Any] | None) -> dict[str, Any]:
+        """The step's inputs checked and converted by its schema (422 with every problem)."""
+        if raw is not None and not isinstance(raw, dict):
+            raise RecordInvalid("请求体应为JSON对象。")
+        try:
+            return step_schema(self)().load(raw or {})
+        except ValidationError as exc:
+            errors = {("_schema" if key == "_schema" else key):
+                      _flatten(messages) for key, messages in exc.messages.items()}
+            raise RecordInvalid(errors) from None
+
+
+def _flatten(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flatten(value)]
+    if isinstance(messages, (list, tuple)):
+        return [m for value in messages for m in _flatten(value)]
+    return [str(messages)]
+
+
+@functools.cache
+def step_schema(step: Step) -> type[Schema]:
+    """One marshmallow schema per step, generated from its inputs: the console form and the
+    API both go through it (and the OpenAPI spec describes it)."""
+    attrs = {spec.name: spec.field() for spec in step.inputs}
+    name = "".join(part.capitalize() for part in step.name.split("_")) + "StepInput"
+    return type(name, (_StepSchema,), attrs)
 
 
 class Workflow:
@@ -57,6 +161,9 @@ class Workflow:
     model: ClassVar[type]
     machine: ClassVar[type[StateMachine]]
     steps: ClassVar[tuple[Step, ...]]
+    #: Why a step is never possible from a state, where "the state does not allow it" would
+    #: not tell the user enough: {step name: {state: reason}}.
+    state_refusals: ClassVar[dict[str, dict[Any, str]]] = {}
 
     @classmethod
     def step(cls, name: str) -> Step:
@@ -74,43 +181,62 @@ class Workflow:
         return cls.machine(model=item, state_field="state")
 
     @classmethod
-    def allowed_steps(cls, item, user) -> list[Step]:
-        """Steps the user could take now: the state allows them and the role may."""
+    def offered_steps(cls, item, user) -> list[Step]:
+        """Steps the user can take now: their role may, and the machine has an enabled
+        transition (every guard passes) for them."""
         role = role_of(user)
-        events = {e.id for e in cls.bind(item).allowed_events}
-        return [s for s in cls.steps if s.event_id in events and role in s.roles]
+        enabled = {e.id for e in cls.bind(item).enabled_events()}
+        return [s for s in cls.steps if s.event_id in enabled and role in s.roles]
+
+    @classmethod
+    def blocked_steps(cls, item, user) -> list[tuple[Step, str]]:
+        """Steps the user's role may take from this state that a rule refuses now, with the
+        reason (shown as a disabled button, so nobody wonders where the step went)."""
+        role = role_of(user)
+        machine = cls.bind(item)
+        enabled = {e.id for e in machine.enabled_events()}
+        allowed = {e.id for e in machine.allowed_events}
+        blocked = []
+        for step in cls.steps:
+            if step.event_id in allowed and step.event_id not in enabled and role in step.roles:
+                failing = _failing_guard(machine, step)
+                if failing is not None and not getattr(failing, "quiet", False):
+                    blocked.append((step, failing.refusal(item)))
+        return blocked
+
+    @classmethod
+    def fire(cls, item, event: str, **kwargs) -> None:
+        """An automatic transition (expiry, write-off): the same machine, no user step."""
+        cls.bind(item).send(event, **kwargs)
 
 
-def _check_inputs(step: Step, inputs: dict[str, Any]) -> dict[str, Any]:
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    for spec in step.inputs:
-        value = inputs.get(spec.name)
-        if isinstance(value, str):
-            value = value.strip()
-        if spec.required and value in (None, "", []):
-            verb = "选择" if spec.kind in ("choice", "bool") else "填写"
-            errors.setdefault(spec.name, []).append(f"请{verb}{spec.label}。")
-        value = value if value not in ("",) else None
-        if spec.kind == "bool":  # a ticked box comes as "y"/"on"/"true" (form) or true (JSON)
-            value = value in (True, 1, "y", "yes", "true", "1", "on")
-        elif spec.kind == "choice" and value is not None \
-                and value not in {code for code, _text in spec.choices}:
-            errors.setdefault(spec.name, []).append(
-                f"{spec.label}应为：" + "、".join(f"{c}（{t}）" for c, t in spec.choices) + "。")
-        if spec.kind == "date" and value is not None and not isinstance(value, dt.date):
-            try:
-                value = dt.date.fromisoformat(str(value))
-            except ValueError:
-                errors.setdefault(spec.name, []).append(
-                    f"{spec.label}的格式应为YYYY-MM-DD（如2026-11-23）。")
-        clean[spec.name] = value
-    unknown = set(inputs) - {s.name for s in step.inputs}
-    if unknown:
-        errors.setdefault("_schema", []).append("未知字段：" + "、".join(sorted(unknown)))
-    if errors:
-        raise RecordInvalid(errors)
-    return clean
+def _transitions(machine, event_id: str):
+    for state in machine.configuration:
+        for transition in state.transitions:
+            events = getattr(transition, "events", None) or [transition.event]
+            if event_id in [getattr(e, "id", e) for e in events]:
+                yield transition
+
+
+def _failing_guard(machine, step: Step):
+    """The first guard of ``step``'s transitions from the current state that refuses."""
+    for transition in _transitions(machine, step.event_id):
+        for spec in transition.cond:
+            condition = getattr(spec, "func", None)
+            refusal = getattr(condition, "refusal", None)
+            if refusal is not None and refusal(machine.model):
+                return condition
+    return None
+
+
+def refusal_of(machine, step: Step, workflow: type[Workflow] | None = None) -> str:
+    """Why ``step`` cannot be taken now: the first guard that refuses, else the state."""
+    item = machine.model
+    failing = _failing_guard(machine, step)
+    if failing is not None:
+        return failing.refusal(item)
+    explained = (workflow.state_refusals if workflow else {}).get(step.name, {}).get(item.state)
+    return explained or f"当前状态为“{item.state.label}”，不能{step.label}。"
 
 
 def load_for_step(model, pk, user) -> Any:
@@ -119,36 +245,29 @@ def load_for_step(model, pk, user) -> Any:
     query = db.session.query(model).filter(model.id == pk)
     if scope is not None:
         query = query.filter(scope_clause(model, scope))
-    item = query.with_for_update().one_or_none()
+    item = query.with_for_update().populate_existing().one_or_none()
     if item is None:
         raise RecordNotFound("记录不存在，或不在您的管辖范围内。")
     return item
 
 
 def run_step(workflow: type[Workflow], pk, name: str, user, inputs: dict[str, Any] | None = None):
-    """Move record ``pk`` by step ``name`` as ``user``; commit, or roll back and raise a
-    ``DomainError`` (403 role, 404 scope, 422 inputs, 409 state or rule)."""
-    with acting_as(user):
-        return _run_step(workflow, pk, name, user, inputs)
-
-
-def _run_step(workflow, pk, name, user, inputs):
-    try:
+    """Move record ``pk`` by step ``name`` as ``user`` in one transaction, or change nothing
+    and raise a ``DomainError`` (403 role, 404 scope, 422 inputs, 409 state or rule)."""
+    with acting_as(user), write_transaction():
         step = workflow.step(name)
         if role_of(user) not in step.roles:
             raise AccessDenied(f"您的角色不能执行“{step.label}”。")
         item = load_for_step(workflow.model, pk, user)
-        values = _check_inputs(step, dict(inputs or {}))
+        values = step.load_inputs(inputs)
         machine = workflow.bind(item)
-        if step.event_id not in {e.id for e in machine.allowed_events}:
-            raise RuleViolation(f"当前状态为“{item.state.label}”，不能{step.label}。")
+        if step.event_id not in {e.id for e in machine.enabled_events(actor=user, **values)}:
+            raise RuleViolation(refusal_of(machine, step, workflow))
         try:
             machine.send(step.event_id, actor=user, **values)
         except TransitionNotAllowed:
-            raise RuleViolation(f"当前状态为“{item.state.label}”，不能{step.label}。") from None
+            raise RuleViolation(refusal_of(machine, step, workflow)) from None
         ensure_in_scope(item, user)
-        db.session.commit()
+        db.session.flush()
         return item
-    except Exception:
-        db.session.rollback()
-        raise
+

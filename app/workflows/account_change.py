@@ -1,39 +1,34 @@
-"""账号调整需求 (seed 003 §三, 附件1): the district reports a staffing change within one week;
-the province reviews it, forwards it to 总局 within five working days, and records when it
-takes effect — which changes the account registry in the same transaction."""
+"""账号调整需求 as a machine (seed 003 §三, 附件1): the district reports a staffing change; the
+province reviews it, forwards it to 总局 and records when it takes effect — which changes the
+account registry in the same transaction. Rules and limits: ``app.services.accounts``."""
 from __future__ import annotations
-
-import datetime as dt
 
 from statemachine import StateMachine
 from statemachine.states import States
 
-from app import clock, policy
-from app.models import AccountChangeRequest, AccountChangeState
+from app import clock
+from app.enums import AccountChangeState
+from app.models import AccountChangeRequest
 from app.security_model import FILERS, PROVINCE_ADMINS
 from app.services import accounts
-from app.services.calendar import Deadline, deadline_after
-from app.workflows import Step, StepInput, Workflow
+from app.workflows import Step, StepInput, Workflow, guard
 
 S = AccountChangeState
+COMPLETE = guard(accounts.request_refusal)
 
 
 class AccountChangeMachine(StateMachine):
     _ = States.from_enum(AccountChangeState, initial=S.draft, final=S.effective,
                          use_enum_instance=True)
 
-    submit = _.draft.to(_.submitted, validators="complete_request") \
-        | _.returned.to(_.submitted, validators="complete_request")
+    submit = _.draft.to(_.submitted, cond=COMPLETE) | _.returned.to(_.submitted, cond=COMPLETE)
     approve = _.submitted.to(_.approved)
     send_back = _.submitted.to(_.returned) | _.approved.to(_.returned)
     forward = _.approved.to(_.forwarded)
     apply = _.forwarded.to(_.effective)
 
-    def complete_request(self, **_kwargs):
-        accounts.fill_from_account(self.model)
-        accounts.check_request(self.model)
-
     def on_submit(self, **_kwargs):
+        accounts.fill_from_account(self.model)
         self.model.submitted_at = clock.now()
         self.model.return_reason = None
 
@@ -55,32 +50,14 @@ class AccountChangeWorkflow(Workflow):
     model = AccountChangeRequest
     machine = AccountChangeMachine
     steps = (
-        Step("submit", "提交省局", FILERS, confirm="确认提交该账号调整需求？"),
-        Step("approve", "审核通过", PROVINCE_ADMINS),
+        Step("submit", "提交省局", FILERS, confirm="确认提交该账号调整需求？",
+             done="调整需求已提交省局。"),
+        Step("approve", "审核通过", PROVINCE_ADMINS, done="调整需求已审核通过。"),
         Step("return", "退回", PROVINCE_ADMINS, event="send_back", style="warning",
-             inputs=(StepInput("reason", "退回原因", kind="textarea"),)),
-        Step("forward", "已报总局", PROVINCE_ADMINS,
-             confirm="确认已将该需求报送市场监管总局认证监管司？"),
-        Step("apply", "已生效", PROVINCE_ADMINS, style="success",
-             confirm="确认总局已完成调整？生效后账号登记将随之更新。"),
+             inputs=(StepInput("reason", "退回原因", kind="textarea"),), done="调整需求已退回区局。"),
+        Step("forward", "报总局", PROVINCE_ADMINS,
+             confirm="确认已将该需求报送市场监管总局认证监管司？", done="已登记报送总局。"),
+        Step("apply", "登记生效", PROVINCE_ADMINS, style="success",
+             confirm="确认总局已完成调整？生效后账号登记将随之更新。",
+             done="调整已生效，账号登记已更新。"),
     )
-
-
-def report_due(req: AccountChangeRequest) -> dt.date:
-    """The district reports within one week of the staffing change."""
-    return req.staffing_changed_on + dt.timedelta(days=policy.profile().account_change_report_days)
-
-
-def reported_late(req: AccountChangeRequest) -> bool:
-    reported = req.submitted_at.date() if req.submitted_at else clock.today()
-    return reported > report_due(req)
-
-
-def forward_deadline(req: AccountChangeRequest) -> Deadline | None:
-    """The province forwards within five working days of receiving it."""
-    if req.submitted_at is None or req.state is S.returned:
-        return None
-    forwarded = req.forwarded_at.date() if req.forwarded_at else None
-    return deadline_after(req.submitted_at.date(),
-                          policy.profile().account_change_forward_working_days,
-                          done=forwarded is not None, finished_on=forwarded)

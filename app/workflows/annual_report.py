@@ -1,97 +1,30 @@
-"""账号使用人信息汇总表 (seed 003 §四, 附件2): every district reports the holders of all its
-system accounts by 11月30日 each year; the province confirms or returns the report.
-
-The report's lines are a snapshot of the district's accounts taken when it is created (and,
-on request, refreshed while it is still a draft or returned) — later account changes never
-rewrite a submitted report."""
+"""账号使用人信息汇总表 as a machine: 草稿 → 已提交 → 已确认, or 已退回 and resubmitted; the
+snapshot can be refreshed while the report is a draft or returned. Rules:
+``app.services.annual_reports``."""
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from statemachine import StateMachine
 from statemachine.states import States
 
-from app import clock, policy
-from app.domain.errors import RuleViolation
-from app.extensions import db
-from app.models import (
-    AccountStatus,
-    AnnualAccountReport,
-    AnnualAccountReportLine,
-    AnnualReportState,
-    Bureau,
-    BureauLevel,
-    ReviewerAccount,
-    functions_text,
-)
+from app import clock
+from app.enums import AnnualReportState
+from app.models import AnnualAccountReport
 from app.security_model import FILERS, PROVINCE_ADMINS
-from app.workflows import Step, StepInput, Workflow
+from app.services import annual_reports as svc
+from app.workflows import Step, StepInput, Workflow, guard
 
 S = AnnualReportState
-
-
-def snapshot_lines(report: AnnualAccountReport) -> None:
-    """Replace the report's lines with the district's accounts in use right now, keeping the
-    remarks already typed for an account."""
-    remarks = {line.account_id: line.remarks for line in report.lines if line.account_id}
-    bureau = report.bureau or db.session.get(Bureau, report.bureau_id)
-    accounts = db.session.scalars(
-        select(ReviewerAccount).where(ReviewerAccount.bureau_id == bureau.id,
-                                      ReviewerAccount.status == AccountStatus.active)
-        .order_by(ReviewerAccount.id)).all()
-    report.lines.clear()
-    db.session.flush()
-    for seq, acc in enumerate(accounts, start=1):
-        report.lines.append(AnnualAccountReportLine(
-            seq=seq, account_id=acc.id, bureau_name=bureau.name, holder_name=acc.holder_name,
-            department_position=acc.department_position, account_name=acc.account_name,
-            functions=functions_text(acc.functions), phone=acc.phone,
-            remarks=remarks.get(acc.id)))
-
-
-def refuse_duplicate(bureau_id: int, year: int) -> None:
-    """One report per district and year (409 when a second is attempted)."""
-    if db.session.scalar(select(AnnualAccountReport.id).where(
-            AnnualAccountReport.bureau_id == bureau_id, AnnualAccountReport.year == year)):
-        raise RuleViolation(f"该单位{year}年度的账号使用人信息汇总表已经存在，不能重复创建；请在原表上修改。")
-
-
-def create_report(bureau_id: int, year: int, filer_name: str, filer_department: str,
-                  ) -> AnnualAccountReport:
-    """A new report for one district-year, with its snapshot. A second one is refused (409)."""
-    refuse_duplicate(bureau_id, year)
-    report = AnnualAccountReport(bureau_id=bureau_id, year=year, filer_name=filer_name,
-                                 filer_department=filer_department, state=S.draft)
-    db.session.add(report)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise RuleViolation(
-            f"该单位{year}年度的账号使用人信息汇总表已经存在，不能重复创建；请在原表上修改。") from None
-    snapshot_lines(report)
-    return report
 
 
 class AnnualReportMachine(StateMachine):
     _ = States.from_enum(AnnualReportState, initial=S.draft, final=S.confirmed,
                          use_enum_instance=True)
 
-    submit = _.draft.to(_.submitted, validators="has_lines") \
-        | _.returned.to(_.submitted, validators="has_lines")
+    submit = _.draft.to(_.submitted, cond=guard(svc.lines_missing)) \
+        | _.returned.to(_.submitted, cond=guard(svc.lines_missing))
     confirm = _.submitted.to(_.confirmed)
     send_back = _.submitted.to(_.returned)
     refresh = _.draft.to.itself(internal=True) | _.returned.to.itself(internal=True)
-
-    def has_lines(self, **_kwargs):
-        """An empty table is only right for a district that really has no account in use."""
-        if not self.model.lines and db.session.scalar(select(ReviewerAccount.id).where(
-                ReviewerAccount.bureau_id == self.model.bureau_id,
-                ReviewerAccount.status == AccountStatus.active).limit(1)):
-            raise RuleViolation("汇总表没有账号使用人，但本单位有在用账号：请先“重新生成明细”。")
 
     def on_submit(self, **_kwargs):
         self.model.submitted_at = clock.now()
@@ -105,7 +38,7 @@ class AnnualReportMachine(StateMachine):
         self.model.return_reason = reason
 
     def on_refresh(self, **_kwargs):
-        snapshot_lines(self.model)
+        svc.snapshot_lines(self.model)
 
 
 class AnnualReportWorkflow(Workflow):
@@ -113,54 +46,11 @@ class AnnualReportWorkflow(Workflow):
     machine = AnnualReportMachine
     steps = (
         Step("refresh", "重新生成明细", FILERS, style="default",
-             confirm="按账号登记的当前情况重新生成明细？已填写的备注会保留。"),
-        Step("submit", "提交省局", FILERS, confirm="确认提交本年度账号使用人信息汇总表？"),
-        Step("confirm", "确认", PROVINCE_ADMINS, style="success"),
+             confirm="按账号登记的当前情况重新生成明细？已填写的备注会保留。",
+             done="已按账号登记重新生成明细。"),
+        Step("submit", "提交省局", FILERS, confirm="确认提交本年度账号使用人信息汇总表？",
+             done="汇总表已提交省局。"),
+        Step("confirm", "确认", PROVINCE_ADMINS, style="success", done="汇总表已确认。"),
         Step("return", "退回", PROVINCE_ADMINS, event="send_back", style="warning",
-             inputs=(StepInput("reason", "退回原因", kind="textarea"),)),
+             inputs=(StepInput("reason", "退回原因", kind="textarea"),), done="汇总表已退回区局。"),
     )
-
-
-def due_date(year: int) -> dt.date:
-    return policy.profile().annual_report_due(year)
-
-
-def is_late(report: AnnualAccountReport | None, year: int, today: dt.date | None = None) -> bool:
-    """Filed after 11月30日, or still not filed (or returned) once it has passed."""
-    today = today or clock.today()
-    due = due_date(year)
-    if report is not None and report.submitted_at is not None \
-            and report.state in (S.submitted, S.confirmed):
-        return report.submitted_at.date() > due
-    return today > due
-
-
-@dataclasses.dataclass
-class BoardRow:
-    bureau: Bureau
-    report: AnnualAccountReport | None
-    status: str
-    late: bool
-
-
-def status_board(year: int) -> list[BoardRow]:
-    """Every district bureau with where its report for ``year`` stands."""
-    bureaus = db.session.scalars(select(Bureau).where(Bureau.level == BureauLevel.county)
-                                 .order_by(Bureau.division_code)).all()
-    reports = {r.bureau_id: r for r in db.session.scalars(
-        select(AnnualAccountReport).where(AnnualAccountReport.year == year))}
-    rows = []
-    for bureau in bureaus:
-        report = reports.get(bureau.id)
-        status = report.state.label if report else "未填报"
-        rows.append(BoardRow(bureau, report, status, is_late(report, year)))
-    return rows
-
-
-def rollup_reports(year: int) -> list[AnnualAccountReport]:
-    """The reports that make the province-wide roll-up: submitted or confirmed ones."""
-    return db.session.scalars(
-        select(AnnualAccountReport).join(Bureau)
-        .where(AnnualAccountReport.year == year,
-               AnnualAccountReport.state.in_([S.submitted, S.confirmed]))
-        .order_by(Bureau.division_code)).all()

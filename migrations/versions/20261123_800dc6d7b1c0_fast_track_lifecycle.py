@@ -12,7 +12,6 @@ Create Date: 2026-11-23 13:18:16.112473
 from alembic import op
 import sqlalchemy as sa
 
-from app.schema import install_append_only_triggers
 
 
 # revision identifiers, used by Alembic.
@@ -20,6 +19,29 @@ revision = '800dc6d7b1c0'
 down_revision = '34ce572981c0'
 branch_labels = None
 depends_on = None
+
+
+# Frozen copy of the audit triggers' DDL as it was when this migration was written (a
+# migration never imports live application code, which may change after it).
+_AUDIT_APPEND_ONLY_MESSAGE = "审计记录只能追加，不能修改或删除。"
+
+
+def install_append_only_triggers(op, tables, protect_updates=()):
+    dialect = op.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        return
+    if dialect == "postgresql":
+        op.execute(f"""
+            CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION '{_AUDIT_APPEND_ONLY_MESSAGE}'; END; $$ LANGUAGE plpgsql""")
+    for table, event in [(t, "DELETE") for t in tables] + [(t, "UPDATE") for t in protect_updates]:
+        name = f"{table}_no_{event.lower()}"
+        if dialect == "postgresql":
+            op.execute(f'CREATE TRIGGER "{name}" BEFORE {event} ON "{table}" '
+                       "FOR EACH ROW EXECUTE FUNCTION audit_append_only()")
+        else:
+            op.execute(f'CREATE TRIGGER IF NOT EXISTS "{name}" BEFORE {event} ON "{table}" '
+                       f"BEGIN SELECT RAISE(ABORT, '{_AUDIT_APPEND_ONLY_MESSAGE}'); END")
 
 EVIDENCE_ONE_OWNER = ("(CASE WHEN certificate_request_id IS NULL THEN 0 ELSE 1 END"
                       " + CASE WHEN usage_record_id IS NULL THEN 0 ELSE 1 END"

@@ -11,7 +11,6 @@ Create Date: 2026-11-23 12:25:02.938147
 from alembic import op
 import sqlalchemy as sa
 
-from app.schema import install_append_only_triggers
 
 
 # revision identifiers, used by Alembic.
@@ -19,6 +18,29 @@ revision = '802d307068de'
 down_revision = '6e80731d9862'
 branch_labels = None
 depends_on = None
+
+
+# Frozen copy of the audit triggers' DDL as it was when this migration was written (a
+# migration never imports live application code, which may change after it).
+_AUDIT_APPEND_ONLY_MESSAGE = "审计记录只能追加，不能修改或删除。"
+
+
+def install_append_only_triggers(op, tables, protect_updates=()):
+    dialect = op.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        return
+    if dialect == "postgresql":
+        op.execute(f"""
+            CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION '{_AUDIT_APPEND_ONLY_MESSAGE}'; END; $$ LANGUAGE plpgsql""")
+    for table, event in [(t, "DELETE") for t in tables] + [(t, "UPDATE") for t in protect_updates]:
+        name = f"{table}_no_{event.lower()}"
+        if dialect == "postgresql":
+            op.execute(f'CREATE TRIGGER "{name}" BEFORE {event} ON "{table}" '
+                       "FOR EACH ROW EXECUTE FUNCTION audit_append_only()")
+        else:
+            op.execute(f'CREATE TRIGGER IF NOT EXISTS "{name}" BEFORE {event} ON "{table}" '
+                       f"BEGIN SELECT RAISE(ABORT, '{_AUDIT_APPEND_ONLY_MESSAGE}'); END")
 
 
 def upgrade():

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.enums import ApplicationState
 from app.extensions import db
-from app.models import Application, ApplicationState, Enterprise, Product, ReviewerAccount
+from app.models import Application, Enterprise, Product, ReviewerAccount
 from tests import factories
 from tests.conftest import DISTRICT_A, has_chinese
 
@@ -88,7 +89,7 @@ def test_resource_exposes_design_fields(app_ctx, api_as, bureaus, resource, fiel
 
 
 def test_enums_are_english_codes_and_functions_chinese_labels(app_ctx, api_as, bureaus):
-    from app.models import FunctionCode
+    from app.enums import FunctionCode
 
     acc = factories.account(bureaus[DISTRICT_A], functions=(FunctionCode.second_review,
                                                             FunctionCode.supervision), chief=True)

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from app.enums import CreditStanding
 from app.extensions import db
-from app.models import CreditStanding
 from app.workflows import run_step
 from app.workflows.fast_track import FastTrackWorkflow
 from tests import factories
@@ -47,10 +47,11 @@ def test_refused_submission_and_opening_a_grant(live_server, browser, grants):
     login(page, live_server, "huangpu")
     page.goto(f"{live_server}/fasttrackgrantview/show/{refused_id}")
     assert "✗ 信用状况为“列入严重违法失信名单”" in page.inner_text("body")
-    page.click("button:has-text('提交区局初审')")
-    page.wait_for_load_state()
-    alert = page.inner_text(".alert-danger")
-    assert "不符合便捷通道申请条件" in alert and "列入严重违法失信名单" in alert
+    # the step the rules refuse is not offered: greyed, with the reason beside it
+    blocked = page.locator(".console-step-blocked", has_text="提交区局初审")
+    assert blocked.locator("button").is_disabled()
+    reason = blocked.inner_text()
+    assert "不符合便捷通道申请条件" in reason and "列入严重违法失信名单" in reason
     assert re.search(r"状态\s+草稿", page.inner_text("body"))
     context.close()
 
@@ -58,16 +59,16 @@ def test_refused_submission_and_opening_a_grant(live_server, browser, grants):
     page = context.new_page()
     login(page, live_server, "admin")
     page.goto(f"{live_server}/fasttrackgrantview/show/{waiting_id}")
-    page.click("a:has-text('已开通')")
+    page.click("a:has-text('登记开通')")
     page.wait_for_load_state()
-    page.click("button:has-text('已开通')")  # without the account: said at the field
+    page.click("button:has-text('登记开通')")  # without the account: said at the field
     page.wait_for_load_state()
     assert "请填写便捷通道账号" in page.inner_text(".has-error")
     page.fill("#fast_track_account", "SHBJTD-BROWSER")
-    page.click("button:has-text('已开通')")
+    page.click("button:has-text('登记开通')")
     page.wait_for_load_state()
     body = page.inner_text("body")
-    assert "已开通。" in body and "SHBJTD-BROWSER" in body
+    assert "便捷通道已开通。" in body and "SHBJTD-BROWSER" in body
     # opened today for the Shanghai profile's two years: until the day before the anniversary
     import datetime as dt
 

@@ -5,10 +5,11 @@ import datetime as dt
 
 import pytest
 
+from app import meta
 from app.domain import validators as v
 from app.domain.errors import FieldInvalid, RecordInvalid
-from app.models import Application, Certificate, ExemptionClause, ResearchDetail, ApplicantType
-from app import meta
+from app.enums import ApplicantType, ExemptionClause, ResearchDetail
+from app.models import Application, Certificate
 
 # A real, published USCC (python-stdnum's documented example).
 REAL_USCC = "91110000600037341L"

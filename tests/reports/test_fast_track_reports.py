@@ -11,13 +11,14 @@ import pdfplumber
 import pytest
 from sqlalchemy import select
 
+from app.enums import BusinessCategoryCode, ExemptionClause
 from app.extensions import db
-from app.models import BusinessCategory, BusinessCategoryCode, ExemptionClause
+from app.models import BusinessCategory
 from app.reports.forms import TICKED, UNTICKED
 from app.workflows import run_step
 from app.workflows.fast_track import FastTrackWorkflow
-from tests.conftest import DISTRICT_A, DISTRICT_B
 from tests import factories
+from tests.conftest import DISTRICT_A, DISTRICT_B
 from tests.factories import FAST_TRACK_DISTRICT_REVIEW as REVIEW
 
 

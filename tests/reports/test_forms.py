@@ -205,7 +205,7 @@ def test_warning_check_catches_a_missing_glyph():
 
 def test_pdf_pages_are_a4_portrait_with_embedded_font(pdf_pages):
     assert len(pdf_pages) >= 2
-    for number, (width, height, text, squashed, _, chars) in enumerate(pdf_pages, start=1):
+    for number, (width, height, _text, squashed, _, chars) in enumerate(pdf_pages, start=1):
         assert abs(width - 595) <= 2 and abs(height - 842) <= 2
         assert f"第{number}页" in squashed
         cjk = [c for c in chars if "\u4e00" <= c["text"] <= "\u9fff"]

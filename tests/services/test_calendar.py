@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import CalendarDay, CalendarDayKind, CalendarYear
-from app.services import calendar as cal
 from app.domain.workdays import CalendarUnknown
+from app.enums import CalendarDayKind
+from app.extensions import db
+from app.models import CalendarDay, CalendarYear
+from app.services import calendar as cal
 
 
 def test_library_years_are_seeded(app_ctx):

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from app.commands.customs_import import import_rows
+from app.commands.records import create_record
 from app.domain.errors import RecordInvalid, RuleViolation
+from app.enums import CertificateState, UsageKind
 from app.extensions import db
-from app.models import Certificate, CertificateState, CustomsUsage, UsageKind, UsageRecord
-from app.services.certificates import record_customs_usage, record_usage
-from app.services.customs_import import import_rows
+from app.models import Certificate, CustomsUsage, UsageRecord
 from app.services.key_targets import key_targets
 from tests import factories
 from tests.conftest import DISTRICT_A, DISTRICT_B
@@ -34,25 +35,25 @@ def usage(product, quantity, kind=UsageKind.use):
 
 def test_write_off_when_every_product_is_accounted_for(app_ctx, cert):
     first, second = cert.application.products
-    record_usage(usage(first, 6))
-    record_usage(usage(first, 4, UsageKind.destroyed))
+    create_record(usage(first, 6))
+    create_record(usage(first, 4, UsageKind.destroyed))
     db.session.commit()
     assert cert.state is CertificateState.valid  # the second product is still open
-    record_usage(usage(second, 10, UsageKind.returned))
+    create_record(usage(second, 10, UsageKind.returned))
     db.session.commit()
     db.session.refresh(cert)
     assert cert.state is CertificateState.written_off
     with pytest.raises(RuleViolation, match="已核销"):
-        record_usage(usage(second, 1))
+        create_record(usage(second, 1))
     db.session.rollback()
 
 
 def test_usage_can_never_exceed_the_imported_quantity(app_ctx, cert):
     product = cert.application.products[0]
-    record_usage(usage(product, 7))
+    create_record(usage(product, 7))
     db.session.commit()
     with pytest.raises(RecordInvalid) as exc:
-        record_usage(usage(product, 4))
+        create_record(usage(product, 4))
     assert "本次最多3台" in exc.value.errors["quantity"][0]
     db.session.rollback()
     assert db.session.scalar(select(func.sum(UsageRecord.quantity)).where(
@@ -79,20 +80,20 @@ def test_no_usage_on_a_voided_certificate(app_ctx, cert):
     cert.state = CertificateState.voided
     db.session.commit()
     with pytest.raises(RuleViolation, match="已作废"):
-        record_customs_usage(CustomsUsage(certificate_id=cert.id,
+        create_record(CustomsUsage(certificate_id=cert.id,
                                           declaration_no="220120261000077777", port="洋山港",
                                           used_on=dt.date(2026, 11, 20), quantity=1))
     db.session.rollback()
     with pytest.raises(RuleViolation, match="已作废"):
-        record_usage(usage(cert.application.products[0], 1))
+        create_record(usage(cert.application.products[0], 1))
     db.session.rollback()
 
 
 def test_records_of_a_written_off_certificate_stay_as_they_are(app_ctx, client_as, api_as,
                                                                cert):
     first, second = cert.application.products
-    kept = record_usage(usage(first, 10))
-    record_usage(usage(second, 10))
+    kept = create_record(usage(first, 10))
+    create_record(usage(second, 10))
     db.session.commit()
     db.session.refresh(cert)
     assert cert.state is CertificateState.written_off
@@ -109,7 +110,7 @@ def test_records_of_a_written_off_certificate_stay_as_they_are(app_ctx, client_a
 
 
 def test_usage_records_of_a_certificate_in_force_can_still_be_corrected(app_ctx, api_as, cert):
-    record = record_usage(usage(cert.application.products[0], 3))
+    record = create_record(usage(cert.application.products[0], 3))
     db.session.commit()
     first, second = cert.application.products
     client, headers = api_as("huangpu")
@@ -125,8 +126,8 @@ def test_usage_records_of_a_certificate_in_force_can_still_be_corrected(app_ctx,
     db.session.expunge_all()  # SQLite may reuse the deleted row's id
     first, second = db.session.get(Certificate, cert_id).application.products
     # corrections count towards write-off too: the last units accounted for close it
-    record_usage(usage(second, 10))
-    kept = record_usage(usage(first, 9))
+    create_record(usage(second, 10))
+    kept = create_record(usage(first, 9))
     db.session.commit()
     assert client.put(f"/api/v1/usage_record/{kept.id}", headers=headers,
                       json={"quantity": 10}).status_code == 200
@@ -216,7 +217,7 @@ def test_import_file_through_the_console(app, app_ctx, client_as, cert):
         "file": (buffer, "customs.xlsx")}, content_type="multipart/form-data")
     assert "已导入1条海关调用记录" in page.get_data(as_text=True)
     csv = ("\ufeff证明编号,报关单号,入境口岸,调用日期,数量\n"
-           f"{cert.number},2201,洋山港,2026-11-22,1\n").encode("utf-8")
+           f"{cert.number},2201,洋山港,2026-11-22,1\n").encode()
     page = client_as("admin").post("/customsusageview/import/", data={
         "file": (io.BytesIO(csv), "customs.csv")}, content_type="multipart/form-data")
     html = page.get_data(as_text=True)
@@ -262,7 +263,7 @@ def test_key_targets(app_ctx, bureaus):
     found = {t.certificate.id: t.reasons for t in key_targets(today=dt.date(2026, 11, 23))}
     assert any("未填写使用记录" in r for r in found[old.id])
     assert any("单批次数量" in r for r in found[big_cert.id])
-    record_usage(usage(old.application.products[0], 1))
+    create_record(usage(old.application.products[0], 1))
     db.session.commit()
     found = {t.certificate.id: t.reasons for t in key_targets(today=dt.date(2026, 11, 23))}
     assert old.id not in found

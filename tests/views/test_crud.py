@@ -8,11 +8,11 @@ import itertools
 import pytest
 from sqlalchemy import select
 
+from app.enums import ApplicationState, FastTrackState, FunctionCode
 from app.extensions import db
 from app.models import (
     AccountFunction,
     Application,
-    ApplicationState,
     Bureau,
     BusinessCategory,
     CccCategory,
@@ -22,8 +22,6 @@ from app.models import (
     Enterprise,
     FastTrackGrant,
     FastTrackProductLine,
-    FastTrackState,
-    FunctionCode,
     Product,
     ReviewerAccount,
     UsageRecord,
@@ -167,7 +165,7 @@ def test_fast_track_grant_and_lines(app_ctx, client_as, bureaus):
     _round_trip(client, "fasttrackproductlineview", FastTrackProductLine, line,
                 lambda: _one(FastTrackProductLine, grant_id=draft.id),
                 {"annual_batches": "120"},
-                lambda l: l.annual_batches == 120 or pytest.fail())
+                lambda line: line.annual_batches == 120 or pytest.fail())
 
 
 def test_reviewer_account_is_closed_not_deleted(app_ctx, client_as, bureaus):

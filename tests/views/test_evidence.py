@@ -10,8 +10,9 @@ import pytest
 
 from app import policy
 from app.domain.errors import RecordInvalid
+from app.enums import CertificateRequestKind
 from app.extensions import db
-from app.models import CertificateRequestKind, EvidenceFile
+from app.models import EvidenceFile
 from app.services.evidence import evidence_path, store_evidence
 from tests import factories
 from tests.conftest import DISTRICT_A
@@ -94,7 +95,8 @@ def test_the_record_decides_when_it_takes_files_at_every_door(app_ctx, client_as
                                                               bureaus):
     """A usage record of a voided certificate takes no more evidence: console and API alike
     (the rule is the record's, ``evidence_refusal``)."""
-    from app.models import CertificateState, UsageKind, UsageRecord
+    from app.enums import CertificateState, UsageKind
+    from app.models import UsageRecord
 
     cert = factories.certificate(factories.application(factories.enterprise(bureaus[DISTRICT_A]),
                                                        products=1))

@@ -6,27 +6,29 @@ import contextlib
 import datetime as dt
 
 import pytest
+from flask_appbuilder import ModelView
 from sqlalchemy import event, select
 
 from app.api.resources import RESOURCES
-from app.extensions import db
-from app.models import (
-    AccountChangeRequest,
+from app.enums import (
     AccountChangeState,
-    ClauseTag,
-    FastTrackChange,
     FastTrackChangeKind,
-    FastTrackGrant,
-    FastTrackRenewal,
-    FastTrackProductLine,
     FastTrackState,
     FunctionCode,
     ProductListPeriod,
     UsageKind,
+)
+from app.extensions import db
+from app.models import (
+    AccountChangeRequest,
+    ClauseTag,
+    FastTrackChange,
+    FastTrackGrant,
+    FastTrackProductLine,
+    FastTrackRenewal,
     UsageRecord,
 )
 from app.views import MENU
-from flask_appbuilder import ModelView
 from tests import factories
 from tests.conftest import DISTRICT_B
 
@@ -39,7 +41,7 @@ def many_rows(app):
     with app.app_context():
         bureau = factories.bureau(DISTRICT_B)
         clauses = db.session.scalars(select(ClauseTag)).all()
-        for i in range(ROWS):
+        for _ in range(ROWS):
             ent = factories.enterprise(bureau)
             app_ = factories.application(ent, products=2)
             cert = factories.certificate(factories.application(ent, products=1))

@@ -11,21 +11,15 @@ import pytest
 from sqlalchemy import select
 
 from app import clock
+from app.commands.accounts import FileTogether
 from app.domain.errors import AccessDenied, RecordInvalid, RecordNotFound, RuleViolation
+from app.enums import AccountChangeKind, AccountChangeState, AccountStatus, FunctionCode
 from app.extensions import db
-from app.models import (
-    AccountChangeKind,
-    AccountChangeRequest,
-    AccountChangeState,
-    AccountFunctionChange,
-    AccountStatus,
-    FunctionCode,
-    ReviewerAccount,
-)
+from app.models import AccountChangeRequest, AccountFunctionChange, ReviewerAccount
 from app.services import accounts
-from app.services.account_filings import file_together
+from app.services.accounts import forward_deadline, reported_late
 from app.workflows import run_step
-from app.workflows.account_change import AccountChangeWorkflow, forward_deadline, reported_late
+from app.workflows.account_change import AccountChangeWorkflow
 from tests import factories
 from tests.conftest import DISTRICT_A, DISTRICT_B
 
@@ -226,9 +220,9 @@ def test_forward_deadline_is_five_working_days_across_national_day(app_ctx, bure
     req.submitted_at = dt.datetime(2026, 9, 30, 16, 0)
     req.forwarded_at = dt.datetime(2026, 10, 13, 9, 0)
     deadline = forward_deadline(req)
-    assert deadline.due == dt.date(2026, 10, 13) and not deadline.overdue
+    assert deadline.due == dt.date(2026, 10, 13) and not deadline.late
     req.forwarded_at = dt.datetime(2026, 10, 14, 9, 0)
-    assert forward_deadline(req).overdue
+    assert forward_deadline(req).late
     db.session.rollback()
 
 
@@ -310,7 +304,7 @@ def test_console_step_buttons_and_refusal_message(app_ctx, client_as, bureaus):
     assert req.state is AccountChangeState.returned
     refused = admin.post(f"/accountchangerequestview/step/{req.id}/forward",
                          follow_redirects=True).get_data(as_text=True)
-    assert "当前状态为“已退回”，不能已报总局" in refused
+    assert "当前状态为“已退回”，不能报总局" in refused
 
 
 def _filing_with_two_requests(bureau):
@@ -323,7 +317,7 @@ def _filing_with_two_requests(bureau):
                     holder_name="乙二", after=(F.supervision,), position="现认证监管科科员")
     accounts.fill_from_account(b)
     db.session.commit()
-    return file_together([a, b], None)
+    return FileTogether([a.id, b.id]).execute()
 
 
 def test_filing_and_its_official_table(app_ctx, client_as, bureaus):
@@ -407,4 +401,4 @@ def test_file_together_refuses_mixed_districts(app_ctx, bureaus):
     b = new_request(bureaus[DISTRICT_B], AccountChangeKind.open, account_name="pd_mix_1",
                     after=(F.first_review,))
     with pytest.raises(RuleViolation, match="同一单位"):
-        file_together([a, b], None)
+        FileTogether([a.id, b.id]).execute()

@@ -11,12 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from app import clock
+from app.commands.annual_reports import create_report
 from app.domain.errors import AccessDenied, RecordNotFound, RuleViolation
+from app.enums import AccountStatus, AnnualReportState, FunctionCode
 from app.extensions import db
-from app.models import AccountStatus, AnnualAccountReport, AnnualReportState, FunctionCode
+from app.models import AnnualAccountReport
+from app.services.annual_reports import is_late, status_board
 from app.workflows import run_step
-from app.workflows.annual_report import AnnualReportWorkflow, create_report, is_late, \
-    status_board
+from app.workflows.annual_report import AnnualReportWorkflow
 from tests import factories
 from tests.conftest import DISTRICT_A, DISTRICT_B
 
@@ -37,11 +39,11 @@ def test_snapshot_lines_are_the_districts_active_accounts(app_ctx, bureaus):
     db.session.commit()
     report = create_report(bureau.id, 2035, "填报人甲", "认证监管科")
     db.session.commit()
-    lines = [(l.holder_name, l.functions, l.department_position, l.bureau_name)
-             for l in report.lines]
+    lines = [(ln.holder_name, ln.functions, ln.department_position, ln.bureau_name)
+             for ln in report.lines]
     assert ("杨科长", "复审、监管", "认证监管科科长", bureau.name) in lines
-    assert "已注销者" not in [l[0] for l in lines]
-    assert kept.id in [l.account_id for l in report.lines]
+    assert "已注销者" not in [ln[0] for ln in lines]
+    assert kept.id in [ln.account_id for ln in report.lines]
 
 
 def test_second_report_for_the_same_year_is_refused(app_ctx, api_as, client_as, bureaus):
@@ -74,7 +76,7 @@ def test_api_create_takes_the_snapshot(app_ctx, api_as, bureaus):
     assert created.status_code == 201, created.get_json()
     shown = client.get(f"/api/v1/annual_report/{created.get_json()['id']}", headers=headers)
     lines = shown.get_json()["result"]["lines"]
-    assert "接口快照人" in [l["holder_name"] for l in lines]
+    assert "接口快照人" in [ln["holder_name"] for ln in lines]
     assert shown.get_json()["result"]["state"] == "draft"
 
 
@@ -116,7 +118,7 @@ def test_a_later_account_change_never_rewrites_a_submitted_report(app_ctx, users
     account.functions = []
     db.session.commit()
     db.session.refresh(report)
-    line = next(l for l in report.lines if l.account_id == account.id)
+    line = next(ln for ln in report.lines if ln.account_id == account.id)
     assert (line.holder_name, line.functions) == ("闵行甲", "初审")
     # refreshing is only possible while it is a draft or returned
     with pytest.raises(RuleViolation):
@@ -124,7 +126,7 @@ def test_a_later_account_change_never_rewrites_a_submitted_report(app_ctx, users
     run_step(W, report.id, "return", users["admin"], {"reason": "请更新"})
     run_step(W, report.id, "refresh", users["admin"])
     db.session.refresh(report)
-    line = next(l for l in report.lines if l.account_id == account.id)
+    line = next(ln for ln in report.lines if ln.account_id == account.id)
     assert (line.holder_name, line.functions) == ("闵行乙", "无")
 
 

@@ -9,8 +9,9 @@ from dateutil.relativedelta import relativedelta
 
 from app import clock
 from app.domain.errors import AccessDenied, RecordNotFound, RuleViolation
+from app.enums import ApplicationState, CertificateState
 from app.extensions import db
-from app.models import Application, ApplicationState, CertificateState
+from app.models import Application
 from app.workflows import run_step
 from app.workflows.application import ApplicationWorkflow
 from tests import factories

@@ -8,13 +8,8 @@ import io
 import pytest
 
 from app.domain.errors import AccessDenied, RecordInvalid, RecordNotFound, RuleViolation
+from app.enums import CertificateRequestKind, CertificateRequestState, CertificateState, UseFinding
 from app.extensions import db
-from app.models import (
-    CertificateRequestKind,
-    CertificateRequestState,
-    CertificateState,
-    UseFinding,
-)
 from app.services.evidence import store_evidence
 from app.workflows import run_step
 from app.workflows.certificate import CertificateWorkflow

@@ -1,0 +1,262 @@
+"""Enumerations of the domain (DESIGN §2): each a ``LabeledEnum`` whose member name is the
+English code stored in the database and served by the API, and whose value is the Chinese
+label every screen, export and report shows. State groups used by several areas sit beside
+their enum."""
+from __future__ import annotations
+
+from app.meta import LabeledEnum
+
+
+class BureauLevel(LabeledEnum):
+    province = "省级"
+    prefecture = "地市级"
+    county = "区县级"
+
+
+class CreditStanding(LabeledEnum):
+    good = "良好"
+    serious_violation = "列入严重违法失信名单"
+    blacklisted = "列入黑名单"
+
+
+class EconomicNature(LabeledEnum):
+    state_owned = "国有"
+    private = "民营"
+    joint_venture = "合资"
+    sole_foreign = "独资"
+    other = "其他"
+
+
+class BusinessCategoryCode(LabeledEnum):
+    production = "生产加工"
+    research_testing = "科研测试"
+    repair = "维修"
+    repair_agent = "维修代理"
+    display = "商业展示"
+    other = "其他"
+
+
+class ExemptionClause(LabeledEnum):
+    """The six 免办条款 of the national service guide (seed 001); the first five are the
+    clauses a fast-track unit may apply for (seed 000 第四条)."""
+
+    research_test = "为科研、测试和认证检测所需的产品和样品"
+    repair = "直接为最终用户维修目的所需的零部件/产品"
+    production_line = "工厂生产线/成套生产线配套所需的设备/零部件（不含办公用品）"
+    display = "仅用于商业展示但不销售的产品"
+    export_parts = "以整机全数出口为目的进口的零部件"
+    other = "其他因特殊用途免予办理强制性产品认证的情形"
+
+    @property
+    def number(self) -> int:
+        return list(ExemptionClause).index(self) + 1
+
+    @property
+    def short_label(self) -> str:
+        return f"条款{self.number}"
+
+    @classmethod
+    def fast_track_clauses(cls) -> list["ExemptionClause"]:
+        return [c for c in cls if c is not cls.other]
+
+
+class ResearchDetail(LabeledEnum):
+    """Second-level detail required for clause 1 (seed 004 §2.1.1)."""
+
+    research = "科研"
+    testing = "测试"
+    ccc_testing = "CCC认证检测"
+
+
+class ApplicantType(LabeledEnum):
+    """申请人类型 — required for clauses 1 and 2 (seed 004 §2.1.1; kinds from seed 001)."""
+
+    research_institution = "研究、开发、测试机构"
+    ccc_client = "CCC认证委托人"
+    repair_unit = "维修单位"
+    end_user = "最终用户"
+
+
+CLAUSES_REQUIRING_APPLICANT_TYPE = (ExemptionClause.research_test, ExemptionClause.repair)
+
+
+class ApplicationState(LabeledEnum):
+    draft = "未提交"
+    submitted = "已提交"
+    accepted = "已受理"
+    first_reviewed = "已初审"
+    second_reviewed = "已复审"
+    issued = "已发证"
+    returned = "已退回"
+
+
+#: Submitted and not yet decided: the review deadlines run.
+APPLICATION_IN_REVIEW = (ApplicationState.submitted, ApplicationState.accepted,
+                         ApplicationState.first_reviewed, ApplicationState.second_reviewed)
+
+
+class CertificateState(LabeledEnum):
+    valid = "有效"
+    changed = "已变更"
+    voided = "已作废"
+    extended = "已延期"
+    written_off = "已核销"
+
+
+#: A certificate goods may still be imported and used under.
+CERTIFICATE_IN_FORCE = (CertificateState.valid, CertificateState.changed,
+                        CertificateState.extended)
+
+
+class UsageKind(LabeledEnum):
+    use = "使用"
+    returned = "退运"
+    destroyed = "销毁"
+
+
+class Currency(LabeledEnum):
+    CNY = "人民币"
+    USD = "美元"
+    EUR = "欧元"
+    JPY = "日元"
+    HKD = "港元"
+    GBP = "英镑"
+    KRW = "韩元"
+    CHF = "瑞士法郎"
+
+
+class FunctionCode(LabeledEnum):
+    """Functions of a national-system reviewer account (seed 003 附件1 备注2)."""
+
+    first_review = "初审"
+    second_review = "复审"
+    issue = "发证"
+    supervision = "监管"
+    admin = "管理员"
+
+
+class AccountStatus(LabeledEnum):
+    active = "在用"
+    closed = "已注销"
+
+
+class AccountChangeKind(LabeledEnum):
+    open = "开通"
+    close = "注销"
+    add_functions = "增加功能"
+    remove_functions = "减少功能"
+
+
+class AccountChangeState(LabeledEnum):
+    draft = "草稿"
+    submitted = "已提交"
+    approved = "省局已审核"
+    returned = "已退回"
+    forwarded = "已报总局"
+    effective = "已生效"
+
+
+class AnnualReportState(LabeledEnum):
+    draft = "草稿"
+    submitted = "已提交"
+    returned = "已退回"
+    confirmed = "已确认"
+
+
+class FastTrackState(LabeledEnum):
+    draft = "草稿"
+    submitted = "已提交"
+    district_reviewed = "区局已初审"
+    approved = "市局已审核"
+    forwarded = "已报总局"
+    active = "已开通"
+    rejected = "不予通过"
+    expired = "已到期"
+    suspended = "已暂停"
+    revoked = "已取消"
+
+
+#: Submitted and on its way to a decision (the reminder board's 办理中).
+FAST_TRACK_IN_PROGRESS = (FastTrackState.submitted, FastTrackState.district_reviewed,
+                          FastTrackState.approved, FastTrackState.forwarded)
+
+
+class CertificateRequestKind(LabeledEnum):
+    change = "变更"
+    void = "作废"
+    extend = "延期"
+
+
+class CertificateRequestState(LabeledEnum):
+    pending = "待审核"
+    approved = "已批准"
+    rejected = "已驳回"
+
+
+class ProductField(LabeledEnum):
+    """Product fields a certificate change may alter (seed 002 §4)."""
+
+    name = "产品名称"
+    manufacturer = "制造商"
+    model = "型号规格"
+    brand = "商标/品牌"
+    quantity = "数量"
+    weight_kg = "重量（千克）"
+    amount = "金额"
+
+
+class UseFinding(LabeledEnum):
+    """What the reviewer found before extending a certificate (seed 002 §6)."""
+
+    unused = "产品未使用"
+    use_unchanged = "产品用途未变化"
+
+
+DecisionState = CertificateRequestState  # 待审核 / 已批准 / 已驳回, for every request decided once
+
+
+class FastTrackChangeKind(LabeledEnum):
+    """Changes a fast-track unit must report (seed 000 第十条)."""
+
+    product_list = "CCC免办产品清单调整"
+    unit_name = "单位名称变更"
+    address = "注册地、经营地变更"
+    legal_representative = "法定代表人变更"
+    other = "其他重大变更事项"
+
+
+class FastTrackChangeState(LabeledEnum):
+    draft = "草稿"
+    submitted = "已报市局"
+    approved = "已批准"
+    rejected = "已驳回"
+
+
+class AttachmentKind(LabeledEnum):
+    subject_qualification = "主体资格证明材料"
+    basic_description = "基本情况说明"
+    evidence = "证据材料"
+
+
+class CalendarDayKind(LabeledEnum):
+    holiday = "法定节假日（休息）"
+    adjusted_workday = "调休上班"
+
+    @property
+    def is_workday(self) -> bool:
+        return self is CalendarDayKind.adjusted_workday
+
+
+class ProductListPeriod(LabeledEnum):
+    past = "过去两年"
+    expected = "预计"
+
+
+class SanctionReason(LabeledEnum):
+    """The five grounds for suspending or revoking a fast-track grant (seed 000 第十二条)."""
+
+    no_longer_eligible = "无法持续满足CCC免办便捷通道申请条件"
+    false_declaration = "申报材料应报未报或者申报不实"
+    outside_catalogue = "不属于CCC目录内的产品通过CCC免办系统申报"
+    misuse = "未按承诺使用或处理相关CCC免办产品"
+    non_cooperation = "无正当理由，不配合或不接受市场监管部门监督检查"

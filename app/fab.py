@@ -1,0 +1,882 @@
+"""Every adaptation of Flask-AppBuilder (FAB) in one module, checked against FAB 5.3.0.
+
+The console screens are FAB ``ModelView`` s and the REST resources FAB ``ModelRestApi`` s. What
+both share for one record type — the model, its labels, help texts and validators, its titles,
+its access and permissions, row scope on every query, and writes through the console's one path
+(``app.commands.records``) — is :class:`DomainDoor` plus one adapter per kind of door.
+
+Where FAB has a public hook that covers every door it is used. Where it has none, a private
+method is overridden or called; each is listed in :data:`PRIVATE_HOOKS`, and
+``tests/test_fab_canary.py`` fails when an upgrade removes one or changes its parameters — an
+upgrade of FAB starts by reading this module. (``base_filters`` is FAB's documented row-level
+mechanism, but its list actions and related-field queries skip it; scope is applied in
+``ScopedInterface._apply_inner_all``, which every list, count, get and lookup passes.)
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+from typing import Any, ClassVar
+
+from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api.convert import Model2SchemaConverter
+from flask_appbuilder.baseviews import BaseCRUDView
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.manager import BaseSecurityManager
+from flask_appbuilder.urltools import get_filter_args
+from flask_jwt_extended import verify_jwt_in_request
+from flask_login import current_user as session_user
+from marshmallow import ValidationError, validates_schema
+from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
+from sqlalchemy import select
+from sqlalchemy.orm import RelationshipProperty, joinedload, selectinload
+from wtforms import BooleanField, HiddenField, StringField
+from wtforms.validators import ValidationError as FormValidationError
+
+from app import meta, present
+from app.commands.records import DeleteRecord, SaveRecord
+from app.domain.errors import (
+    AccessDenied,
+    DomainError,
+    FieldInvalid,
+    RecordInvalid,
+    RecordNotFound,
+    RuleViolation,
+    payload,
+)
+from app.domain.validators import check_record
+from app.extensions import db
+from app.scope import UNRESTRICTED, bureau_scope, scope_clause
+from app.security_model import Access
+from app.services.search import text_search_clause, text_search_columns
+from app.widgets import LabeledEnumField, RemoteSelectField, label_blank_choices
+
+log = logging.getLogger(__name__)
+
+FAB_VERSION_CHECKED = "5.3.0"
+
+#: FAB's private methods this module overrides or calls, by the class that defines them.
+PRIVATE_HOOKS: dict[type, tuple[str, ...]] = {
+    SQLAInterface: ("_apply_inner_all", "apply_all", "apply_order_by", "get_order_columns_list"),
+    BaseCRUDView: ("_init_properties", "_init_titles", "_init_forms", "_add", "_edit",
+                   "_delete", "_get_add_widget", "_get_edit_widget", "_fill_form_exclude_cols",
+                   "_deserialize_pk_if_composite", "_get_related_views_widgets"),
+    ModelRestApi: ("_init_properties", "_init_titles", "_init_model_schemas", "_get_field_info",
+                   "_merge_update_item", "post_headless", "put_headless", "delete_headless",
+                   "get_headless"),
+    Model2SchemaConverter: ("_column2field", "_meta_schema_factory"),
+    BaseSecurityManager: ("_has_view_access",),
+}
+
+
+# =========================================================================================
+# Data access: row scope on every query, related text search, eager loading
+# =========================================================================================
+
+
+class FilterRelatedText(BaseFilter):
+    """Filter by the text of a related record (e.g. 申请单位 contains "华信") instead of a
+    select box listing every related record, which does not scale to 100,000 applications."""
+
+    name = "包含"
+    arg_name = "rel_ct"
+
+    def apply(self, query, value):
+        if value is None or not str(value).strip():
+            return query
+        relation = getattr(self.model, self.column_name)
+        prop = relation.property
+        target = prop.mapper.class_
+        clause = text_search_clause(target, str(value))
+        if prop.uselist:
+            return query.filter(relation.any(clause))
+        # many-to-one: "fk IN (matching ids)" lets the database use both indexes, where
+        # EXISTS per row would walk the whole (large) table being listed
+        (local, remote), = prop.local_remote_pairs
+        return query.filter(local.in_(select(remote).where(clause)))
+
+
+class DomainFilterConverter(SQLAFilterConverter):
+    def convert(self, col_name):
+        if self.datamodel.is_relation(col_name) \
+                and text_search_columns(self.datamodel.get_related_model(col_name)):
+            return [FilterRelatedText(col_name, self.datamodel)]
+        return super().convert(col_name)
+
+
+class ScopedInterface(SQLAInterface):
+    """FAB's data interface with the user's row scope on every query (list, count, get,
+    related drop-downs, lookups, exports), related text search, eager loading of the
+    relations a screen shows (no N+1), and derived values (``meta.derived``) in lists.
+    Writes do not come here: they go through ``app.commands.records``."""
+
+    filter_converter_class = DomainFilterConverter
+
+    def __init__(self, obj, session=None):
+        super().__init__(obj, session)
+        self.eager_relations: set[str] = set()
+
+    def want_eager(self, columns) -> None:
+        for col in columns or ():
+            name = col.split(".")[0]
+            if isinstance(self.list_properties.get(name), RelationshipProperty):
+                self.eager_relations.add(name)
+
+    def _apply_inner_all(self, query, filters=None, *args, **kwargs):
+        scope = bureau_scope()
+        if scope is not UNRESTRICTED:
+            query = query.filter(scope_clause(self.obj, scope))
+        return super()._apply_inner_all(query, filters, *args, **kwargs)
+
+    def orderable(self, column: str) -> bool:
+        """A list sorts by a stored column (or a dotted related column), not by a computed
+        value such as a deadline text."""
+        name = column.split(".")[0]
+        if "." in column:
+            return self.is_relation(name)
+        return name in self.list_columns
+
+    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
+        if order_column and not self.orderable(order_column):
+            order_column = ""  # an unknown or computed column from the URL: keep the default
+        return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
+
+    def get_order_columns_list(self, list_columns=None):
+        return [c for c in super().get_order_columns_list(list_columns=list_columns)
+                if self.orderable(c)]
+
+    def _eager_options(self, collections_only: bool = False):
+        options = []
+        for name in sorted(self.eager_relations):
+            prop = self.list_properties[name]
+            attr = getattr(self.obj, name)
+            target = prop.mapper.class_
+            if prop.uselist:
+                loader = selectinload(attr)
+            elif not collections_only:
+                loader = joinedload(attr)
+            else:
+                continue
+            for inner in getattr(target, "__str_loads__", ()):
+                loader = loader.joinedload(getattr(target, inner))
+            options.append(loader)
+        return options
+
+    def apply_all(self, query, filters=None, order_column="", order_direction="", page=None,
+                  page_size=None, select_columns=None, outer_default_load=False):
+        query = super().apply_all(query, filters, order_column, order_direction, page,
+                                  page_size, select_columns, outer_default_load)
+        if self.eager_relations:
+            query = query.options(*self._eager_options(collections_only=bool(select_columns)))
+        return query
+
+    def add(self, item, commit=True):
+        return SaveRecord(item, creating=True).execute()
+
+    def edit(self, item, commit=True):
+        return SaveRecord(item, creating=False).execute()
+
+    def delete(self, item, commit=True):
+        return DeleteRecord(item).execute()
+
+
+# =========================================================================================
+# What a console screen and a REST resource of one record type share
+# =========================================================================================
+
+
+def access_of(model) -> Access:
+    """A record type's access, declared once beside the model (``__access__``)."""
+    return getattr(model, "__access__", Access())
+
+
+class DomainDoor:
+    """The shared base of ``DomainModelView`` (console) and ``DomainModelApi`` (REST)."""
+
+    model: ClassVar[type] = None
+    #: The approval flow of this record type, if it has one (``app.workflows``).
+    workflow: ClassVar[type | None] = None
+    #: Permissions of this door's extra routes (uploads, imports) and the roles holding them.
+    extra_roles: ClassVar[dict[str, frozenset]] = {}
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        model = cls.__dict__.get("model")
+        if model is not None:
+            if cls.__dict__.get("datamodel") is None:
+                cls.datamodel = ScopedInterface(model)
+            if "access" not in cls.__dict__:
+                cls.access = access_of(model)
+
+    @property
+    def extra_permission_roles(self) -> dict[str, frozenset]:
+        """Extra doors, plus the workflow door for the roles of its steps (each step checks
+        its own roles again)."""
+        roles = dict(self.extra_roles)
+        if self.workflow:
+            roles["can_step"] = self.workflow.roles()
+        return roles
+
+    def door_permissions(self) -> list[str]:
+        """Reading, the write doors the model's access opens, the workflow door, extras
+        (``READ_PERMISSIONS`` / ``WRITE_PERMISSIONS``: the FAB names of each kind of door)."""
+        perms = list(self.READ_PERMISSIONS)
+        perms += [perm for door, perm in self.WRITE_PERMISSIONS.items()
+                  if door in self.access.doors]
+        if self.workflow is not None:
+            perms.append("can_step")
+        perms += [p for p in self.extra_roles if p not in perms]
+        return perms
+
+    def domain_properties(self, adapt_validator) -> None:
+        """Labels, help texts and field validators read from the model's metadata; a door
+        may still add or override some (``label_columns`` etc. on the class)."""
+        model = self.datamodel.obj
+        labels = meta.labels_of(model)
+        labels.update(type(self).__dict__.get("label_columns") or {})
+        self.label_columns = labels
+        help_texts = meta.help_texts_of(model)
+        help_texts.update(type(self).__dict__.get("description_columns") or {})
+        self.description_columns = help_texts
+        self.validators_columns = adapt_validator(meta.validators_of(model),
+                                                  type(self).__dict__.get("validators_columns"))
+
+    def domain_titles(self) -> None:
+        name = meta.model_label(self.datamodel.obj)
+        self.list_title = self.list_title or f"{name}列表"
+        self.show_title = self.show_title or f"{name}详情"
+        self.add_title = self.add_title or f"新增{name}"
+        self.edit_title = self.edit_title or f"编辑{name}"
+
+
+# =========================================================================================
+# Console screens (ModelView)
+# =========================================================================================
+
+
+def wtforms_validator(validate):
+    """Adapt a domain field validator (raises FieldInvalid) to WTForms."""
+
+    def _validator(form, field):
+        try:
+            validate(field.data)
+        except FieldInvalid as exc:
+            raise FormValidationError(exc.message) from None
+
+    _validator.__name__ = getattr(validate, "__name__", "domain_validator")
+    return _validator
+
+
+def _wtforms_validators(domain, extra) -> dict[str, list]:
+    validators = {col: [wtforms_validator(fn) for fn in fns] for col, fns in domain.items()}
+    for col, more in (extra or {}).items():
+        validators.setdefault(col, []).extend(more)
+    return validators
+
+
+def _console_form(form_cls, rules, datamodel, versioned: bool):
+    """A subclass of a generated form whose ``validate`` also runs the model's record rules
+    (fields absent from the form are read from the stored record, so a rule sees the whole
+    record), carrying the record's ``lock_version`` in a hidden field when it has one."""
+
+    class ConsoleForm(form_cls):
+        def validate(self, extra_validators=None):
+            valid = super().validate(extra_validators=extra_validators)
+            if not rules:
+                return valid
+            values: dict[str, Any] = {}
+            pk = getattr(self, "_id", None)
+            if pk is not None:
+                item = datamodel.get(pk)
+                if item is not None:
+                    values.update({attr.key: getattr(item, attr.key)
+                                   for attr in db.inspect(type(item)).column_attrs})
+            values.update({name: field.data for name, field in self._fields.items()})
+            try:
+                check_record(rules, values)
+            except RecordInvalid as exc:
+                for name, messages in exc.errors.items():
+                    field = self._fields.get(name)
+                    if field is None:
+                        self.form_errors.append("；".join(messages))
+                    else:
+                        field.errors = list(field.errors) + messages
+                return False
+            return valid
+
+    if versioned:
+        ConsoleForm.lock_version = HiddenField()
+    ConsoleForm.__name__ = form_cls.__name__
+    return ConsoleForm
+
+
+class ConsoleViewAdapter:
+    """FAB ``ModelView`` overrides: metadata-driven forms, the optimistic lock, writes through
+    the console's one path, refusals said in Chinese and kept on the page."""
+
+    READ_PERMISSIONS = ("can_list", "can_show", "can_export")
+    WRITE_PERMISSIONS = {"add": "can_add", "edit": "can_edit", "delete": "can_delete"}
+    #: FAB's ``/download/<filename>`` serves any file of UPLOAD_FOLDER, unscoped; evidence goes
+    #: through ``/files/<id>``, which follows the owner's district.
+    exclude_route_methods = {"download"}
+
+    def __init__(self, **kwargs):
+        if self.base_permissions is None:
+            self.base_permissions = self.door_permissions()
+        super().__init__(**kwargs)
+
+    def _init_properties(self):
+        self.domain_properties(_wtforms_validators)
+        formatters = {}
+        for col in set(self.list_columns or []) | set(self.show_columns or []) \
+                | {c for fs in (self.show_fieldsets or []) for c in fs[1]["fields"]}:
+            formatters[col] = present.screen_value
+        formatters.update(type(self).__dict__.get("formatters_columns") or {})
+        self.formatters_columns = formatters
+        super()._init_properties()
+        shown = list(self.list_columns or []) + list(self.show_columns or [])
+        self.datamodel.want_eager(shown)
+
+    def _init_titles(self):
+        self.domain_titles()
+        super()._init_titles()
+
+    def _large_relations(self, columns) -> list[str]:
+        """Relations to tables too large to list in a select box (``__search_text__``)."""
+        dm = self.datamodel
+        return [c for c in columns or [] if dm.is_relation(c) and not dm.is_relation_many_to_many(c)
+                and text_search_columns(dm.get_related_model(c))]
+
+    def _init_forms(self):
+        search_extra = dict(self.search_form_extra_fields or {})
+        for col in self._large_relations(self.search_columns):
+            search_extra.setdefault(col, StringField(self.label_columns.get(col, col),
+                                                     widget=BS3TextFieldWidget()))
+        self.search_form_extra_fields = search_extra
+        for attr, columns in (("add_form_extra_fields", self.add_columns),
+                              ("edit_form_extra_fields", self.edit_columns)):
+            extra = dict(getattr(self, attr) or {})
+            for col in columns or []:
+                if self.datamodel.is_enum(col):
+                    column = self.datamodel.list_columns[col]
+                    extra.setdefault(col, LabeledEnumField(
+                        self.label_columns.get(col, col), enum_cls=column.type.enum_class,
+                        required=not column.nullable,
+                        description=self.description_columns.get(col, ""),
+                        default=column.default.arg if column.default is not None else None))
+                if self.datamodel.is_boolean(col):
+                    # an unticked box means "no", not "missing"
+                    extra.setdefault(col, BooleanField(
+                        self.label_columns.get(col, col),
+                        description=self.description_columns.get(col, ""),
+                        default=self.datamodel.get_col_default(col)))
+            for col in self._large_relations(columns):
+                extra.setdefault(col, RemoteSelectField(
+                    self.label_columns.get(col, col), datamodel=self.datamodel, col_name=col,
+                    required=not self.datamodel.is_nullable(col),
+                    description=self.description_columns.get(col, "")))
+            setattr(self, attr, extra)
+        super()._init_forms()
+        for form_cls in (self.add_form, self.edit_form, self.search_form):
+            label_blank_choices(form_cls)
+        rules = meta.record_rules_of(self.datamodel.obj)
+        versioned = hasattr(self.datamodel.obj, "lock_version")
+        self.add_form = _console_form(self.add_form, rules, self.datamodel, False)
+        self.edit_form = _console_form(self.edit_form, rules, self.datamodel, versioned)
+
+    # --- add ---------------------------------------------------------------------------
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        """A refused record (a banned unit, a closed parent, another district) keeps the
+        form as typed, with the reason on the page: at the field when it names one, else
+        above the form with HTTP 409."""
+        g.console_refusal = None
+        widgets = self._add()
+        if not widgets:
+            return self.post_add_redirect()
+        status = 409 if isinstance(g.console_refusal, RuleViolation) else 200
+        return self.render_template(self.add_template, title=self.add_title,
+                                    widgets=widgets), status
+
+    def _add(self):
+        if request.method != "POST":
+            return super()._add()
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        self._fill_form_exclude_cols(exclude_cols, form)
+        if not form.validate():
+            return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+        self.process_form(form, True)
+        item = self.datamodel.obj()
+
+        def fill(record):
+            form.populate_obj(record)
+
+        try:
+            fill(item)
+            SaveRecord(item, creating=True).execute()
+        except DomainError as exc:
+            self._show_refusal(form, exc)
+            return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+        self.post_add(item)
+        flash(f"已新增{meta.model_label(self.datamodel.obj)}。", "success")
+        return None
+
+    # --- edit --------------------------------------------------------------------------
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        """Records a workflow has moved on (submitted, issued...) are not edited as forms:
+        the page says why instead of showing a form that cannot be saved."""
+        pk = self._deserialize_pk_if_composite(pk)
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        refusal = getattr(item, "editing_refusal", lambda: None)()
+        if refusal:
+            flash(refusal, "warning")
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        g.console_refusal = None
+        widgets = self._edit(pk)
+        if not widgets:
+            return self.post_edit_redirect()
+        status = 409 if isinstance(g.console_refusal, RuleViolation) else 200
+        return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
+                                    related_views=self._related_views), status
+
+    def _edit(self, pk):
+        if request.method != "POST":
+            return super()._edit(pk)
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)  # typed, as FAB's unique validators compare it
+        form = self.edit_form.refresh(request.form)
+        self._fill_form_exclude_cols(exclude_cols, form)
+        form._id = pk
+        if not form.validate():
+            return self._edit_widgets(item, form, exclude_cols)
+        self.process_form(form, False)
+        version_field = form._fields.get("lock_version")
+        expected = (version_field.data or None) if version_field is not None else None
+
+        def fill(record):
+            for name, field in form._fields.items():
+                if name != "lock_version":
+                    field.populate_obj(record, name)
+
+        try:
+            SaveRecord(item, creating=False, apply=fill, expected_version=expected).execute()
+        except DomainError as exc:
+            self._show_refusal(form, exc)
+            return self._edit_widgets(item, form, exclude_cols)
+        self.post_update(item)
+        flash(f"已保存{meta.model_label(self.datamodel.obj)}。", "success")
+        return None
+
+    def _edit_widgets(self, item, form, exclude_cols):
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self._get_related_views_widgets(item, filters={}, orders={}, pages={},
+                                               page_sizes={}, widgets=widgets)
+
+    # --- delete ------------------------------------------------------------------------
+
+    @expose("/delete/<pk>", methods=["POST"])
+    @has_access
+    def delete(self, pk):
+        """Deleting changes state: POST only (with the CSRF token), never a plain link."""
+        pk = self._deserialize_pk_if_composite(pk)
+        self._delete(pk)
+        return self.post_delete_redirect()
+
+    def _delete(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        try:
+            DeleteRecord(item).execute()
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            self.post_delete(item)
+            flash(f"已删除{meta.model_label(self.datamodel.obj)}。", "success")
+        self.update_redirect()
+
+    # --- refusals ----------------------------------------------------------------------
+
+    def _show_refusal(self, form, exc: DomainError) -> None:
+        """Nothing half-done stays (the command rolled back); the reason is shown at the
+        field it names, else above the form."""
+        g.console_refusal = exc
+        placed = False
+        for name, messages in (getattr(exc, "errors", None) or {}).items():
+            if name in form and name != "lock_version":
+                form[name].errors = list(form[name].errors or []) + list(messages)
+                placed = True
+        if not placed:
+            flash(exc.message, "danger")
+
+
+def console_errors(back):
+    """Decorator for a console POST door (a workflow step, an upload, an import): a role
+    refusal answers 403, a record out of scope 404, any other refusal is flashed in Chinese
+    and the user goes ``back`` (a function of the view and the route's arguments)."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except AccessDenied:
+                abort(403)
+            except RecordNotFound:
+                abort(404)
+            except DomainError as exc:
+                flash(exc.message, "danger")
+                return redirect(back(self, *args, **kwargs))
+
+        return wrapper
+
+    return decorate
+
+
+# =========================================================================================
+# REST resources (ModelRestApi)
+# =========================================================================================
+
+
+class DomainSchemaConverter(Model2SchemaConverter):
+    """FAB's schema converter plus our fields: declared API fields (derived values, lists),
+    tag lists for many-to-many enum tags, the model's record rules on input schemas — and
+    input schemas that load plain values (``load_instance=False``): a schema is shared by
+    every thread, so it must never hold the record being written."""
+
+    def __init__(self, datamodel, validators_columns, api_fields=None, record_rules=(),
+                 tag_field=None):
+        super().__init__(datamodel, validators_columns)
+        self.api_fields = dict(api_fields or {})
+        self.record_rules = tuple(record_rules)
+        self.tag_field = tag_field
+
+    def _column2field(self, datamodel, column, nested=True, parent_schema_name=None):
+        if column.name in self.api_fields and datamodel.obj is self.datamodel.obj:
+            return copy.deepcopy(self.api_fields[column.name])
+        if datamodel.is_relation_many_to_many(column.name) and self.tag_field is not None:
+            related = datamodel.get_related_model(column.name)
+            field = self.tag_field(related)
+            if field is not None:
+                return field
+        field = super()._column2field(datamodel, column, nested=nested,
+                                      parent_schema_name=parent_schema_name)
+        col = datamodel.list_columns.get(column.name)
+        if col is not None and (col.default is not None or col.server_default is not None):
+            field.required = False  # the database (or the model) supplies it
+        if col is not None and col.nullable:
+            field.allow_none = True  # null clears an optional field
+        return field
+
+    def _meta_schema_factory(self, columns, model, class_mixin, parent_schema_name=None):
+        rules = self.record_rules
+        writing = bool(parent_schema_name and parent_schema_name.endswith((".post", ".put")))
+        if rules and model is self.datamodel.obj and writing:
+
+            class RuledMixin(class_mixin):
+                @validates_schema
+                def _record_rules(self, data, **kwargs):
+                    try:
+                        check_record(rules, data)
+                    except RecordInvalid as exc:
+                        raise ValidationError(exc.errors) from None
+
+            class_mixin = RuledMixin
+        _model, _columns, _parent = model, columns, parent_schema_name
+
+        class MetaSchema(SQLAlchemyAutoSchema, class_mixin):
+            class Meta:
+                model = _model
+                fields = _columns or None
+                load_instance = False  # values, never a shared instance (see the class doc)
+                include_fk = True   # relations are exposed as <name>_id (DESIGN §5)
+                sqla_session = db.session
+                parent_schema_name = _parent
+
+        return MetaSchema
+
+
+def marshmallow_validators(domain, extra=None):
+    """Adapt domain field validators (raise FieldInvalid) to one marshmallow validator each."""
+
+    def adapt(validates):
+        def _validator(value):
+            messages = []
+            for validate in validates:
+                try:
+                    validate(value)
+                except FieldInvalid as exc:
+                    messages.append(exc.message)
+            if messages:
+                raise ValidationError(messages)
+
+        return _validator
+
+    validators = {col: adapt(fns) for col, fns in domain.items()}
+    validators.update(extra or {})
+    return validators
+
+
+NOT_JSON = "请求体应为JSON对象（Content-Type: application/json）。"
+
+
+def etag_of(item) -> str | None:
+    version = getattr(item, "lock_version", None)
+    return f'"{version}"' if version is not None else None
+
+
+def if_match_versions() -> set[str] | None:
+    """The versions an API write's ``If-Match`` accepts (None: no precondition)."""
+    header = request.headers.get("If-Match")
+    if not header or header.strip() == "*":
+        return None
+    return {tag.strip().removeprefix("W/").strip('"') for tag in header.split(",") if tag.strip()}
+
+
+class ApiAdapter:
+    """FAB ``ModelRestApi`` overrides: metadata-driven schemas, writes through the console's
+    one path with values (never a shared schema instance), ETag / If-Match, and every domain
+    refusal answered with its status and a Chinese message."""
+
+    READ_PERMISSIONS = ("can_get", "can_info")
+    WRITE_PERMISSIONS = {"add": "can_post", "edit": "can_put", "delete": "can_delete"}
+    #: Extra marshmallow fields for derived values and lists, by column name.
+    api_fields: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self):
+        if self.base_permissions is None:
+            self.base_permissions = self.door_permissions()
+        super().__init__()
+
+    def _init_properties(self) -> None:
+        self.domain_properties(marshmallow_validators)
+        super()._init_properties()
+        self.datamodel.want_eager(list(self.list_columns or []) + list(self.show_columns or []))
+
+    def _init_model_schemas(self) -> None:
+        self.model2schemaconverter = DomainSchemaConverter(
+            self.datamodel, self.validators_columns, api_fields=self.api_fields,
+            record_rules=meta.record_rules_of(self.datamodel.obj), tag_field=self.tag_field)
+        super()._init_model_schemas()
+
+    def _init_titles(self) -> None:
+        self.domain_titles()
+        self.title = self.list_title
+
+    def tag_field(self, related_model):
+        """The marshmallow field for a many-to-many relation to ``related_model`` (or None
+        for FAB's default); ``app.api.base`` supplies tag lists."""
+        return None
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        # gettext("") returns the catalogue header: an absent text must stay absent.
+        info["label"] = self.label_columns.get(field.name) or field.name
+        info["description"] = self.description_columns.get(field.name, "")
+        return info
+
+    def domain_error_response(self, exc: DomainError):
+        status, message = payload(exc)
+        return self.response(status, message=message)
+
+    def _body(self) -> dict[str, Any]:
+        if not request.is_json:
+            raise RecordInvalid(NOT_JSON)
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise RecordInvalid(NOT_JSON)
+        return data
+
+    def _values(self, schema, data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return schema.load(data)
+        except ValidationError as err:
+            raise RecordInvalid({key: messages if isinstance(messages, list) else [messages]
+                                 for key, messages in err.messages.items()}) from None
+
+    def get_headless(self, pk, **kwargs):
+        response = super().get_headless(pk, **kwargs)
+        if response.status_code == 200:
+            item = db.session.get(self.datamodel.obj, pk)
+            tag = etag_of(item) if item is not None else None
+            if tag:
+                response.headers["ETag"] = tag
+        return response
+
+    def post_headless(self):
+        try:
+            values = self._values(self.add_model_schema, self._body())
+            item = self.datamodel.obj()
+            for key, value in values.items():
+                setattr(item, key, value)
+            SaveRecord(item, creating=True).execute()
+        except DomainError as exc:
+            return self.domain_error_response(exc)
+        self.post_add(item)
+        response = self.response(201, result=self.add_model_schema.dump(item, many=False),
+                                 id=self.datamodel.get_pk_value(item))
+        if etag_of(item):
+            response.headers["ETag"] = etag_of(item)
+        return response
+
+    def put_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            return self.response_404()
+        try:
+            body = self._body()
+            sent = set(body)
+            values = self._values(self.edit_model_schema, self._merge_update_item(item, body))
+
+            def apply(record):
+                for key in sent & set(values):
+                    setattr(record, key, values[key])
+
+            SaveRecord(item, creating=False, apply=apply, expected_version=if_match_versions(),
+                       precondition=True).execute()
+        except DomainError as exc:
+            return self.domain_error_response(exc)
+        self.post_update(item)
+        response = self.response(200, result=self.edit_model_schema.dump(item, many=False))
+        if etag_of(item):
+            response.headers["ETag"] = etag_of(item)
+        return response
+
+    def delete_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            return self.response_404()
+        try:
+            DeleteRecord(item, expected_version=if_match_versions(), precondition=True).execute()
+        except DomainError as exc:
+            return self.domain_error_response(exc)
+        self.post_delete(item)
+        return self.response(200, message="已删除。")
+
+    def response_400(self, message: str | None = None):
+        if message == "Request is not JSON":
+            message = NOT_JSON
+        return super().response_400(message=message)
+
+
+def api_errors(method):
+    """Decorator for our own API routes (steps, uploads, imports), in place of FAB's ``safe``:
+    a ``DomainError`` answers its status with a Chinese message; anything else is logged and
+    answers 500 in Chinese."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except DomainError as exc:
+            return self.domain_error_response(exc)
+        except Exception:  # noqa: BLE001 - logged; the client gets a plain Chinese answer
+            log.exception("API error")
+            return self.response(500, message="服务器内部错误，请联系管理员。")
+
+    return wrapper
+
+
+# =========================================================================================
+# The framework's own answers, in Chinese
+# =========================================================================================
+
+ERROR_TEXTS = {
+    400: "请求无效。",
+    403: "您没有执行此操作的权限。",
+    404: "记录不存在，或不在您的管辖范围内。",
+    405: "不支持该请求方法。",
+    409: "当前状态不允许此操作。",
+    413: "上传的文件过大。",
+    422: "提交的数据无效。",
+    429: "尝试次数过多，请稍后再试。",
+    500: "服务器内部错误，请联系管理员。",
+}
+#: The API's answer to a request without a valid token (console pages redirect to the login).
+API_LOGIN_NEEDED = "未登录或登录已失效：请先通过 /api/v1/security/login 获取令牌，并以“Authorization: Bearer 令牌”提交。"
+
+
+class ChineseApiResponses:
+    """Flask-AppBuilder's API answers its own 401/403/404 in English ("Not authorized",
+    "Forbidden", "Not found"); ours say it in Chinese, with the console's texts."""
+
+    def response_401(self):
+        return self.response(401, message=API_LOGIN_NEEDED)
+
+    def response_403(self):
+        return self.response(403, message=ERROR_TEXTS[403])
+
+    def response_404(self):
+        return self.response(404, message=ERROR_TEXTS[404])
+
+
+def install_jwt_messages(jwt_manager) -> None:
+    """Missing, invalid or expired tokens answer 401 in Chinese (flask-jwt-extended's own
+    texts are English, and an invalid token would answer 422)."""
+    def _login_needed(*_args):
+        return jsonify(message=API_LOGIN_NEEDED), 401
+
+    jwt_manager.unauthorized_loader(_login_needed)
+    jwt_manager.invalid_token_loader(_login_needed)
+    jwt_manager.expired_token_loader(_login_needed)
+    jwt_manager.revoked_token_loader(_login_needed)
+    jwt_manager.user_lookup_error_loader(_login_needed)
+
+
+# =========================================================================================
+# Doors that take a console session or the API's bearer token (reports, files)
+# =========================================================================================
+
+
+def session_or_token(permission: str, formats: tuple[str, ...] | None = None):
+    """Console session or ``Authorization: Bearer``; then ``can_<permission>`` on the view.
+    With ``formats``, the ``?format=`` argument is checked and passed as ``fmt``."""
+
+    def decorate(view_method):
+        @functools.wraps(view_method)
+        def wrapper(self, *args, **kwargs):
+            if request.headers.get("Authorization", "").startswith("Bearer "):
+                verify_jwt_in_request()
+                user = getattr(g, "user", None)
+            else:
+                user = session_user if session_user.is_authenticated else None
+                if user is None:
+                    return redirect(url_for(f"{self.appbuilder.sm.auth_view.endpoint}.login",
+                                            next=request.url))
+            if user is None or not self.appbuilder.sm._has_view_access(
+                    user, f"can_{permission}", self.class_permission_name):
+                abort(403)
+            g.user = user
+            if formats is not None:
+                fmt = request.args.get("format", formats[0])
+                if fmt not in formats:
+                    abort(400)
+                kwargs["fmt"] = fmt
+            return view_method(self, *args, **kwargs)
+
+        wrapper._permission_name = permission
+        return wrapper
+
+    return decorate
+
+
+__all__ = ["ApiAdapter", "ConsoleViewAdapter", "DomainDoor", "ModelRestApi", "ModelView",
+           "ScopedInterface", "api_errors", "console_errors", "session_or_token"]

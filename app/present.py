@@ -1,0 +1,45 @@
+"""How values read on screens, in exports, reports and the audit trail (Chinese first).
+
+Presentation only: no rule and no query. Doors, reports and services that write texts for
+people (the audit view) share these, so a date or a yes/no reads the same everywhere."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from markupsafe import Markup
+
+from app import meta
+
+
+def format_value(value: Any) -> Any:
+    """How a value reads in lists and show pages: dates without microseconds, yes/no in
+    Chinese, several related records joined with the Chinese enumeration comma."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}" if value.as_tuple().exponent == -2 else f"{value.normalize():f}"
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(x) for x in value)
+    if isinstance(value, meta.LabeledEnum):
+        return value.label
+    return value
+
+
+def screen_value(value: Any) -> Any:
+    """``format_value`` for a screen: a status that asks for attention (``meta.Attention``:
+    逾期, 即将到期) is coloured, so it stands out in a long list."""
+    if isinstance(value, meta.Attention):
+        return Markup('<span class="text-{} attention">{}</span>').format(value.level, value)
+    return format_value(value)
+
+
+def yes_no(value: Any) -> str:
+    return "是" if value else "否"

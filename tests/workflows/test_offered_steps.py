@@ -1,0 +1,144 @@
+"""The state machine is the truth: every step a workflow offers a user (the console's buttons)
+can be taken with valid input, from every state the workflow can reach.
+
+Each workflow is walked breadth-first from a fresh record: in each state reached, every step
+offered to each role is taken on a new record brought to the same state by the same path,
+and must succeed. A step declared where the rules never allow it would fail here."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from dateutil.relativedelta import relativedelta
+
+from app import clock, policy
+from app.enums import CertificateRequestState, FunctionCode
+from app.extensions import db
+from app.services import accounts, annual_reports
+from app.workflows import run_step
+from app.workflows.account_change import AccountChangeWorkflow
+from app.workflows.annual_report import AnnualReportWorkflow
+from app.workflows.application import ApplicationWorkflow
+from app.workflows.certificate import CertificateWorkflow
+from app.workflows.fast_track import FastTrackChangeWorkflow, FastTrackWorkflow
+from tests import factories
+from tests.conftest import DISTRICT_A
+
+ROLES = ("admin", "reviewer", "huangpu", "auditor")
+MAX_DEPTH = 8
+
+
+def _grant_valid_from() -> str:
+    """Opened so that its term ends in 30 days: the renewal window is open."""
+    years = policy.profile().fast_track_validity_years
+    return (clock.today() - relativedelta(years=years) + dt.timedelta(days=30)).isoformat()
+
+
+def _change_items(cert) -> dict:
+    product = cert.application.products[0]
+    return {"reason": "制造商名称变更", "items": [
+        {"product_id": product.id, "field": "manufacturer", "after": product.manufacturer + "X"}]}
+
+
+def _extension(cert) -> dict:
+    return {"reason": "测试周期延长", "onsite_check_record": "现场核查：样品封存未使用",
+            "new_deadline": (cert.supervision_deadline + dt.timedelta(days=90)).isoformat()}
+
+
+#: Valid input for each step (a function of the record where it depends on it).
+INPUTS = {
+    "return": {"reason": "材料不齐，请补正"},
+    "district_review": factories.FAST_TRACK_DISTRICT_REVIEW,
+    "decide": {"decision": "approve", "opinion": "同意"},
+    "activate": lambda grant: {"fast_track_account": f"BJTD{grant.id:06d}",
+                               "valid_from": _grant_valid_from()},
+    "renew": {"reason": "使用期内无违规，继续申请"},
+    "decide_renewal": {"decision": "approve"},
+    "suspend": {"reason": "misuse", "remarks": "抽查发现"},
+    "revoke": {"reason": "false_declaration"},
+    "change": _change_items,
+    "reject_change": {"remarks": "理由不充分"},
+    "void": {"reason": "合同取消"},
+    "reject_void": {"remarks": "不予作废"},
+    "extend": _extension,
+    "approve_extend": {"use_finding": "unused"},
+    "reject_extend": {"remarks": "不予延期"},
+    "reject": {"remarks": "不予变更"},
+}
+FAST_TRACK_CHANGE_INPUTS = {"submit": {"opinion": "同意报市局"}}
+
+
+def _start(workflow, bureau):
+    if workflow is ApplicationWorkflow:
+        return factories.application(factories.enterprise(bureau))
+    if workflow is CertificateWorkflow:
+        return factories.certificate(factories.application(factories.enterprise(bureau),
+                                                           products=1))
+    if workflow is FastTrackWorkflow:
+        return factories.fast_track_application(bureau)
+    if workflow is FastTrackChangeWorkflow:
+        return factories._fast_track_change(bureau)
+    if workflow is AccountChangeWorkflow:
+        req = factories._change_request(bureau)  # 开通, with the functions it asks for
+        req.functions_after = accounts.tags([FunctionCode.first_review])
+        return req
+    report = factories._annual_report(bureau)
+    annual_reports.snapshot_lines(report)  # as creating it through any door does
+    return report
+
+
+def _inputs(workflow, step, item) -> dict:
+    table = FAST_TRACK_CHANGE_INPUTS if workflow is FastTrackChangeWorkflow else {}
+    given = table.get(step.name, INPUTS.get(step.name, {})) if step.inputs else {}
+    return given(item) if callable(given) else dict(given)
+
+
+def _node(item) -> tuple:
+    """A state, and which requests are pending on the record (a sub-state that decides
+    which steps make sense)."""
+    pending = tuple(sorted(r.kind.name for r in getattr(item, "requests", [])
+                           if r.state is CertificateRequestState.pending))
+    renewals = tuple(r.state.name for r in getattr(item, "renewals", []))
+    return item.state, pending, renewals
+
+
+def _replay(workflow, bureau, path):
+    item = _start(workflow, bureau)
+    db.session.commit()
+    for name, username in path:
+        step = workflow.step(name)
+        run_step(workflow, item.id, name, factories.user_named(username),
+                 _inputs(workflow, step, item))
+        db.session.expire_all()
+        item = db.session.get(workflow.model, item.id)
+    return item
+
+
+@pytest.mark.parametrize("workflow", [ApplicationWorkflow, CertificateWorkflow,
+                                      FastTrackWorkflow, FastTrackChangeWorkflow,
+                                      AccountChangeWorkflow, AnnualReportWorkflow],
+                         ids=lambda w: w.__name__)
+def test_every_offered_step_can_be_taken(app_ctx, bureaus, workflow):
+    bureau = bureaus[DISTRICT_A]
+    seen, queue, taken = set(), [()], set()
+    while queue:
+        path = queue.pop(0)
+        item = _replay(workflow, bureau, path)
+        node = _node(item)
+        if node in seen or len(path) > MAX_DEPTH:
+            continue
+        seen.add(node)
+        for username in ROLES:
+            user = factories.user_named(username)
+            for step in workflow.offered_steps(item, user):
+                fresh = _replay(workflow, bureau, path)
+                try:
+                    run_step(workflow, fresh.id, step.name, user,
+                             _inputs(workflow, step, fresh))
+                except Exception as exc:  # noqa: BLE001 - the failure is the finding
+                    pytest.fail(f"{workflow.__name__}: “{step.label}” offered to {username} "
+                                f"in {node} but refused: {exc}")
+                taken.add(step.name)
+                queue.append(path + ((step.name, username),))
+    # the walk reached every step the workflow declares
+    assert taken == {s.name for s in workflow.steps}, {s.name for s in workflow.steps} - taken
