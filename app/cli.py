@@ -6,6 +6,15 @@ from flask import Flask, current_app
 
 
 def register_cli(app: Flask) -> None:
+    @app.cli.command("setup")
+    def setup_command() -> None:
+        """Bring the database up to date, once, before the workers start: migrations, the
+        reference data (CCC catalogue, calendar) and the roles' permissions."""
+        from app import set_up_database
+
+        set_up_database(current_app)
+        click.echo("数据库已就绪：迁移、参考数据和角色权限均已更新。")
+
     @app.cli.command("expire-fasttrack")
     def expire_fasttrack_command() -> None:
         """Turn fast-track grants past their end date into 已到期 (also done by the app)."""

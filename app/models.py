@@ -27,7 +27,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    event,
     func,
 )
 from sqlalchemy import (
@@ -44,10 +43,10 @@ from sqlalchemy_continuum.plugins import (
     TransactionChangesPlugin,
 )
 
-from app import clock
+from app import clock, present
+from app.domain import rules
 from app.domain import validators as v
 from app.enums import (
-    CLAUSES_REQUIRING_APPLICANT_TYPE,
     AccountChangeKind,
     AccountChangeState,
     AccountStatus,
@@ -314,13 +313,6 @@ account_change_function_after = Table(
 )
 
 
-def functions_text(functions) -> str:
-    """'复审、监管' — how the seed's tables write a set of functions, in enum order."""
-    order = list(FunctionCode)
-    codes = sorted((f.code for f in functions), key=order.index)
-    return "、".join(c.label for c in codes) or "无"
-
-
 # =========================================================================================
 # Working-day calendar (State Council holiday schedule)
 # =========================================================================================
@@ -526,15 +518,6 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
         return self.enterprise.bureau.short_name if self.enterprise else ""
 
 
-def _line_has_one_owner(values):
-    owners = [k for k in ("grant", "grant_id", "change", "change_id") if values.get(k)]
-    has_grant = any(k.startswith("grant") for k in owners)
-    has_change = any(k.startswith("change") for k in owners)
-    if "grant" in values or "grant_id" in values or "change" in values or "change_id" in values:
-        if has_grant == has_change:
-            yield "grant", "产品清单行应属于一个便捷通道申请，或属于一项产品清单调整（二者选一）。"
-
-
 class FastTrackProductLine(Audited, Model):
     """One row of the 申请表's product lists: past two years or expected."""
 
@@ -572,7 +555,7 @@ class FastTrackProductLine(Audited, Model):
         CheckConstraint("annual_batches > 0", name="annual_batches_positive"),
         CheckConstraint("(grant_id IS NULL) <> (change_id IS NULL)", name="one_owner"),
     )
-    __record_rules__ = (_line_has_one_owner,)
+    __record_rules__ = (rules.line_has_one_owner,)
 
     def __str__(self) -> str:
         return f"{self.ccc_category}"
@@ -669,24 +652,6 @@ class FastTrackChange(Audited, TimestampMixin, Model):
 # =========================================================================================
 
 
-def second_review_refusal(functions, section_chief_or_above) -> str | None:
-    """复审岗位账号使用人应为科级以上行政编人员 (seed 003 §三)."""
-    codes = {getattr(f, "code", f) for f in functions or []}
-    codes = {FunctionCode[c] if isinstance(c, str) and c in FunctionCode.__members__ else c
-             for c in codes}
-    if FunctionCode.second_review in codes and not section_chief_or_above:
-        return "复审岗位账号使用人应为科级以上行政编人员：请确认“科级以上行政编”，或去掉“复审”功能。"
-    return None
-
-
-def _second_review_needs_section_chief(values):
-    for field in ("functions", "functions_after"):
-        if field in values:
-            refusal = second_review_refusal(values.get(field), values.get("section_chief_or_above"))
-            if refusal:
-                yield field, refusal
-
-
 class ReviewerAccount(Audited, TimestampMixin, Model):
     """A national-system account held by a member of bureau staff (seed 003 附件2)."""
 
@@ -726,7 +691,7 @@ class ReviewerAccount(Audited, TimestampMixin, Model):
         info=label("功能变更记录"))
 
     __record_rules__ = (v.date_order("opened_on", "closed_on", "注销日期不能早于开通日期。"),
-                        _second_review_needs_section_chief)
+                        rules.second_review_needs_section_chief)
     __extra_labels__ = {"functions_text": "账号功能", "department_position": "所在部门及职务"}
 
     def __str__(self) -> str:
@@ -736,7 +701,7 @@ class ReviewerAccount(Audited, TimestampMixin, Model):
 
     @property
     def functions_text(self) -> str:
-        return functions_text(self.functions)
+        return present.functions_text(self.functions)
 
     @property
     def department_position(self) -> str:
@@ -850,7 +815,7 @@ class AccountChangeRequest(Audited, TimestampMixin, Model):
     def __str__(self) -> str:
         return f"{self.kind.label}：{self.holder_name}"
 
-    __record_rules__ = (_second_review_needs_section_chief,)
+    __record_rules__ = (rules.second_review_needs_section_chief,)
     def deletion_refusal(self) -> str | None:
         if self.state is not AccountChangeState.draft:
             return "只有草稿状态的账号调整需求可以删除。"
@@ -946,22 +911,6 @@ class AnnualAccountReportLine(Audited, Model):
 # =========================================================================================
 
 
-def _has_applicant_type(values):
-    clause = v.code_of(values.get("clause"))
-    if clause in {c.name for c in CLAUSES_REQUIRING_APPLICANT_TYPE} \
-            and not v.code_of(values.get("applicant_type")):
-        yield "applicant_type", "免办条款为条款1或条款2时，必须选择申请人类型。"
-
-
-def _research_detail_matches_clause(values):
-    clause = v.code_of(values.get("clause"))
-    detail = v.code_of(values.get("research_detail"))
-    if clause == ExemptionClause.research_test.name and not detail:
-        yield "research_detail", "免办条款为“为科研、测试和认证检测所需的产品和样品”时，必须选择二级明细条款（科研/测试/CCC认证检测）。"
-    if clause and clause != ExemptionClause.research_test.name and detail:
-        yield "research_detail", "只有条款1（科研、测试和认证检测）需要选择二级明细条款，请清空此项。"
-
-
 class Application(Audited, TimestampMixin, Model):
     """免办申请 as loaded from (or mirrored for) the national system."""
 
@@ -1013,8 +962,8 @@ class Application(Audited, TimestampMixin, Model):
         back_populates="application", uselist=False, info=label("免办证明"))
 
     __record_rules__ = (
-        _research_detail_matches_clause,
-        _has_applicant_type,
+        rules.research_detail_matches_clause,
+        rules.has_applicant_type,
         v.at_least_one(("bill_of_lading_no", "contract_no", "invoice_no"),
                        "提运单号、进口合同号、发票号至少填写一项。"),
     )
@@ -1387,26 +1336,3 @@ class NumberSequence(Model):
 
 # Version classes of the audit trail are built when the mappers are configured.
 configure_mappers()
-
-
-# =========================================================================================
-# Normalisation shared by every door (console forms, API, imports, services)
-# =========================================================================================
-
-
-@event.listens_for(Model, "before_insert", propagate=True)
-@event.listens_for(Model, "before_update", propagate=True)
-def _blank_strings_to_null(mapper, connection, target) -> None:
-    """An empty text box means "not given": store NULL so that "at least one of" checks and
-    unique keys behave the same whether a record came from a form, the API or an import."""
-    if mapper.local_table is None or mapper.local_table.name.startswith("ab_"):
-        return
-    for column in mapper.columns:
-        if column.nullable and isinstance(column.type, (String, Text)) \
-                and not isinstance(column.type, SAEnum):
-            key = mapper.get_property_by_column(column).key
-            value = getattr(target, key, None)
-            if isinstance(value, str):
-                stripped = value.strip()
-                if stripped != value or not stripped:
-                    setattr(target, key, stripped or None)

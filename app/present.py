@@ -11,6 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from app import meta
+from app.enums import FunctionCode
 
 
 def format_value(value: Any) -> Any:
@@ -43,3 +44,10 @@ def screen_value(value: Any) -> Any:
 
 def yes_no(value: Any) -> str:
     return "是" if value else "否"
+
+
+def functions_text(functions) -> str:
+    """'复审、监管' — how the seed's tables write a set of functions, in enum order."""
+    order = list(FunctionCode)
+    codes = sorted((f.code for f in functions), key=order.index)
+    return "、".join(c.label for c in codes) or "无"

@@ -1,18 +1,18 @@
 """A void and a customs-usage insert racing on the same certificate never end with a voided
-certificate that has usage (PostgreSQL: both take the certificate row FOR UPDATE first).
+certificate that has usage (PostgreSQL: both take the certificate row FOR UPDATE first;
+SQLite: both are write transactions, which begin with the database's write lock).
 
 Each check is slowed down on purpose, so that without the row lock the other transaction
 would slip in between the check and the commit."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 import time
 
-import pytest
 from sqlalchemy import func, select
 
+from app.commands.records import create_record
 from app.domain.errors import DomainError
 from app.enums import CertificateState
 from app.extensions import db
@@ -22,13 +22,6 @@ from app.workflows import run_step
 from app.workflows.certificate import CertificateWorkflow
 from tests import factories
 from tests.conftest import DISTRICT_A
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                       reason="row locks are what is tested: needs PostgreSQL "
-                              "(TEST_DATABASE_URL); SQLite serialises writers anyway"),
-]
 
 ROUNDS = 12
 PAUSE = 0.05
@@ -88,10 +81,9 @@ def test_void_and_customs_usage_race(app, monkeypatch):
         with app.app_context():
             try:
                 barrier.wait()
-                svc.record_customs_usage(CustomsUsage(
+                create_record(CustomsUsage(
                     certificate_id=cert_id, declaration_no=f"22012026{n:010d}", port="洋山港",
                     used_on=dt.date.today(), quantity=1))
-                db.session.commit()
                 outcomes["usage"] += 1
             except DomainError:
                 db.session.rollback()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from app import clock
 from app.clock import chinese_date
 from app.enums import AccountChangeKind, ExemptionClause
-from app.models import AccountChangeFiling, AnnualAccountReport, functions_text
+from app.models import AccountChangeFiling, AnnualAccountReport
+from app.present import functions_text
 from app.reports.engine import Column, HeaderField, ReportData, ReportDeclaration
 
 FUNCTION_NOTE = "初审、复审、发证、监管、管理员"

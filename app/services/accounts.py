@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app import clock, meta, policy
 from app.domain.errors import RuleViolation
+from app.domain.rules import second_review_refusal
 from app.enums import AccountChangeKind, AccountChangeState, AccountStatus, FunctionCode
 from app.extensions import db
 from app.meta import Attention
@@ -18,9 +19,8 @@ from app.models import (
     AccountFunction,
     AccountFunctionChange,
     ReviewerAccount,
-    functions_text,
-    second_review_refusal,
 )
+from app.present import functions_text
 from app.scope import current_user, signature_of
 from app.services.calendar import Deadline, deadline_after
 

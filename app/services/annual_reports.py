@@ -22,8 +22,8 @@ from app.models import (
     AnnualAccountReportLine,
     Bureau,
     ReviewerAccount,
-    functions_text,
 )
+from app.present import functions_text
 from app.services import records
 
 S = AnnualReportState

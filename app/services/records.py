@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+from flask_appbuilder import Model
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy import String, Text, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE
 
@@ -71,12 +74,14 @@ def follow_foreign_keys(item) -> None:
 
 
 def check_version(item, expected, *, precondition: bool = False) -> None:
-    """Optimistic lock: ``expected`` is the ``lock_version`` the user read (form field or
-    ``If-Match``); another save since then refuses this one — 412 for an API precondition,
-    409 for a console form. ``None`` means the caller did not say (accepted)."""
+    """Optimistic lock: ``expected`` is the ``lock_version`` the user read (a form field), or
+    the versions an API ``If-Match`` accepts; another save since then refuses this one — 412
+    for an API precondition, 409 for a console form. ``None``: the caller did not say."""
     if expected is None or not hasattr(item, "lock_version"):
         return
-    if str(expected) != str(item.lock_version):
+    accepted = {str(v) for v in expected} if isinstance(expected, (set, list, tuple)) \
+        else {str(expected)}
+    if str(item.lock_version) not in accepted:
         raise PreconditionFailed() if precondition else StaleRecord()
 
 
@@ -97,3 +102,21 @@ def prepare_deletion(item) -> None:
     refusal = getattr(item, "deletion_refusal", lambda: None)()
     if refusal:
         raise RuleViolation(refusal)
+
+
+@event.listens_for(Model, "before_insert", propagate=True)
+@event.listens_for(Model, "before_update", propagate=True)
+def _blank_strings_to_null(mapper, connection, target) -> None:
+    """An empty text box means "not given": store NULL so that "at least one of" checks and
+    unique keys behave the same whether a record came from a form, the API or an import."""
+    if mapper.local_table is None or mapper.local_table.name.startswith("ab_"):
+        return
+    for column in mapper.columns:
+        if column.nullable and isinstance(column.type, (String, Text)) \
+                and not isinstance(column.type, SAEnum):
+            key = mapper.get_property_by_column(column).key
+            value = getattr(target, key, None)
+            if isinstance(value, str):
+                stripped = value.strip()
+                if stripped != value or not stripped:
+                    setattr(target, key, stripped or None)

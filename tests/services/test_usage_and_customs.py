@@ -267,3 +267,30 @@ def test_key_targets(app_ctx, bureaus):
     db.session.commit()
     found = {t.certificate.id: t.reasons for t in key_targets(today=dt.date(2026, 11, 23))}
     assert old.id not in found
+
+
+def test_customs_usage_dated_before_issue_is_refused_at_every_door(app_ctx, client_as, api_as,
+                                                                  cert):
+    """One rule, one path: the day before issue is refused by the API, the console form and
+    the import alike; the day of issue is accepted."""
+    day_before = (cert.issued_on - dt.timedelta(days=1)).isoformat()
+    client, headers = api_as("admin")
+    api = client.post("/api/v1/customs_usage/", headers=headers, json={
+        "certificate_id": cert.id, "declaration_no": "220120261000088881", "port": "洋山港",
+        "used_on": day_before, "quantity": 1})
+    assert api.status_code == 422
+    assert "早于证明签发日期" in api.get_json()["message"]["used_on"][0]
+    page = client_as("admin").post("/customsusageview/add", data={
+        "certificate": str(cert.id), "declaration_no": "220120261000088882", "port": "洋山港",
+        "used_on": day_before, "quantity": "1"})
+    assert "早于证明签发日期" in page.get_data(as_text=True)
+    imported = import_rows([{"certificate_number": cert.number,
+                             "declaration_no": "220120261000088883", "port": "洋山港",
+                             "used_on": day_before, "quantity": 1}])
+    assert not imported.ok and imported.errors[0].field == "调用日期"
+    assert db.session.scalar(select(func.count()).select_from(CustomsUsage).where(
+        CustomsUsage.certificate_id == cert.id)) == 0
+    same_day = client.post("/api/v1/customs_usage/", headers=headers, json={
+        "certificate_id": cert.id, "declaration_no": "220120261000088884", "port": "洋山港",
+        "used_on": cert.issued_on.isoformat(), "quantity": 1})
+    assert same_day.status_code == 201

@@ -1,0 +1,50 @@
+"""Cross-field record rules, declared on the models (``__record_rules__``) and run by every
+door — console forms, API schemas, imports — before a record is saved. Each takes a mapping of
+the record's values and yields ``(field, message)`` pairs; none reads the database."""
+from __future__ import annotations
+
+from app.domain import validators as v
+from app.enums import CLAUSES_REQUIRING_APPLICANT_TYPE, ExemptionClause, FunctionCode
+
+
+def line_has_one_owner(values):
+    owners = [k for k in ("grant", "grant_id", "change", "change_id") if values.get(k)]
+    has_grant = any(k.startswith("grant") for k in owners)
+    has_change = any(k.startswith("change") for k in owners)
+    if "grant" in values or "grant_id" in values or "change" in values or "change_id" in values:
+        if has_grant == has_change:
+            yield "grant", "产品清单行应属于一个便捷通道申请，或属于一项产品清单调整（二者选一）。"
+
+
+def second_review_refusal(functions, section_chief_or_above) -> str | None:
+    """复审岗位账号使用人应为科级以上行政编人员 (seed 003 §三)."""
+    codes = {getattr(f, "code", f) for f in functions or []}
+    codes = {FunctionCode[c] if isinstance(c, str) and c in FunctionCode.__members__ else c
+             for c in codes}
+    if FunctionCode.second_review in codes and not section_chief_or_above:
+        return "复审岗位账号使用人应为科级以上行政编人员：请确认“科级以上行政编”，或去掉“复审”功能。"
+    return None
+
+
+def second_review_needs_section_chief(values):
+    for field in ("functions", "functions_after"):
+        if field in values:
+            refusal = second_review_refusal(values.get(field), values.get("section_chief_or_above"))
+            if refusal:
+                yield field, refusal
+
+
+def has_applicant_type(values):
+    clause = v.code_of(values.get("clause"))
+    if clause in {c.name for c in CLAUSES_REQUIRING_APPLICANT_TYPE} \
+            and not v.code_of(values.get("applicant_type")):
+        yield "applicant_type", "免办条款为条款1或条款2时，必须选择申请人类型。"
+
+
+def research_detail_matches_clause(values):
+    clause = v.code_of(values.get("clause"))
+    detail = v.code_of(values.get("research_detail"))
+    if clause == ExemptionClause.research_test.name and not detail:
+        yield "research_detail", "免办条款为“为科研、测试和认证检测所需的产品和样品”时，必须选择二级明细条款（科研/测试/CCC认证检测）。"
+    if clause and clause != ExemptionClause.research_test.name and detail:
+        yield "research_detail", "只有条款1（科研、测试和认证检测）需要选择二级明细条款，请清空此项。"
