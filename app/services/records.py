@@ -17,9 +17,9 @@ from sqlalchemy import String, Text, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE
 
-from app.domain.errors import PreconditionFailed, RuleViolation, StaleRecord
+from app.domain.errors import PreconditionFailed, RecordInvalid, RuleViolation, StaleRecord
 from app.extensions import db
-from app.scope import ensure_in_scope
+from app.scope import OUT_OF_SCOPE, ensure_in_scope
 
 _CREATE: dict[type, list[Callable]] = defaultdict(list)
 _UPDATE: dict[type, list[Callable]] = defaultdict(list)
@@ -70,7 +70,10 @@ def follow_foreign_keys(item) -> None:
         current_id = sa_inspect(current).identity[0] if current is not None \
             and sa_inspect(current).identity else None
         if wanted is not None and wanted != current_id:
-            setattr(item, rel.key, db.session.get(rel.mapper.class_, wanted))
+            related = db.session.get(rel.mapper.class_, wanted)
+            if related is None:  # a write naming a record that is not there
+                raise RecordInvalid({key: [OUT_OF_SCOPE]})  # same words: no hint
+            setattr(item, rel.key, related)
 
 
 def check_version(item, expected, *, precondition: bool = False) -> None:
