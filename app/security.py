@@ -19,6 +19,10 @@ from app.web import ChineseApiResponses, install_jwt_messages
 
 log = logging.getLogger(__name__)
 
+#: ``flask.g`` flag set by ``ConsoleSecurityManager.auth_user_db`` when a password was checked
+#: and refused, at the console login and the API login alike.
+LOGIN_FAILED_FLAG = "_ccc_login_failed"
+
 
 def _yes_no(value) -> str:
     return "是" if value else "否"
@@ -112,6 +116,14 @@ class ConsoleSecurityManager(SecurityManager):
     rolemodelview = ConsoleRoleView
     userstatschartview = None  # its chart loads Google's scripts from the internet
     security_api = ConsoleSecurityApi
+
+    def auth_user_db(self, username, password):
+        """Flask-AppBuilder's password check, remembering for the login throttle whether it
+        refused (``_login_failed``)."""
+        user = super().auth_user_db(username, password)
+        if has_request_context():
+            setattr(g, LOGIN_FAILED_FLAG, user is None)
+        return user
 
     def create_jwt_manager(self, app):
         jwt_manager = super().create_jwt_manager(app)
@@ -238,14 +250,11 @@ def _login_username() -> str:
     return "login-user:" + str(name).strip().lower()
 
 
-def _login_failed(response) -> bool:
-    """A login attempt failed if it did not leave a signed-in user (console) or answered
-    401 (API). Only failures count towards the limit."""
-    from flask_login import current_user
-
-    if response.status_code == 401:
-        return True
-    return response.status_code < 400 and not current_user.is_authenticated
+def _login_failed(_response) -> bool:
+    """Only a refused user name or password counts towards the limit: a successful login
+    (the API's JWT login never signs in a session user, so the outcome is taken from the
+    password check itself), a form left incomplete or a throttled attempt do not."""
+    return bool(g.get(LOGIN_FAILED_FLAG, False))
 
 
 def install_login_throttle(app, sm) -> None:
