@@ -3,6 +3,7 @@ the rows their filters and their scope select."""
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
@@ -13,6 +14,19 @@ from app.reports.engine import MIMETYPES
 XLSX_MIMETYPE = MIMETYPES["xlsx"]
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 
+#: A spreadsheet takes a CSV cell starting with one of these for a formula (OWASP, "CSV
+#: Injection"): = + - @, and tab or carriage return.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?")
+
+
+def neutralise_formula(text: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading single quote, as OWASP
+    recommends, so it opens as the text it is; plain numbers such as ``-5`` stay numbers."""
+    if text and text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
 
 def export_table(code: str, title: str, labels: list[str], rows: list[list[str]], fmt: str,
                  exported_by: str, bureau: str, total: int) -> tuple[bytes, str, str]:
@@ -20,7 +34,9 @@ def export_table(code: str, title: str, labels: list[str], rows: list[list[str]]
     stamp = clock.now()
     filename = f"{title}_{stamp:%Y%m%d%H%M}.{fmt}"
     if fmt == "csv":
-        frame = pd.DataFrame(rows, columns=labels, dtype=str)
+        safe_rows = [[neutralise_formula(str(cell)) for cell in row] for row in rows]
+        frame = pd.DataFrame(safe_rows, columns=[neutralise_formula(str(x)) for x in labels],
+                             dtype=str)
         # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling.
         text = frame.to_csv(index=False, lineterminator="\r\n")
         return ("\ufeff" + text).encode("utf-8"), CSV_MIMETYPE, filename
