@@ -396,7 +396,8 @@ class CustomsUsageApi(DomainModelApi):
     @permission_name("import")
     def import_rows(self):
         """Bulk import: a JSON list of {certificate_number, declaration_no, port, used_on,
-        quantity}; every row is saved, or none (422 with the errors by row).
+        quantity}, or a multipart ``file`` (.xlsx or .csv, the template's columns); every row
+        is saved, or none (422 with the errors by row).
         ---
         post:
           responses:
@@ -406,15 +407,24 @@ class CustomsUsageApi(DomainModelApi):
               description: nothing saved; errors listed by row
         """
         from app.scope import current_user
+        from app.services.tables import TableError
 
-        rows = request.get_json(silent=True)
+        upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
+        if upload is not None:
+            try:
+                rows = customs_import.read_file(upload.stream, upload.filename or "")
+            except TableError as exc:
+                return self.response(422, message=[{"row": exc.row or 1, "field": "file",
+                                                    "message": exc.message}])
+        else:
+            rows = request.get_json(silent=True)
         if not isinstance(rows, list):
-            return self.response(422, message="请求体应为JSON数组。")
+            return self.response(422, message="请求体应为JSON数组，或以multipart表单字段file上传.xlsx/.csv文件。")
         result = customs_import.import_rows(rows, current_user())
         if not result.ok:
             return self.response(422, message=[{"row": e.row, "field": e.field,
                                                 "message": e.message} for e in result.errors])
-        return self.response(200, created=result.created)
+        return self.response(200, created=result.created, updated=0)
 
 
 class UsageRecordApi(DomainModelApi):

@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from app import policy
 from app.domain.errors import DomainError, FieldInvalid
-from app.domain.validators import declaration_no, positive
+from app.domain.validators import MAX_INTEGER, declaration_no, positive
 from app.extensions import db
 from app.models import Certificate, CertificateState, CustomsUsage
 from app.scope import bureau_scope, scope_clause
 from app.services.certificates import record_customs_usage
+from app.services.tables import parse_date, read_rows
 
 #: file header -> field; the Chinese headers are those of the template users download
 COLUMNS = {"证明编号": "certificate_number", "报关单号": "declaration_no", "入境口岸": "port",
@@ -45,33 +46,16 @@ def template_frame() -> pd.DataFrame:
                           "入境口岸": "洋山港", "调用日期": "2026-11-20", "数量": "10"}])
 
 
-def rows_from_frame(frame: pd.DataFrame) -> list[dict]:
-    """Accept the Chinese headers of the template or the API's English field names."""
-    renamed = {}
-    for column in frame.columns:
-        name = str(column).strip()
-        renamed[column] = COLUMNS.get(name, name)
-    frame = frame.rename(columns=renamed)
-    missing = [FIELD_LABELS[f] for f in COLUMNS.values() if f not in frame.columns]
-    if missing:
-        raise DomainError("文件缺少以下列：" + "、".join(missing) + "（请使用导入模板）。")
-    return frame[list(COLUMNS.values())].to_dict(orient="records")
+def read_file(stream, filename: str) -> list[dict]:
+    """The rows of an uploaded customs exchange file (.xlsx or .csv), read row by row and
+    refused as soon as it passes ``policy.MAX_IMPORT_ROWS``; the template's Chinese headers
+    or the API's English field names."""
+    return list(read_rows(stream, filename, limit=policy.MAX_IMPORT_ROWS, columns=COLUMNS,
+                          required=COLUMNS.values()))
 
 
 def _parse_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip()
-    if text.replace(".", "", 1).isdigit() and len(text) <= 6:  # an Excel serial number
-        return (dt.datetime(1899, 12, 30) + dt.timedelta(days=float(text))).date()
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise FieldInvalid("日期格式不正确，应为YYYY-MM-DD，例如2026-11-20。")
+    return parse_date(value)
 
 
 def import_rows(rows: list[dict], user="current") -> ImportResult:
@@ -80,6 +64,11 @@ def import_rows(rows: list[dict], user="current") -> ImportResult:
         return ImportResult(0, [RowError(1, "file", "文件中没有数据行。")])
     if len(rows) > policy.MAX_IMPORT_ROWS:
         return ImportResult(0, [RowError(1, "file", f"一次最多导入{policy.MAX_IMPORT_ROWS}行，请分批导入。")])
+    not_objects = [RowError(getattr(r, "number", i), "file",
+                            "该行应为JSON对象，例如{\"certificate_number\": \"...\", \"quantity\": 1}。")
+                   for i, r in enumerate(rows, start=2) if not isinstance(r, dict)]
+    if not_objects:
+        return ImportResult(0, not_objects)
     scope = bureau_scope(user)
     numbers = {str(r.get("certificate_number") or "").strip() for r in rows}
     certificates = {c.number: c for c in db.session.scalars(
@@ -92,6 +81,7 @@ def import_rows(rows: list[dict], user="current") -> ImportResult:
     seen: set[tuple[int, str]] = set()
     prepared: list[CustomsUsage] = []
     for index, raw in enumerate(rows, start=2):
+        index = getattr(raw, "number", index)  # a file row knows its row in the sheet
         values = {k: ("" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
                   for k, v in raw.items()}
         row_errors = []
@@ -125,7 +115,9 @@ def import_rows(rows: list[dict], user="current") -> ImportResult:
             if quantity is None or float(text) != quantity:
                 raise FieldInvalid("数量应为正整数。")
             positive(quantity)
-        except (FieldInvalid, ValueError) as exc:
+            if quantity > MAX_INTEGER:
+                raise FieldInvalid(f"数量超出范围（最大{MAX_INTEGER}）。")
+        except (FieldInvalid, ValueError, OverflowError) as exc:
             row_errors.append(RowError(index, "数量", getattr(exc, "message", "数量应为正整数。")))
         if cert is not None and declaration:
             key = (cert.id, declaration)

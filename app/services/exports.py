@@ -2,7 +2,6 @@
 the rows their filters and their scope select."""
 from __future__ import annotations
 
-import io
 import re
 
 import pandas as pd
@@ -53,11 +52,3 @@ def export_table(code: str, title: str, labels: list[str], rows: list[list[str]]
                               "time": f"{stamp:%Y-%m-%d %H:%M}", "count": note},
                       rows=[dict(zip(keys, row)) for row in rows])
     return render_xlsx(declaration, data), XLSX_MIMETYPE, filename
-
-
-def read_table(content: bytes, filename: str) -> pd.DataFrame:
-    """Read an uploaded .xlsx/.csv into strings (phone numbers and codes stay text)."""
-    if filename.lower().endswith(".csv"):
-        return pd.read_csv(io.BytesIO(content), dtype=str, encoding="utf-8-sig",
-                           keep_default_na=False)
-    return pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False)

@@ -13,7 +13,6 @@ from app.models import CustomsUsage, UsageRecord
 from app.security_model import ALL_ROLES, DISTRICT_OFFICERS, DISTRICT_WRITES, READ_ALL, Access
 from app.services import customs_import
 from app.services.exports import XLSX_MIMETYPE
-from app.services.exports import read_table
 from app.services.key_targets import key_target_rules, key_targets
 from app.views.base import DomainModelView, RecordLink
 from app.views.files import EvidenceUploads, evidence_links
@@ -48,15 +47,10 @@ class CustomsUsageView(DomainModelView):
             try:
                 if upload is None or not upload.filename:
                     raise DomainError("请选择要导入的Excel或CSV文件。")
-                if not upload.filename.lower().endswith((".xlsx", ".xls", ".csv")):
-                    raise DomainError("只能导入.xlsx或.csv文件。")
-                frame = read_table(upload.read(), upload.filename)
-                result = customs_import.import_rows(customs_import.rows_from_frame(frame),
-                                                    g.user)
+                rows = customs_import.read_file(upload.stream, upload.filename)
+                result = customs_import.import_rows(rows, g.user)
             except DomainError as exc:
                 flash(exc.message, "danger")
-            except (ValueError, KeyError) as exc:
-                flash(f"文件无法读取：{exc}", "danger")
             if result is not None and result.ok:
                 flash(f"已导入{result.created}条海关调用记录。", "success")
         return self.render_template("console/customs_import.html", title="导入海关调用记录",
