@@ -41,7 +41,7 @@ class CustomsUsageView(DomainModelView):
     @permission_name("import")
     def import_file(self):
         """Upload an Excel/CSV file of customs usage; all rows are saved, or none."""
-        result = None
+        result, refused = None, False
         if request.method == "POST":
             upload = request.files.get("file")
             try:
@@ -51,10 +51,14 @@ class CustomsUsageView(DomainModelView):
                 result = customs_import.import_rows(rows, g.user)
             except DomainError as exc:
                 flash(exc.message, "danger")
+                refused = True
             if result is not None and result.ok:
                 flash(f"已导入{result.created}条海关调用记录。", "success")
+            refused = refused or (result is not None and not result.ok)
+        # a refused file shows the form again with the reasons, answering 422
         return self.render_template("console/customs_import.html", title="导入海关调用记录",
-                                    result=result, columns=list(customs_import.COLUMNS))
+                                    result=result, columns=list(customs_import.COLUMNS)), \
+            422 if refused else 200
 
     @expose("/import/template/")
     @has_access
