@@ -165,6 +165,9 @@ def _check_query() -> None:
         values = args.getlist(key)
         if NUL in key or any(NUL in v for v in values):
             abort(400, description=NUL_TEXT)
+    for value in args.getlist("pk"):  # e.g. /resetpassword/form?pk=<user id>
+        if _INTEGER_TEXT.fullmatch(value.strip()) and not _fits(int(value.strip())):
+            abort(404, description=NO_RECORD)
     model = None
     for key in args:
         # Flask-AppBuilder reads any argument named like these as page numbers and sizes

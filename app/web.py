@@ -90,9 +90,11 @@ def install_web(app: Flask) -> None:
         return render_template("error.html", code=code, text=text), code
 
     install_expiry_timer(app)
+    from app.headers import install_headers
     from app.http_guards import install_guards
 
     install_guards(app)
+    install_headers(app)
 
     for code in ERROR_TEXTS:
         app.register_error_handler(code, _error)
