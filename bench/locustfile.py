@@ -39,6 +39,18 @@ def _write_tally(environment, **_kwargs):
             json.dump(dict(TALLY), handle, ensure_ascii=False)
 
 
+def _reason(response) -> str:
+    """The Chinese message of a refusal, shortened (e.g. 「当前状态不允许此操作」)."""
+    try:
+        message = response.json().get("message")
+    except ValueError:
+        return ""
+    if isinstance(message, dict):
+        message = "；".join(f"{k}: {v[0] if isinstance(v, list) and v else v}"
+                           for k, v in message.items())
+    return str(message or "")[:60]
+
+
 def rison_filters(**equal) -> str:
     parts = ",".join(f"(col:{col},opr:eq,value:{value})" for col, value in equal.items())
     return f"(filters:!({parts}),page_size:100)"
@@ -68,7 +80,7 @@ class ConsoleUser(HttpUser):
         with self.client.request(method, url, name=name, headers=self.headers,
                                  catch_response=True, **kwargs) as response:
             if response.status_code in refusals:
-                TALLY[f"{name} → {response.status_code}"] += 1
+                TALLY[f"{name} → {response.status_code} {_reason(response)}"] += 1
                 response.success()
             elif response.status_code >= 400:
                 response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
