@@ -106,6 +106,34 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+    # Security headers (app.headers, Flask-Talisman). The console runs on an intranet over
+    # plain http unless CCC_SECURE_COOKIES=1 says an HTTPS proxy is in front: only then are
+    # HTTPS and HSTS enforced.
+    TALISMAN_ENABLED = True
+    TALISMAN_CONFIG = {
+        "force_https": SESSION_COOKIE_SECURE,
+        "strict_transport_security": SESSION_COOKIE_SECURE,
+        "session_cookie_secure": SESSION_COOKIE_SECURE,
+        "session_cookie_samesite": SESSION_COOKIE_SAMESITE,
+        "frame_options": "DENY",
+        "referrer_policy": "same-origin",
+        "content_security_policy": {
+            "default-src": "'self'",
+            # the app's own files, and inline blocks carrying the page's nonce
+            "script-src": "'self'",
+            # Flask-AppBuilder's templates and widgets set style="..." attributes
+            "style-src": "'self' 'unsafe-inline'",
+            "img-src": "'self' data:",
+            "font-src": "'self'",
+            "connect-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
+        "content_security_policy_nonce_in": ["script-src"],
+    }
+
     # JWT for the REST API
     JWT_ACCESS_TOKEN_EXPIRES = 8 * 3600
 

@@ -85,6 +85,8 @@ INDICATIVE_CNY_RATES = {"CNY": 1.0, "USD": 7.1, "EUR": 7.8, "JPY": 0.048, "HKD":
 
 # File uploads (evidence): size and type limits
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# JSON bodies and API query arguments: deepest nesting accepted (deeper is refused, 400)
+MAX_JSON_DEPTH = 32
 # Rows one customs exchange file may carry (larger files are imported in parts)
 MAX_IMPORT_ROWS = 10_000
 

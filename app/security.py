@@ -5,11 +5,24 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import g, has_request_context
+from flask import g, has_request_context, redirect, request
+from flask_appbuilder import expose
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
-from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_appbuilder.security.views import (
+    AuthDBView,
+    ResetMyPasswordView,
+    ResetPasswordView,
+    RoleModelView,
+    UserDBModelView,
+)
+from flask_appbuilder.validators import PasswordComplexityValidator
+from flask_babel import lazy_gettext
+from flask_login import current_user
+from wtforms import PasswordField
 from wtforms.validators import DataRequired, ValidationError
 
 from app.fab import ChineseApiResponses, install_jwt_messages
@@ -18,6 +31,10 @@ from app.security_model import Role
 from app.widgets import label_blank_choices
 
 log = logging.getLogger(__name__)
+
+#: ``flask.g`` flag set by ``ConsoleSecurityManager.auth_user_db`` when a password was checked
+#: and refused, at the console login and the API login alike.
+LOGIN_FAILED_FLAG = "_ccc_login_failed"
 
 
 def _yes_no(value) -> str:
@@ -40,8 +57,93 @@ def _bureau_matches_role(form, field):
         raise ValidationError("省级角色（省级管理员、省级审核员、只读）应属于省级市场监管部门。")
 
 
+PASSWORD_CONTAINS_LOGIN = "密码不能包含登录名（不区分大小写）。"
+
+
+def password_contains_login(password: str | None, login: str | None) -> bool:
+    login = (login or "").strip().lower()
+    return bool(login) and login in (password or "").lower()
+
+
+class NotContainingLogin:
+    """A password must not contain its user's login name, case-insensitively. The framework's
+    complexity validator sees only the password, so each door that sets one (add user,
+    reset a user's password, reset my password) says whose login it is: ``login_of(form)``."""
+
+    def __init__(self, login_of):
+        self.login_of = login_of
+
+    def __call__(self, form, field):
+        if password_contains_login(field.data, self.login_of(form)):
+            raise ValidationError(PASSWORD_CONTAINS_LOGIN)
+
+
+def _login_typed_in_form(form) -> str | None:
+    return form["username"].data if "username" in form else None
+
+
+def _login_of_reset_target(_form) -> str | None:
+    """The user whose password the admin resets: ``/resetpassword/form?pk=<id>``."""
+    from app.extensions import db
+
+    pk = (request.args.get("pk") or "").strip()
+    user = db.session.get(ConsoleUser, int(pk)) if pk.isdigit() and len(pk) < 10 else None
+    return user.username if user is not None else None
+
+
+def _own_login(_form) -> str | None:
+    return getattr(g.user, "username", None)
+
+
+def _password_field(login_of) -> PasswordField:
+    from app import policy
+
+    return PasswordField(
+        lazy_gettext("Password"),
+        description=f"至少{policy.PASSWORD_MIN_LENGTH}位，须同时包含字母和数字，且不能包含登录名。",
+        validators=[DataRequired(), PasswordComplexityValidator(), NotContainingLogin(login_of)],
+        widget=BS3PasswordFieldWidget())
+
+
+class ResetUserPasswordForm(ResetPasswordForm):
+    password = _password_field(_login_of_reset_target)
+
+
+class ResetOwnPasswordForm(ResetPasswordForm):
+    password = _password_field(_own_login)
+
+
+class ConsoleResetPasswordView(ResetPasswordView):
+    """The provincial admin resets a user's password."""
+
+    form = ResetUserPasswordForm
+
+
+class ConsoleResetMyPasswordView(ResetMyPasswordView):
+    """A user changes their own password."""
+
+    form = ResetOwnPasswordForm
+
+
+class ConsoleAuthDBView(AuthDBView):
+    """Log-out is a POST carrying the CSRF token (the navbar's 退出 is a small form): a link
+    or an image on any page cannot end a user's session. GET /logout/ asks first."""
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        if request.method == "GET":
+            if not current_user.is_authenticated:
+                return redirect(self.appbuilder.get_url_for_index)
+            return self.render_template("console/logout.html", title="退出登录",
+                                        appbuilder=self.appbuilder)
+        return AuthDBView.logout(self)
+
+
 class ConsoleUserView(UserDBModelView):
     """User management with the bureau each user works for."""
+
+    add_form_extra_fields = dict(UserDBModelView.add_form_extra_fields,
+                                 password=_password_field(_login_typed_in_form))
 
     validators_columns = {
         "roles": [DataRequired(message="请选择角色。")],
@@ -109,7 +211,18 @@ class ConsoleSecurityManager(SecurityManager):
     userdbmodelview = ConsoleUserView
     rolemodelview = ConsoleRoleView
     userstatschartview = None  # its chart loads Google's scripts from the internet
+    authdbview = ConsoleAuthDBView
+    resetpasswordview = ConsoleResetPasswordView
+    resetmypasswordview = ConsoleResetMyPasswordView
     security_api = ConsoleSecurityApi
+
+    def auth_user_db(self, username, password):
+        """Flask-AppBuilder's password check, remembering for the login throttle whether it
+        refused (``_login_failed``)."""
+        user = super().auth_user_db(username, password)
+        if has_request_context():
+            setattr(g, LOGIN_FAILED_FLAG, user is None)
+        return user
 
     def create_jwt_manager(self, app):
         jwt_manager = super().create_jwt_manager(app)
@@ -236,14 +349,11 @@ def _login_username() -> str:
     return "login-user:" + str(name).strip().lower()
 
 
-def _login_failed(response) -> bool:
-    """A login attempt failed if it did not leave a signed-in user (console) or answered
-    401 (API). Only failures count towards the limit."""
-    from flask_login import current_user
-
-    if response.status_code == 401:
-        return True
-    return response.status_code < 400 and not current_user.is_authenticated
+def _login_failed(_response) -> bool:
+    """Only a refused user name or password counts towards the limit: a successful login
+    (the API's JWT login never signs in a session user, so the outcome is taken from the
+    password check itself), a form left incomplete or a throttled attempt do not."""
+    return bool(g.get(LOGIN_FAILED_FLAG, False))
 
 
 def install_login_throttle(app, sm) -> None:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import gc
+import re
 
 from flask import Flask, g, jsonify, request
 
 from app.fab import ERROR_TEXTS
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def console_banners() -> list[dict]:
@@ -26,12 +29,20 @@ def install_web(app: Flask) -> None:
 
     def _error(exc):
         code = getattr(exc, "code", 500) or 500
+        if code == 500:  # the failed transaction must not break the error page as well
+            from app.extensions import db
+
+            db.session.rollback()
         if "user" not in g:
             # the error may come before Flask-AppBuilder's own before_request (e.g. CSRF)
             from flask_login import current_user
 
             g.user = current_user
-        text = ERROR_TEXTS.get(code, "请求失败。")
+        # a Chinese description given with abort() (e.g. by app.http_guards) says exactly
+        # what was wrong; the framework's English descriptions are not shown
+        description = getattr(exc, "description", None)
+        text = description if isinstance(description, str) and _HAN.search(description) \
+            else ERROR_TEXTS.get(code, "请求失败。")
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             return jsonify(message=text), code
         from flask import render_template
@@ -39,10 +50,14 @@ def install_web(app: Flask) -> None:
         return render_template("error.html", code=code, text=text), code
 
     install_expiry_timer(app)
+    from app.headers import install_headers
+    from app.http_guards import install_guards
+
+    install_guards(app)
+    install_headers(app)
 
     for code in ERROR_TEXTS:
-        if code != 500:
-            app.register_error_handler(code, _error)
+        app.register_error_handler(code, _error)
 
 
 EXPIRY_CHECK_SECONDS = 600

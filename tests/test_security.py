@@ -212,3 +212,35 @@ def test_the_frameworks_unscoped_file_download_is_not_a_door(app, client_as):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "/download/<" in rule.rule}
     assert not {f"{v.endpoint}.download" for v in domain_views} & endpoints
     assert not [v for v in domain_views if "can_download" in v.base_permissions]
+
+
+def test_good_api_logins_never_count_as_failures(app):
+    """The API's JWT login signs in no session user: its successes must not be taken for
+    failures, neither per user name nor per address."""
+    name = make_user(app)
+    client = client_at(app)
+    for _ in range(10):
+        response = client.post("/api/v1/security/login", json={
+            "username": name, "password": PASSWORD, "provider": "db"})
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["access_token"]
+
+
+def test_good_logins_from_one_address_never_lock_it(app):
+    address = "10.201.0.7"
+    client = client_at(app, address)
+    names = [make_user(app) for _ in range(3)]
+    for i in range(policy.LOGIN_MAX_FAILURES_PER_ADDRESS + 2):
+        response = client.post("/api/v1/security/login", json={
+            "username": names[i % 3], "password": PASSWORD, "provider": "db"})
+        assert response.status_code == 200
+    console = client_at(app, address)
+    assert console.post("/login/", data={"username": names[0], "password": PASSWORD}
+                        ).status_code == 302
+    # failures still count after all those successes
+    for _ in range(policy.LOGIN_MAX_FAILURES_PER_USER):
+        assert client.post("/api/v1/security/login", json={
+            "username": names[1], "password": "wrong-pass-1", "provider": "db"}
+        ).status_code == 401
+    assert client.post("/api/v1/security/login", json={
+        "username": names[1], "password": PASSWORD, "provider": "db"}).status_code == 429

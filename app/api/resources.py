@@ -28,7 +28,9 @@ from app.models import (
 )
 from app.security_model import DISTRICT_OFFICERS, FILERS
 from app.services.certificates import pending_request
+from app.services.customs_import import read_file
 from app.services.fast_track import refuse_if_banned
+from app.services.tables import TableError
 from app.workflows.account_change import AccountChangeWorkflow
 from app.workflows.annual_report import AnnualReportWorkflow
 from app.workflows.application import ApplicationWorkflow
@@ -336,7 +338,8 @@ class CustomsUsageApi(DomainModelApi):
     @permission_name("import")
     def import_rows(self):
         """Bulk import: a JSON list of {certificate_number, declaration_no, port, used_on,
-        quantity}; every row is saved, or none (422 with the errors by row).
+        quantity}, or a multipart ``file`` (.xlsx or .csv, the template's columns); every row
+        is saved, or none (422 with the errors by row).
         ---
         post:
           responses:
@@ -345,14 +348,22 @@ class CustomsUsageApi(DomainModelApi):
             422:
               description: nothing saved; errors listed by row
         """
-        rows = request.get_json(silent=True)
+        upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
+        if upload is not None:
+            try:
+                rows = read_file(upload.stream, upload.filename or "")
+            except TableError as exc:
+                return self.response(422, message=[{"row": exc.row or 1, "field": "file",
+                                                    "message": exc.message}])
+        else:
+            rows = request.get_json(silent=True)
         if not isinstance(rows, list):
-            raise RecordInvalid("请求体应为JSON数组。")
+            raise RecordInvalid("请求体应为JSON数组，或以multipart表单字段file上传.xlsx/.csv文件。")
         result = customs_import.import_rows(rows)
         if not result.ok:
             return self.response(422, message=[{"row": e.row, "field": e.field,
                                                 "message": e.message} for e in result.errors])
-        return self.response(200, created=result.created)
+        return self.response(200, created=result.created, updated=0)
 
 
 class UsageRecordApi(DomainModelApi):

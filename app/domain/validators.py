@@ -89,6 +89,11 @@ def declaration_no(value: str | None) -> None:
         raise FieldInvalid("报关单号应为18位数字。")
 
 
+#: The largest whole number an Integer column holds on every supported database (PostgreSQL's
+#: ``integer``; SQLite stores more).
+MAX_INTEGER = 2**31 - 1
+
+
 def positive(value: Any) -> None:
     if value is None or value == "":
         return

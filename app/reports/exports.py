@@ -2,7 +2,7 @@
 the rows their filters and their scope select."""
 from __future__ import annotations
 
-import io
+import re
 
 import pandas as pd
 
@@ -13,6 +13,19 @@ from app.reports.engine import MIMETYPES
 XLSX_MIMETYPE = MIMETYPES["xlsx"]
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 
+#: A spreadsheet takes a CSV cell starting with one of these for a formula (OWASP, "CSV
+#: Injection"): = + - @, and tab or carriage return.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?")
+
+
+def neutralise_formula(text: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading single quote, as OWASP
+    recommends, so it opens as the text it is; plain numbers such as ``-5`` stay numbers."""
+    if text and text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
 
 def export_table(code: str, title: str, labels: list[str], rows: list[list[str]], fmt: str,
                  exported_by: str, bureau: str, total: int) -> tuple[bytes, str, str]:
@@ -20,7 +33,9 @@ def export_table(code: str, title: str, labels: list[str], rows: list[list[str]]
     stamp = clock.now()
     filename = f"{title}_{stamp:%Y%m%d%H%M}.{fmt}"
     if fmt == "csv":
-        frame = pd.DataFrame(rows, columns=labels, dtype=str)
+        safe_rows = [[neutralise_formula(str(cell)) for cell in row] for row in rows]
+        frame = pd.DataFrame(safe_rows, columns=[neutralise_formula(str(x)) for x in labels],
+                             dtype=str)
         # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling.
         text = frame.to_csv(index=False, lineterminator="\r\n")
         return ("\ufeff" + text).encode("utf-8"), CSV_MIMETYPE, filename
@@ -37,11 +52,3 @@ def export_table(code: str, title: str, labels: list[str], rows: list[list[str]]
                               "time": f"{stamp:%Y-%m-%d %H:%M}", "count": note},
                       rows=[dict(zip(keys, row)) for row in rows])
     return render_xlsx(declaration, data), XLSX_MIMETYPE, filename
-
-
-def read_table(content: bytes, filename: str) -> pd.DataFrame:
-    """Read an uploaded .xlsx/.csv into strings (phone numbers and codes stay text)."""
-    if filename.lower().endswith(".csv"):
-        return pd.read_csv(io.BytesIO(content), dtype=str, encoding="utf-8-sig",
-                           keep_default_na=False)
-    return pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False)

@@ -4,20 +4,20 @@ errors is imported (``app.commands.customs_import``)."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import math
 from collections.abc import Callable
 from typing import Any
 
-from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 
+from app import policy
 from app.domain.errors import DomainError, FieldInvalid
-from app.domain.validators import declaration_no, positive
+from app.domain.validators import MAX_INTEGER, declaration_no, positive
 from app.extensions import db
 from app.models import Certificate, CustomsUsage
 from app.scope import bureau_scope, scope_clause
 from app.services.certificates import customs_usage_refusal
+from app.services.tables import parse_date, read_rows
 
 #: file header -> field; the Chinese headers are those of the template users download
 COLUMNS = {"证明编号": "certificate_number", "报关单号": "declaration_no", "入境口岸": "port",
@@ -44,9 +44,22 @@ class RowsRefused(DomainError):
         super().__init__("；".join(f"第{e.row}行 {e.field}：{e.message}" for e in errors[:5]))
 
 
+def read_file(stream, filename: str) -> list[dict]:
+    """The rows of an uploaded customs exchange file (.xlsx or .csv), read row by row and
+    refused as soon as it passes ``policy.MAX_IMPORT_ROWS``; the template's Chinese headers
+    or the API's English field names. Each row knows its row in the sheet (``.number``)."""
+    return list(read_rows(stream, filename, limit=policy.MAX_IMPORT_ROWS, columns=COLUMNS,
+                          required=COLUMNS.values()))
+
+
 def normalise_headers(row: dict) -> dict:
     """Accept the Chinese headers of the template or the API's English field names."""
-    return {COLUMNS.get(str(key).strip(), str(key).strip()): value for key, value in row.items()}
+    renamed = {COLUMNS.get(str(key).strip(), str(key).strip()): value
+               for key, value in row.items()}
+    if hasattr(row, "number"):  # a file row keeps its row number
+        row = type(row)(row.number, renamed)
+        return row
+    return renamed
 
 
 def missing_columns(headers) -> list[str]:
@@ -62,31 +75,17 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def parse_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return from_excel(value).date()  # an Excel serial number
-    text = _text(value)
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise FieldInvalid("日期格式不正确，应为YYYY-MM-DD，例如2026-11-20。")
-
-
 def parse_quantity(value) -> int:
     text = _text(value)
     try:
         number = float(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FieldInvalid("数量应为正整数。") from None
     if not text or not number.is_integer():
         raise FieldInvalid("数量应为正整数。")
     positive(int(number))
+    if number > MAX_INTEGER:
+        raise FieldInvalid(f"数量超出范围（最大{MAX_INTEGER}）。")
     return int(number)
 
 
@@ -172,8 +171,9 @@ def check_rows(rows: list[dict], user="current") -> list[CustomsUsage]:
     checker = RowChecker([r for r in rows if r is not None], user)
     prepared, errors = [], []
     for index, raw in enumerate(rows, start=2):
+        index = getattr(raw, "number", index)  # a file row knows its row in the sheet
         if raw is None:
-            errors.append(RowError(index, "数据", "每一行应为包含各列的对象。"))
+            errors.append(RowError(index, "数据", "该行应为JSON对象，例如{\"certificate_number\": \"...\", \"quantity\": 1}。"))
             continue
         usage, row_errors = checker.check(raw, index)
         errors.extend(row_errors)

@@ -11,9 +11,9 @@ from flask_appbuilder.security.decorators import permission_name
 from app.commands import customs_import
 from app.domain.errors import DomainError
 from app.models import CustomsUsage, UsageRecord
-from app.reports.exports import XLSX_MIMETYPE, read_table
+from app.reports.exports import XLSX_MIMETYPE
 from app.security_model import ALL_ROLES, DISTRICT_OFFICERS, Access
-from app.services.customs_import import TEMPLATE_ROW, missing_columns
+from app.services.customs_import import TEMPLATE_ROW, read_file
 from app.services.key_targets import key_target_rules, key_targets
 from app.views.base import DomainModelView, RecordLink
 from app.views.files import EvidenceUploads, evidence_links
@@ -40,27 +40,24 @@ class CustomsUsageView(DomainModelView):
     @permission_name("import")
     def import_file(self):
         """Upload an Excel/CSV file of customs usage; all rows are saved, or none."""
-        result = None
+        result, refused = None, False
         if request.method == "POST":
             upload = request.files.get("file")
             try:
                 if upload is None or not upload.filename:
                     raise DomainError("请选择要导入的Excel或CSV文件。")
-                if not upload.filename.lower().endswith((".xlsx", ".xls", ".csv")):
-                    raise DomainError("只能导入.xlsx或.csv文件。")
-                frame = read_table(upload.read(), upload.filename)
-                missing = missing_columns(frame.columns)
-                if missing:
-                    raise DomainError("文件缺少以下列：" + "、".join(missing) + "（请使用导入模板）。")
-                result = customs_import.import_rows(frame.to_dict(orient="records"), g.user)
+                rows = read_file(upload.stream, upload.filename)
+                result = customs_import.import_rows(rows, g.user)
             except DomainError as exc:
                 flash(exc.message, "danger")
-            except (ValueError, KeyError) as exc:
-                flash(f"文件无法读取：{exc}", "danger")
+                refused = True
             if result is not None and result.ok:
                 flash(f"已导入{result.created}条海关调用记录。", "success")
+            refused = refused or (result is not None and not result.ok)
+        # a refused file shows the form again with the reasons, answering 422
         return self.render_template("console/customs_import.html", title="导入海关调用记录",
-                                    result=result, columns=list(customs_import.COLUMNS))
+                                    result=result, columns=list(customs_import.COLUMNS)), \
+            422 if refused else 200
 
     @expose("/import/template/")
     @has_access

@@ -74,6 +74,5 @@ class FilesView(BaseView):
         response = send_file(path, mimetype=evidence.content_type,
                              as_attachment=not is_inline(evidence),
                              download_name=evidence.original_name)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "sandbox"
+        # nosniff and a sandboxing Content-Security-Policy: app.headers.EVIDENCE_POLICY
         return response

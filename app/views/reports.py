@@ -28,6 +28,8 @@ from app.security_model import ALL_ROLES, PROVINCE_WIDE_ROLES, Access
 from app.services.annual_reports import rollup_reports
 from app.services.fast_track import open_grants
 
+#: Years a roll-up can be asked for (the annual report's own range).
+YEARS = range(2000, 2101)
 #: Longest 填报人 / 所在部门 text taken for a report header.
 HEADER_FIELD_LENGTH = 40
 
@@ -75,6 +77,8 @@ class ReportsView(BaseView):
     @expose("/annual_rollup/<int:year>")
     @session_or_token("annual_rollup", formats=("pdf", "xlsx"))
     def annual_rollup(self, year: int, fmt: str):
+        if not YEARS.start <= year < YEARS.stop:
+            abort(404, description=f"年度应在{YEARS.start}至{YEARS.stop - 1}年之间。")
         province = ScopedInterface(Bureau).session.query(Bureau).filter(
             Bureau.level == BureauLevel.province).first()
         # 填报人 and 所在部门 (a 科室, which the console does not know) come from the board's

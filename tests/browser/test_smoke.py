@@ -47,14 +47,33 @@ def english_in_chrome(page) -> list[str]:
     return sorted(found)
 
 
+#: Collects the page's Content-Security-Policy violations (in every document it loads).
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`
+                              + ` at ${e.sourceFile || document.location.pathname}:${e.lineNumber}`);
+});
+"""
+
+
+def csp_violations(page) -> list[str]:
+    return page.evaluate("window.__cspViolations || []")
+
+
 @pytest.mark.parametrize("username", [u[0] for u in DEMO_USERS])
 def test_role_opens_every_menu_entry(live_server, browser, username):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(CSP_WATCH)
     page = context.new_page()
-    failures = []
+    failures, violations = [], []
     page.on("response", lambda r: r.status >= 500 and failures.append(f"{r.status} {r.url}"))
+    # the browser also reports violations on the console (e.g. before the listener exists)
+    page.on("console", lambda m: "Content Security Policy" in m.text
+            and violations.append(f"console: {m.text}"))
     login(page, live_server, username)
     assert not english_in_chrome(page), english_in_chrome(page)
+    violations.extend(csp_violations(page))
 
     links = page.eval_on_selector_all(
         ".navbar-nav .dropdown-menu a[href], .navbar-nav > li > a[href]",
@@ -76,5 +95,12 @@ def test_role_opens_every_menu_entry(live_server, browser, username):
                                                                   response and response.status)
         leftover = english_in_chrome(page)
         assert not leftover, (username, text, href, leftover)
+        violations.extend(f"{href}: {v}" for v in csp_violations(page))
     assert not failures, failures
+    assert not violations, violations
+    # 退出 is a POST form in the user menu (with the CSRF token): it signs out
+    page.click(".navbar-right .dropdown-toggle")
+    page.click("form.console-logout button[type=submit]")
+    page.wait_for_load_state()
+    assert page.goto(live_server + "/enterpriseview/list/").url.split("?")[0].endswith("/login/")
     context.close()

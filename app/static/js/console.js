@@ -51,6 +51,17 @@
     $(".console-remote-select", root).each(function () { initRemote(this); });
   }
 
+  // No inline handlers: the Content-Security-Policy allows only the console's own scripts.
+  // A step that asks first (data-confirm), a select that submits its form (data-autosubmit),
+  // a 返回 button that goes back (console-back).
+  $(document).on("click", "[data-confirm]", function (event) {
+    if (!window.confirm($(this).data("confirm"))) { event.preventDefault(); }
+  });
+  $(document).on("change", "[data-autosubmit]", function () { this.form.submit(); });
+  $(document).on("click", "a.console-back", function (event) {
+    if (window.history.length > 1) { event.preventDefault(); window.history.back(); }
+  });
+
   $(function () {
     $(".my_select2").each(function () {
       var $s = $(this);
