@@ -420,6 +420,12 @@ class ConsoleUser(User):
         ForeignKey("bureau.id", name="fk_ab_user_bureau_id_bureau"), nullable=True,
         info=label("所属部门"))
     bureau: Mapped[Optional[Bureau]] = relationship(info=label("所属部门"))
+    reviewer_account_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("reviewer_account.id", name="fk_ab_user_reviewer_account_id_reviewer_account"),
+        nullable=True, unique=True,
+        info=label("国家系统账号", help="本人在国家CCC免办系统中使用的账号（须为本部门的账号）"))
+    reviewer_account: Mapped[Optional["ReviewerAccount"]] = relationship(
+        foreign_keys=[reviewer_account_id], info=label("国家系统账号"))
 
     def get_full_name(self) -> str:
         """Chinese order: family name first, no space."""
@@ -1508,7 +1514,10 @@ class EvidenceFile(Audited, Model):
     __label__ = "证据材料"
     __scope_paths__ = (("certificate_request", "certificate", "application", "bureau_id"),
                        ("usage_record", "product", "application", "bureau_id"),
-                       ("fast_track_grant", "enterprise", "bureau_id"))
+                       ("fast_track_grant", "enterprise", "bureau_id"),
+                       ("inspection", "enterprise", "bureau_id"),
+                       ("inspection_answer", "inspection", "enterprise", "bureau_id"),
+                       ("assistance_letter", "bureau_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     certificate_request_id: Mapped[Optional[int]] = mapped_column(
@@ -1523,6 +1532,18 @@ class EvidenceFile(Audited, Model):
         ForeignKey("fast_track_grant.id"), index=True, info=label("所属便捷通道申请"))
     fast_track_grant: Mapped[Optional[FastTrackGrant]] = relationship(
         back_populates="attachments", info=label("所属便捷通道申请"))
+    inspection_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("inspection.id"), index=True, info=label("所属检查记录"))
+    inspection: Mapped[Optional["Inspection"]] = relationship(
+        back_populates="evidence", info=label("所属检查记录"))
+    inspection_answer_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("inspection_answer.id"), index=True, info=label("所属检查点"))
+    inspection_answer: Mapped[Optional["InspectionAnswer"]] = relationship(
+        back_populates="evidence", info=label("所属检查点"))
+    assistance_letter_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("assistance_letter.id"), index=True, info=label("所属协查函"))
+    assistance_letter: Mapped[Optional["AssistanceLetter"]] = relationship(
+        back_populates="evidence", info=label("所属协查函"))
     kind: Mapped[AttachmentKind] = enum_column(AttachmentKind, "材料类型",
                                                default=AttachmentKind.evidence)
     original_name: Mapped[str] = mapped_column(String(255), nullable=False, info=label("文件名"))
@@ -1539,14 +1560,18 @@ class EvidenceFile(Audited, Model):
         CheckConstraint(
             "(CASE WHEN certificate_request_id IS NULL THEN 0 ELSE 1 END"
             " + CASE WHEN usage_record_id IS NULL THEN 0 ELSE 1 END"
-            " + CASE WHEN fast_track_grant_id IS NULL THEN 0 ELSE 1 END) = 1",
+            " + CASE WHEN fast_track_grant_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN inspection_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN inspection_answer_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN assistance_letter_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_owner"),
         CheckConstraint("size_bytes > 0", name="size_positive"),
     )
 
     @property
     def owner(self):
-        return self.certificate_request or self.usage_record or self.fast_track_grant
+        return self.certificate_request or self.usage_record or self.fast_track_grant \
+            or self.inspection or self.inspection_answer or self.assistance_letter
 
     def __str__(self) -> str:
         return self.original_name
@@ -1641,6 +1666,9 @@ class UsageRecord(Audited, TimestampMixin, Model):
             return "证明已作废，不能再上传证据材料。"
         return None
 
+
+# 双随机 supervision tables (their own module until the core restructuring lands)
+from app.supervision_models import *  # noqa: E402,F401,F403
 
 # Version classes of the audit trail are built when the mappers are configured.
 configure_mappers()

@@ -13,7 +13,8 @@ from sqlalchemy.orm import MANYTOONE
 
 from app.domain.errors import RuleViolation
 from app.extensions import db
-from app.models import AnnualAccountReport, Application, CustomsUsage, FastTrackGrant, UsageRecord
+from app.models import (AnnualAccountReport, Application, CustomsUsage, FastTrackGrant, Inspection,
+                        UsageRecord)
 from app.scope import ensure_in_scope
 
 
@@ -53,6 +54,12 @@ def _refuse_banned_unit(item: FastTrackGrant) -> None:
     refuse_if_banned(item.enterprise.id if item.enterprise else item.enterprise_id)
 
 
+def _open_inspection(item) -> None:
+    from app.services.supervision import open_inspection
+
+    open_inspection(item)
+
+
 def _record_usage(item: UsageRecord) -> None:
     from app.services.certificates import record_usage
 
@@ -71,6 +78,7 @@ ON_CREATE: dict[type, Callable] = {
     FastTrackGrant: _refuse_banned_unit,
     UsageRecord: _record_usage,
     CustomsUsage: _record_customs_usage,
+    Inspection: _open_inspection,
 }
 ON_UPDATE: dict[type, Callable] = {
     UsageRecord: _record_usage,
