@@ -293,6 +293,7 @@ class FastTrackChangeState(LabeledEnum):
     submitted = "已报市局"
     approved = "已批准"
     rejected = "已驳回"
+    forwarded = "已报总局调整"  # seed 000 第十条: 市局审核后报总局调整
 
 
 class AttachmentKind(LabeledEnum):
@@ -675,6 +676,11 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
         SanctionReason, "暂停/取消原因", nullable=True)
     sanctioned_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("暂停/取消日期"))
     sanction_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("暂停/取消说明"))
+    sanction_inspection_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("inspection.id", name="fk_fast_track_grant_sanction_inspection_id_inspection"),
+        index=True, info=label("暂停/取消依据的检查记录", help="区局检查发现问题、上报市局并报总局的检查记录"))
+    sanction_inspection: Mapped[Optional["Inspection"]] = relationship(
+        foreign_keys=[sanction_inspection_id], info=label("暂停/取消依据的检查记录"))
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("提交时间"))
     district_reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(
@@ -869,6 +875,8 @@ class FastTrackChange(Audited, TimestampMixin, Model):
     district_opinion: Mapped[Optional[str]] = mapped_column(Text, info=label("区局初审意见"))
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("报市局时间"))
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("审核时间"))
+    forwarded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime,
+                                                                info=label("报总局调整时间"))
     decided_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH), info=label("审核人"))
     decision_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
     lines: Mapped[list["FastTrackProductLine"]] = relationship(

@@ -192,9 +192,9 @@ class FastTrackMachine(StateMachine):
         | _.expired.to(_.active, cond="approved_by_province", validators="renewal_pending") \
         | _.expired.to.itself(internal=True, unless="approved_by_province",
                               validators="renewal_pending")
-    suspend = _.active.to(_.suspended, validators="has_sanction_reason")
-    revoke = _.active.to(_.revoked, validators="has_sanction_reason") \
-        | _.suspended.to(_.revoked, validators="has_sanction_reason")
+    suspend = _.active.to(_.suspended, validators=["has_sanction_reason", "source_reported"])
+    revoke = _.active.to(_.revoked, validators=["has_sanction_reason", "source_reported"]) \
+        | _.suspended.to(_.revoked, validators=["has_sanction_reason", "source_reported"])
     expire = _.active.to(_.expired)
     reopen = _.suspended.to(_.active)  # the province lifts a suspension (整改完成)
 
@@ -249,6 +249,14 @@ class FastTrackMachine(StateMachine):
         if reason not in SanctionReason.__members__:
             raise RecordInvalid({"reason": ["请选择暂停或取消的原因（《实施办法》第十二条所列五种情形之一）。"]})
 
+    def source_reported(self, inspection_id=None, **_kwargs):
+        """The inspection that found it, reported to 市局 and by 市局 to 总局 (seed 000 第十二条)."""
+        from app.services.supervision import sanction_source_refusal
+
+        refusal = sanction_source_refusal(self.model, inspection_id)
+        if refusal:
+            raise RecordInvalid({"inspection_id": [refusal]})
+
     # --- effects ----------------------------------------------------------------------
 
     def on_submit(self, **_kwargs):
@@ -299,20 +307,23 @@ class FastTrackMachine(StateMachine):
         else:
             renewal.state = DecisionState.rejected
 
-    def _sanction(self, reason, remarks):
+    def _sanction(self, reason, remarks, inspection_id):
         self.model.sanction_reason = SanctionReason[reason]
         self.model.sanctioned_on = clock.today()
         self.model.sanction_remarks = remarks
+        self.model.sanction_inspection_id = int(inspection_id) if inspection_id else None
 
-    def on_suspend(self, reason=None, remarks=None, **_kwargs):
-        self._sanction(reason, remarks)
+    def on_suspend(self, reason=None, remarks=None, inspection_id=None, **_kwargs):
+        self._sanction(reason, remarks, inspection_id)
 
-    def on_revoke(self, reason=None, remarks=None, **_kwargs):
-        self._sanction(reason, remarks)
+    def on_revoke(self, reason=None, remarks=None, inspection_id=None, **_kwargs):
+        self._sanction(reason, remarks, inspection_id)
 
 
 SANCTION_INPUTS = (
     StepInput("reason", "原因", kind="choice", choices=tuple(SanctionReason.choices())),
+    StepInput("inspection_id", "依据的检查记录编号", required=False,
+              help="区局检查发现、已上报市局并报总局的检查记录；系统上线前的情形可留空并在情况说明中写明"),
     StepInput("remarks", "情况说明", kind="textarea", required=False),
 )
 DECISION = StepInput("decision", "审核结论", kind="choice",
@@ -405,12 +416,13 @@ def refuse_incomplete_change(change: FastTrackChange) -> None:
 
 
 class FastTrackChangeMachine(StateMachine):
-    _ = States.from_enum(FastTrackChangeState, initial=C.draft, final=[C.approved, C.rejected],
+    _ = States.from_enum(FastTrackChangeState, initial=C.draft, final=[C.forwarded, C.rejected],
                          use_enum_instance=True)
 
     submit = _.draft.to(_.submitted, validators="complete")
     approve = _.submitted.to(_.approved)
     reject = _.submitted.to(_.rejected)
+    forward = _.approved.to(_.forwarded)  # seed 000 第十条: 市局审核后报总局调整
 
     def complete(self, **_kwargs):
         refuse_incomplete_change(self.model)
@@ -431,6 +443,9 @@ class FastTrackChangeMachine(StateMachine):
     def on_reject(self, actor=None, remarks=None, **_kwargs):
         self._decide(actor, remarks)
 
+    def on_forward(self, **_kwargs):
+        self.model.forwarded_at = clock.now()
+
 
 class FastTrackChangeWorkflow(Workflow):
     model = FastTrackChange
@@ -442,4 +457,6 @@ class FastTrackChangeWorkflow(Workflow):
             StepInput("remarks", "审核意见", kind="textarea", required=False),)),
         Step("reject", "驳回", PROVINCE_REVIEWERS, style="warning", inputs=(
             StepInput("remarks", "驳回理由", kind="textarea"),)),
+        Step("forward", "报总局调整", PROVINCE_ADMINS,
+             confirm="确认已书面报请市场监管总局调整该单位便捷通道的相应内容？"),
     )
