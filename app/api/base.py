@@ -237,7 +237,11 @@ class DomainModelApi(ChineseApiResponses, ModelRestApi):
         except DomainError as exc:
             return self.domain_error_response(exc)
         return self.response(200, result=self.show_model_schema.dump(item), id=item.id,
-                             state=item.state.name)
+                             state=item.state.name, **self.step_answer(name, item))
+
+    def step_answer(self, name: str, item) -> dict[str, Any]:
+        """What a step answers besides the record (e.g. a re-check's verdict)."""
+        return {}
 
     def pre_add(self, item):
         prepare_write(item, creating=True)

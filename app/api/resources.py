@@ -451,3 +451,7 @@ RESOURCES = [BureauApi, EnterpriseApi, FastTrackApi, FastTrackLineApi, FastTrack
              AccountChangeApi,
              AnnualReportApi, ApplicationApi, ProductApi, CertificateApi, CustomsUsageApi,
              UsageRecordApi]
+
+from app.api.supervision import SUPERVISION_RESOURCES  # noqa: E402  (they reuse _evidence_upload)
+
+RESOURCES += SUPERVISION_RESOURCES

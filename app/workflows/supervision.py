@@ -240,7 +240,7 @@ class AssistanceLetterMachine(StateMachine):
     _ = States.from_enum(LetterState, initial=L.draft, final=[L.replied],
                          use_enum_instance=True)
 
-    send = _.draft.to(_.sent, validators="outgoing")
+    send_letter = _.draft.to(_.sent, validators="outgoing")  # "send" is the machine's own method
     register = _.draft.to(_.received, validators="incoming")
     record_reply = _.sent.to(_.replied, validators="valid_reply")
     answer = _.received.to(_.replied, validators="valid_reply")
@@ -266,7 +266,7 @@ class AssistanceLetterMachine(StateMachine):
         if letter.sent_on and replied_on < letter.sent_on:
             raise RecordInvalid({"replied_on": ["反馈日期不能早于发函日期。"]})
 
-    def on_send(self, actor=None, doc_no=None, sent_on=None, **_kwargs):
+    def on_send_letter(self, actor=None, doc_no=None, sent_on=None, **_kwargs):
         letter = self.model
         letter.doc_no = doc_no
         letter.sent_on = sent_on or clock.today()
@@ -289,7 +289,7 @@ class AssistanceLetterWorkflow(Workflow):
     model = AssistanceLetter
     machine = AssistanceLetterMachine
     steps = (
-        Step("send", "发函", FILERS, style="success", inputs=(
+        Step("send", "发函", FILERS, event="send_letter", style="success", inputs=(
             StepInput("doc_no", "文号", help="如：黄市监协〔2026〕3号"),
             StepInput("sent_on", "发函日期", kind="date", required=False, help="留空为今天"))),
         Step("register", "登记来函", FILERS, style="success",
