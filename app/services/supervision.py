@@ -364,10 +364,18 @@ def run_draw(plan: InspectionPlan, actor, seed: str | None = None,
 
 def targets_as_result(plan: InspectionPlan) -> list[dict[str, Any]]:
     """The 抽查名单 as saved, in the shape of :func:`compute_draw`'s result."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    targets = db.session.scalars(
+        select(InspectionTarget).where(InspectionTarget.plan_id == plan.id)
+        .order_by(InspectionTarget.seq)
+        .options(joinedload(InspectionTarget.enterprise),
+                 selectinload(InspectionTarget.certificates),
+                 selectinload(InspectionTarget.inspectors))).all()
     return [{"seq": t.seq, "uscc": t.enterprise.uscc, "kind": t.kind.name,
              "fast_track": t.fast_track,
              "certificates": sorted(c.number for c in t.certificates),
-             "inspectors": sorted(u.username for u in t.inspectors)} for t in plan.targets]
+             "inspectors": sorted(u.username for u in t.inspectors)} for t in targets]
 
 
 def verify_draw(plan: InspectionPlan) -> bool:
