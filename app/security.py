@@ -61,7 +61,8 @@ class ConsoleUserView(UserDBModelView):
         "bureau": [_bureau_matches_role],
         "reviewer_account": [_account_of_own_bureau],
     }
-    formatters_columns = {"active": _yes_no, "roles": _joined}
+    formatters_columns = {"active": _yes_no, "roles": _joined,
+                          "reviewer_account": lambda account: str(account) if account else ""}
 
     def _init_forms(self):
         from app.views.widgets import label_blank_choices

@@ -15,6 +15,9 @@ from app.extensions import db
 from app.models import (
     AccountStatus,
     Answer,
+    Application,
+    Certificate,
+    Product,
     AssistanceLetter,
     Bureau,
     FastTrackGrant,
@@ -38,7 +41,7 @@ INSPECTOR_PREFIX = {"310101": "hp", "310115": "pd"}
 DISTRICT_CODE = {"310101": "黄", "310115": "浦"}
 #: what becomes of this year's drawn inspections, in 名单 order (fast-track-only states are
 #: given to fast-track units)
-THIS_YEAR = ["pending", "failed", "correcting", "corrected", "overdue", "case_opened", "passed",
+THIS_YEAR = ["failed", "correcting", "corrected", "overdue", "case_opened", "passed", "pending",
              "passed", "pending"]
 FAST_TRACK_ONLY = ["reported_samr", "reported_city"]
 
@@ -131,6 +134,14 @@ def supervision(builder, sm, bureau: Bureau, officer, admin, password: str) -> N
     db.session.add(plan)
     db.session.commit()
     t0 = today - dt.timedelta(days=75)
+    # one batch of large quantity this year: a key target (seed 001 流程8), always drawn
+    large = db.session.scalar(
+        select(Product).join(Application).join(Certificate)
+        .where(Application.bureau_id == bureau.id, Certificate.issued_on >= t0 - dt.timedelta(days=200),
+               Certificate.issued_on <= t0).order_by(Certificate.issued_on.desc()).limit(1))
+    if large is not None:
+        large.quantity = 1500
+        db.session.commit()
     with on(t0 - dt.timedelta(days=2)):
         run_step(P, plan.id, "publish", officer)
     with on(t0):

@@ -156,8 +156,8 @@ class InspectionAnswerApi(DomainModelApi):
     model = InspectionAnswer
     access = DISTRICT_EDITS
     base_permissions = ["can_get", "can_info", "can_put"]
-    list_columns = show_columns = ["id", "inspection_id", "point_code", "answer", "description",
-                                   "compliance"]
+    list_columns = ["id", "inspection_id", "point_code", "answer", "description"]
+    show_columns = list_columns + ["compliance"]
     edit_columns = ["answer", "description"]
     add_columns = ["answer", "description"]
     order_columns = ["id", "inspection_id", "point_code"]

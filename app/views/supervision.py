@@ -86,8 +86,8 @@ class InspectionPlanView(DomainModelView):
     model = InspectionPlan
     access = DISTRICT_WRITES
     workflow = InspectionPlanWorkflow
-    list_columns = ["bureau", "year", "state", "ratio_percent", "batches_per_unit", "drawn_at",
-                    "progress_text"]
+    list_columns = ["bureau", "year", "state", "ratio_percent", "batches_per_unit", "seed",
+                    "drawn_at"]
     search_columns = ["bureau", "year", "state"]
     show_fieldsets = [
         ("计划", {"fields": ["bureau", "year", "provincial_plan", "ratio_percent",

@@ -90,6 +90,13 @@ class InspectionPlanWorkflow(Workflow):
         Step("complete", "完成计划", FILERS, confirm="名单中的单位均已检查，确认完成本年度计划？"),
     )
 
+    @classmethod
+    def allowed_steps(cls, item, user):
+        """A plan is drawn once; it is re-checked and completed once drawn."""
+        drawn = item.draw_inputs is not None
+        hidden = {"draw"} if drawn else {"verify", "complete"}
+        return [s for s in super().allowed_steps(item, user) if s.name not in hidden]
+
 
 # --- 检查记录 ---------------------------------------------------------------------------------
 
