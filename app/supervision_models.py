@@ -183,9 +183,9 @@ def _ratio_in_range(value) -> None:
     try:
         number = Decimal(str(value))
     except Exception:  # noqa: BLE001 - any unreadable value is the same user error
-        raise FieldInvalid("抽查比例应为数字，如10表示10%。") from None
+        raise FieldInvalid("抽查比例应为数字，如填10即百分之十。") from None
     if not Decimal("0") < number <= Decimal("100"):
-        raise FieldInvalid("抽查比例应大于0且不超过100（%）。")
+        raise FieldInvalid("抽查比例应大于0且不超过100（百分数）。")
 
 
 class InspectionPlan(Audited, TimestampMixin, Model):
@@ -194,6 +194,7 @@ class InspectionPlan(Audited, TimestampMixin, Model):
     __tablename__ = "inspection_plan"
     __label__ = "检查计划"
     __scope_path__ = ("bureau_id",)
+    __str_loads__ = ("bureau",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
@@ -204,7 +205,7 @@ class InspectionPlan(Audited, TimestampMixin, Model):
         String(200), info=label("依据的省级年度计划", help="省局年度双随机CCC免办监督检查计划的标题及文号"))
     ratio_percent: Mapped[Decimal] = mapped_column(
         Numeric(5, 2), nullable=False,
-        info=label("一般单位现场检查比例（%）", help="区局根据区域实际制定，如10表示10%；按比例抽取时向上取整，有候选单位时至少抽取1家",
+        info=label("一般单位现场检查比例（百分数）", help="区局根据区域实际制定，如填10即抽取一般单位的百分之十；按比例抽取时向上取整，有候选单位时至少抽取1家",
                    validators=[_ratio_in_range]))
     batches_per_unit: Mapped[int] = mapped_column(
         Integer, nullable=False,

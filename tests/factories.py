@@ -435,8 +435,9 @@ def row_factories():
 
 
 def fresh_district(name: str | None = None) -> Bureau:
-    """A district bureau of its own (a made-up division code), so a draw's candidates are the
-    test's records only."""
+    """A bureau of its own (a made-up division code), so a draw's candidates are the test's
+    records only. It is 地市级, so the province's 16 区县 (boards that list every district)
+    stay as they are for the other tests sharing the database."""
     from app.models import BureauLevel
 
     n = next(_seq)
@@ -447,7 +448,7 @@ def fresh_district(name: str | None = None) -> Bureau:
         code = f"31{(900 + n) % 10000:04d}"
     short = name or f"测试{n}区"
     bureau_obj = Bureau(name=f"上海市{short}市场监督管理局{n}", short_name=short,
-                        level=BureauLevel.county, division_code=code, parent=province)
+                        level=BureauLevel.prefecture, division_code=code, parent=province)
     db.session.add(bureau_obj)
     db.session.flush()
     return bureau_obj

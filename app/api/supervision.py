@@ -192,8 +192,9 @@ class RemoteUseApi(DomainModelApi):
     list_columns = show_columns = ["id", "inspection_id", "certificate_id", "batch", "place",
                                    "use_type", "write_off_status", "letter_id"]
     add_columns = ["inspection_id", "certificate_id", "batch", "place", "use_type",
-                   "write_off_status"]
-    edit_columns = ["certificate_id", "batch", "place", "use_type", "write_off_status"]
+                   "write_off_status", "letter_id"]
+    edit_columns = ["certificate_id", "batch", "place", "use_type", "write_off_status",
+                    "letter_id"]
     order_columns = ["id", "inspection_id"]
     search_columns = ["inspection_id", "use_type", "letter_id"]
 

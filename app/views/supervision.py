@@ -148,7 +148,7 @@ class RemoteUseView(DomainModelView):
     list_columns = ["certificate", "batch", "place", "use_type", "write_off_status", "letter"]
     show_columns = ["inspection"] + list_columns
     add_columns = edit_columns = ["inspection", "certificate", "batch", "place", "use_type",
-                                  "write_off_status"]
+                                  "write_off_status", "letter"]
     search_columns = ["inspection", "place", "use_type"]
 
 
@@ -190,8 +190,7 @@ class InspectionView(EvidenceUploads, DomainModelView):
     workflow = InspectionWorkflow
     list_columns = ["enterprise", "plan", "checklist", "method", "inspected_on", "state",
                     "result", "correction_status"]
-    search_columns = ["enterprise", "plan", "state", "result", "checklist", "origin",
-                      "inspected_on"]
+    search_columns = ["enterprise", "state", "result", "checklist", "origin", "inspected_on"]
     show_fieldsets = [
         ("检查", {"fields": ["enterprise", "plan", "origin", "origin_remarks", "checklist",
                            "method", "inspected_on", "inspectors", "state", "result",
