@@ -4,6 +4,7 @@ label every screen, export and report shows. State groups used by several areas 
 their enum."""
 from __future__ import annotations
 
+from app.domain.checklists import CHECKLISTS
 from app.meta import LabeledEnum
 
 
@@ -230,6 +231,7 @@ class FastTrackChangeState(LabeledEnum):
     submitted = "已报市局"
     approved = "已批准"
     rejected = "已驳回"
+    forwarded = "已报总局调整"  # seed 000 第十条: 市局审核后报总局调整
 
 
 class AttachmentKind(LabeledEnum):
@@ -260,3 +262,99 @@ class SanctionReason(LabeledEnum):
     outside_catalogue = "不属于CCC目录内的产品通过CCC免办系统申报"
     misuse = "未按承诺使用或处理相关CCC免办产品"
     non_cooperation = "无正当理由，不配合或不接受市场监管部门监督检查"
+
+
+# --- 双随机 supervision (seed 002 §8–§19, 附件1/附件2) --------------------------------------
+
+
+class PlanState(LabeledEnum):
+    draft = "草稿"
+    published = "已发布"
+    completed = "已完成"
+
+
+class TargetKind(LabeledEnum):
+    """类别 on the 抽查名单: drawn at the ratio, fast-track (全覆盖), key target (always)."""
+
+    general = "一般"
+    fast_track = "便捷通道"
+    key = "重点"
+
+
+class ChecklistKind(LabeledEnum):
+    general = "一般CCC免办单位（附件1）"
+    fast_track = "便捷通道使用单位（附件2）"
+
+    @property
+    def checklist(self):
+        return CHECKLISTS[self.name]
+
+
+class InspectionOrigin(LabeledEnum):
+    plan = "双随机抽查"
+    complaint = "投诉举报"
+    clue = "违法违规线索"
+    other = "其他"
+
+
+class InspectionMethod(LabeledEnum):
+    """Seed 002 §9: 网上核查和现场检查相结合."""
+
+    onsite = "现场检查"
+    online = "网上核查"
+
+
+class InspectionState(LabeledEnum):
+    pending = "待检查"
+    passed = "合格"
+    failed = "不合格"
+    correcting = "整改中"
+    corrected = "已整改"
+    overdue = "逾期未改正"
+    reported_city = "已上报市局"
+    reported_samr = "已报总局"
+    case_opened = "已立案调查"
+
+
+#: Inspections whose findings are still being followed up (the board's 跟进中).
+INSPECTION_FOLLOW_UP = (InspectionState.failed, InspectionState.correcting,
+                        InspectionState.overdue, InspectionState.reported_city)
+
+# "pass" is a Python keyword: the functional form keeps the English codes of DESIGN §5.
+InspectionResult = LabeledEnum("InspectionResult", [("pass", "合格"), ("fail", "不合格")])
+
+
+class Answer(LabeledEnum):
+    yes = "是"
+    no = "否"
+
+
+class RemoteUseType(LabeledEnum):
+    """使用类型 of a batch used in another province (附件 其他检查发现的情况)."""
+
+    repair = "直接维修"
+    display = "商业展示"
+    research = "科研测试"
+
+
+class SanctionMeasure(LabeledEnum):
+    suspend = "暂停"
+    revoke = "取消"
+
+
+class LetterDirection(LabeledEnum):
+    outgoing = "发出"
+    incoming = "收到"
+
+
+class LetterState(LabeledEnum):
+    draft = "草稿"
+    sent = "已发函"
+    received = "已收函"
+    replied = "已反馈"
+
+
+class ReplyResult(LabeledEnum):
+    verified = "核实无异常"
+    problem = "核实发现问题"
+    unverifiable = "无法核实"

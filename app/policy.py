@@ -51,6 +51,22 @@ class PolicyProfile:
     record_retention_months: int = 24
     # Assistance letters to another region answered within (seed 002 §16)
     assistance_reply_days: int = 15
+    # --- 双随机 supervision (seed 002 §8–§16, seed 000 第十一条/第十二条, seed 001 流程8) ---
+    # On-site sampling ratio of general units, in percent: each district sets its own in its
+    # yearly plan (seed 002 §9 "根据区域实际，制定…现场检查比例"); this is the form's default.
+    supervision_ratio_percent: int = 10
+    # Units with certificates issued in this many months before the draw are candidates
+    # (seed 001 流程8 looks back "12个月"; seed 002 §13 "定期…审核")
+    supervision_lookback_months: int = 12
+    # Officers drawn per unit: 双随机 draws 监管执法人员 (seed 002 §9); an inspection is made by
+    # at least two officers (《市场监督管理行政处罚程序规定》第二十条: 执法人员不得少于两人)
+    supervision_inspectors_per_unit: int = 2
+    # Batches (certificates) drawn per unit to check their use: seed 002 §10/§11 "随机抽取不同
+    # 批次产品核查使用情况" gives no number; the plan's default
+    supervision_batches_per_unit: int = 3
+    # 责令改正 deadline offered by default, in calendar days (seed 002 §14 督促企业整改 and seed
+    # 000 第十二条 责令改正 set no number; the officer may set another date)
+    correction_days: int = 30
 
     def annual_report_due(self, year: int) -> dt.date:
         return dt.date(year, self.annual_report_due_month, self.annual_report_due_day)
@@ -82,6 +98,10 @@ def profile(code: str | None = None) -> PolicyProfile:
 # in their own currency; a regulator compares them in 人民币). Review yearly.
 INDICATIVE_CNY_RATES = {"CNY": 1.0, "USD": 7.1, "EUR": 7.8, "JPY": 0.048, "HKD": 0.91,
                         "GBP": 9.1, "KRW": 0.0051, "CHF": 8.1}
+
+# The checklists count 申报免办证明批次数 and 核销数量 "2019年4月1日以来" (seed 002 附件1/附件2
+# part 一; the national system's start, 市场监管总局 海关总署公告2019年第13号)
+CHECKLIST_COUNT_SINCE = dt.date(2019, 4, 1)
 
 # File uploads (evidence): size and type limits
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

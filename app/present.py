@@ -8,7 +8,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from markupsafe import Markup
+from flask import url_for
+from markupsafe import Markup, escape
 
 from app import meta
 from app.enums import FunctionCode
@@ -51,3 +52,9 @@ def functions_text(functions) -> str:
     order = list(FunctionCode)
     codes = sorted((f.code for f in functions), key=order.index)
     return "、".join(c.label for c in codes) or "无"
+
+
+def link_to(view_name: str, pk: Any, text: Any) -> Markup:
+    """A link to a record's show page, for list formatters."""
+    return Markup('<a href="{}">{}</a>').format(url_for(f"{view_name}.show", pk=pk),
+                                              escape(text))

@@ -139,8 +139,21 @@ class ConsoleAuthDBView(AuthDBView):
         return AuthDBView.logout(self)
 
 
+def _account_of_own_bureau(form, field):
+    """The national-system account a user is linked to is one of their own bureau's, and in
+    use (its 监管 function makes the user eligible for 双随机 draws)."""
+    account, bureau = field.data, form["bureau"].data
+    if account is None:
+        return
+    if bureau is None or account.bureau_id != bureau.id:
+        raise ValidationError("只能关联本部门的国家系统账号。")
+    if account.status.name != "active":
+        raise ValidationError("该账号已注销，不能关联。")
+
+
 class ConsoleUserView(UserDBModelView):
-    """User management with the bureau each user works for."""
+    """User management with the bureau each user works for and the national-system account
+    they hold (``reviewer_account``)."""
 
     add_form_extra_fields = dict(UserDBModelView.add_form_extra_fields,
                                  password=_password_field(_login_typed_in_form))
@@ -148,21 +161,26 @@ class ConsoleUserView(UserDBModelView):
     validators_columns = {
         "roles": [DataRequired(message="请选择角色。")],
         "bureau": [_bureau_matches_role],
+        "reviewer_account": [_account_of_own_bureau],
     }
-    formatters_columns = {"active": _yes_no, "roles": _joined}
+    formatters_columns = {"active": _yes_no, "roles": _joined,
+                          "reviewer_account": lambda account: str(account) if account else ""}
 
     def _init_forms(self):
         super()._init_forms()
         for form_cls in (self.add_form, self.edit_form, self.search_form):
             label_blank_choices(form_cls)
 
-    list_columns = ["username", "first_name", "last_name", "bureau", "roles", "active"]
+    list_columns = ["username", "first_name", "last_name", "bureau", "reviewer_account", "roles",
+                    "active"]
     search_columns = ["username", "first_name", "last_name", "bureau", "roles", "active"]
-    add_columns = ["username", "first_name", "last_name", "email", "bureau", "roles", "active",
-                   "password", "conf_password"]
-    edit_columns = ["username", "first_name", "last_name", "email", "bureau", "roles", "active"]
+    add_columns = ["username", "first_name", "last_name", "email", "bureau", "reviewer_account",
+                   "roles", "active", "password", "conf_password"]
+    edit_columns = ["username", "first_name", "last_name", "email", "bureau", "reviewer_account",
+                    "roles", "active"]
     show_fieldsets = [
-        ("用户信息", {"fields": ["username", "active", "roles", "bureau", "login_count"]}),
+        ("用户信息", {"fields": ["username", "active", "roles", "bureau", "reviewer_account",
+                             "login_count"]}),
         ("个人信息", {"fields": ["last_name", "first_name", "email"], "expanded": True}),
         ("登录记录", {"fields": ["last_login", "fail_login_count", "created_on", "changed_on"],
                   "expanded": False}),
@@ -171,7 +189,10 @@ class ConsoleUserView(UserDBModelView):
         ("用户信息", {"fields": ["username", "roles", "bureau"]}),
         ("个人信息", {"fields": ["last_name", "first_name", "email"], "expanded": True}),
     ]
-    label_columns = dict(UserDBModelView.label_columns, bureau="所属部门")
+    label_columns = dict(UserDBModelView.label_columns, bureau="所属部门",
+                         reviewer_account="国家系统账号")
+    description_columns = {"reviewer_account": "本人在国家CCC免办系统中使用的账号（须为本部门的在用账号）；"
+                                                "持有“监管”功能的，参加双随机检查人员的抽取"}
 
 
 PERMISSION_TEXT = {

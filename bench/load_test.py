@@ -167,8 +167,9 @@ def check_data(url: str, since: int) -> list[str]:
     from sqlalchemy_continuum import version_class
 
     from app import create_app
+    from app.enums import ApplicationState
     from app.extensions import db
-    from app.models import Application, ApplicationState, Certificate
+    from app.models import Application, Certificate
     from app.scope import owning_bureau_id, scope_paths
     from app.services.audit import audited_models, transaction_model
 

@@ -260,29 +260,41 @@ class DemoBuilder:
         elif plan == "changed":
             new_name = ent.name.replace("有限公司", "（集团）有限公司")
             changes = (  # kind, fields, days ago, how far it goes
-                (FastTrackChangeKind.unit_name, {"new_name": new_name}, 30, "approve"),
+                (FastTrackChangeKind.unit_name, {"new_name": new_name}, 30, "forward"),
                 (FastTrackChangeKind.other, {}, 20, "reject"),
+                (FastTrackChangeKind.product_list, {}, 12, "approve"),
                 (FastTrackChangeKind.address, {"new_business_address": fake.address(
                     rng, "上海市", ent.bureau.short_name)}, 4, "submit"),
                 (FastTrackChangeKind.legal_representative,
                  {"new_legal_representative": fake.person_name(rng)}, 1, None),
             )
             descriptions = {"unit_name": "工商变更登记，单位名称变更", "other": "仓储地点增加一处",
+                            "product_list": "预计产品清单增加维修用零部件",
                             "address": "经营场所搬迁", "legal_representative": "法定代表人变更"}
             for kind, fields, ago, reach in changes:
                 with on(today - dt.timedelta(days=ago)):
                     change = FastTrackChange(grant=grant, kind=kind,
                                              description=descriptions[kind.name], **fields)
+                    if kind is FastTrackChangeKind.product_list:
+                        product = rng.choice(fake.PRODUCTS)
+                        change.lines.append(FastTrackProductLine(
+                            period=ProductListPeriod.expected, ccc_code=product[2],
+                            purpose="维修", annual_batches=rng.randint(12, 40),
+                            entry_port=rng.choice(fake.PORTS), handling="维修后退运"))
                     db.session.add(change)
                     db.session.commit()
                     if reach is not None:
                         run_step(FastTrackChangeWorkflow, change.id, "submit", officer,
                                  {"opinion": "已核对变更登记材料。"})
-                if reach in ("approve", "reject"):
+                if reach in ("approve", "reject", "forward"):
                     with on(today - dt.timedelta(days=ago - 3)):
-                        run_step(FastTrackChangeWorkflow, change.id, reach, reviewer, {
-                            "remarks": "同意变更。" if reach == "approve"
-                            else "未提供新增仓储地点的追溯管理材料，不予变更。"})
+                        run_step(FastTrackChangeWorkflow, change.id,
+                                 "reject" if reach == "reject" else "approve", reviewer, {
+                                     "remarks": "未提供新增仓储地点的追溯管理材料，不予变更。"
+                                     if reach == "reject" else "同意变更。"})
+                if reach == "forward":  # 市局审核后报总局调整 (seed 000 第十条)
+                    with on(today - dt.timedelta(days=ago - 5)):
+                        run_step(FastTrackChangeWorkflow, change.id, "forward", admin)
         return grant
 
     def legacy_fast_track(self, ent: Enterprise) -> FastTrackGrant:
@@ -620,6 +632,9 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
                           AnnualReportState.returned, AnnualReportState.draft]
             builder.annual_reports(bureau, {year - 3 + i: s for i, s in enumerate(states)},
                                    officer, admin)
+            from seeds.demo_supervision import supervision
+
+            supervision(builder, sm, bureau, officer, admin, DEMO_PASSWORD)
         else:
             builder.legacy_fast_track(ents[0])
             for state in (ApplicationState.submitted, ApplicationState.issued):

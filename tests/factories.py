@@ -435,4 +435,163 @@ def row_factories():
         Certificate: lambda b: certificate(application(enterprise(b))),
         CustomsUsage: lambda b: customs_usage(certificate(application(enterprise(b)))),
         UsageRecord: _usage_record,
+        **supervision_row_factories(),
     }
+
+
+# --- 双随机 supervision -------------------------------------------------------------------------
+
+
+def fresh_district(name: str | None = None) -> Bureau:
+    """A bureau of its own (a made-up division code), so a draw's candidates are the test's
+    records only. It is 地市级, so the province's 16 区县 (boards that list every district)
+    stay as they are for the other tests sharing the database."""
+    from app.enums import BureauLevel
+
+    n = next(_seq)
+    province = db.session.scalar(select(Bureau).where(Bureau.level == BureauLevel.province))
+    code = f"31{(900 + n) % 10000:04d}"
+    while db.session.scalar(select(Bureau.id).where(Bureau.division_code == code)):
+        n = next(_seq)
+        code = f"31{(900 + n) % 10000:04d}"
+    short = name or f"测试{n}区"
+    bureau_obj = Bureau(name=f"上海市{short}市场监督管理局{n}", short_name=short,
+                        level=BureauLevel.prefecture, division_code=code, parent=province)
+    db.session.add(bureau_obj)
+    db.session.flush()
+    return bureau_obj
+
+
+def supervisor(bureau_obj: Bureau, functions=(FunctionCode.supervision,), **account_kw):
+    """A district officer of ``bureau_obj`` linked to an 在用 national account holding 监管."""
+    from flask import current_app
+
+    from app.security_model import Role
+    from seeds.demo import DEMO_PASSWORD
+
+    sm = current_app.appbuilder.sm
+    n = next(_seq)
+    username = f"sup{n:05d}"
+    acc = account(bureau_obj, functions=functions, **account_kw)
+    db.session.commit()
+    user = sm.add_user(username=username, first_name=f"检查员{n}", last_name="监",
+                       email=f"{username}@test.local",
+                       role=sm.find_role(Role.district_officer.value), password=DEMO_PASSWORD)
+    user.bureau_id = bureau_obj.id
+    user.reviewer_account_id = acc.id
+    db.session.commit()
+    return user
+
+
+def issued_unit(bureau_obj: Bureau, certificates: int = 1, issued_on: dt.date | None = None,
+                quantity: int = 10, **kw) -> Enterprise:
+    """A unit with ``certificates`` certificates issued on ``issued_on`` (default: today)."""
+    ent = enterprise(bureau_obj, **kw)
+    for _ in range(certificates):
+        app_ = application(ent, products=1)
+        app_.products[0].quantity = quantity
+        certificate(app_, issued_on=issued_on or clock.today())
+    return ent
+
+
+def fast_track_unit(bureau_obj: Bureau, certificates: int = 1) -> Enterprise:
+    ent = issued_unit(bureau_obj, certificates=certificates)
+    grant = _grant(bureau_obj)
+    grant.enterprise = ent
+    grant.state = FastTrackState.active
+    grant.fast_track_account = f"BJTD{next(_seq):05d}"
+    grant.valid_from = clock.today() - dt.timedelta(days=30)
+    grant.valid_to = clock.today() + dt.timedelta(days=300)
+    db.session.flush()
+    return ent
+
+
+def inspection_plan(bureau_obj: Bureau, year: int | None = None, ratio: str = "10",
+                    batches: int = 2, **kw):
+    from app.models import InspectionPlan
+
+    taken = set(db.session.scalars(select(InspectionPlan.year).where(
+        InspectionPlan.bureau_id == bureau_obj.id)))
+    year = year or next(y for y in range(2099, 2000, -1) if y not in taken)
+    plan = InspectionPlan(bureau=bureau_obj, year=year, ratio_percent=Decimal(ratio),
+                          batches_per_unit=batches, **kw)
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def adhoc_inspection(bureau_obj: Bureau, ent: Enterprise | None = None, inspectors=(), **kw):
+    """A pending inspection outside any plan (a complaint), laid out like the console does."""
+    from app.enums import InspectionOrigin
+    from app.models import Inspection
+    from app.services.supervision import checklist_for, open_inspection
+
+    ent = ent or enterprise(bureau_obj)
+    item = Inspection(enterprise=ent, origin=kw.pop("origin", InspectionOrigin.complaint),
+                      checklist=kw.pop("checklist", None) or checklist_for(ent.id),
+                      inspectors=list(inspectors), **kw)
+    open_inspection(item)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def _inspection(bureau_obj):
+    return adhoc_inspection(bureau_obj)
+
+
+def _answer(bureau_obj):
+    return adhoc_inspection(bureau_obj).answers[0]
+
+
+def _remote_use(bureau_obj):
+    from app.enums import RemoteUseType
+    from app.models import RemoteUse
+
+    item = adhoc_inspection(bureau_obj)
+    row = RemoteUse(inspection=item, batch=f"NT{next(_seq):08d}", place="江苏省苏州市",
+                    use_type=RemoteUseType.repair, write_off_status="未核销")
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def letter(bureau_obj: Bureau, **kw):
+    from app.enums import LetterDirection
+    from app.models import AssistanceLetter
+
+    item = AssistanceLetter(
+        bureau=bureau_obj, direction=kw.pop("direction", LetterDirection.outgoing),
+        doc_no=kw.pop("doc_no", f"测市监协〔2026〕{next(_seq)}号"),
+        counterpart=kw.pop("counterpart", "苏州市市场监督管理局"),
+        unit_name=kw.pop("unit_name", "上海测试维修有限公司"), batches="NT0001 便携式计算机 2台",
+        matters="产品实际使用地及用途是否与申报一致", **kw)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def _target(bureau_obj):
+    from app.enums import TargetKind
+    from app.models import InspectionTarget
+
+    plan = inspection_plan(bureau_obj)
+    target = InspectionTarget(plan=plan, seq=1, enterprise=enterprise(bureau_obj),
+                              kind=TargetKind.general)
+    db.session.add(target)
+    db.session.flush()
+    return target
+
+
+def supervision_row_factories():
+    from app.models import (
+        AssistanceLetter,
+        Inspection,
+        InspectionAnswer,
+        InspectionPlan,
+        InspectionTarget,
+        RemoteUse,
+    )
+
+    return {InspectionPlan: inspection_plan, InspectionTarget: _target, Inspection: _inspection,
+            InspectionAnswer: _answer, RemoteUse: _remote_use, AssistanceLetter: letter}

@@ -17,8 +17,9 @@ import prison
 import pytest
 from sqlalchemy import func, select
 
+from app.enums import AccountChangeKind
 from app.extensions import db
-from app.models import AccountChangeKind, AccountChangeRequest
+from app.models import AccountChangeRequest
 from app.services.audit import transaction_model
 from tests import factories
 from tests.conftest import DISTRICT_A, DISTRICT_B, has_chinese

@@ -345,13 +345,22 @@ READ_ONLY_PERMISSIONS = {
     "can_list", "can_show", "can_get", "can_info", "can_export", "can_download", "can_board",
     "can_account_change", "can_annual_report", "can_annual_rollup", "can_fasttrack",
     "can_fasttrack_list", "menu_access", "can_this_form_get", "can_this_form_post",
-    "can_userinfo", "resetmypassword", "userinfoedit"}
+    "can_userinfo", "resetmypassword", "userinfoedit",
+    # supervision downloads: filled and blank checklists, 抽查名单, 协查函, yearly summary
+    "can_inspection", "can_checklist", "can_inspection_plan", "can_assistance_letter",
+    "can_supervision_summary"}
 #: What a district officer may create and (while a draft or not yet decided) delete.
 DISTRICT_WRITABLE = {
     "AccountChangeRequestView", "AnnualReportView", "ApplicationView", "EnterpriseView",
     "FastTrackChangeView", "FastTrackGrantView", "FastTrackProductLineView", "ProductView",
     "UsageRecordView", "AccountChangeApi", "AnnualReportApi", "ApplicationApi", "EnterpriseApi",
-    "FastTrackApi", "FastTrackChangeApi", "FastTrackLineApi", "ProductApi", "UsageRecordApi"}
+    "FastTrackApi", "FastTrackChangeApi", "FastTrackLineApi", "ProductApi", "UsageRecordApi",
+    # 双随机 supervision: the district's plan, its inspections and their out-of-province rows,
+    # its assistance letters
+    "InspectionPlanView", "InspectionView", "RemoteUseView", "AssistanceLetterView",
+    "InspectionPlanApi", "InspectionApi", "RemoteUseApi", "AssistanceLetterApi"}
+#: Written but never created or deleted by a district: the points of an inspection's checklist
+DISTRICT_EDIT_ONLY = {"InspectionAnswerView", "InspectionAnswerApi"}
 #: Reference data shared by the whole province; every other record belongs to a district.
 UNSCOPED_MODELS = {"CccCategory", "CalendarYear", "CalendarDay"}
 
@@ -375,7 +384,8 @@ def test_district_officers_write_only_what_a_district_files(app):
         views = {v for p, v in granted if p == permission}
         # besides: remarks on the lines of a yearly report, the title of a filing
         allowed = DISTRICT_WRITABLE | ({"AnnualReportLineView", "AccountChangeFilingView"}
-                                       if permission == "can_edit" else set())
+                                       if permission == "can_edit" else set()) \
+            | (DISTRICT_EDIT_ONLY if permission in ("can_edit", "can_put") else set())
         assert views <= allowed, (permission, views - allowed)
     # never written directly: certificates (issued by the province; a district only files
     # change/void/extension requests and their evidence), customs data, accounts, bureaus

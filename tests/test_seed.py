@@ -17,12 +17,16 @@ from app.enums import (
     DecisionState,
     FastTrackChangeState,
     FastTrackState,
+    InspectionState,
+    LetterState,
+    PlanState,
 )
 from app.extensions import db
 from app.models import (
     AccountChangeRequest,
     AnnualAccountReport,
     Application,
+    AssistanceLetter,
     Bureau,
     Certificate,
     CertificateRequest,
@@ -31,6 +35,8 @@ from app.models import (
     FastTrackChange,
     FastTrackGrant,
     FastTrackRenewal,
+    Inspection,
+    InspectionPlan,
     Product,
     ReviewerAccount,
 )
@@ -46,6 +52,9 @@ STATEFUL = [
     (Certificate, CertificateState, lambda c: c.application.bureau.division_code),
     (AccountChangeRequest, AccountChangeState, lambda r: r.bureau.division_code),
     (AnnualAccountReport, AnnualReportState, lambda r: r.bureau.division_code),
+    (InspectionPlan, PlanState, lambda p: p.bureau.division_code),
+    (Inspection, InspectionState, lambda i: i.enterprise.bureau.division_code),
+    (AssistanceLetter, LetterState, lambda letter: letter.bureau.division_code),
 ]
 
 
@@ -83,6 +92,21 @@ def test_every_state_in_both_demo_districts(demo, model, states, district_of):
         seen[district_of(item)].add(item.state)
     for district in DEMO_DISTRICTS:
         assert seen[district] == set(states), (district, set(states) - seen[district])
+
+
+def test_demo_supervision_is_reproducible_and_staffed(demo):
+    from app.services.supervision import letter_overdue, supervision_officers, verify_draw
+
+    for district in DEMO_DISTRICTS:
+        bureau = db.session.scalar(select(Bureau).where(Bureau.division_code == district))
+        assert len(supervision_officers(bureau.id)) >= 2
+        plans = db.session.scalars(select(InspectionPlan).where(
+            InspectionPlan.bureau_id == bureau.id, InspectionPlan.drawn_at.is_not(None))).all()
+        assert plans and all(verify_draw(p) and p.verified_same for p in plans)
+        letters = db.session.scalars(select(AssistanceLetter).where(
+            AssistanceLetter.bureau_id == bureau.id)).all()
+        assert any(letter_overdue(letter) for letter in letters)
+        assert any(letter.direction.name == "incoming" for letter in letters)
 
 
 def test_demo_accounts_at_and_below_section_chief(demo):

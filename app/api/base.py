@@ -8,6 +8,8 @@ for many-to-many enum tags, and the shared evidence-upload door.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask_appbuilder.api import ModelRestApi, expose, protect
 from flask_appbuilder.security.decorators import permission_name
@@ -115,7 +117,13 @@ class DomainModelApi(DomainDoor, ChineseApiResponses, ApiAdapter, ModelRestApi):
         item = run_step(self.workflow, pk, name, current_user(), body)
         item = db.session.get(self.datamodel.obj, item.id)
         return self.response(200, result=self.show_model_schema.dump(item), id=item.id,
-                             state=item.state.name, message=self.workflow.step(name).done_message)
+                             state=item.state.name, message=self.workflow.step(name).done_message,
+                             **self.step_answer(name, item))
+
+    def step_answer(self, name: str, item) -> dict[str, Any]:
+        """What a step answers besides the record and its done-message (e.g. a re-check's
+        verdict)."""
+        return {}
 
     def upload(self, owner, kind=None, missing_owner: str | None = None):
         """The shared API door for files: multipart ``file`` (one or more) and ``kind``."""

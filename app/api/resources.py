@@ -78,8 +78,8 @@ class FastTrackApi(DomainModelApi):
                     "applied_on", "clauses", "self_commitment", "eligibility", "lines",
                     "attachments", "district_recommendation", "district_opinion",
                     "onsite_checked_on", "onsite_check_record", "provincial_opinion",
-                    "fast_track_account", "sanction_reason", "sanctioned_on",
-                    "sanction_remarks", "renewals", "remarks"]
+                    "fast_track_account", "sanction_reason", "sanction_inspection_id",
+                    "sanctioned_on", "sanction_remarks", "renewals", "remarks"]
     add_columns = ["enterprise_id", "applied_on", "clauses", "self_commitment", "remarks"]
     edit_columns = add_columns
     order_columns = ["id", "enterprise_id", "state", "valid_to", "applied_on"]
@@ -151,7 +151,7 @@ class FastTrackChangeApi(DomainModelApi):
     show_columns = ["id", "grant_id", "kind", "state", "description", "new_name",
                     "new_registered_address", "new_business_address",
                     "new_legal_representative", "district_opinion", "submitted_at",
-                    "decided_at", "decided_by", "decision_remarks"]
+                    "decided_at", "decided_by", "decision_remarks", "forwarded_at"]
     add_columns = edit_columns = ["grant_id", "kind", "description", "new_name",
                                   "new_registered_address", "new_business_address",
                                   "new_legal_representative"]
@@ -401,3 +401,7 @@ RESOURCES = [BureauApi, EnterpriseApi, FastTrackApi, FastTrackLineApi, FastTrack
              AccountChangeApi,
              AnnualReportApi, ApplicationApi, ProductApi, CertificateApi, CustomsUsageApi,
              UsageRecordApi]
+
+from app.api.supervision import SUPERVISION_RESOURCES  # noqa: E402  (they reuse _evidence_upload)
+
+RESOURCES += SUPERVISION_RESOURCES

@@ -104,6 +104,17 @@ def positive(value: Any) -> None:
     if number <= 0:
         raise FieldInvalid("数值必须大于0。")
 
+def percent_ratio(value) -> None:
+    """A percentage such as a sampling ratio: above 0 and at most 100."""
+    if value is None:
+        return
+    try:
+        number = Decimal(str(value))
+    except Exception:  # noqa: BLE001 - any unreadable value is the same user error
+        raise FieldInvalid("抽查比例应为数字，如填10即百分之十。") from None
+    if not Decimal("0") < number <= Decimal("100"):
+        raise FieldInvalid("抽查比例应大于0且不超过100（百分数）。")
+
 
 # --- record rules ----------------------------------------------------------------------
 

@@ -8,4 +8,5 @@ from app.services import (  # noqa: F401
     applications,
     certificates,
     fast_track,
+    supervision,
 )

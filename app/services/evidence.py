@@ -81,6 +81,8 @@ def store_evidence(stream: BinaryIO, original_name: str, owner, user=None,
         evidence.certificate_request = owner
     elif isinstance(owner, UsageRecord):
         evidence.usage_record = owner
+    elif getattr(owner, "evidence_owner", None):  # supervision records name their relation
+        setattr(evidence, owner.evidence_owner, owner)
     else:
         raise TypeError(f"evidence cannot belong to {type(owner).__name__}")
     db.session.add(evidence)

@@ -34,11 +34,22 @@ from app.views.files import FilesView
 from app.views.lookup import LookupView
 from app.views.organisation import BureauView, CccCategoryView
 from app.views.reports import ReportsView
+from app.views.supervision import (
+    AssistanceLetterView,
+    InspectionAnswerView,
+    InspectionPlanView,
+    InspectionTargetView,
+    InspectionView,
+    RemoteUseView,
+    SupervisionBoardView,
+    SupervisionReportsView,
+)
 
 MENU_ENTERPRISES = "企业与便捷通道"
 MENU_ACCOUNTS = "账号管理"
 MENU_BUSINESS = "免办业务"
 MENU_CUSTOMS = "海关与核销"
+MENU_SUPERVISION = "监督检查"
 MENU_REPORTS = "报表"
 MENU_SYSTEM = "系统管理"
 
@@ -65,6 +76,13 @@ MENU = [
     (CustomsUsageView, "海关调用记录", "fa-ship", MENU_CUSTOMS, "fa-anchor"),
     (UsageRecordView, "使用记录", "fa-clipboard-check", MENU_CUSTOMS, "fa-anchor"),
     (KeyTargetView, "重点检查对象", "fa-crosshairs", MENU_CUSTOMS, "fa-anchor"),
+    (InspectionPlanView, "检查计划", "fa-random", MENU_SUPERVISION, "fa-search"),
+    (InspectionTargetView, None, None, None, None),
+    (InspectionView, "检查记录", "fa-clipboard-list", MENU_SUPERVISION, "fa-search"),
+    (InspectionAnswerView, None, None, None, None),
+    (RemoteUseView, None, None, None, None),
+    (AssistanceLetterView, "协查函", "fa-envelope", MENU_SUPERVISION, "fa-search"),
+    (SupervisionBoardView, "监督检查提醒", "fa-bell", MENU_SUPERVISION, "fa-search"),
     (BureauView, "市场监管部门", "fa-landmark", MENU_SYSTEM, "fa-cogs"),
     (AnnualReportBoardView, "账号使用人年报填报情况", "fa-table", MENU_REPORTS, "fa-chart-bar"),
     (CccCategoryView, "CCC目录", "fa-book", MENU_SYSTEM, "fa-cogs"),
@@ -90,6 +108,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(LookupView)
     appbuilder.add_view_no_menu(HistoryView)
     appbuilder.add_view_no_menu(ReportsView)
+    appbuilder.add_view_no_menu(SupervisionReportsView)
     appbuilder.add_view_no_menu(FilesView)
     for view, name, icon, category, category_icon in MENU:
         if category is None:

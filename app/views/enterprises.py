@@ -53,7 +53,7 @@ class FastTrackChangeView(DomainModelView):
                               "new_registered_address", "new_business_address",
                               "new_legal_representative"]}),
         ("办理情况", {"fields": ["state", "district_opinion", "submitted_at", "decided_at",
-                              "decided_by", "decision_remarks"]}),
+                              "decided_by", "decision_remarks", "forwarded_at"]}),
     ]
     add_columns = edit_columns = ["grant", "kind", "description", "new_name",
                                   "new_registered_address", "new_business_address",
@@ -88,8 +88,8 @@ class FastTrackGrantView(EvidenceUploads, DomainModelView):
         ("市局审核与开通", {"fields": ["provincial_opinion", "decided_by", "decided_at",
                                   "forwarded_at", "fast_track_account", "activated_at",
                                   "valid_from", "valid_to", "days_left"]}),
-        ("暂停与取消", {"fields": ["sanction_reason", "sanctioned_on", "sanction_remarks",
-                               "remarks"]}),
+        ("暂停与取消", {"fields": ["sanction_reason", "sanction_inspection", "sanctioned_on",
+                               "sanction_remarks", "remarks"]}),
     ]
     add_columns = ["enterprise", "clauses", "self_commitment", "remarks"]
     edit_columns = ["enterprise", "clauses", "self_commitment", "remarks"]

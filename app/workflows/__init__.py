@@ -58,7 +58,7 @@ class StepInput:
 
     name: str
     label: str
-    kind: str = "text"  # text | textarea | date | bool | choice | items
+    kind: str = "text"  # text | textarea | integer | date | bool | choice | items
     required: bool = True
     help: str = ""
     choices: tuple[tuple[str, str], ...] = ()
@@ -71,6 +71,11 @@ class StepInput:
         if self.kind == "date":
             messages["invalid"] = f"{self.label}的格式应为YYYY-MM-DD（如2026-11-23）。"
             return fields.Date(**common)
+        if self.kind == "integer":
+            messages["invalid"] = f"{self.label}应为整数。"
+            return fields.Integer(validate=validate.Range(min=1, max=2**31 - 1,
+                                                          error=f"{self.label}超出范围。"),
+                                  **common)
         if self.kind == "bool":
             messages["invalid"] = f"{self.label}应为“是”或“否”。"
             return fields.Boolean(load_default=False, **{**common, "required": False})

@@ -16,6 +16,7 @@ from app.models import FastTrackChange, FastTrackGrant, FastTrackRenewal
 from app.scope import signature_of
 from app.security_model import DISTRICT_OFFICERS, FILERS, PROVINCE_ADMINS, PROVINCE_REVIEWERS
 from app.services import fast_track as svc
+from app.services import supervision
 from app.workflows import Step, StepInput, Workflow, guard
 
 S = FastTrackState
@@ -41,8 +42,10 @@ class FastTrackMachine(StateMachine):
         | _.expired.to(_.active, cond=[RENEWAL_PENDING, "approved_by_province"]) \
         | _.expired.to.itself(internal=True, cond=RENEWAL_PENDING,
                               unless="approved_by_province")
-    suspend = _.active.to(_.suspended)
-    revoke = _.active.to(_.revoked) | _.suspended.to(_.revoked)
+    # a sanction names the inspection that found it, reported to 市局 and by 市局 to 总局
+    suspend = _.active.to(_.suspended, validators="source_reported")
+    revoke = _.active.to(_.revoked, validators="source_reported") \
+        | _.suspended.to(_.revoked, validators="source_reported")
     expire = _.active.to(_.expired, cond=guard(svc.not_yet_expired))  # automatic
     reopen = _.suspended.to(_.active)  # the province lifts a suspension (整改完成)
 
@@ -56,6 +59,12 @@ class FastTrackMachine(StateMachine):
 
     def lock_unit(self, **_kwargs):
         svc.lock_unit(self.model)
+
+    def source_reported(self, inspection_id=None, **_kwargs):
+        """Seed 000 第十二条: the finding was reported to 市局 and by 市局 to 总局."""
+        refusal = supervision.sanction_source_refusal(self.model, inspection_id)
+        if refusal:
+            raise RecordInvalid({"inspection_id": [refusal]})
 
     def validity_not_over(self, valid_from=None, **_kwargs):
         refusal = svc.validity_over_refusal(valid_from)
@@ -112,21 +121,24 @@ class FastTrackMachine(StateMachine):
         else:
             renewal.state = DecisionState.rejected
 
-    def _sanction(self, reason, remarks):
+    def _sanction(self, reason, remarks, inspection_id):
         self.model.sanction_reason = SanctionReason[reason]
         self.model.sanctioned_on = clock.today()
         self.model.sanction_remarks = remarks
+        self.model.sanction_inspection_id = int(inspection_id) if inspection_id else None
 
-    def on_suspend(self, reason=None, remarks=None, **_kwargs):
-        self._sanction(reason, remarks)
+    def on_suspend(self, reason=None, remarks=None, inspection_id=None, **_kwargs):
+        self._sanction(reason, remarks, inspection_id)
 
-    def on_revoke(self, reason=None, remarks=None, **_kwargs):
-        self._sanction(reason, remarks)
+    def on_revoke(self, reason=None, remarks=None, inspection_id=None, **_kwargs):
+        self._sanction(reason, remarks, inspection_id)
 
 
 SANCTION_INPUTS = (
     StepInput("reason", "原因", kind="choice", choices=tuple(SanctionReason.choices()),
               help="《实施办法》第十二条所列五种情形之一"),
+    StepInput("inspection_id", "依据的检查记录编号", kind="integer", required=False,
+              help="区局检查发现、已上报市局并报总局的检查记录；系统上线前的情形可留空并在情况说明中写明"),
     StepInput("remarks", "情况说明", kind="textarea", required=False),
 )
 DECISION = StepInput("decision", "审核结论", kind="choice",
@@ -190,12 +202,13 @@ C = FastTrackChangeState
 
 
 class FastTrackChangeMachine(StateMachine):
-    _ = States.from_enum(FastTrackChangeState, initial=C.draft, final=[C.approved, C.rejected],
+    _ = States.from_enum(FastTrackChangeState, initial=C.draft, final=[C.forwarded, C.rejected],
                          use_enum_instance=True)
 
     submit = _.draft.to(_.submitted, cond=guard(svc.change_incompleteness))
     approve = _.submitted.to(_.approved)
     reject = _.submitted.to(_.rejected)
+    forward = _.approved.to(_.forwarded)  # seed 000 第十条: 市局审核后报总局调整
 
     def on_submit(self, opinion=None, **_kwargs):
         self.model.submitted_at = clock.now()
@@ -213,6 +226,9 @@ class FastTrackChangeMachine(StateMachine):
     def on_reject(self, actor=None, remarks=None, **_kwargs):
         self._decide(actor, remarks)
 
+    def on_forward(self, **_kwargs):
+        self.model.forwarded_at = clock.now()
+
 
 class FastTrackChangeWorkflow(Workflow):
     model = FastTrackChange
@@ -225,4 +241,7 @@ class FastTrackChangeWorkflow(Workflow):
              done="变更已批准并生效。"),
         Step("reject", "驳回变更", PROVINCE_REVIEWERS, style="warning", inputs=(
             StepInput("remarks", "驳回理由", kind="textarea"),), done="变更已驳回。"),
+        Step("forward", "报总局调整", PROVINCE_ADMINS,
+             confirm="确认已书面报请市场监管总局调整该单位便捷通道的相应内容？",
+             done="已登记报总局调整。"),
     )

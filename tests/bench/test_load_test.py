@@ -59,8 +59,9 @@ def _plant_problems(url: str) -> None:
     import sqlalchemy as sa
 
     from app import create_app
+    from app.enums import ApplicationState
     from app.extensions import db
-    from app.models import Application, ApplicationState, Bureau, Enterprise, Product
+    from app.models import Application, Bureau, Enterprise, Product
     from app.scope import acting_as
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "AUTO_MIGRATE": False,

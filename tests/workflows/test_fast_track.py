@@ -240,6 +240,33 @@ def test_ban_after_sanction_to_the_day(app_ctx, users, bureaus, today, sanction,
     assert all(c.ok for c in eligibility(new))
 
 
+def test_a_sanction_names_the_inspection_reported_to_samr(app_ctx, users, bureaus, today):
+    """000 第十二条: 区局责令改正，逾期未改正的上报市局，市局报请总局暂停或者取消 — the grant's
+    suspension names the inspection that went that way; one not yet reported is refused."""
+    from app.enums import InspectionState
+
+    grant = opened()
+    inspection = factories.adhoc_inspection(grant.enterprise.bureau, ent=grant.enterprise)
+    db.session.commit()
+    assert inspection.checklist.name == "fast_track"
+    with pytest.raises(RecordInvalid, match="尚未由市局报总局") as exc:
+        run_step(W, grant.id, "suspend", users["admin"],
+                 {"reason": "misuse", "inspection_id": str(inspection.id)})
+    assert "inspection_id" in exc.value.errors
+    other = factories.adhoc_inspection(factories.bureau(DISTRICT_A))
+    db.session.commit()
+    with pytest.raises(RecordInvalid, match="不是该便捷通道使用单位的检查记录"):
+        run_step(W, grant.id, "suspend", users["admin"],
+                 {"reason": "misuse", "inspection_id": other.id})
+    inspection.state = InspectionState.reported_samr
+    inspection.reported_samr_at = clock.now()
+    db.session.commit()
+    run_step(W, grant.id, "suspend", users["admin"],
+             {"reason": "misuse", "inspection_id": inspection.id, "remarks": "逾期未改正"})
+    db.session.refresh(grant)
+    assert grant.state is S.suspended and grant.sanction_inspection_id == inspection.id
+
+
 def test_suspended_unit_is_reopened_or_revoked(app_ctx, users, bureaus, today):
     grant = opened()
     run_step(W, grant.id, "suspend", users["admin"], {"reason": "misuse"})
@@ -487,6 +514,28 @@ def test_change_of_name_is_filed_approved_and_applied_with_history(app_ctx, user
     assert ("单位名称", old_name, "上海新名称科技有限公司") in [
         (c.field, c.before, c.after) for c in last.changes]
     assert last.user.endswith("（reviewer）")  # applied by the approval, in its name
+
+    # then 市局 reports it to 总局 to adjust the fast-track content (seed 000 第十条)
+    with pytest.raises(AccessDenied):
+        run_step(FastTrackChangeWorkflow, change.id, "forward", users["reviewer"])
+    run_step(FastTrackChangeWorkflow, change.id, "forward", users["admin"])
+    db.session.refresh(change)
+    assert change.state is FastTrackChangeState.forwarded and change.forwarded_at is not None
+    with pytest.raises(RuleViolation, match="当前状态为“已报总局调整”"):
+        run_step(FastTrackChangeWorkflow, change.id, "forward", users["admin"])
+
+
+def test_a_rejected_change_is_not_reported_to_samr(app_ctx, users, bureaus, today):
+    grant = opened()
+    change = FastTrackChange(grant=grant, kind=FastTrackChangeKind.other, description="其他")
+    db.session.add(change)
+    db.session.commit()
+    with pytest.raises(RuleViolation, match="当前状态为“草稿”"):
+        run_step(FastTrackChangeWorkflow, change.id, "forward", users["admin"])
+    run_step(FastTrackChangeWorkflow, change.id, "submit", users["huangpu"], {"opinion": "同意"})
+    run_step(FastTrackChangeWorkflow, change.id, "reject", users["reviewer"], {"remarks": "不同意"})
+    with pytest.raises(RuleViolation, match="当前状态为“已驳回”"):
+        run_step(FastTrackChangeWorkflow, change.id, "forward", users["admin"])
 
 
 def test_product_list_adjustment_replaces_the_expected_list(app_ctx, users, bureaus, today):
