@@ -56,6 +56,11 @@ def create_app(overrides: dict[str, Any] | None = None,
             from app.schema import upgrade_schema
 
             upgrade_schema()
+        from app.installation import check_province
+
+        # an unknown or bad profile, or a database of another province: refused before serving
+        check_province(app.config["CCC_PROVINCE"])
+        if app.config.get("AUTO_MIGRATE", True):
             from seeds.reference import sync_reference_data
 
             sync_reference_data()

@@ -1642,6 +1642,31 @@ class UsageRecord(Audited, TimestampMixin, Model):
         return None
 
 
+# =========================================================================================
+# Installation: the province profile a database was created with (issue 17)
+# =========================================================================================
+
+
+class Installation(Model):
+    """One row: the policy profile (``CCC_PROVINCE``) this database was created with. A start
+    with another profile is refused (``app.installation``) so provinces never mix. Not
+    audited and never edited: it is written once, when the first start finds the database
+    empty."""
+
+    __tablename__ = "installation"
+    __label__ = "安装信息"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(32), nullable=False,
+                                               info=label("省份政策配置"))
+    province_name: Mapped[str] = mapped_column(String(50), nullable=False,
+                                               info=label("省份名称"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False,
+                                                     default=clock.now, info=label("记录时间"))
+
+    __table_args__ = (CheckConstraint("id = 1", name="installation_single_row"),)
+
+
 # Version classes of the audit trail are built when the mappers are configured.
 configure_mappers()
 
