@@ -95,6 +95,12 @@ def bureau_scope(user: Any = "current") -> frozenset[int] | None:
     return bureau_subtree(bureau_id) if bureau_id else frozenset()
 
 
+def supervises(scope: frozenset[int] | None) -> bool:
+    """Whether a scope reaches beyond one bureau: the province, or a city and its counties
+    (boards and roll-ups are for those who oversee other bureaus)."""
+    return scope is None or len(scope) > 1
+
+
 _BUREAU_TREE = sa_table("bureau", sa_column("id"), sa_column("parent_id"))
 
 

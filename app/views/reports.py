@@ -31,7 +31,7 @@ from app.reports.official import (
     fast_track_form,
     fast_track_list_data,
 )
-from app.security_model import ALL_ROLES, PROVINCE_WIDE_ROLES, Access
+from app.security_model import ALL_ROLES, PROVINCE_WIDE_ROLES, Access, Role
 from app.views.doors import session_or_token
 from app.workflows.annual_report import rollup_reports
 
@@ -56,7 +56,8 @@ class ReportsView(BaseView):
     extra_permission_roles = {
         "can_account_change": ALL_ROLES,
         "can_annual_report": ALL_ROLES,
-        "can_annual_rollup": PROVINCE_WIDE_ROLES,
+        # the province's roll-up, or a city officer's of the city and its counties
+        "can_annual_rollup": PROVINCE_WIDE_ROLES | {Role.district_officer},
         "can_fasttrack": ALL_ROLES,
         "can_fasttrack_list": ALL_ROLES,
     }
@@ -82,16 +83,28 @@ class ReportsView(BaseView):
     @expose("/annual_rollup/<int:year>")
     @session_or_token("annual_rollup", formats=("pdf", "xlsx"))
     def annual_rollup(self, year: int, fmt: str):
-        province = DomainInterface(Bureau).session.query(Bureau).filter(
-            Bureau.level == BureauLevel.province).first()
+        """附件2 rolled up over the user's scope: the whole province for province-wide roles
+        (grouped by city), the city and its counties for a city bureau's officer."""
+        from app.scope import bureau_scope, supervises
+
+        scope = bureau_scope()
+        if not supervises(scope):  # a county bureau downloads its own table (annual_report)
+            abort(403)
+        if scope is None:
+            filer_bureau = DomainInterface(Bureau).session.query(Bureau).filter(
+                Bureau.level == BureauLevel.province).first()
+            whole = "全省汇总"
+        else:
+            filer_bureau = g.user.bureau
+            whole = f"{filer_bureau.short_name}汇总" if filer_bureau else "汇总"
         # 填报人 and 所在部门 (a 科室, which the console does not know) come from the board's
         # fields; without them: the user's name and a blank to fill in on paper
         filer = _header_field("filer") or g.user.get_full_name()
         department = _header_field("department")
-        data = annual_rollup_data(province.name if province else "", filer, department,
-                                  rollup_reports(year))
+        data = annual_rollup_data(filer_bureau.name if filer_bureau else "", filer, department,
+                                  rollup_reports(year, scope))
         return _download(ACCOUNT_HOLDERS_TABLE, data, fmt,
-                         f"账号使用人信息汇总表_全省汇总_{year}_{clock.today():%Y%m%d}")
+                         f"账号使用人信息汇总表_{whole}_{year}_{clock.today():%Y%m%d}")
 
     @expose("/fasttrack/<int:pk>")
     @session_or_token("fasttrack", formats=("pdf", "xlsx"))
