@@ -205,8 +205,10 @@ def read_profile(path: Path) -> PolicyProfile:
     return PolicyProfile(**values)
 
 
-def load_profiles(directory: Path = PROFILE_DIR) -> dict[str, PolicyProfile]:
-    """Every ``<code>.toml`` of ``directory``; the first bad file stops the start."""
+def load_profiles(directory: Path | None = None) -> dict[str, PolicyProfile]:
+    """Every ``<code>.toml`` of ``directory`` (default ``app/profiles``); the first bad file
+    stops the start."""
+    directory = directory or PROFILE_DIR
     found = {path.stem: read_profile(path) for path in sorted(directory.glob("*.toml"))}
     if not found:
         raise ProfileError(f"没有找到省份政策配置文件（{_shown(directory)}/*.toml）。")
