@@ -51,6 +51,9 @@ def create_app(overrides: dict[str, Any] | None = None,
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True,
                      compare_type=True)
 
+    from app import policy
+
+    policy.profile(app.config["CCC_PROVINCE"])  # a bad profile file: refused before any change
     with app.app_context():
         if app.config.get("AUTO_MIGRATE", True):
             from app.schema import upgrade_schema
