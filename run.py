@@ -7,20 +7,30 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 from app import create_app
+from app.policy import ProfileError
 from app.web import freeze_startup_heap
 
-app = create_app()
+try:
+    app = create_app()
+except ProfileError as refusal:  # a bad profile file, or a database of another province
+    print(f"CCC免办管理控制台未启动：{refusal}", file=sys.stderr)
+    raise SystemExit(2) from None
 freeze_startup_heap()
 
 
 def bootstrap_demo() -> None:
+    from app import policy
     from seeds.demo import create_demo_data, database_is_empty
 
     with app.app_context():
         if database_is_empty():
-            logging.getLogger(__name__).warning("空数据库：正在创建演示数据（上海市及16个区局）……")
+            profile = policy.profile()
+            logging.getLogger(__name__).warning(
+                "空数据库：正在创建演示数据（%s，CCC_PROVINCE=%s）……", profile.province_name,
+                profile.code)
             create_demo_data(app.appbuilder.sm)
 
 

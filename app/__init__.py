@@ -40,6 +40,9 @@ def create_app(overrides: dict[str, Any] | None = None,
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True,
                      compare_type=True)
 
+    from app import policy
+
+    policy.profile(app.config["CCC_PROVINCE"])  # a bad profile file: refused before any change
     with app.app_context():
         from app.schema import schema_is_current
 
@@ -48,6 +51,11 @@ def create_app(overrides: dict[str, Any] | None = None,
         ready = schema_is_current()
         if not ready:
             log.warning("数据库结构不是最新版本：请先运行 flask --app run.py setup（迁移、参考数据、角色权限）。")
+        else:
+            from app.installation import check_province
+
+            # a database of another province: refused before anything is served
+            check_province(app.config["CCC_PROVINCE"])
         update_perms = bool(app.config.get("FAB_UPDATE_PERMS")) and ready
         if update_perms:
             from app.security import ensure_role_rows

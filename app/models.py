@@ -714,7 +714,7 @@ class ReviewerAccount(Audited, TimestampMixin, Model):
     closed_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("注销日期"))
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
     function_changes: Mapped[list["AccountFunctionChange"]] = relationship(
-        back_populates="account", order_by="AccountFunctionChange.changed_at",
+        back_populates="account", order_by="(AccountFunctionChange.changed_at, AccountFunctionChange.id)",
         info=label("功能变更记录"))
 
     __record_rules__ = (v.date_order("opened_on", "closed_on", "注销日期不能早于开通日期。"),
@@ -1380,7 +1380,9 @@ class NumberSequence(Model):
     last_value: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
-# =========================================================================================
+# ==================================================================================
+
+
 # Yearly plan and its draw
 # =========================================================================================
 
@@ -1813,6 +1815,31 @@ class AssistanceLetter(Audited, TimestampMixin, Model):
         return None  # the scanned letter and the reply
 
     evidence_owner = "assistance_letter"
+
+
+# =========================================================================================
+# Installation: the province profile a database was created with (issue 17)
+# =========================================================================================
+
+
+class Installation(Model):
+    """One row: the policy profile (``CCC_PROVINCE``) this database was created with. A start
+    with another profile is refused (``app.installation``) so provinces never mix. Not
+    audited and never edited: it is written once, when the first start finds the database
+    empty."""
+
+    __tablename__ = "installation"
+    __label__ = "安装信息"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(32), nullable=False,
+                                               info=label("省份政策配置"))
+    province_name: Mapped[str] = mapped_column(String(50), nullable=False,
+                                               info=label("省份名称"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False,
+                                                     default=clock.now, info=label("记录时间"))
+
+    __table_args__ = (CheckConstraint("id = 1", name="installation_single_row"),)
 
 
 # Version classes of the audit trail are built when the mappers are configured.

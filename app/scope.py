@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import g, has_request_context
+from sqlalchemy import column as sa_column
 from sqlalchemy import false, or_, select, true
+from sqlalchemy import table as sa_table
 from sqlalchemy.orm import RelationshipProperty
 
 from app.domain.errors import RecordInvalid
@@ -81,7 +83,8 @@ def bureau_scope(user: Any = "current") -> frozenset[int] | None:
 
     Outside a request (CLI, seeds, services called from tests) there is no user and no
     restriction. In a request, an anonymous user sees nothing, a province-wide role sees
-    everything, and a district officer sees their own bureau."""
+    everything, and a district officer sees their own bureau and every bureau below it: a
+    county bureau its own rows, a city (地市级) bureau its own and its counties'."""
     if user == "current":
         if not has_request_context():
             return UNRESTRICTED
@@ -92,7 +95,41 @@ def bureau_scope(user: Any = "current") -> frozenset[int] | None:
     if role is not None and role.province_wide:
         return UNRESTRICTED
     bureau_id = getattr(user, "bureau_id", None)
-    return frozenset({bureau_id}) if bureau_id else frozenset()
+    return bureau_subtree(bureau_id) if bureau_id else frozenset()
+
+
+def supervises(scope: frozenset[int] | None) -> bool:
+    """Whether a scope reaches beyond one bureau: the province, or a city and its counties
+    (boards and roll-ups are for those who oversee other bureaus)."""
+    return scope is None or len(scope) > 1
+
+
+_BUREAU_TREE = sa_table("bureau", sa_column("id"), sa_column("parent_id"))
+
+
+def bureau_subtree(bureau_id: int) -> frozenset[int]:
+    """The bureau and all its descendants, at any depth.
+
+    Bureaus are few (a province has some tens to a hundred), so the whole (id, parent) list
+    is read in one query and walked in memory; within a request the answer is kept in
+    ``flask.g``, so every query of the request filters by the same ids for one extra query.
+    No materialised path to keep in step when an admin moves a bureau."""
+    cache = g.setdefault("_bureau_subtrees", {}) if has_request_context() else {}
+    if bureau_id not in cache:
+        from app.extensions import db
+
+        children: dict[int, list[int]] = {}
+        for child, parent in db.session.execute(
+                select(_BUREAU_TREE.c.id, _BUREAU_TREE.c.parent_id)):
+            children.setdefault(parent, []).append(child)
+        found, todo = {bureau_id}, [bureau_id]
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                if child not in found:  # a loop in the data must not hang the request
+                    found.add(child)
+                    todo.append(child)
+        cache[bureau_id] = frozenset(found)
+    return cache[bureau_id]
 
 
 def scope_path(model) -> tuple[str, ...] | None:

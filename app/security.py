@@ -46,13 +46,15 @@ def _joined(values) -> str:
 
 
 def _bureau_matches_role(form, field):
-    """A district officer works for a district bureau; province-wide roles for the province."""
+    """A district officer works for a county or a city (地市级) bureau — a city's officer
+    supervises its counties through ``app.scope.bureau_subtree`` — and province-wide roles for
+    the province."""
     bureau, roles = field.data, form["roles"].data or []
     if bureau is None:
         raise ValidationError("请选择所属部门。")
     names = {r.name for r in roles}
     if Role.district_officer.value in names and bureau.level.name == "province":
-        raise ValidationError("区局经办人应属于区县级市场监管部门。")
+        raise ValidationError("区局经办人应属于区县级或地市级市场监管部门（地市级经办人可查看和办理所辖区县的记录）。")
     if names & {r.value for r in Role if r.province_wide} and bureau.level.name != "province":
         raise ValidationError("省级角色（省级管理员、省级审核员、只读）应属于省级市场监管部门。")
 

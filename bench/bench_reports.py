@@ -129,12 +129,14 @@ def fast_track_figures(repeat: int) -> None:
     from app.reports.forms import FastTrackForm, ProductListRow, render_fast_track_form
     from app.reports.official import FAST_TRACK_LIST
     from seeds import fake
+    from seeds.demo import demo_plan
 
     rng = random.Random(7)
+    ports = demo_plan("shanghai").ports
 
     def rows(n):
         return [ProductListRow(f"{p[1]}（{p[2]}）", "科研测试", rng.randint(5, 60),
-                               rng.choice(fake.PORTS), "使用、销毁")
+                               rng.choice(ports), "使用、销毁")
                 for p in (rng.choice(fake.PRODUCTS) for _ in range(n))]
 
     def form(expected):

@@ -1,15 +1,20 @@
-"""The demo province (Shanghai): its bureaus, five demo logins and a working set of records.
+"""The demo province of the active profile (``CCC_PROVINCE``): its bureaus, demo logins and a
+working set of records.
 
-Every state of every record type appears in both demo districts (黄浦区, 浦东新区), and reviewer
-accounts are held both at and below 科级, so every screen and workflow has something to show.
-Dates are relative to the day the demo is created, so deadlines and expiries look current.
+The bureaus are the province's GB/T 2260 divisions (``seeds.divisions``); which districts are
+demo districts, their officers' logins, streets, ports and phone area codes are in
+``seeds/data/demo/<code>.toml``. Every state of every record type appears in both demo
+districts, and reviewer accounts are held both at and below 科级, so every screen and
+workflow has something to show. Dates are relative to the day the demo is created, so
+deadlines and expiries look current. Nothing in one province's demo names another's places.
 """
 from __future__ import annotations
 
-import csv
+import dataclasses
 import datetime as dt
 import io
 import random
+import tomllib
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -57,6 +62,7 @@ from app.models import (
 )
 from app.security_model import Role
 from seeds import fake
+from seeds.divisions import Division, bureau_names, city_short_of, place_of, province_divisions
 from seeds.reference import DATA_DIR
 
 DEMO_PASSWORD = "Demo@2026"
@@ -65,42 +71,126 @@ DEMO_PASSWORD = "Demo@2026"
 FAST_TRACK_PLANS = ("draft", "submitted", "district_reviewed", "approved", "forwarded",
                     "active", "rejected", "expired", "suspended", "revoked", "expiring",
                     "renewal_pending", "renewed", "changed")
-PROVINCE_BUREAU = "上海市市场监督管理局"
-DEMO_DISTRICTS = ("310101", "310115")  # 黄浦区, 浦东新区
+DEMO_DIR = DATA_DIR / "demo"
 
-#: username, role, division code of the bureau, surname, given name
-DEMO_USERS = [
-    ("admin", Role.province_admin, "310000", "周", "管理员"),
-    ("reviewer", Role.province_reviewer, "310000", "陈", "审核员"),
-    ("auditor", Role.auditor, "310000", "吴", "审计员"),
-    ("huangpu", Role.district_officer, "310101", "黄", "经办人"),
-    ("pudong", Role.district_officer, "310115", "浦", "经办人"),
+#: The province-wide demo logins, the same in every profile: username, role, surname, given name
+PROVINCE_USERS = [
+    ("admin", Role.province_admin, "周", "管理员"),
+    ("reviewer", Role.province_reviewer, "陈", "审核员"),
+    ("auditor", Role.auditor, "吴", "审计员"),
 ]
 
 
+@dataclasses.dataclass(frozen=True)
+class DemoOfficer:
+    """A 区局经办人 login on a county or city bureau; ``records``: a demo district, with every
+    record type in every state."""
+
+    login: str
+    division_code: str
+    surname: str
+    records: bool
+    #: login prefix of the district's demo inspectors (``<prefix>_jc1``…); default: the login
+    inspector_prefix: str = ""
+
+    @property
+    def inspectors(self) -> str:
+        return self.inspector_prefix or self.login
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoPlan:
+    """What the demo of one profile is made of (``seeds/data/demo/<code>.toml``)."""
+
+    profile: policy.PolicyProfile
+    officers: tuple[DemoOfficer, ...]
+    ports: tuple[str, ...]
+    declaration_prefix: str
+    area_codes: dict[str, str]
+    streets: dict[str, tuple[str, ...]]
+    #: bureaus of other provinces the demo supervision writes to / hears from, with the place
+    #: they stand for: ((place, bureau name), ...)
+    partners: tuple[tuple[str, str], ...] = ()
+
+    def officer_of(self, division_code: str) -> DemoOfficer | None:
+        return next((o for o in self.officers if o.division_code == division_code), None)
+
+    @property
+    def districts(self) -> tuple[str, ...]:
+        """Division codes of the demo districts (every record type in every state)."""
+        return tuple(o.division_code for o in self.officers if o.records)
+
+    def users(self) -> list[tuple[str, Role, str, str, str]]:
+        """username, role, division code of the bureau, surname, given name."""
+        province = self.profile.province_division_code
+        return [(name, role, province, surname, given)
+                for name, role, surname, given in PROVINCE_USERS] + \
+            [(o.login, Role.district_officer, o.division_code, o.surname, "经办人")
+             for o in self.officers]
+
+    def area_code(self, division_code: str) -> str:
+        best = max((p for p in self.area_codes if division_code.startswith(p)), key=len,
+                   default=None)
+        return self.area_codes[best] if best else "010"
+
+    def streets_of(self, division_code: str) -> list[str]:
+        return list(self.streets.get(division_code) or self.streets["default"])
+
+
+def demo_plan(code: str | None = None) -> DemoPlan:
+    """The demo of profile ``code`` (default: the active one). A province without a demo file
+    still gets one: its first two districts, with logins ``district1`` and ``district2``."""
+    profile = policy.profile(code)
+    path = DEMO_DIR / f"{profile.code}.toml"
+    if not path.exists():
+        divisions = [d for d in province_divisions(profile.province_division_code)
+                     if d.is_district][:2]
+        return DemoPlan(profile, tuple(DemoOfficer(f"district{i}", d.code, "李", True)
+                                       for i, d in enumerate(divisions, start=1)),
+                        ports=profile.fast_track_entry_ports or ("（演示口岸）",),
+                        declaration_prefix="0000", area_codes={}, streets={
+                            "default": ("人民路", "解放路", "建设路", "中山路")})
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    try:
+        return DemoPlan(
+            profile, tuple(DemoOfficer(**o) for o in raw["officers"]), tuple(raw["ports"]),
+            raw["declaration_prefix"], dict(raw["area_codes"]),
+            {k: tuple(v) for k, v in raw["streets"].items()},
+            tuple(tuple(pair) for pair in raw.get("partners", ())))
+    except (KeyError, TypeError) as exc:
+        raise policy.ProfileError(f"演示数据文件 {path.name} 有误：{exc}") from None
+
+
+#: The Shanghai demo (the default profile), as tests and the README name it.
+DEMO_DISTRICTS = demo_plan(policy.DEFAULT_PROFILE).districts
+DEMO_USERS = demo_plan(policy.DEFAULT_PROFILE).users()
+
+
 def load_bureaus() -> dict[str, Bureau]:
-    """The provincial bureau and the 16 district bureaus, from seeds/data/divisions.csv."""
+    """The provincial bureau and a bureau for every city and county of the profile's
+    province (GB/T 2260, ``seeds.divisions``); bureaus already there are kept."""
+    profile = policy.profile()
     bureaus: dict[str, Bureau] = {b.division_code: b for b in db.session.scalars(select(Bureau))}
-    with open(DATA_DIR / "divisions.csv", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    for row in rows:
-        if row["code"] in bureaus:
+    divisions = province_divisions(profile.province_division_code)
+    names = bureau_names(divisions)
+    for division in divisions:  # parents come before their children
+        if division.code in bureaus:
             continue
-        if row["level"] == "省级":
-            bureau = Bureau(name=PROVINCE_BUREAU, short_name=row["name"],
-                            level=BureauLevel.province, division_code=row["code"])
-        else:
-            bureau = Bureau(name=f"上海市{row['name']}市场监督管理局", short_name=row["name"],
-                            level=BureauLevel.county, division_code=row["code"],
-                            parent=bureaus[row["parent"]])
+        name, short = names[division.code]
+        if division.level is BureauLevel.province:
+            name = profile.province_bureau_name
+        bureau = Bureau(name=name, short_name=short, level=division.level,
+                        division_code=division.code,
+                        parent=bureaus[division.parent_code] if division.parent_code else None)
         db.session.add(bureau)
-        bureaus[row["code"]] = bureau
+        bureaus[division.code] = bureau
     db.session.flush()
     return bureaus
 
 
 def create_demo_users(sm, bureaus: dict[str, Bureau]) -> None:
-    for username, role, division, surname, given in DEMO_USERS:
+    for username, role, division, surname, given in demo_plan().users():
         if sm.find_user(username=username):
             continue
         user = sm.add_user(username=username, first_name=given, last_name=surname,
@@ -119,6 +209,9 @@ class DemoBuilder:
         self.today = today or clock.today()
         self.rng = random.Random(seed)
         self.profile = policy.profile()
+        self.plan = demo_plan()
+        self.divisions: list[Division] = province_divisions(
+            self.profile.province_division_code)
         self.functions = {f.code: f for f in db.session.scalars(select(AccountFunction))}
         self.categories = {c.code: c for c in db.session.scalars(select(BusinessCategory))}
         self.clauses = {c.code: c for c in db.session.scalars(select(ClauseTag))}
@@ -130,22 +223,31 @@ class DemoBuilder:
     def enterprise(self, bureau: Bureau, credit=CreditStanding.good,
                    traceability: bool = True) -> Enterprise:
         rng = self.rng
-        name, cats = fake.enterprise_name(rng, "上海", self.names_used)
+        name, cats = fake.enterprise_name(
+            rng, city_short_of(bureau.division_code, self.divisions), self.names_used)
         ent = Enterprise(
             name=name, uscc=fake.make_uscc(bureau.division_code, rng),
-            registered_address=fake.address(rng, "上海市", bureau.short_name),
-            business_address=fake.address(rng, "上海市", bureau.short_name),
+            registered_address=self.address(bureau), business_address=self.address(bureau),
             bureau=bureau,
             business_categories=[self.categories[BusinessCategoryCode[c]] for c in cats],
             economic_nature=rng.choice(list(EconomicNature)),
             legal_representative=fake.person_name(rng),
             legal_representative_phone=fake.mobile(rng),
-            department_head=fake.person_name(rng), department_head_phone=fake.landline(rng),
+            department_head=fake.person_name(rng),
+            department_head_phone=fake.landline(rng, self.plan.area_code(bureau.division_code)),
             handler=fake.person_name(rng), handler_phone=fake.mobile(rng),
             system_account=f"ent{rng.randint(10000, 99999)}", credit_standing=credit,
             operates_in_province=True, traceability_system=traceability)
         db.session.add(ent)
         return ent
+
+    def place(self, bureau: Bureau) -> str:
+        """江苏省南京市玄武区, 上海市黄浦区: where the bureau's addresses are."""
+        return place_of(bureau.division_code, self.divisions)
+
+    def address(self, bureau: Bureau) -> str:
+        return fake.address(self.rng, self.place(bureau),
+                            self.plan.streets_of(bureau.division_code))
 
     # --- fast track -------------------------------------------------------------------
 
@@ -166,7 +268,7 @@ class DemoBuilder:
                 grant.lines.append(FastTrackProductLine(
                     period=period, ccc_code=product[2], purpose=rng.choice(
                         ["科研测试", "维修", "商业展示", "生产线配套"]),
-                    annual_batches=rng.randint(8, 60), entry_port=rng.choice(fake.PORTS),
+                    annual_batches=rng.randint(8, 60), entry_port=rng.choice(self.plan.ports),
                     handling=rng.choice(["使用、销毁", "使用、退运", "使用", "出口"])))
         db.session.add(grant)
         db.session.flush()
@@ -263,8 +365,8 @@ class DemoBuilder:
                 (FastTrackChangeKind.unit_name, {"new_name": new_name}, 30, "forward"),
                 (FastTrackChangeKind.other, {}, 20, "reject"),
                 (FastTrackChangeKind.product_list, {}, 12, "approve"),
-                (FastTrackChangeKind.address, {"new_business_address": fake.address(
-                    rng, "上海市", ent.bureau.short_name)}, 4, "submit"),
+                (FastTrackChangeKind.address, {"new_business_address": self.address(
+                    ent.bureau)}, 4, "submit"),
                 (FastTrackChangeKind.legal_representative,
                  {"new_legal_representative": fake.person_name(rng)}, 1, None),
             )
@@ -280,7 +382,7 @@ class DemoBuilder:
                         change.lines.append(FastTrackProductLine(
                             period=ProductListPeriod.expected, ccc_code=product[2],
                             purpose="维修", annual_batches=rng.randint(12, 40),
-                            entry_port=rng.choice(fake.PORTS), handling="维修后退运"))
+                            entry_port=rng.choice(self.plan.ports), handling="维修后退运"))
                     db.session.add(change)
                     db.session.commit()
                     if reach is not None:
@@ -307,11 +409,11 @@ class DemoBuilder:
             valid_from=valid_from, fast_track_account=f"bjtd{rng.randint(1000, 9999)}",
             valid_to=valid_from + relativedelta(years=self.profile.fast_track_validity_years)
             - dt.timedelta(days=1),
-            remarks="系统上线前开通，由市局据原有名单录入。")
+            remarks=f"系统上线前开通，由{self.profile.province_bureau_name}据原有名单录入。")
         product = rng.choice(fake.PRODUCTS)
         grant.lines.append(FastTrackProductLine(
             period=ProductListPeriod.expected, ccc_code=product[2], purpose="科研测试",
-            annual_batches=rng.randint(12, 40), entry_port=rng.choice(fake.PORTS),
+            annual_batches=rng.randint(12, 40), entry_port=rng.choice(self.plan.ports),
             handling="使用"))
         db.session.add(grant)
         return grant
@@ -327,7 +429,7 @@ class DemoBuilder:
             if clause is ExemptionClause.research_test else None,
             applicant_type={ExemptionClause.research_test: ApplicantType.research_institution,
                             ExemptionClause.repair: ApplicantType.repair_unit}.get(clause),
-            applicant_location=f"上海市{ent.bureau.short_name}",
+            applicant_location=self.place(ent.bureau),
             final_use_place=ent.business_address,
             bill_of_lading_no=f"MSCU{rng.randint(1000000, 9999999)}",
             contract_no=f"HT{today.year}{rng.randint(100, 999)}" if rng.random() < 0.6 else None,
@@ -398,8 +500,9 @@ class DemoBuilder:
             CertificateRequestState.rejected
         if used:
             create_record(CustomsUsage(
-                certificate_id=cert.id, declaration_no=fake.declaration_number(rng, issued.year),
-                port=rng.choice(fake.PORTS),
+                certificate_id=cert.id, declaration_no=fake.declaration_number(
+                    rng, issued.year, self.plan.declaration_prefix),
+                port=rng.choice(self.plan.ports),
                 used_on=issued + dt.timedelta(days=rng.randint(2, 20)),
                 quantity=sum(p.quantity for p in app.products)))
             db.session.commit()
@@ -509,7 +612,8 @@ class DemoBuilder:
             req = AccountChangeRequest(
                 bureau=bureau, kind=kind, staffing_changed_on=today - dt.timedelta(days=days_ago),
                 letter_ref=f"关于调整CCC免办系统账号的函（{bureau.short_name[:2]}市监〔{today.year}〕{rng.randint(10, 99)}号）",
-                district_contact=f"{fake.person_name(rng)} {fake.landline(rng)}")
+                district_contact=f"{fake.person_name(rng)} "
+                                 f"{fake.landline(rng, self.plan.area_code(bureau.division_code))}")
             if kind is AccountChangeKind.open:
                 req.holder_name = fake.person_name(rng)
                 req.department, req.position = "认证监管科", "科长"
@@ -581,8 +685,11 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
     admin = sm.find_user(username="admin")
     rng = builder.rng
     today = builder.today
-    province = bureaus["310000"]
-    districts = [b for code, b in sorted(bureaus.items()) if code != "310000"]
+    layout = builder.plan
+    province = bureaus[builder.profile.province_division_code]
+    districts = [b for code, b in sorted(bureaus.items()) if b is not province]
+    officers = {o.division_code: sm.find_user(username=o.login) for o in layout.officers}
+    reviewer = sm.find_user(username="reviewer")
 
     builder.account(province, fake.person_name(rng), "认证监督管理处", "处长", True,
                     [FunctionCode.admin, FunctionCode.second_review])
@@ -590,7 +697,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
                     [FunctionCode.admin])
 
     for bureau in districts:
-        demo = bureau.division_code in DEMO_DISTRICTS
+        demo = bureau.division_code in layout.districts
         n_enterprises = 15 if demo else 1
         ents = [builder.enterprise(bureau) for _ in range(n_enterprises)]
         if demo:
@@ -603,9 +710,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
             app_states = [s for s in ApplicationState if s is not ApplicationState.issued] * 2
             for i, state in enumerate(app_states):
                 builder.application(ents[i % len(ents)], state)
-            reviewer = sm.find_user(username="reviewer")
-            officer = sm.find_user(username="huangpu" if bureau.division_code == "310101"
-                                   else "pudong")
+            officer = officers[bureau.division_code]
             db.session.commit()
             for ent, plan in zip(ents, FAST_TRACK_PLANS):
                 builder.fast_track(ent, plan, officer, reviewer, admin)
@@ -627,7 +732,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
             year = today.year
             states = [AnnualReportState.confirmed, AnnualReportState.returned,
                       AnnualReportState.submitted, AnnualReportState.draft]
-            if bureau.division_code == "310115":
+            if bureau.division_code == layout.districts[-1]:
                 states = [AnnualReportState.confirmed, AnnualReportState.submitted,
                           AnnualReportState.returned, AnnualReportState.draft]
             builder.annual_reports(bureau, {year - 3 + i: s for i, s in enumerate(states)},
@@ -643,7 +748,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
                     db.session.commit()
                     builder.certificate(app, CertificateState.valid)
             builder.annual_reports(bureau, {today.year - 1: AnnualReportState.confirmed},
-                                   admin, admin)
+                                   officers.get(bureau.division_code, admin), admin)
     db.session.commit()
 
 

@@ -1,4 +1,4 @@
-"""Demo 双随机 supervision for 黄浦区 and 浦东新区, walked through the real workflows: three
+"""Demo 双随机 supervision for the profile's demo districts, walked through the real workflows: three
 inspectors per district linked to their 监管 accounts, last year's plan completed, this year's
 plan drawn with inspections in every state (待检查 … 已报总局, 已立案), an ad-hoc inspection from
 a complaint, out-of-province rows, letters sent / answered / overdue / received, and next year's
@@ -10,7 +10,7 @@ import io
 
 from sqlalchemy import select
 
-from app import clock
+from app import clock, policy
 from app.enums import (
     AccountStatus,
     Answer,
@@ -38,9 +38,13 @@ from app.models import (
 from app.security_model import Role
 from seeds import fake
 
-#: login prefix of each demo district's inspectors (hp_jc1 … hp_jc3, pd_jc1 … pd_jc3)
-INSPECTOR_PREFIX = {"310101": "hp", "310115": "pd"}
-DISTRICT_CODE = {"310101": "黄", "310115": "浦"}
+
+def demo_officer(bureau: Bureau):
+    """The demo plan's officer entry of a demo district (login, surname, inspectors)."""
+    from seeds.demo import demo_plan
+
+    return demo_plan().officer_of(bureau.division_code)
+
 #: what becomes of this year's drawn inspections, in 名单 order (fast-track-only states are
 #: given to fast-track units)
 THIS_YEAR = ["failed", "correcting", "corrected", "overdue", "case_opened", "passed", "pending",
@@ -53,7 +57,7 @@ def inspectors(sm, bureau: Bureau, password: str) -> list:
     accounts = [a for a in db.session.scalars(select(ReviewerAccount).where(
         ReviewerAccount.bureau_id == bureau.id, ReviewerAccount.status == AccountStatus.active)
         .order_by(ReviewerAccount.id)) if FunctionCode.supervision in {f.code for f in a.functions}]
-    prefix = INSPECTOR_PREFIX[bureau.division_code]
+    prefix = demo_officer(bureau).inspectors
     users = []
     for i, account in enumerate(accounts, start=1):
         username = f"{prefix}_jc{i}"
@@ -92,9 +96,11 @@ def supervision(builder, sm, bureau: Bureau, officer, admin, password: str) -> N
     from seeds.demo import demo_document
 
     rng, today = builder.rng, builder.today
+    profile = policy.profile()
+    partners = builder.plan.partners or (("外省某市", "外省某市市场监督管理局"),) * 2
     team = inspectors(sm, bureau, password)
     lead = team[0]
-    short = DISTRICT_CODE[bureau.division_code]
+    short = demo_officer(bureau).surname
 
     def on(day: dt.date):
         return clock.as_of(fake.working_time(rng, min(day, today)))
@@ -113,7 +119,7 @@ def supervision(builder, sm, bureau: Bureau, officer, admin, password: str) -> N
     # last year: drawn in March, every unit inspected, the plan completed
     last_year = today.year - 1
     plan = InspectionPlan(bureau=bureau, year=last_year, ratio_percent=20, batches_per_unit=2,
-                          provincial_plan=f"上海市市场监管局{last_year}年度双随机CCC免办监督检查计划",
+                          provincial_plan=f"{profile.province_bureau_name}{last_year}年度双随机CCC免办监督检查计划",
                           period_start=dt.date(last_year, 3, 1),
                           period_end=dt.date(last_year, 11, 30))
     db.session.add(plan)
@@ -130,7 +136,7 @@ def supervision(builder, sm, bureau: Bureau, officer, admin, password: str) -> N
 
     # this year: drawn 75 days ago; inspections in every state
     plan = InspectionPlan(bureau=bureau, year=today.year, ratio_percent=30, batches_per_unit=2,
-                          provincial_plan=f"上海市市场监管局{today.year}年度双随机CCC免办监督检查计划",
+                          provincial_plan=f"{profile.province_bureau_name}{today.year}年度双随机CCC免办监督检查计划",
                           period_start=dt.date(today.year, 1, 1),
                           period_end=dt.date(today.year, 12, 15))
     db.session.add(plan)
@@ -216,9 +222,9 @@ def supervision(builder, sm, bureau: Bureau, officer, admin, password: str) -> N
         certificate = next(iter(found.target.certificates), None)
         found.remote_uses.append(RemoteUse(
             certificate=certificate, batch=None if certificate else "N2026000001",
-            place="江苏省苏州市", use_type=RemoteUseType.repair, write_off_status="未核销"))
+            place=partners[0][0], use_type=RemoteUseType.repair, write_off_status="未核销"))
         found.remote_uses.append(RemoteUse(batch="报关单222020261000123456",
-                                           place="浙江省杭州市", use_type=RemoteUseType.display,
+                                           place=partners[1][0], use_type=RemoteUseType.display,
                                            write_off_status="已退运核销"))
         db.session.commit()
         store_evidence(io.BytesIO(demo_document("现场检查表（签章扫描件）", found.enterprise.name,
@@ -240,16 +246,17 @@ def supervision(builder, sm, bureau: Bureau, officer, admin, password: str) -> N
 
     # letters: answered, overdue, within the 15 days, a draft, and two received
     unit = found.enterprise if found is not None else None
-    specs = [("outgoing", 40, 12, "苏州市市场监督管理局"), ("outgoing", 20, None, "杭州市市场监督管理局"),
-             ("outgoing", 5, None, "南京市市场监督管理局"), ("outgoing", None, None, "合肥市市场监督管理局"),
-             ("incoming", 10, None, "无锡市市场监督管理局"), ("incoming", 30, 8, "宁波市市场监督管理局")]
+    timing = [("outgoing", 40, 12), ("outgoing", 20, None), ("outgoing", 5, None),
+              ("outgoing", None, None), ("incoming", 10, None), ("incoming", 30, 8)]
+    specs = [(direction, sent_ago, replied_after, partners[i % len(partners)][1])
+             for i, (direction, sent_ago, replied_after) in enumerate(timing)]
     for n, (direction, sent_ago, replied_after, counterpart) in enumerate(specs, start=1):
         incoming = direction == "incoming"
         letter = AssistanceLetter(
             bureau=bureau, direction=LetterDirection[direction], counterpart=counterpart,
             inspection=None if incoming else found, enterprise=None if incoming else unit,
             unit_name=(f"{counterpart[:2]}某维修服务有限公司" if incoming
-                       else unit.name if unit else "上海某维修有限公司"),
+                       else unit.name if unit else f"{profile.province_name[:2]}某维修有限公司"),
             batches=f"N2026{rng.randint(10**6, 10**7 - 1):07d} 便携式计算机 3台",
             matters="产品实际使用地、用途是否与申报一致，是否已按承诺核销",
             doc_no=f"{counterpart[:2]}市监协〔{today.year}〕{n}号" if incoming else None,

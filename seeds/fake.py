@@ -34,8 +34,12 @@ def mobile(rng: random.Random) -> str:
         "".join(rng.choice("0123456789") for _ in range(8))
 
 
-def landline(rng: random.Random) -> str:
-    return "021-" + rng.choice("5623") + "".join(rng.choice("0123456789") for _ in range(7))
+def landline(rng: random.Random, area_code: str = "021") -> str:
+    """A fixed-line number of the area: 021-5xxxxxxx (8 digits after a 3-digit code, 7 after
+    a 4-digit one, as in China)."""
+    digits = 8 if len(area_code) == 3 else 7
+    return f"{area_code}-" + rng.choice("5623") + \
+        "".join(rng.choice("0123456789") for _ in range(digits - 1))
 
 
 def declaration_number(rng: random.Random, year: int, port_code: str = "2201") -> str:
@@ -53,8 +57,9 @@ def person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
 
-_NAME_HEADS = ["华信", "东方", "浦江", "申达", "联创", "博远", "精测", "中科", "瑞康", "汇智",
-               "启明", "金桥", "海通", "新纪元", "天祥", "鼎盛", "科润", "宏图", "嘉禾", "明德",
+# Trade-name heads that name no place (a company of 重庆 must not be called 浦江 or 申达).
+_NAME_HEADS = ["华信", "东方", "正达", "信达", "联创", "博远", "精测", "中科", "瑞康", "汇智",
+               "启明", "金石", "海通", "新纪元", "天祥", "鼎盛", "科润", "宏图", "嘉禾", "明德",
                "万象", "恒通", "安信", "立方", "同舟", "鸿鹄", "星辰", "远景", "长风", "高迪"]
 _NAME_TRADES = [("电子科技", ["research_testing", "production"]),
                 ("检测技术", ["research_testing"]),
@@ -83,16 +88,9 @@ def enterprise_name(rng: random.Random, city: str, used: set[str]) -> tuple[str,
     return name, ["other"]
 
 
-STREETS = {
-    "黄浦区": ["南京东路", "淮海中路", "西藏中路", "延安东路", "福州路", "北京东路", "河南中路"],
-    "浦东新区": ["张江路", "世纪大道", "陆家嘴环路", "川沙路", "祖冲之路", "金科路", "外高桥富特北路"],
-    "default": ["中山北路", "漕宝路", "共和新路", "长寿路", "曹安公路", "沪闵路", "松江新城路"],
-}
-
-
-def address(rng: random.Random, city: str, district: str) -> str:
-    street = rng.choice(STREETS.get(district, STREETS["default"]))
-    return f"{city}{district}{street}{rng.randint(1, 1999)}号"
+def address(rng: random.Random, place: str, streets: list[str]) -> str:
+    """An address in ``place`` (江苏省南京市玄武区) on one of its ``streets``."""
+    return f"{place}{rng.choice(streets)}{rng.randint(1, 1999)}号"
 
 
 # (product name, 10-digit HS code, CCC code, unit, unit price in USD)
@@ -116,7 +114,6 @@ MANUFACTURERS = ["Dell Inc.", "HP Inc.", "Panasonic Corporation", "Daikin Indust
                  "BSH Hausgeräte GmbH", "Toshiba Corporation", "Hitachi, Ltd.",
                  "Mitsubishi Electric Corporation", "LG Electronics Inc.",
                  "Samsung Electronics Co., Ltd.", "Fujitsu Limited"]
-PORTS = ["上海浦东国际机场", "洋山港", "外高桥港区", "吴淞口", "上海虹桥国际机场"]
 
 
 def model_number(rng: random.Random) -> str:

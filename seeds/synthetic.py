@@ -42,6 +42,13 @@ def generate(enterprises: int, applications: int, products_per_application: floa
         select(Bureau).where(Bureau.level == BureauLevel.county).order_by(Bureau.id)))
     if not districts:
         raise RuntimeError("没有区县级市场监管部门：请先初始化演示数据或导入部门。")
+    from app import policy
+    from seeds.demo import demo_plan
+    from seeds.divisions import city_short_of, place_of, province_divisions
+
+    divisions = province_divisions(policy.profile().province_division_code)
+    streets = demo_plan().streets_of
+    province_place = policy.profile().province_name
     now = clock.now()
     existing_usccs = set(db.session.scalars(select(Enterprise.uscc)))
     offset = db.session.scalar(select(func.count(Enterprise.id))) or 0
@@ -55,9 +62,13 @@ def generate(enterprises: int, applications: int, products_per_application: floa
                 existing_usccs.add(code)
                 break
         ent_rows.append({
-            "name": f"上海{rng.choice(fake._NAME_HEADS)}{offset + i + 1:05d}号科技有限公司",
-            "uscc": code, "registered_address": fake.address(rng, "上海市", bureau.short_name),
-            "business_address": fake.address(rng, "上海市", bureau.short_name),
+            "name": f"{city_short_of(bureau.division_code, divisions)}"
+                    f"{rng.choice(fake._NAME_HEADS)}{offset + i + 1:05d}号科技有限公司",
+            "uscc": code,
+            "registered_address": fake.address(rng, place_of(bureau.division_code, divisions),
+                                               streets(bureau.division_code)),
+            "business_address": fake.address(rng, place_of(bureau.division_code, divisions),
+                                             streets(bureau.division_code)),
             "bureau_id": bureau.id, "economic_nature": rng.choice(list(EconomicNature)),
             "legal_representative": fake.person_name(rng),
             "legal_representative_phone": fake.mobile(rng),
@@ -97,7 +108,7 @@ def generate(enterprises: int, applications: int, products_per_application: floa
                 "applicant_type": ApplicantType.research_institution
                 if clause is ExemptionClause.research_test else
                 ApplicantType.repair_unit if clause is ExemptionClause.repair else None,
-                "applicant_location": "上海市", "final_use_place": "上海市",
+                "applicant_location": province_place, "final_use_place": province_place,
                 "bureau_id": bureau_id, "bill_of_lading_no": f"MSCU{rng.randint(10**6, 10**7 - 1)}",
                 "contract_no": None, "invoice_no": None,
                 "reason": "研发测试用样品，测试后退运或销毁。", "state": state,

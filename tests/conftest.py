@@ -66,22 +66,68 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(scope="session")
-def demo_app(tmp_path_factory):
-    """A second console on its own fresh database holding the full demo province, as
-    ``python run.py`` creates it on first start."""
-    from app import create_app
-    from seeds.demo import create_demo_data
+def demo_app_for(tmp_path_factory):
+    """``demo_app_for("jiangsu")`` -> a console on its own fresh database holding the full
+    demo province of that profile, as ``python run.py`` creates it on first start (built
+    once per profile and run)."""
+    built = {}
 
-    application = create_app({
-        "SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path_factory, "demo"),
-        "SECRET_KEY": secrets.token_hex(16), "TESTING": True, "WTF_CSRF_ENABLED": False,
-        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("demo_uploads")),
-        "CCC_PROVINCE": "shanghai", "RATELIMIT_ENABLED": False,
-    })
-    application.test_client_class = FreshContextClient
-    with application.app_context():
-        create_demo_data(application.appbuilder.sm)
-    return application
+    def _make(code: str):
+        if code not in built:
+            from app import create_app
+            from seeds.demo import create_demo_data
+
+            application = create_app({
+                "SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path_factory, f"demo_{code}"),
+                "SECRET_KEY": secrets.token_hex(16), "TESTING": True,
+                "WTF_CSRF_ENABLED": False,
+                "UPLOAD_FOLDER": str(tmp_path_factory.mktemp(f"demo_uploads_{code}")),
+                "CCC_PROVINCE": code, "RATELIMIT_ENABLED": False,
+            })
+            application.test_client_class = FreshContextClient
+            with application.app_context():
+                create_demo_data(application.appbuilder.sm)
+            built[code] = application
+        return built[code]
+
+    return _make
+
+
+@pytest.fixture(scope="session")
+def demo_app(demo_app_for):
+    """The Shanghai demo (the default profile)."""
+    return demo_app_for("shanghai")
+
+
+@pytest.fixture(scope="session")
+def province_app(tmp_path_factory):
+    """``province_app("jiangsu")`` -> a console of that profile on its own fresh database with
+    the province's bureaus and the demo logins only; tests add the records they need."""
+    built = {}
+
+    def _make(code: str):
+        if code not in built:
+            from app import create_app
+            from seeds.demo import create_demo_users, load_bureaus
+
+            application = create_app({
+                "SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path_factory, f"prov_{code}"),
+                "SECRET_KEY": secrets.token_hex(16), "TESTING": True,
+                "WTF_CSRF_ENABLED": False,
+                "UPLOAD_FOLDER": str(tmp_path_factory.mktemp(f"prov_uploads_{code}")),
+                "CCC_PROVINCE": code, "RATELIMIT_ENABLED": False,
+            })
+            application.test_client_class = FreshContextClient
+            with application.app_context():
+                from app.extensions import db
+
+                bureaus = load_bureaus()
+                db.session.commit()
+                create_demo_users(application.appbuilder.sm, bureaus)
+            built[code] = application
+        return built[code]
+
+    return _make
 
 
 class FreshContextClient(FlaskClient):

@@ -145,20 +145,21 @@ FAST_TRACK_DISTRICT_REVIEW = {
 def fast_track_application(bureau_obj: Bureau, *, batches=(8, 4),
                            clauses=(ExemptionClause.research_test,), attachment=True,
                            commitment=True, ent: Enterprise | None = None,
-                           **enterprise_kw) -> FastTrackGrant:
+                           ports=("洋山港", "浦东机场"), **enterprise_kw) -> FastTrackGrant:
     """A draft 便捷通道 application meeting every condition unless told otherwise: a unit in
-    good standing, 10 batches in the past two years, ``batches`` expected, the 基本情况说明."""
+    good standing, 10 batches in the past two years, ``batches`` expected, the 基本情况说明;
+    ``ports``: the 入境口岸 of the past and of the expected lines."""
     ent = ent or enterprise(bureau_obj, **enterprise_kw)
     tags = db.session.scalars(select(ClauseTag).where(ClauseTag.code.in_(clauses))).all()
     grant = FastTrackGrant(enterprise=ent, state=FastTrackState.draft, clauses=tags,
                            self_commitment=commitment, applied_on=clock.today())
     grant.lines.append(FastTrackProductLine(
         period=ProductListPeriod.past, ccc_code="0901", purpose="科研测试", annual_batches=10,
-        entry_port="洋山港", handling="使用后销毁"))
+        entry_port=ports[0], handling="使用后销毁"))
     for n in batches:
         grant.lines.append(FastTrackProductLine(
             period=ProductListPeriod.expected, ccc_code="0901", purpose="科研测试",
-            annual_batches=n, entry_port="浦东机场", handling="使用"))
+            annual_batches=n, entry_port=ports[1], handling="使用"))
     db.session.add(grant)
     db.session.flush()
     if attachment:

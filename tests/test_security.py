@@ -110,7 +110,7 @@ def test_district_officer_must_belong_to_a_district(app_ctx, client_as, bureaus)
         "username": name, "first_name": "区", "last_name": "局", "email": f"{name}@t.local",
         "bureau": str(bureaus["310000"].id), "roles": [str(role.id)], "active": "y",
         "password": PASSWORD, "conf_password": PASSWORD})
-    assert "区局经办人应属于区县级市场监管部门" in response.get_data(as_text=True)
+    assert "区局经办人应属于区县级或地市级市场监管部门" in response.get_data(as_text=True)
     assert app_ctx.appbuilder.sm.find_user(username=name) is None
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 __all__ = [
+    "GROUP",
     "Column",
     "HeaderField",
     "ReportDeclaration",
@@ -59,6 +60,9 @@ MIMETYPES = {
 }
 
 _SEQ_KEY = "\x00seq"  # cannot collide with a declared column key
+#: A row ``{GROUP: "南京市（…）"}`` is a group heading: its text stands in the first declared
+#: column, the other cells stay empty and it takes no 序号 (roll-ups grouped by city).
+GROUP = "\x00group"
 
 
 # --------------------------------------------------------------------------- declaration
@@ -146,12 +150,21 @@ def _columns(decl: ReportDeclaration) -> list[Column]:
 def _table_rows(decl: ReportDeclaration, data: ReportData) -> list[list[str]]:
     """Row texts in column order, numbered and padded to ``min_rows``."""
     rows: list[list[str]] = []
-    count = max(len(data.rows), decl.min_rows)
+    groups = sum(1 for r in data.rows if GROUP in r)
+    count = max(len(data.rows), decl.min_rows + groups)
+    seq = 0
     for i in range(count):
         source = data.rows[i] if i < len(data.rows) else {}
+        if GROUP in source:
+            cells = [cell_text(source[GROUP])] + [""] * (len(decl.columns) - 1)
+            if decl.sequence_column:
+                cells.insert(0, "")
+            rows.append(cells)
+            continue
+        seq += 1
         cells = [cell_text(source.get(c.key)) for c in decl.columns]
         if decl.sequence_column:
-            cells.insert(0, str(i + 1))
+            cells.insert(0, str(seq))
         rows.append(cells)
     return rows
 

@@ -7,7 +7,8 @@ from app.clock import chinese_date
 from app.enums import AccountChangeKind, ExemptionClause
 from app.models import AccountChangeFiling, AnnualAccountReport
 from app.present import functions_text
-from app.reports.engine import Column, HeaderField, ReportData, ReportDeclaration
+from app.reports.engine import GROUP, Column, HeaderField, ReportData, ReportDeclaration
+from app.services.bureau_tree import city_of, group_title
 
 FUNCTION_NOTE = "初审、复审、发证、监管、管理员"
 
@@ -86,11 +87,25 @@ def annual_report_data(report: AnnualAccountReport) -> ReportData:
                       rows=_holder_rows([report]))
 
 
-def annual_rollup_data(province_name: str, filer: str, department: str,
+def annual_rollup_data(bureau_name: str, filer: str, department: str,
                        reports: list[AnnualAccountReport]) -> ReportData:
-    return ReportData(header={"bureau": province_name, "filer": filer, "department": department,
-                              "filed_on": chinese_date(clock.today())},
-                      rows=_holder_rows(reports))
+    """The roll-up of ``reports`` (in tree order, ``rollup_reports``) filed by ``bureau_name``.
+    In a province of cities each city's reports are preceded by a heading line naming the city
+    and its totals (附件2 by city, then province); a municipality's roll-up has none."""
+    rows: list[dict] = []
+    groups: list[tuple[object, list[AnnualAccountReport]]] = []
+    for report in reports:
+        city = city_of(report.bureau)
+        if not groups or groups[-1][0] is not city:
+            groups.append((city, []))
+        groups[-1][1].append(report)
+    for city, members in groups:
+        lines = _holder_rows(members)
+        if city is not None:
+            rows.append({GROUP: group_title(city, len(members), len(lines))})
+        rows.extend(lines)
+    return ReportData(header={"bureau": bureau_name, "filer": filer, "department": department,
+                              "filed_on": chinese_date(clock.today())}, rows=rows)
 
 
 # --- seed 003 §一–二: 便捷通道使用单位名单 ----------------------------------------------------

@@ -25,6 +25,7 @@ from app.models import (
 )
 from app.present import functions_text
 from app.services import records
+from app.services.bureau_tree import city_of, in_tree_order, tree_key
 
 S = AnnualReportState
 DUPLICATE = CONFLICT_MESSAGES["uq_annual_account_report_bureau_year"]
@@ -100,26 +101,34 @@ class BoardRow:
     report: AnnualAccountReport | None
     status: str
     late: bool
+    city: Bureau | None = None  # the 地市级 bureau whose group the row is in
 
 
-def status_board(year: int) -> list[BoardRow]:
-    """Every district bureau with where its report for ``year`` stands."""
-    bureaus = db.session.scalars(select(Bureau).where(Bureau.level == BureauLevel.county)
-                                 .order_by(Bureau.division_code)).all()
+def status_board(year: int, scope: frozenset[int] | None = None) -> list[BoardRow]:
+    """Every reporting bureau (each city and county bureau) within ``scope`` (None: the
+    whole province) with where its report for ``year`` stands, grouped by city."""
+    query = select(Bureau).where(Bureau.level != BureauLevel.province)
+    if scope is not None:
+        query = query.where(Bureau.id.in_(sorted(scope)))
+    bureaus = in_tree_order(db.session.scalars(query))
     reports = {r.bureau_id: r for r in db.session.scalars(
         select(AnnualAccountReport).where(AnnualAccountReport.year == year))}
     rows = []
     for bureau in bureaus:
         report = reports.get(bureau.id)
         status = report.state.label if report else "未填报"
-        rows.append(BoardRow(bureau, report, status, is_late(report, year)))
+        rows.append(BoardRow(bureau, report, status, is_late(report, year), city_of(bureau)))
     return rows
 
 
-def rollup_reports(year: int) -> list[AnnualAccountReport]:
-    """The reports that make the province-wide roll-up: submitted or confirmed ones."""
-    return db.session.scalars(
-        select(AnnualAccountReport).join(Bureau)
-        .where(AnnualAccountReport.year == year,
-               AnnualAccountReport.state.in_([S.submitted, S.confirmed]))
-        .order_by(Bureau.division_code)).all()
+def rollup_reports(year: int, scope: frozenset[int] | None = None
+                   ) -> list[AnnualAccountReport]:
+    """The reports a roll-up is made of — submitted or confirmed ones within ``scope`` (None:
+    the province; a city officer's: the city and its counties) — grouped by city, the city
+    bureau's own report before its counties'."""
+    query = select(AnnualAccountReport).join(Bureau).where(
+        AnnualAccountReport.year == year,
+        AnnualAccountReport.state.in_([S.submitted, S.confirmed]))
+    if scope is not None:
+        query = query.where(AnnualAccountReport.bureau_id.in_(sorted(scope)))
+    return sorted(db.session.scalars(query), key=lambda r: tree_key(r.bureau))

@@ -130,6 +130,8 @@ def eligibility(grant: FastTrackGrant) -> list[Check]:
     checks.append(Check(bool(ent.operates_in_province),
                         f"经营地在{profile.province_name}" if ent.operates_in_province
                         else f"经营地不在{profile.province_name}"))
+    if profile.has_entry_port_condition:  # seed 000 第五条(一): imports of the customs district
+        checks.append(entry_port_check(grant, profile))
     good = ent.credit_standing is CreditStanding.good
     checks.append(Check(good, "信用记录良好" if good
                         else f"信用状况为“{ent.credit_standing.label}”"))
@@ -144,6 +146,18 @@ def eligibility(grant: FastTrackGrant) -> list[Check]:
     checks.append(Check(ban is None, "不在禁止申请期内" if ban is None
                         else f"{ban.because}，{clock.chinese_date(ban.until)}起方可重新申请"))
     return checks
+
+
+def entry_port_check(grant: FastTrackGrant, profile: policy.PolicyProfile) -> Check:
+    """Every 入境口岸 of both product lists is a port of the profile's customs district."""
+    district = profile.fast_track_customs_district
+    outside = sorted({(line.entry_port or "").strip() for line in grant.lines
+                      if not profile.entry_port_inside(line.entry_port)})
+    if not outside:
+        return Check(True, f"产品清单所列入境口岸均在{district}")
+    named = "、".join(f"“{port}”" if port else "（未填写）" for port in outside)
+    return Check(False, f"产品清单中的入境口岸{named}不在{district}"
+                        f"（{district}的口岸：{'、'.join(profile.fast_track_entry_ports)}）")
 
 
 @meta.derived(FastTrackGrant, "eligibility", "申请条件核查")

@@ -2,7 +2,7 @@
 change requests and their filings (附件1), the yearly account-holder report (附件2)."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 
@@ -18,10 +18,10 @@ from app.models import (
     AnnualAccountReportLine,
     ReviewerAccount,
 )
-from app.scope import bureau_scope
-from app.security_model import FILERS, PROVINCE_WIDE_ROLES, Access
+from app.scope import bureau_scope, supervises
+from app.security_model import FILERS, PROVINCE_WIDE_ROLES, Access, Role
 from app.services.annual_reports import due_date, status_board
-from app.views.base import DomainModelView, report_downloads
+from app.views.base import DomainModelView, RecordLink, report_downloads
 from app.workflows.account_change import AccountChangeWorkflow
 from app.workflows.annual_report import AnnualReportWorkflow
 
@@ -139,21 +139,38 @@ class AnnualReportView(DomainModelView):
     def report_links(self, item):
         return report_downloads("ReportsView.annual_report", pk=item.id)
 
+    def list_links(self):
+        """A city bureau's officer reaches the board of its counties from here (the menu
+        entry is the province's)."""
+        scope = bureau_scope()
+        if scope is None or not supervises(scope) or \
+                not self.appbuilder.sm.has_access("can_board", "AnnualReportBoardView"):
+            return []
+        return [RecordLink("下辖单位填报情况", url_for("AnnualReportBoardView.board"),
+                           icon="fa-table")]
+
 
 class AnnualReportBoardView(BaseView):
-    """The province's view of the yearly reports: every district, its status, lateness,
-    and the province-wide roll-up (附件2)."""
+    """The yearly reports of every bureau in the user's scope, grouped by city: status,
+    lateness, and the roll-up (附件2) — the province's of every bureau, a city's of the city
+    and its counties."""
 
     route_base = "/annualboard"
     default_view = "board"
-    access = Access(read=frozenset(PROVINCE_WIDE_ROLES))
-    extra_permission_roles = {"can_board": PROVINCE_WIDE_ROLES}
+    access = Access(read=frozenset(PROVINCE_WIDE_ROLES))  # the menu entry
+    # a city's officer uses it for the city's counties (not a county's officer: 403)
+    extra_permission_roles = {"can_board": PROVINCE_WIDE_ROLES | {Role.district_officer}}
 
     @expose("/")
     @has_access
     def board(self):
         year = request.args.get("year", type=int) or clock.today().year
-        rows = status_board(year) if bureau_scope() is None else []
+        scope = bureau_scope()
+        if not supervises(scope):  # a county bureau has its own reports in the list
+            abort(403)
+        rows = status_board(year, scope)
+        whole = "全省" if scope is None else (g.user.bureau.short_name if g.user.bureau else "")
         return self.render_template("console/annual_board.html", title="账号使用人年报填报情况",
                                     year=year, rows=rows, due_text=chinese_date(due_date(year)),
+                                    whole=whole, grouped=any(r.city for r in rows),
                                     years=list(range(clock.today().year + 1, 2019, -1)))

@@ -24,7 +24,8 @@ from app.reports.official import (
     fast_track_form,
     fast_track_list_data,
 )
-from app.security_model import ALL_ROLES, PROVINCE_WIDE_ROLES, Access
+from app.scope import bureau_scope, supervises
+from app.security_model import ALL_ROLES, PROVINCE_WIDE_ROLES, Access, Role
 from app.services.annual_reports import rollup_reports
 from app.services.fast_track import open_grants
 
@@ -51,7 +52,8 @@ class ReportsView(BaseView):
     extra_permission_roles = {
         "can_account_change": ALL_ROLES,
         "can_annual_report": ALL_ROLES,
-        "can_annual_rollup": PROVINCE_WIDE_ROLES,
+        # the province's roll-up, or a city officer's of the city and its counties
+        "can_annual_rollup": PROVINCE_WIDE_ROLES | {Role.district_officer},
         "can_fasttrack": ALL_ROLES,
         "can_fasttrack_list": ALL_ROLES,
     }
@@ -77,18 +79,28 @@ class ReportsView(BaseView):
     @expose("/annual_rollup/<int:year>")
     @session_or_token("annual_rollup", formats=("pdf", "xlsx"))
     def annual_rollup(self, year: int, fmt: str):
+        """附件2 rolled up over the user's scope: the whole province for province-wide roles
+        (grouped by city), the city and its counties for a city bureau's officer."""
         if not YEARS.start <= year < YEARS.stop:
             abort(404, description=f"年度应在{YEARS.start}至{YEARS.stop - 1}年之间。")
-        province = ScopedInterface(Bureau).session.query(Bureau).filter(
-            Bureau.level == BureauLevel.province).first()
+        scope = bureau_scope()
+        if not supervises(scope):  # a county bureau downloads its own table (annual_report)
+            abort(403)
+        if scope is None:
+            filer_bureau = ScopedInterface(Bureau).session.query(Bureau).filter(
+                Bureau.level == BureauLevel.province).first()
+            whole = "全省汇总"
+        else:
+            filer_bureau = g.user.bureau
+            whole = f"{filer_bureau.short_name}汇总" if filer_bureau else "汇总"
         # 填报人 and 所在部门 (a 科室, which the console does not know) come from the board's
         # fields; without them: the user's name and a blank to fill in on paper
         filer = _header_field("filer") or g.user.get_full_name()
         department = _header_field("department")
-        data = annual_rollup_data(province.name if province else "", filer, department,
-                                  rollup_reports(year))
+        data = annual_rollup_data(filer_bureau.name if filer_bureau else "", filer, department,
+                                  rollup_reports(year, scope))
         return _download(ACCOUNT_HOLDERS_TABLE, data, fmt,
-                         f"账号使用人信息汇总表_全省汇总_{year}_{clock.today():%Y%m%d}")
+                         f"账号使用人信息汇总表_{whole}_{year}_{clock.today():%Y%m%d}")
 
     @expose("/fasttrack/<int:pk>")
     @session_or_token("fasttrack", formats=("pdf", "xlsx"))

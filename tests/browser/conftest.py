@@ -18,16 +18,32 @@ NEEDS_CHROMIUM = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="session")
-def live_server(demo_app):
+def live_server_for(demo_app_for):
+    """``live_server_for("chongqing")`` -> the base URL of that profile's demo console served
+    by waitress (started once per profile and run)."""
     from waitress.server import create_server
 
-    demo_app.config["WTF_CSRF_ENABLED"] = True  # as in production
-    server = create_server(demo_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    demo_app.config["WTF_CSRF_ENABLED"] = False
+    started = {}
+
+    def _serve(code: str) -> str:
+        if code not in started:
+            app = demo_app_for(code)
+            app.config["WTF_CSRF_ENABLED"] = True  # as in production
+            server = create_server(app, host="127.0.0.1", port=0, threads=4)
+            threading.Thread(target=server.run, daemon=True).start()
+            started[code] = (app, server)
+        return f"http://127.0.0.1:{started[code][1].effective_port}"
+
+    yield _serve
+    for app, server in started.values():
+        server.close()
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_for):
+    """The Shanghai demo console (the default profile)."""
+    return live_server_for("shanghai")
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from seeds.demo import DEMO_USERS
+from app.security_model import Role
+from seeds.demo import demo_plan
 from tests.browser.conftest import NEEDS_CHROMIUM, login
 
 pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
@@ -61,8 +62,15 @@ def csp_violations(page) -> list[str]:
     return page.evaluate("window.__cspViolations || []")
 
 
-@pytest.mark.parametrize("username", [u[0] for u in DEMO_USERS])
-def test_role_opens_every_menu_entry(live_server, browser, username):
+PROFILE_USERS = [(code, user[0], user[1]) for code in ("shanghai", "chongqing", "jiangsu")
+                 for user in demo_plan(code).users()]
+
+
+@pytest.mark.parametrize("profile,username,role", PROFILE_USERS,
+                         ids=[f"{c}-{u}" for c, u, _r in PROFILE_USERS])
+def test_role_opens_every_menu_entry(live_server_for, browser, profile, username, role):
+    """Each profile's demo (python run.py with CCC_PROVINCE=...), each of its demo logins."""
+    live_server = live_server_for(profile)
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.add_init_script(CSP_WATCH)
     page = context.new_page()
@@ -87,7 +95,7 @@ def test_role_opens_every_menu_entry(live_server, browser, username):
         assert admin_only <= hrefs
     else:  # user management and the audit log are the provincial admin's only
         assert not admin_only & hrefs, (username, admin_only & hrefs)
-    if username in ("huangpu", "pudong"):  # the province's boards are not a district's
+    if role is Role.district_officer:  # the province's boards are not a district's menu
         assert "/annualboard/" not in hrefs
     for text, href in menu:
         response = page.goto(live_server + href if href.startswith("/") else href)

@@ -123,7 +123,10 @@ def test_chongqing_profile_refuses_a_unit_registered_elsewhere(app_ctx, bureaus,
     grant = application()
     monkeypatch.setitem(app_ctx.config, "CCC_PROVINCE", "chongqing")
     failed = [c.text for c in eligibility(grant) if not c.ok]
-    assert failed == ["注册地不在重庆市（所属区局不在本省市）"]
+    assert failed[0] == "注册地不在重庆市（所属区局不在本省市）"
+    # ... and its Shanghai ports are outside 重庆海关关区 (seed 000 第五条(一))
+    assert failed[1].startswith("产品清单中的入境口岸“洋山港”、“浦东机场”不在重庆海关关区")
+    assert len(failed) == 2
 
 
 def test_activation_from_a_start_date_already_over_is_refused(app_ctx, users, bureaus, today):
