@@ -332,8 +332,8 @@ def test_a_district_officer_may_work_for_a_city_bureau(js):
 
 
 def _filed_reports(year: int, codes) -> None:
-    from app.workflows import run_step
     from app.commands.annual_reports import create_report
+    from app.workflows import run_step
     from app.workflows.annual_report import AnnualReportWorkflow
 
     for code in codes:
