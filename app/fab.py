@@ -21,8 +21,10 @@ from typing import Any, ClassVar
 
 from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
-from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api import ModelRestApi, protect, safe
+from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api.convert import Model2SchemaConverter
+from flask_appbuilder.api.manager import OpenApi as FabOpenApi
 from flask_appbuilder.baseviews import BaseCRUDView
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
@@ -33,13 +35,14 @@ from flask_appbuilder.urltools import get_filter_args
 from flask_jwt_extended import verify_jwt_in_request
 from flask_login import current_user as session_user
 from marshmallow import ValidationError, validates_schema
+from marshmallow import fields as ma_fields
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 from sqlalchemy import select
 from sqlalchemy.orm import RelationshipProperty, joinedload, selectinload
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import ValidationError as FormValidationError
 
-from app import meta, present
+from app import clock, meta, present
 from app.commands.records import DeleteRecord, SaveRecord
 from app.domain.errors import (
     AccessDenied,
@@ -556,6 +559,24 @@ def console_errors(back):
 # =========================================================================================
 
 
+class BeijingDateTime(ma_fields.DateTime):
+    """Times are kept as Beijing wall-clock time (``app.clock``); the API says so with the
+    +08:00 offset (ISO 8601 / RFC 3339), and takes a time with any offset, or none (Beijing)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=clock.BEIJING)
+        return value.isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(clock.BEIJING).replace(tzinfo=None)
+        return moment
+
+
 class DomainSchemaConverter(Model2SchemaConverter):
     """FAB's schema converter plus our fields: declared API fields (derived values, lists),
     tag lists for many-to-many enum tags, the model's record rules on input schemas — and
@@ -579,6 +600,9 @@ class DomainSchemaConverter(Model2SchemaConverter):
                 return field
         field = super()._column2field(datamodel, column, nested=nested,
                                       parent_schema_name=parent_schema_name)
+        if isinstance(field, ma_fields.DateTime) and not isinstance(field, ma_fields.Date):
+            field = BeijingDateTime(required=field.required, allow_none=field.allow_none,
+                                    dump_only=field.dump_only, load_only=field.load_only)
         col = datamodel.list_columns.get(column.name)
         if col is not None and (col.default is not None or col.server_default is not None):
             field.required = False  # the database (or the model) supplies it
@@ -661,9 +685,15 @@ class ApiAdapter:
     #: Extra marshmallow fields for derived values and lists, by column name.
     api_fields: ClassVar[dict[str, Any]] = {}
 
+    #: FAB's route method of each write door: a door the model does not have is no route at
+    #: all (405 and absent from the spec), not a route that always answers 403.
+    DOOR_ROUTES = {"add": "post", "edit": "put", "delete": "delete"}
+
     def __init__(self):
         if self.base_permissions is None:
             self.base_permissions = self.door_permissions()
+        self.exclude_route_methods = set(self.exclude_route_methods) | {
+            route for door, route in self.DOOR_ROUTES.items() if door not in self.access.doors}
         super().__init__()
 
     def _init_properties(self) -> None:
@@ -880,3 +910,153 @@ def session_or_token(permission: str, formats: tuple[str, ...] | None = None):
 
 __all__ = ["ApiAdapter", "ConsoleViewAdapter", "DomainDoor", "ModelRestApi", "ModelView",
            "ScopedInterface", "api_errors", "console_errors", "session_or_token"]
+
+
+# =========================================================================================
+# The OpenAPI spec at /api/v1/_openapi, made to tell the truth
+# =========================================================================================
+
+
+#: Every refusal a door may answer, and why; the body is always ``{"message": ...}``.
+ERROR_STATUSES = {
+    "400": "请求无效（格式、参数或内容有误）", "401": "未登录或登录已失效", "403": "角色无此权限",
+    "404": "记录不存在，或不在您的管辖范围内", "405": "不支持该请求方法",
+    "409": "规则不允许（状态、期限、已存在等），原因见 message",
+    "412": "If-Match 所指的版本已不是当前版本（记录已被他人修改）", "413": "请求体过大",
+    "422": "输入无效：message 按字段列出原因", "429": "尝试次数过多", "500": "服务器内部错误",
+}
+ERROR_BODY = {"type": "object", "properties": {"message": {
+    "description": "中文原因：一句话，或按字段列出（{字段: [原因…]}），或按行列出（导入）",
+    "oneOf": [{"type": "string"}, {"type": "object"}, {"type": "array"}]}}}
+_INFO_COLUMNS = {"type": "array", "items": {"type": "object"}}
+
+
+def _step_body(step) -> dict:
+    """The JSON schema of a workflow step's inputs (the same rules as its marshmallow schema)."""
+    kinds = {"date": {"type": "string", "format": "date"}, "bool": {"type": "boolean"},
+             "integer": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+             "items": {"type": "array", "items": {"type": "object"}}}
+    properties = {}
+    for spec in step.inputs:
+        schema = dict(kinds.get(spec.kind, {"type": "string", "maxLength": 4000}))
+        if spec.kind == "choice":
+            schema["enum"] = [code for code, _text in spec.choices]
+        if not spec.required:
+            schema["nullable"] = True
+        schema["description"] = spec.label + (f"：{spec.help}" if spec.help else "")
+        properties[spec.name] = schema
+    required = [s.name for s in step.inputs if s.required]
+    body = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        body["required"] = required
+    return body
+
+
+def _loosen(schema: dict) -> None:
+    """Derived (read-only) values may be empty; numbers of money and ratios travel as text."""
+    for prop in (schema.get("properties") or {}).values():
+        if not isinstance(prop, dict):
+            continue
+        if prop.get("readOnly"):
+            prop["nullable"] = True
+        if prop.get("type") == "number" and prop.get("format") != "float":
+            prop.update(type="string", format="decimal")
+            prop.pop("minimum", None), prop.pop("maximum", None)
+
+
+def truthful_spec(spec: dict, apis) -> dict:
+    """FAB's generated spec, corrected: integer ids, the ``_info`` columns as lists, every
+    refusal status documented with the one error body, declared path parameters, read-only
+    derived values nullable, and each workflow step as its own path with its input schema."""
+    components = spec.setdefault("components", {})
+    responses = components.setdefault("responses", {})
+    for status, text in ERROR_STATUSES.items():
+        responses[status] = {"description": text,
+                             "content": {"application/json": {"schema": ERROR_BODY}}}
+    for schema in components.get("schemas", {}).values():
+        _loosen(schema)
+    steps_of = {f"/api/v1/{api.resource_name}/{{pk}}/{{name}}": api
+                for api in apis if getattr(api, "workflow", None) is not None}
+    paths = spec.setdefault("paths", {})
+    for path in list(paths):
+        api = steps_of.get(path)
+        if api is not None:
+            generic = paths.pop(path)["post"]
+            for step in api.workflow.steps:
+                operation = copy.deepcopy(generic)
+                operation["summary"] = step.label
+                operation["description"] = step.done_message
+                operation["parameters"] = [p for p in operation.get("parameters", [])
+                                           if p.get("name") != "name"]
+                operation["requestBody"] = {"required": False, "content": {
+                    "application/json": {"schema": _step_body(step)}}}
+                operation["operationId"] = f"{api.resource_name}_{step.name}"
+                paths[path.replace("{name}", step.name)] = {"post": operation}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or method == "parameters":
+                continue
+            if "{pk}" in path and not any(p.get("name") == "pk"
+                                          for p in operation.get("parameters", [])):
+                operation.setdefault("parameters", []).insert(0, {
+                    "in": "path", "name": "pk", "required": True,
+                    "schema": {"type": "integer", "minimum": 1}})
+            answers = operation.setdefault("responses", {})
+            for status in ERROR_STATUSES:
+                answers[status] = {"$ref": f"#/components/responses/{status}"}
+            ok = answers.get("200", {}).get("content", {}).get("application/json", {})
+            body = ok.get("schema", {})
+            props = body.get("properties", {}) if isinstance(body, dict) else {}
+            if "ids" in props:
+                props["ids"]["items"] = {"type": "integer"}
+            if "id" in props:
+                props["id"] = {"type": "integer", "description": "记录编号"}
+            if "count" in props:
+                props["count"] = {"type": "integer", "description": "符合条件的记录数"}
+            for key in ("add_columns", "edit_columns"):
+                if key in props:
+                    props[key] = dict(_INFO_COLUMNS)
+            created = answers.get("201", {}).get("content", {}).get("application/json", {})
+            created_props = (created.get("schema") or {}).get("properties", {})
+            if "id" in created_props:
+                created_props["id"] = {"type": "integer", "description": "新记录的编号"}
+    return spec
+
+
+class OpenApi(FabOpenApi):
+    """``/api/v1/_openapi``: FAB's spec, corrected by :func:`truthful_spec` (the class keeps
+    FAB's name, so its permission stays the same). Every signed-in role may read it."""
+
+    access = Access()
+
+    @api_expose("/<version>/_openapi")
+    @protect()
+    @safe
+    def get(self, version):
+        """The OpenAPI spec of one API version.
+        ---
+        get:
+          parameters:
+          - in: path
+            schema:
+              type: string
+            name: version
+          responses:
+            200:
+              description: The OpenAPI spec
+              content:
+                application/json:
+                  schema:
+                    type: object
+        """
+        from flask import current_app
+        from flask_appbuilder.api import BaseApi
+
+        apis = [v for v in current_app.appbuilder.baseviews
+                if isinstance(v, BaseApi) and v.version == version]
+        if not apis:
+            return self.response_404()
+        api_spec = self._create_api_spec(version)
+        for base_api in apis:
+            base_api.add_api_spec(api_spec)
+        return self.response(200, **truthful_spec(api_spec.to_dict(), apis))

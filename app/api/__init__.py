@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
-from flask_appbuilder.api.manager import OpenApi
 
 from app.api.resources import RESOURCES
+from app.fab import OpenApi
 
 
 def register_apis(appbuilder: AppBuilder) -> None:

@@ -174,7 +174,7 @@ def test_application_round_trip_and_record_rules(app_ctx, api_as, bureaus):
     assert created.status_code == 201, created.get_json()
     result = created.get_json()["result"]
     assert result["number"].startswith("A" + DISTRICT_A)
-    assert result["submitted_at"] == "2026-11-20T10:00:00"
+    assert result["submitted_at"] == "2026-11-20T10:00:00+08:00"  # Beijing time, said so
     pk = created.get_json()["id"]
     # changing the clause away from clause 1 while keeping the detail is refused
     bad = client.put(f"/api/v1/application/{pk}", json={"clause": "display"}, headers=headers)
@@ -267,3 +267,26 @@ def test_bureau_round_trip(app_ctx, api_as, bureaus):
     bad = client.put(f"/api/v1/bureau/{pk}", json={"division_code": "31990"}, headers=headers)
     assert bad.status_code == 422
     assert client.delete(f"/api/v1/bureau/{pk}", headers=headers).status_code == 200
+
+
+def test_the_openapi_spec_tells_the_truth(app, api_as):
+    """Every refusal status documented with the one error body, integer ids, each workflow
+    step its own path with its input schema, path parameters declared."""
+    client, headers = api_as("pudong")
+    spec = client.get("/api/v1/_openapi", headers=headers).get_json()
+    paths = spec["paths"]
+    submit = paths["/api/v1/application/{pk}/submit"]["post"]
+    assert {"409", "412", "422", "404", "403"} <= set(submit["responses"])
+    ret = paths["/api/v1/application/{pk}/return"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]
+    assert ret["required"] == ["reason"] and ret["additionalProperties"] is False
+    assert "/api/v1/application/{pk}/{name}" not in paths
+    listing = paths["/api/v1/application/"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]["properties"]
+    assert listing["ids"]["items"] == {"type": "integer"}
+    for path, operations in paths.items():
+        if "{pk}" in path:
+            for operation in operations.values():
+                assert any(p["name"] == "pk" for p in operation["parameters"]), path
+    # a door the record type does not have is not in the spec at all
+    assert "delete" not in paths["/api/v1/account/{pk}"]

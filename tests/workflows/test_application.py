@@ -177,7 +177,7 @@ def test_a_record_loaded_from_the_national_system_keeps_its_submission_time(
     response = client.post(f"/api/v1/application/{pk}/submit", headers=headers)
     assert response.status_code == 200, response.get_json()
     result = response.get_json()["result"]
-    assert result["submitted_at"] == "2026-09-30T16:30:00"
+    assert result["submitted_at"] == "2026-09-30T16:30:00+08:00"
     assert result["approve_due"] == "2026-10-13"
 
 
