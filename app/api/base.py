@@ -8,7 +8,7 @@ for many-to-many enum tags, and the shared evidence-upload door.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import request
 from flask_appbuilder.api import ModelRestApi, expose, protect
@@ -133,3 +133,35 @@ class DomainModelApi(DomainDoor, ChineseApiResponses, ApiAdapter, ModelRestApi):
                                 else request.form.get("kind"),
                                 missing_owner=missing_owner).execute()
         return self.response(201, evidence=evidence_list(stored))
+
+
+class EvidenceDoor:
+    """``POST /<id>/evidence``: evidence files (photos, videos, PDF — multipart ``file``, one
+    or more) for a record, in scope, while the record takes them (``evidence_refusal``).
+    Resources that take evidence mix this in and name the roles in ``extra_roles``
+    (``can_evidence``)."""
+
+    #: What a record with nowhere to put the files says (see ``evidence_owner``).
+    missing_owner: ClassVar[str | None] = None
+
+    def evidence_owner(self, item):
+        """The record the files belong to: the item itself, unless a resource says otherwise
+        (a certificate's pending request)."""
+        return item
+
+    @expose("/<int:pk>/evidence", methods=["POST"])
+    @protect()
+    @api_errors
+    @permission_name("evidence")
+    def evidence(self, pk: int):
+        """Attach evidence files to the record (multipart ``file``).
+        ---
+        post:
+          responses:
+            201:
+              description: the files stored, each with its ``url`` under ``/files/``
+        """
+        item = self.datamodel.get(pk)
+        if item is None:
+            return self.response_404()
+        return self.upload(self.evidence_owner(item), missing_owner=self.missing_owner)

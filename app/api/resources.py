@@ -6,7 +6,7 @@ from flask_appbuilder.api import expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import fields, validate
 
-from app.api.base import DomainModelApi, evidence_list
+from app.api.base import DomainModelApi, EvidenceDoor, evidence_list
 from app.commands import customs_import
 from app.commands.accounts import FileTogether
 from app.domain.errors import RecordInvalid, RuleViolation
@@ -286,7 +286,7 @@ def _certificate_requests(cert) -> list[dict]:
              "evidence": evidence_list(r.evidence)} for r in cert.requests]
 
 
-class CertificateApi(DomainModelApi):
+class CertificateApi(EvidenceDoor, DomainModelApi):
     resource_name = "certificate"
     model = Certificate
     workflow = CertificateWorkflow
@@ -299,26 +299,11 @@ class CertificateApi(DomainModelApi):
     search_columns = ["number", "application_id", "state", "issued_on"]
     api_fields = {"requests": fields.Function(_certificate_requests, dump_only=True)}
     extra_roles = {"can_evidence": FILERS}
+    missing_owner = "该证明没有待审核的申请，证据材料须随作废或延期申请上传。"
 
-    @expose("/<int:pk>/evidence", methods=["POST"])
-    @protect()
-    @api_errors
-    @permission_name("evidence")
-    def evidence(self, pk: int):
-        """Attach evidence files to the certificate's pending void or extension request.
-        ---
-        post:
-          responses:
-            201:
-              description: files stored
-            409:
-              description: no pending request to attach them to
-        """
-        cert = self.datamodel.get(pk)
-        if cert is None:
-            return self.response_404()
-        return self.upload(pending_request(cert), missing_owner=(
-            "该证明没有待审核的申请，证据材料须随作废或延期申请上传。"))
+    def evidence_owner(self, cert):
+        """A certificate's evidence goes with its pending void or extension request."""
+        return pending_request(cert)
 
 
 class CustomsUsageApi(DomainModelApi):
@@ -366,28 +351,12 @@ class CustomsUsageApi(DomainModelApi):
         return self.response(200, created=result.created, updated=0)
 
 
-class UsageRecordApi(DomainModelApi):
+class UsageRecordApi(EvidenceDoor, DomainModelApi):
     resource_name = "usage_record"
     model = UsageRecord
 
     extra_roles = {"can_evidence": DISTRICT_OFFICERS}
 
-    @expose("/<int:pk>/evidence", methods=["POST"])
-    @protect()
-    @api_errors
-    @permission_name("evidence")
-    def evidence(self, pk: int):
-        """Attach evidence files (photos, videos, PDF) to a usage record.
-        ---
-        post:
-          responses:
-            201:
-              description: files stored
-        """
-        record = self.datamodel.get(pk)
-        if record is None:
-            return self.response_404()
-        return self.upload(record)
     list_columns = show_columns = ["id", "product_id", "kind", "quantity", "used_on",
                                    "using_unit", "remarks"]
     add_columns = edit_columns = ["product_id", "kind", "quantity", "used_on", "using_unit",

@@ -5,12 +5,9 @@ open_case; its checklist points are ``inspection_answer``, its out-of-province r
 ``inspection_remote_use``), ``assistance_letter`` (``reply_due`` derived)."""
 from __future__ import annotations
 
-from flask_appbuilder.api import expose, protect
-from flask_appbuilder.security.decorators import permission_name
 from marshmallow import ValidationError, fields
 
-from app.api.base import DomainModelApi, evidence_list
-from app.fab import api_errors
+from app.api.base import DomainModelApi, EvidenceDoor, evidence_list
 from app.models import (
     AssistanceLetter,
     Inspection,
@@ -94,7 +91,7 @@ def _remote_uses(inspection: Inspection) -> list[dict]:
             for r in inspection.remote_uses]
 
 
-class InspectionApi(DomainModelApi):
+class InspectionApi(EvidenceDoor, DomainModelApi):
     resource_name = "inspection"
     model = Inspection
     workflow = InspectionWorkflow
@@ -123,26 +120,9 @@ class InspectionApi(DomainModelApi):
                   "correction_status": fields.String(dump_only=True)}
     extra_roles = {"can_evidence": DISTRICT_OFFICERS}
 
-    @expose("/<int:pk>/evidence", methods=["POST"])
-    @protect()
-    @api_errors
-    @permission_name("evidence")
-    def evidence(self, pk: int):
-        """Attach files to the inspection (the signed checklist scanned, photos, correction
-        evidence): multipart ``file``.
-        ---
-        post:
-          responses:
-            201:
-              description: files stored
-        """
-        item = self.datamodel.get(pk)
-        if item is None:
-            return self.response_404()
-        return self.upload(item)
 
 
-class InspectionAnswerApi(DomainModelApi):
+class InspectionAnswerApi(EvidenceDoor, DomainModelApi):
     """The points of an inspection's checklist: answer 是/否 and describe, while pending."""
 
     resource_name = "inspection_answer"
@@ -156,24 +136,6 @@ class InspectionAnswerApi(DomainModelApi):
     api_fields = {"compliance": fields.String(dump_only=True)}
     extra_roles = {"can_evidence": DISTRICT_OFFICERS}
 
-    @expose("/<int:pk>/evidence", methods=["POST"])
-    @protect()
-    @api_errors
-    @permission_name("evidence")
-    def evidence(self, pk: int):
-        """Attach evidence to one checklist point (multipart ``file``), while pending.
-        ---
-        post:
-          responses:
-            201:
-              description: files stored
-            409:
-              description: the inspection is already recorded
-        """
-        item = self.datamodel.get(pk)
-        if item is None:
-            return self.response_404()
-        return self.upload(item)
 
 
 class RemoteUseApi(DomainModelApi):
@@ -189,7 +151,7 @@ class RemoteUseApi(DomainModelApi):
     search_columns = ["inspection_id", "use_type", "letter_id"]
 
 
-class AssistanceLetterApi(DomainModelApi):
+class AssistanceLetterApi(EvidenceDoor, DomainModelApi):
     resource_name = "assistance_letter"
     model = AssistanceLetter
     workflow = AssistanceLetterWorkflow
@@ -211,22 +173,6 @@ class AssistanceLetterApi(DomainModelApi):
                                               dump_only=True)}
     extra_roles = {"can_evidence": FILERS}
 
-    @expose("/<int:pk>/evidence", methods=["POST"])
-    @protect()
-    @api_errors
-    @permission_name("evidence")
-    def evidence(self, pk: int):
-        """Attach the scanned letter or the reply (multipart ``file``).
-        ---
-        post:
-          responses:
-            201:
-              description: files stored
-        """
-        item = self.datamodel.get(pk)
-        if item is None:
-            return self.response_404()
-        return self.upload(item)
 
 
 SUPERVISION_RESOURCES = [InspectionPlanApi, InspectionApi, InspectionAnswerApi, RemoteUseApi,
