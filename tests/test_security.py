@@ -177,6 +177,19 @@ def test_each_demo_role_logs_in_through_console_and_api(app, username):
     assert api.status_code == 200 and api.get_json()["access_token"]
 
 
+def test_api_login_without_a_provider_is_the_password_login(app):
+    """The spec leaves ``provider`` optional: leaving it out means the password login, never a
+    500 (found by the API fuzz), and a wrong password still answers 401 in Chinese."""
+    client = app.test_client()
+    good = client.post("/api/v1/security/login", json={"username": "huangpu",
+                                                       "password": "Demo@2026"})
+    assert good.status_code == 200 and good.get_json()["access_token"]
+    wrong = client.post("/api/v1/security/login", json={"username": "\U000f52c1z\u00a0",
+                                                        "password": "x", "refresh": True})
+    assert wrong.status_code == 401 and has_chinese(wrong.get_json()["message"])
+    assert client.post("/api/v1/security/login", json=["huangpu"]).status_code == 400
+
+
 def test_failures_at_console_and_api_add_up(app):
     name = make_user(app)
     client = client_at(app)
