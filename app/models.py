@@ -409,7 +409,7 @@ class Enterprise(Audited, TimestampMixin, Model):
     __label__ = "申请单位"
     __access__ = DISTRICT_WRITES
     __scope_path__ = ("bureau_id",)
-    __search_text__ = ("name", "uscc")
+    __search_text__ = ("name", "^uscc")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False, index=True,
@@ -466,7 +466,7 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
     __label__ = "便捷通道"
     __access__ = DISTRICT_WRITES
     __scope_path__ = ("enterprise", "bureau_id")
-    __search_text__ = ("enterprise.name", "enterprise.uscc")
+    __search_text__ = ("enterprise.name", "^enterprise.uscc")
     __str_loads__ = ("enterprise",)  # relations __str__ reads: loaded with lists that show it
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -1313,6 +1313,7 @@ class CustomsUsage(Audited, TimestampMixin, Model):
     __scope_path__ = ("certificate", "application", "bureau_id")
     __scope_column__ = "owner_bureau_id"
     __versioned__ = CARRIED_VERSIONED
+    __search_text__ = ("^declaration_no",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_bureau_id: Mapped[Optional[int]] = owner_bureau_column()
@@ -1566,7 +1567,7 @@ class Inspection(Audited, TimestampMixin, Model):
     __label__ = "检查记录"
     __access__ = DISTRICT_WRITES
     __scope_path__ = ("enterprise", "bureau_id")
-    __search_text__ = ("enterprise.name", "enterprise.uscc")
+    __search_text__ = ("enterprise.name", "^enterprise.uscc")
     __str_loads__ = ("enterprise",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -1881,6 +1882,8 @@ Index("ix_certificate_request_owner_bureau", CertificateRequest.owner_bureau_id,
       CertificateRequest.id)
 Index("ix_customs_usage_owner_bureau", CustomsUsage.owner_bureau_id, CustomsUsage.used_on)
 Index("ix_usage_record_owner_bureau", UsageRecord.owner_bureau_id, UsageRecord.id)
+# 报关单号 is typed alone (its unique key leads with the certificate)
+Index("ix_customs_usage_declaration_no", CustomsUsage.declaration_no)
 
 from app.scope import install_carried_owner_listener  # noqa: E402  (scope sits below models)
 
