@@ -185,21 +185,30 @@ class ScopedInterface(SQLAInterface):
         return super()._apply_inner_all(query, filters, *args, **kwargs)
 
     def orderable(self, column: str) -> bool:
-        """A list sorts by a stored column (or a dotted related column), not by a computed
-        value such as a deadline text."""
+        """A list sorts by a stored column (or a dotted related column), or by a computed
+        value that declares the stored expression it sorts by (``meta.sorted_by``: 审核时限,
+        剩余有效天数), not by any other computed text."""
         name = column.split(".")[0]
         if "." in column:
             return self.is_relation(name)
-        return name in self.list_columns
+        return name in self.list_columns or meta.derived_sort_of(self.obj, name) is not None
 
     def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
         if order_column and not self.orderable(order_column):
             order_column = ""  # an unknown or computed column from the URL: keep the default
+        sort = meta.derived_sort_of(self.obj, order_column) if order_column else None
+        if sort is not None:
+            expr = sort()
+            expr = expr.desc() if order_direction == "desc" else expr.asc()
+            return query.order_by(expr.nulls_last(), self.obj.id.desc())
         return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
 
     def get_order_columns_list(self, list_columns=None):
-        return [c for c in super().get_order_columns_list(list_columns=list_columns)
-                if self.orderable(c)]
+        stored = [c for c in super().get_order_columns_list(list_columns=list_columns)
+                  if self.orderable(c)]
+        derived = [c for c in (list_columns or ())
+                   if meta.derived_sort_of(self.obj, c) is not None and c not in stored]
+        return stored + derived
 
     def _eager_options(self, collections_only: bool = False):
         options = []

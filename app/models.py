@@ -957,6 +957,10 @@ class AnnualAccountReportLine(Audited, Model):
 class Application(Audited, TimestampMixin, Model):
     """免办申请 as loaded from (or mirrored for) the national system."""
 
+    #: ``approve_due_on`` is kept by ``app.services.applications`` from the submission date
+    #: and the working calendar: not an edit of the record, so not in its audit trail.
+    __versioned__ = {"exclude": ["updated_at", "lock_version", "approve_due_on"]}
+
     __tablename__ = "application"
     __label__ = "免办申请"
     __access__ = DISTRICT_WRITES
@@ -991,6 +995,8 @@ class Application(Audited, TimestampMixin, Model):
                                                   default=ApplicationState.draft, index=True)
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(
         DateTime, index=True, info=label("提交时间", help="从国家系统载入时可填写原提交时间"))
+    approve_due_on: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("办结期限", help="提交后第5个工作日，由系统按工作日历计算"))
     accepted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("受理时间"))
     first_reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime,
                                                                      info=label("初审时间"))
@@ -1882,6 +1888,8 @@ Index("ix_certificate_request_owner_bureau", CertificateRequest.owner_bureau_id,
       CertificateRequest.id)
 Index("ix_customs_usage_owner_bureau", CustomsUsage.owner_bureau_id, CustomsUsage.used_on)
 Index("ix_usage_record_owner_bureau", UsageRecord.owner_bureau_id, UsageRecord.id)
+# 审核时限 sorts by the stored due date (most urgent first), within a district's rows
+Index("ix_application_bureau_due", Application.bureau_id, Application.approve_due_on)
 # 报关单号 is typed alone (its unique key leads with the certificate)
 Index("ix_customs_usage_declaration_no", CustomsUsage.declaration_no)
 
