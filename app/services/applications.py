@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from app import meta, policy
 from app.domain.errors import RecordInvalid
 from app.domain.validators import check_fields, check_record
+from app.domain.workdays import CalendarUnknown
 from app.enums import APPLICATION_IN_REVIEW, ApplicationState
 from app.models import Application, Product
 from app.services import records
-from app.services.calendar import Deadline, deadline_after
+from app.services.calendar import Deadline, deadline_after, load_calendar
 from app.services.numbering import next_application_number
 
 
@@ -118,11 +119,14 @@ def refresh_due_dates(only_open: bool = True, batch: int = 2000) -> int:
                               .where(*where)).all()
     changes = []
     days = policy.profile().approve_within_working_days
+    calendar = load_calendar()  # once, not once per row
     for app_id, submitted, state, stored in rows:
         due = None
         if state is not ApplicationState.draft:
-            deadline = deadline_after(submitted.date(), days, done=True)
-            due = deadline.due if deadline else None
+            try:
+                due = calendar.working_days_after(submitted.date(), days)
+            except CalendarUnknown:
+                due = None
         if due != stored:
             changes.append({"b_id": app_id, "due": due})
     table = Application.__table__
