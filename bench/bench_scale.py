@@ -361,8 +361,12 @@ def main() -> None:
     parser.add_argument("--throughput-seconds", type=int, default=20)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--skip", default="", help="comma list: exports,pdf,throughput,big")
+    parser.add_argument("--only-pdf", action="store_true", help="the PDF figures alone")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    if args.only_pdf:
+        pdf_figures()
+        return
 
     workdir = Path(tempfile.mkdtemp(prefix="ccc_scale_"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
