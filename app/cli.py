@@ -22,6 +22,14 @@ def register_cli(app: Flask) -> None:
 
         click.echo(f"已到期：{ExpireGrants().execute()}个便捷通道。")
 
+    @app.cli.command("refresh-due-dates")
+    @click.option("--all", "everything", is_flag=True, help="重算全部已提交申请（默认：审核中的申请）")
+    def refresh_due_dates_command(everything: bool) -> None:
+        """Recompute the stored 办结 due dates (after an upgrade or a calendar change)."""
+        from app.commands.due_dates import RefreshDueDates
+
+        click.echo(f"已更新办结期限：{RefreshDueDates(everything).execute()}件申请。")
+
     @app.cli.command("backup")
     @click.option("--output", "output", type=click.Path(), default=None,
                   help="备份文件路径，或存放备份的目录（默认：instance/backups/）")

@@ -57,7 +57,12 @@ from app.domain.validators import check_record
 from app.extensions import db
 from app.scope import UNRESTRICTED, bureau_scope, scope_clause
 from app.security_model import Access
-from app.services.search import text_search_clause, text_search_columns
+from app.services.search import (
+    contains,
+    starts_with,
+    text_search_clause,
+    text_search_columns,
+)
 from app.widgets import LabeledEnumField, RemoteSelectField, label_blank_choices
 
 log = logging.getLogger(__name__)
@@ -105,11 +110,53 @@ class FilterRelatedText(BaseFilter):
         return query.filter(local.in_(select(remote).where(clause)))
 
 
+class FilterCodeStartsWith(BaseFilter):
+    """开头是: a code's beginning, read from its B-tree index as a range (issue 15)."""
+
+    name = "开头是"
+    arg_name = "sw"
+
+    def apply(self, query, value):
+        if value is None or not str(value).strip():
+            return query
+        return query.filter(starts_with(getattr(self.model, self.column_name),
+                                        str(value).strip()))
+
+
+class FilterCodeEqual(BaseFilter):
+    name = "等于"
+    arg_name = "eq"
+
+    def apply(self, query, value):
+        if value is None or not str(value).strip():
+            return query
+        return query.filter(getattr(self.model, self.column_name) == str(value).strip())
+
+
+class FilterIndexedContains(BaseFilter):
+    """包含: text anywhere in a name, from its trigram index (pg_trgm / SQLite FTS5)."""
+
+    name = "包含"
+    arg_name = "ct"
+
+    def apply(self, query, value):
+        if value is None or not str(value).strip():
+            return query
+        return query.filter(contains(self.model, self.column_name, str(value).strip()))
+
+
 class DomainFilterConverter(SQLAFilterConverter):
     def convert(self, col_name):
         if self.datamodel.is_relation(col_name) \
                 and text_search_columns(self.datamodel.get_related_model(col_name)):
             return [FilterRelatedText(col_name, self.datamodel)]
+        searched = text_search_columns(self.datamodel.obj)
+        if "^" + col_name in searched:  # a code: its beginning or the whole code by default
+            return [FilterCodeStartsWith(col_name, self.datamodel),
+                    FilterCodeEqual(col_name, self.datamodel)]
+        if col_name in searched:  # a name: anywhere in it, from the trigram index
+            return [FilterIndexedContains(col_name, self.datamodel)] + [
+                f for f in super().convert(col_name) if f.arg_name != "ct"]
         return super().convert(col_name)
 
 
@@ -138,21 +185,30 @@ class ScopedInterface(SQLAInterface):
         return super()._apply_inner_all(query, filters, *args, **kwargs)
 
     def orderable(self, column: str) -> bool:
-        """A list sorts by a stored column (or a dotted related column), not by a computed
-        value such as a deadline text."""
+        """A list sorts by a stored column (or a dotted related column), or by a computed
+        value that declares the stored expression it sorts by (``meta.sorted_by``: 审核时限,
+        剩余有效天数), not by any other computed text."""
         name = column.split(".")[0]
         if "." in column:
             return self.is_relation(name)
-        return name in self.list_columns
+        return name in self.list_columns or meta.derived_sort_of(self.obj, name) is not None
 
     def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
         if order_column and not self.orderable(order_column):
             order_column = ""  # an unknown or computed column from the URL: keep the default
+        sort = meta.derived_sort_of(self.obj, order_column) if order_column else None
+        if sort is not None:
+            expr = sort()
+            expr = expr.desc() if order_direction == "desc" else expr.asc()
+            return query.order_by(expr.nulls_last(), self.obj.id.desc())
         return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
 
     def get_order_columns_list(self, list_columns=None):
-        return [c for c in super().get_order_columns_list(list_columns=list_columns)
-                if self.orderable(c)]
+        stored = [c for c in super().get_order_columns_list(list_columns=list_columns)
+                  if self.orderable(c)]
+        derived = [c for c in (list_columns or ())
+                   if meta.derived_sort_of(self.obj, c) is not None and c not in stored]
+        return stored + derived
 
     def _eager_options(self, collections_only: bool = False):
         options = []

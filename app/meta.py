@@ -150,3 +150,20 @@ def derived(model, name: str, text: str):
 def derived_of(model) -> dict[str, tuple[str, Callable[[Any], Any]]]:
     """{name: (label, function)} of the values services derive for ``model``."""
     return dict(model.__dict__.get("__derived__") or {})
+
+
+def sorted_by(model, name: str):
+    """Decorator for a function returning the SQL expression a derived value sorts by (a
+    stored due date): the list can then sort that column (issue 15). Ascending puts the
+    most urgent first; rows without a due date go last either way."""
+
+    def register(fn: Callable[[], Any]):
+        model.__dict__.get("__derived_sort__") or setattr(model, "__derived_sort__", {})
+        model.__derived_sort__[name] = fn
+        return fn
+
+    return register
+
+
+def derived_sort_of(model, name: str) -> Callable[[], Any] | None:
+    return (model.__dict__.get("__derived_sort__") or {}).get(name)

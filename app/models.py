@@ -135,6 +135,22 @@ def enum_column(enum_cls: type[LabeledEnum], text: str, *, nullable: bool = Fals
         nullable=nullable, default=default, index=index, info=enum_label(text, help=help))
 
 
+# =========================================================================================
+# The carried owner bureau (issue 15): big lists filter on one indexed column
+# =========================================================================================
+
+#: Excluded from the audit trail: a copy kept by ``app.scope`` on every flush, not an edit.
+CARRIED_VERSIONED = {"exclude": ["updated_at", "lock_version", "owner_bureau_id"]}
+
+
+def owner_bureau_column():
+    """``owner_bureau_id``: the owning bureau's id copied onto a row that reaches it through
+    other rows (``__scope_column__``); kept right by ``app.scope`` after every flush."""
+    return mapped_column(ForeignKey("bureau.id"), nullable=True,
+                         info=label("所属市场监督管理局"))
+
+
+
 class Audited:
     """Domain rows whose every change is kept in the audit trail, and which are saved with
     an optimistic lock: ``lock_version`` goes up with every save, and a save based on an
@@ -393,7 +409,7 @@ class Enterprise(Audited, TimestampMixin, Model):
     __label__ = "申请单位"
     __access__ = DISTRICT_WRITES
     __scope_path__ = ("bureau_id",)
-    __search_text__ = ("name", "uscc")
+    __search_text__ = ("name", "^uscc")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False, index=True,
@@ -450,7 +466,7 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
     __label__ = "便捷通道"
     __access__ = DISTRICT_WRITES
     __scope_path__ = ("enterprise", "bureau_id")
-    __search_text__ = ("enterprise.name", "enterprise.uscc")
+    __search_text__ = ("enterprise.name", "^enterprise.uscc")
     __str_loads__ = ("enterprise",)  # relations __str__ reads: loaded with lists that show it
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -941,6 +957,10 @@ class AnnualAccountReportLine(Audited, Model):
 class Application(Audited, TimestampMixin, Model):
     """免办申请 as loaded from (or mirrored for) the national system."""
 
+    #: ``approve_due_on`` is kept by ``app.services.applications`` from the submission date
+    #: and the working calendar: not an edit of the record, so not in its audit trail.
+    __versioned__ = {"exclude": ["updated_at", "lock_version", "approve_due_on"]}
+
     __tablename__ = "application"
     __label__ = "免办申请"
     __access__ = DISTRICT_WRITES
@@ -975,6 +995,8 @@ class Application(Audited, TimestampMixin, Model):
                                                   default=ApplicationState.draft, index=True)
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(
         DateTime, index=True, info=label("提交时间", help="从国家系统载入时可填写原提交时间"))
+    approve_due_on: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("办结期限", help="提交后第5个工作日，由系统按工作日历计算"))
     accepted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("受理时间"))
     first_reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime,
                                                                      info=label("初审时间"))
@@ -1029,8 +1051,11 @@ class Product(Audited, Model):
     __access__ = DISTRICT_WRITES
     __scope_path__ = ("application", "bureau_id")
     __search_text__ = ("name", "model", "^hs_code")
+    __scope_column__ = "owner_bureau_id"
+    __versioned__ = CARRIED_VERSIONED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_bureau_id: Mapped[Optional[int]] = owner_bureau_column()
     application_id: Mapped[int] = mapped_column(
         ForeignKey("application.id", ondelete="CASCADE"), nullable=False, index=True,
         info=label("免办申请"))
@@ -1087,8 +1112,11 @@ class Certificate(Audited, TimestampMixin, Model):
     __access__ = Access(doors=frozenset({"add", "edit"}))  # issued by the review workflow; loaded by the province
     __scope_path__ = ("application", "bureau_id")
     __search_text__ = ("^number",)
+    __scope_column__ = "owner_bureau_id"
+    __versioned__ = CARRIED_VERSIONED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_bureau_id: Mapped[Optional[int]] = owner_bureau_column()
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False,
                                         info=label("证明编号"))
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), nullable=False,
@@ -1141,8 +1169,11 @@ class CertificateRequest(Audited, TimestampMixin, Model):
     __access__ = READ_ONLY  # filed and decided by the certificate's workflow steps
     __scope_path__ = ("certificate", "application", "bureau_id")
     __str_loads__ = ("certificate",)
+    __scope_column__ = "owner_bureau_id"
+    __versioned__ = CARRIED_VERSIONED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_bureau_id: Mapped[Optional[int]] = owner_bureau_column()
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), nullable=False,
                                                 index=True, info=label("免办证明"))
     certificate: Mapped[Certificate] = relationship(back_populates="requests",
@@ -1286,8 +1317,12 @@ class CustomsUsage(Audited, TimestampMixin, Model):
     __label__ = "海关调用记录"
     __access__ = Access(doors=frozenset({"add"}))  # customs data is kept as received
     __scope_path__ = ("certificate", "application", "bureau_id")
+    __scope_column__ = "owner_bureau_id"
+    __versioned__ = CARRIED_VERSIONED
+    __search_text__ = ("^declaration_no",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_bureau_id: Mapped[Optional[int]] = owner_bureau_column()
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), nullable=False,
                                                 index=True, info=label("免办证明"))
     certificate: Mapped[Certificate] = relationship(back_populates="usages",
@@ -1328,8 +1363,11 @@ class UsageRecord(Audited, TimestampMixin, Model):
     __label__ = "使用记录"
     __access__ = DISTRICT_WRITES
     __scope_path__ = ("product", "application", "bureau_id")
+    __scope_column__ = "owner_bureau_id"
+    __versioned__ = CARRIED_VERSIONED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_bureau_id: Mapped[Optional[int]] = owner_bureau_column()
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), nullable=False,
                                             index=True, info=label("产品"))
     product: Mapped[Product] = relationship(info=label("产品"))
@@ -1535,7 +1573,7 @@ class Inspection(Audited, TimestampMixin, Model):
     __label__ = "检查记录"
     __access__ = DISTRICT_WRITES
     __scope_path__ = ("enterprise", "bureau_id")
-    __search_text__ = ("enterprise.name", "enterprise.uscc")
+    __search_text__ = ("enterprise.name", "^enterprise.uscc")
     __str_loads__ = ("enterprise",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -1841,6 +1879,23 @@ class Installation(Model):
 
     __table_args__ = (CheckConstraint("id = 1", name="installation_single_row"),)
 
+
+# The carried owner's indexes: a district's first page and count read one index range in
+# the list's default order (issue 15; the plans are in the README).
+Index("ix_product_owner_bureau", Product.owner_bureau_id, Product.id)
+Index("ix_certificate_owner_bureau", Certificate.owner_bureau_id, Certificate.issued_on)
+Index("ix_certificate_request_owner_bureau", CertificateRequest.owner_bureau_id,
+      CertificateRequest.id)
+Index("ix_customs_usage_owner_bureau", CustomsUsage.owner_bureau_id, CustomsUsage.used_on)
+Index("ix_usage_record_owner_bureau", UsageRecord.owner_bureau_id, UsageRecord.id)
+# 审核时限 sorts by the stored due date (most urgent first), within a district's rows
+Index("ix_application_bureau_due", Application.bureau_id, Application.approve_due_on)
+# 报关单号 is typed alone (its unique key leads with the certificate)
+Index("ix_customs_usage_declaration_no", CustomsUsage.declaration_no)
+
+from app.scope import install_carried_owner_listener  # noqa: E402  (scope sits below models)
+
+install_carried_owner_listener()
 
 # Version classes of the audit trail are built when the mappers are configured.
 configure_mappers()

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app.extensions import db
+from app.services.search import PG_TRIGRAM_COLUMNS, SQLITE_TRIGRAM_TABLES
 
 AUDIT_APPEND_ONLY_MESSAGE = "审计记录只能追加，不能修改或删除。"
 
@@ -58,6 +59,76 @@ def ensure_append_only_triggers(connection) -> int:
     for table, event in missing:
         connection.execute(sa.text(_trigger_sql(connection.dialect.name, table, event)))
     return len(missing)
+
+
+# --- search indexes (issue 15) -----------------------------------------------------------
+#
+# Trigram indexes for text found anywhere in a name or a number. They are not part of the
+# models' metadata (each database has its own kind), so like the audit triggers they are
+# made after every ``upgrade`` by :func:`ensure_search_indexes`, which a SQLite table
+# rebuild cannot then leave without them.
+
+def search_index_names() -> set[str]:
+    """Names of the search tables and indexes (kept out of the model/migration comparison)."""
+    names = {f"ix_{t}_{c}_trgm" for t, c in PG_TRIGRAM_COLUMNS}
+    for fts in SQLITE_TRIGRAM_TABLES.values():
+        names |= {fts} | {f"{fts}_{part}" for part in ("data", "idx", "content", "docsize",
+                                                          "config")}
+    return names
+
+
+def _sqlite_trigram(connection, table: str, column: str, fts: str) -> int:
+    have = set(connection.execute(sa.text(
+        "SELECT name FROM sqlite_master WHERE name LIKE :p"), {"p": fts + "%"}).scalars())
+    made = 0
+    if fts not in have:
+        connection.execute(sa.text(
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({column}, content='{table}', "
+            f"content_rowid='id', tokenize='trigram')"))
+        connection.execute(sa.text(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')"))
+        made += 1
+    triggers = {
+        f"{fts}_ai": f"AFTER INSERT ON {table} BEGIN INSERT INTO {fts}(rowid, {column}) "
+                     f"VALUES (new.id, new.{column}); END",
+        f"{fts}_ad": f"AFTER DELETE ON {table} BEGIN INSERT INTO {fts}({fts}, rowid, {column}) "
+                     f"VALUES ('delete', old.id, old.{column}); END",
+        f"{fts}_au": f"AFTER UPDATE OF {column} ON {table} BEGIN "
+                     f"INSERT INTO {fts}({fts}, rowid, {column}) "
+                     f"VALUES ('delete', old.id, old.{column}); "
+                     f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column}); END",
+    }
+    missing = [name for name in triggers if name not in have]
+    for name in missing:
+        connection.execute(sa.text(f"CREATE TRIGGER {name} {triggers[name]}"))
+    if missing and fts in have:  # the table was rebuilt: its trigram copy may lag behind
+        connection.execute(sa.text(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')"))
+    return made + len(missing)
+
+
+def ensure_search_indexes(connection) -> int:
+    """Create any missing trigram index (pg_trgm on PostgreSQL, FTS5 on SQLite)."""
+    dialect = connection.dialect.name
+    inspector = sa.inspect(connection)
+    tables = set(inspector.get_table_names())
+    made = 0
+    if dialect == "postgresql":
+        connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        for table, column in PG_TRIGRAM_COLUMNS:
+            if table in tables:
+                connection.execute(sa.text(
+                    f"CREATE INDEX IF NOT EXISTS ix_{table}_{column}_trgm ON {table} "
+                    f"USING gin ({column} gin_trgm_ops)"))
+                made += 1
+    elif dialect == "sqlite":
+        for (table, column), fts in SQLITE_TRIGRAM_TABLES.items():
+            if table in tables:
+                made += _sqlite_trigram(connection, table, column, fts)
+    return made
+
+
+def include_in_comparison(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic ``include_object``: the search indexes are made outside the models."""
+    return not (reflected and name in search_index_names())
 
 
 def schema_is_current() -> bool:

@@ -149,8 +149,10 @@ def scope_paths(model) -> tuple[tuple[str, ...], ...]:
 def scope_clause(model, bureau_ids: Iterable[int] | None):
     """SQL condition: the model's rows owned by one of ``bureau_ids``.
 
-    Each hop of the path becomes ``fk IN (SELECT pk FROM related WHERE ...)``, which both
-    SQLite and PostgreSQL answer from indexes."""
+    A model that carries its owning bureau (``__scope_column__``, see :func:`carried_models`)
+    is filtered on that indexed column alone: a district's list costs what the province's
+    does. Otherwise each hop of the path becomes ``fk IN (SELECT pk FROM related WHERE ...)``,
+    which both SQLite and PostgreSQL answer from indexes."""
     if bureau_ids is None:
         return true()
     paths = scope_paths(model)
@@ -159,6 +161,10 @@ def scope_clause(model, bureau_ids: Iterable[int] | None):
     ids = sorted(bureau_ids)
     if not ids:
         return false()
+    carried = getattr(model, "__scope_column__", None)
+    if carried:
+        column = getattr(model, carried)
+        return column == ids[0] if len(ids) == 1 else column.in_(ids)
     return or_(*[_clause_for_path(model, path, ids) for path in paths])
 
 
@@ -257,3 +263,167 @@ def _linked_records(item):
             related = db.session.get(target, fk_value)
         if related is not None:
             yield column.key, related
+
+
+# -----------------------------------------------------------------------------------------
+# The carried owner: rows far from their bureau keep its id, kept right on every flush
+# -----------------------------------------------------------------------------------------
+#
+# A product, a certificate, a customs usage... reaches its bureau through one to three
+# joins. Lists of those rows are the big ones, so each such model also stores the owning
+# bureau's id (``__scope_column__``, e.g. ``owner_bureau_id``) and :func:`scope_clause`
+# filters on it. The stored id is a copy: after every flush that inserts such a row, or
+# changes a link on its path (an application moved to another bureau, a product moved to
+# another application), the copies reached through the changed rows are recomputed in SQL
+# from the path itself, in the same transaction. Writes that bypass the ORM (bulk loaders)
+# must set the column themselves; ``check_carried_owners`` finds any copy that disagrees.
+
+_CARRY_CHUNK = 500
+
+
+_carried: list[type] = []
+
+
+def carried_models() -> list[type]:
+    """The models declaring ``__scope_column__`` (found once the mappers exist)."""
+    if not _carried:
+        from flask_appbuilder import Model
+
+        _carried.extend(sorted(
+            (m.class_ for m in Model.registry.mappers
+             if getattr(m.class_, "__scope_column__", None) and scope_path(m.class_)),
+            key=lambda cls: cls.__name__))
+    return list(_carried)
+
+
+def _hops(model, path: tuple[str, ...]):
+    """[(table, local column, remote column)] along the path, and the final owner column."""
+    hops, current = [], model
+    for hop in path[:-1]:
+        prop = getattr(current, hop).property
+        (local, remote), = prop.local_remote_pairs
+        hops.append((current, local, remote))
+        current = prop.mapper.class_
+    return hops, current, current.__table__.c[path[-1]]
+
+
+def owner_expression(model):
+    """Correlated SQL for the owning bureau id of a row of ``model``, from its path."""
+    path = scope_path(model)
+    hops, _last, owner = _hops(model, path)
+    if not hops:
+        return owner
+    conditions = [remote == local for _cls, local, remote in hops]
+    return select(owner).where(*conditions).correlate(model.__table__).scalar_subquery()
+
+
+def _rows_through(model, path, position: int, ids: list[int]):
+    """Condition on ``model``'s rows whose path passes through the row ids at ``position``
+    (0: the rows themselves; 1: their first related rows...)."""
+    if position == 0:
+        return model.__table__.c.id.in_(ids)
+    prop = getattr(model, path[0]).property
+    (local, remote), = prop.local_remote_pairs
+    target = prop.mapper.class_
+    if position == 1:
+        return local.in_(ids)
+    return local.in_(select(remote).where(_rows_through(target, path[1:], position - 1, ids)))
+
+
+def _link_attributes(cls, column_key: str) -> tuple[str, ...]:
+    """The column and every many-to-one relation setting it (a form sets ``bureau``, the
+    flush then writes ``bureau_id`` without history on the column)."""
+    from sqlalchemy import inspect as sa_inspect
+
+    names = [column_key]
+    for rel in sa_inspect(cls).relationships:
+        if any(col.key == column_key for col in rel.local_columns):
+            names.append(rel.key)
+    return tuple(names)
+
+
+def _changed_links(session) -> dict[tuple[type, int], set[int]]:
+    """(carried model, position on its path) -> ids of rows there whose link changed."""
+    from sqlalchemy import inspect as sa_inspect
+
+    found: dict[tuple[type, int], set[int]] = {}
+    for carried in carried_models():
+        path = scope_path(carried)
+        hops, last, owner = _hops(carried, path)
+        # (class at position i, column of it that links onward or holds the owner)
+        links = [(cls, local.key) for cls, local, _remote in hops] + [(last, owner.key)]
+        for obj in list(session.new) + list(session.dirty):
+            for position, (cls, key) in enumerate(links):
+                if not isinstance(obj, cls) or getattr(obj, "id", None) is None:
+                    continue
+                if obj in session.new and position == 0:
+                    found.setdefault((carried, 0), set()).add(obj.id)
+                    continue
+                state = sa_inspect(obj)
+                if any(state.attrs[name].history.has_changes()
+                       for name in _link_attributes(cls, key)):
+                    found.setdefault((carried, position), set()).add(obj.id)
+    return found
+
+
+def _carry_owner(session, _flush_context) -> None:
+    changed = _changed_links(session)
+    if not changed:
+        return
+    from sqlalchemy import update
+
+    connection = session.connection()
+    for (carried, position), ids in changed.items():
+        column = carried.__table__.c[carried.__scope_column__]
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), _CARRY_CHUNK):
+            chunk = ordered[start:start + _CARRY_CHUNK]
+            connection.execute(
+                update(carried.__table__)
+                .where(_rows_through(carried, scope_path(carried), position, chunk))
+                .values({column.key: owner_expression(carried)}))
+
+
+def check_carried_owners() -> dict[str, int]:
+    """Rows whose carried owner disagrees with their path, per table (empty: all right)."""
+    from sqlalchemy import func
+
+    from app.extensions import db
+
+    wrong = {}
+    for carried in carried_models():
+        column = carried.__table__.c[carried.__scope_column__]
+        expr = owner_expression(carried)
+        count = db.session.execute(
+            select(func.count()).select_from(carried.__table__)
+            .where(or_(column.is_(None), column != expr))).scalar_one()
+        if count:
+            wrong[carried.__tablename__] = count
+    return wrong
+
+
+def refresh_carried_owners() -> dict[str, int]:
+    """Recompute every carried owner that disagrees with its path (after a bulk load that
+    bypassed the ORM); rows corrected per table. The caller commits."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+
+    fixed = {}
+    for carried in carried_models():
+        column = carried.__table__.c[carried.__scope_column__]
+        expr = owner_expression(carried)
+        result = db.session.execute(update(carried.__table__)
+                                    .where(or_(column.is_(None), column != expr))
+                                    .values({column.key: expr}))
+        if result.rowcount:
+            fixed[carried.__tablename__] = result.rowcount
+    return fixed
+
+
+def install_carried_owner_listener() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_flush", _carry_owner):
+        event.listen(Session, "after_flush", _carry_owner)

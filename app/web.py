@@ -79,12 +79,17 @@ def install_expiry_timer(app: Flask) -> None:
         if today == state["day"] and time.monotonic() - state["last"] < EXPIRY_CHECK_SECONDS:
             return
         state["last"], state["day"] = time.monotonic(), today
+        from app.commands.due_dates import RefreshDueDates
         from app.commands.fast_track import ExpireGrants
 
         try:
             ExpireGrants().execute()
         except Exception:  # noqa: BLE001 - a failed sweep must not fail the user's request
             app.logger.exception("fast-track expiry check failed")
+        try:  # a calendar edited since, or rows of an upgraded database: due dates kept right
+            RefreshDueDates().execute()
+        except Exception:  # noqa: BLE001
+            app.logger.exception("due-date refresh failed")
 
 
 def freeze_startup_heap() -> None:

@@ -84,6 +84,7 @@ def bulk_units(bureau, n: int, rng, today, fast_track: int = 0) -> None:
     for aid, _eid in app_ids:
         issued = today - dt.timedelta(days=rng.randint(1, 300))
         certs.append(dict(number=f"BN{aid:010d}", application_id=aid, issued_on=issued,
+                          owner_bureau_id=bureau.id,
                           state=CertificateState.valid, change_count=0,
                           supervision_deadline=issued + dt.timedelta(days=365)))
     db.session.execute(insert(Certificate), certs)

@@ -7,7 +7,7 @@ from flask import current_app
 from flask_appbuilder.models.sqla import Model
 
 import app.models  # noqa: F401  (registers the domain tables on Model.metadata)
-from app.schema import ensure_append_only_triggers
+from app.schema import ensure_append_only_triggers, ensure_search_indexes, include_in_comparison
 
 config = context.config
 target_metadata = Model.metadata
@@ -28,6 +28,7 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("render_as_batch", True)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_object", include_in_comparison)
     with _engine().connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
@@ -40,6 +41,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         ensure_append_only_triggers(connection)  # SQLite table rebuilds drop them
+        ensure_search_indexes(connection)  # trigram search, made outside the models
         connection.commit()
         if sqlite:
             driver = connection.connection.driver_connection

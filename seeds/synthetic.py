@@ -119,7 +119,7 @@ def generate(enterprises: int, applications: int, products_per_application: floa
                 name, hs, ccc, unit, price = fake.PRODUCTS[rng.randrange(len(fake.PRODUCTS))]
                 qty = rng.choice([1, 2, 5, 10, 20])
                 product_rows.append({
-                    "application_id": app_id, "hs_code": hs, "name": name, "ccc_code": ccc,
+                    "application_id": app_id, "owner_bureau_id": bureau_id, "hs_code": hs, "name": name, "ccc_code": ccc,
                     "model": fake.model_number(rng), "brand": rng.choice(fake.BRANDS),
                     "manufacturer": rng.choice(fake.MANUFACTURERS), "quantity": qty,
                     "unit": unit, "weight_kg": None, "amount": price * qty,
@@ -129,7 +129,7 @@ def generate(enterprises: int, applications: int, products_per_application: floa
                 max_cert += 1
                 cert_rows.append({
                     "number": f"NS{bureau_codes[bureau_id]}{max_cert:09d}",
-                    "application_id": app_id, "issued_on": issued,
+                    "application_id": app_id, "owner_bureau_id": bureau_id, "issued_on": issued,
                     "state": CertificateState.valid,
                     "supervision_deadline": issued + dt.timedelta(days=365),
                     "change_count": 0, "created_at": now, "updated_at": now})

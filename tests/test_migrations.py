@@ -12,6 +12,7 @@ from sqlalchemy import inspect
 
 from app import MIGRATIONS_DIR, create_app
 from app.extensions import db
+from app.schema import include_in_comparison
 from tests.conftest import fresh_database_url
 
 
@@ -25,7 +26,8 @@ def _head() -> str:
 
 def test_test_database_is_at_head_and_matches_the_models(app_ctx):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={
+            "compare_type": True, "include_object": include_in_comparison})
         assert context.get_current_revision() == _head()
         diff = compare_metadata(context, Model.metadata)
     assert diff == [], diff

@@ -31,6 +31,10 @@ class WorkingCalendar:
     def __init__(self, known_years: Iterable[int], exceptions: Mapping[dt.date, bool]):
         self.known_years = frozenset(known_years)
         self.exceptions = dict(exceptions)  # day -> is a working day
+        # A list or an export asks the same few questions for thousands of rows (issue 15):
+        # answers are kept for the life of this calendar (one request).
+        self._after: dict[tuple[dt.date, int], dt.date] = {}
+        self._between: dict[tuple[dt.date, dt.date], int] = {}
 
     def is_workday(self, day: dt.date) -> bool:
         if day.year not in self.known_years:
@@ -43,6 +47,12 @@ class WorkingCalendar:
         """The ``count``-th working day after ``start`` (``start`` itself not counted)."""
         if count < 1:
             raise ValueError("count must be at least 1")
+        key = (start, count)
+        if key not in self._after:
+            self._after[key] = self._count_after(start, count)
+        return self._after[key]
+
+    def _count_after(self, start: dt.date, count: int) -> dt.date:
         day, found = start, 0
         while found < count:
             day += _ONE_DAY
@@ -57,6 +67,12 @@ class WorkingCalendar:
         0 on the due date itself, negative once it has passed."""
         if end == start:
             return 0
+        key = (start, end)
+        if key not in self._between:
+            self._between[key] = self._count_between(start, end)
+        return self._between[key]
+
+    def _count_between(self, start: dt.date, end: dt.date) -> int:
         sign = 1 if end > start else -1
         low, high = (start, end) if sign > 0 else (end, start)
         count, day = 0, low

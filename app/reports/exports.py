@@ -1,22 +1,43 @@
 """List exports (.xlsx and .csv): what a user sees in a list, with every detail column, for
-the rows their filters and their scope select."""
+the rows their filters and their scope select.
+
+Exports stream (issue 15): rows come in batches from the caller's iterator and go straight
+to the file, so memory stays flat however many rows there are. The .csv is written to the
+response as it is read; the .xlsx is written by openpyxl's write-only mode to a temporary
+file, which is then sent and deleted. There is no row cap below Excel's own sheet limit
+(:data:`XLSX_MAX_DATA_ROWS`); beyond it the caller says so and offers .csv.
+
+``page_setup`` (optional) is applied to the .xlsx worksheet before any row is written: a
+hook for the print set-up of list exports (paper, orientation, repeated header rows...).
+"""
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
+import os
 import re
-
-import pandas as pd
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 
 from app import clock
-from app.reports import Column, HeaderField, ReportData, ReportDeclaration, render_xlsx
-from app.reports.engine import MIMETYPES
+from app.reports.engine import MIMETYPES, cell_text
 
 XLSX_MIMETYPE = MIMETYPES["xlsx"]
 CSV_MIMETYPE = "text/csv; charset=utf-8"
+
+#: Excel's rows per sheet (1,048,576) less the title, header block and column-header rows.
+EXCEL_SHEET_ROWS = 1_048_576
+XLSX_HEADER_ROWS = 3
+XLSX_MAX_DATA_ROWS = EXCEL_SHEET_ROWS - XLSX_HEADER_ROWS
 
 #: A spreadsheet takes a CSV cell starting with one of these for a formula (OWASP, "CSV
 #: Injection"): = + - @, and tab or carriage return.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?")
+
+Progress = Callable[[int], None]
+PageSetup = Callable[[object], None]
 
 
 def neutralise_formula(text: str) -> str:
@@ -27,28 +48,172 @@ def neutralise_formula(text: str) -> str:
     return text
 
 
+def export_filename(title: str, fmt: str) -> str:
+    return f"{title}_{clock.now():%Y%m%d%H%M}.{fmt}"
+
+
+def too_many_for_excel(total: int) -> str | None:
+    """The Chinese refusal of an .xlsx export over Excel's sheet limit, else None."""
+    if total <= XLSX_MAX_DATA_ROWS:
+        return None
+    return (f"符合条件的记录共{total:,}条，超过Excel单个工作表的上限（{XLSX_MAX_DATA_ROWS:,}条），"
+            "无法导出为Excel：请缩小筛选范围分批导出，或改用“导出CSV”（不限行数，可用Excel打开）。")
+
+
+# --- .csv -------------------------------------------------------------------------------
+
+class _Line(io.StringIO):
+    """A one-line buffer for ``csv.writer``: write, take the text, start again."""
+
+    def take(self) -> str:
+        text = self.getvalue()
+        self.seek(0)
+        self.truncate()
+        return text
+
+
+def csv_chunks(labels: list[str], rows: Iterable[list[str]], progress: Progress | None = None,
+               every: int = 1000) -> Iterator[bytes]:
+    """The .csv as UTF-8 byte chunks (BOM first: Excel on Chinese Windows opens it without
+    garbling), one chunk per ``every`` rows; formula-like cells neutralised."""
+    line = _Line()
+    out = csv.writer(line, lineterminator="\r\n")
+    out.writerow([neutralise_formula(str(x)) for x in labels])
+    yield ("\ufeff" + line.take()).encode("utf-8")
+    count = 0
+    for row in rows:
+        out.writerow([neutralise_formula(str(cell)) for cell in row])
+        count += 1
+        if count % every == 0:
+            yield line.take().encode("utf-8")
+            if progress:
+                progress(count)
+    tail = line.take()
+    if tail:
+        yield tail.encode("utf-8")
+    if progress:
+        progress(count)
+
+
+# --- .xlsx ------------------------------------------------------------------------------
+
+_FONT = "宋体"
+_MAX_WIDTH = 50
+
+
+def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]], *,
+               header: str = "", widths: list[float] | None = None,
+               page_setup: PageSetup | None = None, progress: Progress | None = None,
+               every: int = 1000) -> int:
+    """Write the list to ``target`` (a path or a binary file) with openpyxl's write-only
+    worksheet: title row, header line (unit, user, time, count), bold column headers, then
+    one plain row per record. Returns the number of data rows written."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)
+    sheet_name = re.sub(r"[\[\]:*?/\\]", "", cell_text(title))[:31] or "Sheet1"
+    ws = book.create_sheet(sheet_name)
+    ncols = max(len(labels), 1)
+    widths = widths or [min(max(len(str(x)) * 2 + 4, 12), _MAX_WIDTH) for x in labels]
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = f"A{XLSX_HEADER_ROWS + 1}"
+    ws.print_title_rows = f"{XLSX_HEADER_ROWS}:{XLSX_HEADER_ROWS}"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    if page_setup is not None:
+        page_setup(ws)
+    last = get_column_letter(ncols)
+    ws.merged_cells.add(f"A1:{last}1")
+    ws.merged_cells.add(f"A2:{last}2")
+
+    def styled(value, font, align=None, fill=None):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.font = font
+        if align is not None:
+            cell.alignment = align
+        if fill is not None:
+            cell.fill = fill
+        return cell
+
+    ws.append([styled(cell_text(title), Font(name=_FONT, size=16, bold=True),
+                      Alignment(horizontal="center", vertical="center"))])
+    ws.append([styled(cell_text(header), Font(name=_FONT, size=10.5))])
+    head_font = Font(name=_FONT, size=10.5, bold=True)
+    head_fill = PatternFill("solid", fgColor="E8E8E8")
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.append([styled(cell_text(str(x)), head_font, center, head_fill) for x in labels])
+    count = 0
+    for row in rows:
+        # every cell is text (codes and phone numbers stay as typed), never a formula
+        ws.append([_text_cell(ws, WriteOnlyCell, cell) for cell in row])
+        count += 1
+        if progress and count % every == 0:
+            progress(count)
+    book.save(target)
+    if progress:
+        progress(count)
+    return count
+
+
+def _text_cell(ws, cell_cls, value):
+    text = cell_text(str(value)) if value is not None else ""
+    if not text:
+        return None
+    if text.startswith("="):
+        cell = cell_cls(ws, value=text)
+        cell.data_type = "s"  # "=..." typed by a user is text, not a formula
+        return cell
+    return text
+
+
+def xlsx_file(title: str, labels: list[str], rows: Iterable[list[str]], **kw) -> str:
+    """:func:`write_xlsx` into a new temporary file; returns its path (the caller deletes
+    it once sent: see :func:`file_chunks`)."""
+    handle, path = tempfile.mkstemp(prefix="ccc-export-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        write_xlsx(path, title, labels, rows, **kw)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def file_chunks(path: str, size: int = 256 * 1024) -> Iterator[bytes]:
+    """Read a file in chunks for a streamed response, deleting it at the end."""
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(size):
+                yield chunk
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
 def export_table(code: str, title: str, labels: list[str], rows: list[list[str]], fmt: str,
                  exported_by: str, bureau: str, total: int) -> tuple[bytes, str, str]:
-    """(content, mimetype, download file name) for a list in ``fmt`` ('xlsx' or 'csv')."""
-    stamp = clock.now()
-    filename = f"{title}_{stamp:%Y%m%d%H%M}.{fmt}"
+    """(content, mimetype, download file name) of a small list held in memory (kept for
+    callers that build their rows themselves; the console's list export streams)."""
+    filename = export_filename(title, fmt)
     if fmt == "csv":
-        safe_rows = [[neutralise_formula(str(cell)) for cell in row] for row in rows]
-        frame = pd.DataFrame(safe_rows, columns=[neutralise_formula(str(x)) for x in labels],
-                             dtype=str)
-        # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling.
-        text = frame.to_csv(index=False, lineterminator="\r\n")
-        return ("\ufeff" + text).encode("utf-8"), CSV_MIMETYPE, filename
+        return b"".join(csv_chunks(labels, rows)), CSV_MIMETYPE, filename
     if fmt != "xlsx":
         raise ValueError(fmt)
-    keys = [f"c{i}" for i in range(len(labels))]
-    declaration = ReportDeclaration(
-        code=code, title=title,
-        header_fields=(HeaderField("导出单位", "bureau"), HeaderField("导出人", "user"),
-                       HeaderField("导出时间", "time"), HeaderField("记录数", "count")),
-        columns=tuple(Column(key, label, 1.0, "left") for key, label in zip(keys, labels)))
-    note = f"{len(rows)}" if len(rows) == total else f"{total}（导出前{len(rows)}条）"
-    data = ReportData(header={"bureau": bureau, "user": exported_by,
-                              "time": f"{stamp:%Y-%m-%d %H:%M}", "count": note},
-                      rows=[dict(zip(keys, row)) for row in rows])
-    return render_xlsx(declaration, data), XLSX_MIMETYPE, filename
+    buf = io.BytesIO()
+    write_xlsx(buf, title, labels, rows,
+               header=export_header(bureau, exported_by, total, len(rows)))
+    return buf.getvalue(), XLSX_MIMETYPE, filename
+
+
+def export_header(bureau: str, user: str, total: int, written: int | None = None) -> str:
+    count = f"{total}" if written is None or written == total else f"{total}（导出前{written}条）"
+    return (f"导出单位：{bureau}    导出人：{user}    导出时间：{clock.now():%Y-%m-%d %H:%M}"
+            f"    记录数：{count}")

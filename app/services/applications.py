@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
+
 from app import meta, policy
 from app.domain.errors import RecordInvalid
 from app.domain.validators import check_fields, check_record
+from app.domain.workdays import CalendarUnknown
 from app.enums import APPLICATION_IN_REVIEW, ApplicationState
 from app.models import Application, Product
 from app.services import records
-from app.services.calendar import Deadline, deadline_after
+from app.services.calendar import Deadline, deadline_after, load_calendar
 from app.services.numbering import next_application_number
 
 
@@ -70,6 +75,77 @@ def approve_due(application: Application) -> dt.date | None:
 def return_due(application: Application) -> dt.date | None:
     deadline = return_deadline(application)
     return deadline.due if deadline else None
+
+
+def stored_approve_due(application: Application) -> dt.date | None:
+    """The 办结 due date kept on the row (``approve_due_on``): 5 working days after the
+    submission date, whatever the state (the 审核时限 sort reads it for work in review)."""
+    if application.submitted_at is None or application.state is ApplicationState.draft:
+        return None
+    deadline = deadline_after(application.submitted_at.date(),
+                              policy.profile().approve_within_working_days, done=True)
+    return deadline.due if deadline else None
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_due_dates(session, _context, _instances) -> None:
+    """A new or (re)submitted application gets its stored due date in the same flush."""
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, Application):
+            continue
+        state = sa_inspect(obj)
+        if obj in session.new or state.attrs.submitted_at.history.has_changes() \
+                or state.attrs.state.history.has_changes() or obj.approve_due_on is None:
+            with session.no_autoflush:
+                due = stored_approve_due(obj)
+            if obj.approve_due_on != due:
+                obj.approve_due_on = due
+
+
+def refresh_due_dates(only_open: bool = True, batch: int = 2000) -> int:
+    """Recompute stored due dates (after the working calendar changed, or for rows loaded
+    in bulk without them): applications in review, or all submitted ones. Returns how many
+    changed; the caller commits."""
+    from sqlalchemy import or_, select, update
+
+    from app.extensions import db
+
+    where = [Application.submitted_at.is_not(None)]
+    if only_open:
+        where.append(or_(Application.state.in_(APPLICATION_IN_REVIEW),
+                         Application.approve_due_on.is_(None)))
+    rows = db.session.execute(select(Application.id, Application.submitted_at,
+                                     Application.state, Application.approve_due_on)
+                              .where(*where)).all()
+    changes = []
+    days = policy.profile().approve_within_working_days
+    calendar = load_calendar()  # once, not once per row
+    for app_id, submitted, state, stored in rows:
+        due = None
+        if state is not ApplicationState.draft:
+            try:
+                due = calendar.working_days_after(submitted.date(), days)
+            except CalendarUnknown:
+                due = None
+        if due != stored:
+            changes.append({"b_id": app_id, "due": due})
+    table = Application.__table__
+    from sqlalchemy import bindparam
+
+    stmt = update(table).where(table.c.id == bindparam("b_id")).values(
+        approve_due_on=bindparam("due"))
+    for start in range(0, len(changes), batch):
+        db.session.connection().execute(stmt, changes[start:start + batch])
+    return len(changes)
+
+
+@meta.sorted_by(Application, "deadline_status")
+def deadline_sort():
+    """审核时限 sorts by the stored due date of the work still in review."""
+    from sqlalchemy import case
+
+    return case((Application.state.in_(APPLICATION_IN_REVIEW), Application.approve_due_on),
+                else_=None)
 
 
 @meta.derived(Application, "deadline_status", "审核时限")

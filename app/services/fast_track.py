@@ -213,6 +213,15 @@ def renewal_window_opens(grant: FastTrackGrant) -> dt.date:
     return grant.valid_to - dt.timedelta(days=policy.profile().fast_track_renewal_window_days)
 
 
+@meta.sorted_by(FastTrackGrant, "days_left")
+def days_left_sort():
+    """剩余有效天数 sorts by the stored end date of the grants that show one."""
+    from sqlalchemy import case
+
+    return case((FastTrackGrant.state.in_([S.active, S.expired, S.suspended]),
+                 FastTrackGrant.valid_to), else_=None)
+
+
 @meta.derived(FastTrackGrant, "days_left", "剩余有效天数")
 def days_left_text(grant: FastTrackGrant, today: dt.date | None = None) -> str:
     if grant.valid_to is None or grant.state not in (S.active, S.expired, S.suspended):
@@ -257,9 +266,13 @@ def not_yet_expired(grant: FastTrackGrant) -> str | None:
 
 def grants_due_to_expire(today: dt.date | None = None) -> list[FastTrackGrant]:
     today = today or clock.today()
+    # SKIP LOCKED: every worker runs this check; one that finds a grant locked by another
+    # worker's sweep leaves it to that one instead of waiting for it (PostgreSQL; SQLite's
+    # write transactions are serial anyway). A grant another worker already turned 已到期
+    # is not active any more when this one reads it.
     return db.session.scalars(select(FastTrackGrant).where(
         FastTrackGrant.state == S.active, FastTrackGrant.valid_to < today)
-        .with_for_update()).all()
+        .with_for_update(skip_locked=True)).all()
 
 
 # --- changes an open unit reports (seed 000 第十条) ------------------------------------------

@@ -3,10 +3,31 @@
 Each large table declares the columns a user types into (``__search_text__`` beside the
 model). A leading ``^`` marks a code matched by its beginning (an index range scan) rather
 than anywhere in the text; ``relation.column`` searches a column of a many-to-one relation
-(a 便捷通道 is found by its unit's name)."""
+(a 便捷通道 is found by its unit's name).
+
+Every search answers from an index (issue 15): a code's beginning or the whole code from
+its B-tree (a range ``>= value AND < value || U+FFFF``, which both databases read from the
+index, unlike a case-insensitive ``LIKE 'x%'``); text anywhere in a name from a trigram
+index — ``pg_trgm`` GIN indexes on PostgreSQL (``LIKE '%x%'`` uses them), an FTS5 trigram
+table on SQLite (:data:`app.schema.SQLITE_TRIGRAM_TABLES`, three characters or more)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, literal_column, or_, select, table
+from sqlalchemy import column as sa_column
+
+#: A trigram index needs three characters; shorter text is matched by a scan.
+TRIGRAM_MIN = 3
+
+#: (table, column) -> FTS5 trigram table on SQLite (external content: the rowid is the id);
+#: made by ``app.schema.ensure_search_indexes``.
+SQLITE_TRIGRAM_TABLES = {("enterprise", "name"): "enterprise_name_fts"}
+#: (table, column) with a ``pg_trgm`` GIN index on PostgreSQL.
+PG_TRIGRAM_COLUMNS = (("enterprise", "name"), ("enterprise", "uscc"), ("application", "number"),
+                      ("certificate", "number"), ("customs_usage", "declaration_no"))
+
+
+def sqlite_trigram_table(table: str, column: str) -> str | None:
+    return SQLITE_TRIGRAM_TABLES.get((table, column))
 
 
 def text_search_columns(model) -> tuple[str, ...]:
@@ -22,8 +43,32 @@ def _column_match(model, path: str, value: str):
         return related.has(_column_match(target, ("^" if prefix else "") + rest, value))
     column = getattr(model, relation)
     if prefix:
-        return and_(column >= value, column < value + "\uffff")
-    return column.contains(value)
+        return starts_with(column, value)
+    return contains(model, relation, value)
+
+
+def starts_with(column, value: str):
+    """A code beginning with ``value``: a B-tree range on both databases."""
+    return and_(column >= value, column < value + "\uffff")
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(model, name: str, value: str):
+    """Text anywhere in a column, from its trigram index where the database has one."""
+    from app.extensions import db
+
+    column = getattr(model, name)
+    fts = sqlite_trigram_table(model.__tablename__, name) \
+        if db.engine.dialect.name == "sqlite" else None
+    if fts and len(value) >= TRIGRAM_MIN:
+        pattern = "%" + _escape_like(value) + "%"
+        fts_table = table(fts, sa_column(name))
+        return model.id.in_(select(literal_column("rowid")).select_from(fts_table)
+                            .where(fts_table.c[name].like(pattern, escape="\\")))
+    return column.contains(value, autoescape=True)
 
 
 def text_search_clause(model, value: str):

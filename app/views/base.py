@@ -9,10 +9,21 @@ form, list exports and evidence uploads.
 from __future__ import annotations
 
 import dataclasses
-import io
+import os
 from typing import ClassVar
+from urllib.parse import quote
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_appbuilder import ModelView, expose, has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 
@@ -20,7 +31,17 @@ from app import meta, policy
 from app.domain.errors import AccessDenied, RecordInvalid, RecordNotFound, RuleViolation
 from app.fab import ConsoleViewAdapter, DomainDoor
 from app.present import format_value
-from app.reports.exports import export_table
+from app.reports.exports import (
+    CSV_MIMETYPE,
+    XLSX_MIMETYPE,
+    csv_chunks,
+    export_filename,
+    export_header,
+    file_chunks,
+    too_many_for_excel,
+    xlsx_file,
+)
+from app.views import export_progress
 from app.workflows import run_step
 
 
@@ -142,27 +163,83 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
             return [c for _name, fs in self.show_fieldsets for c in fs["fields"]]
         return list(self.show_columns or self.list_columns)
 
+    #: Records read per query batch while exporting.
+    export_batch: ClassVar[int] = 1000
+
+    def export_page_setup(self, worksheet) -> None:
+        """Print set-up of this list's .xlsx export (hook; default: the writer's A4
+        landscape, header row repeated, page numbers)."""
+
     @expose("/export/")
     @has_access
     @permission_name("export")
     def export(self):
-        """The filtered list as .xlsx or .csv (``?format=``), within the user's scope."""
+        """The filtered list as .xlsx or .csv (``?format=``), within the user's scope: every
+        row, read in batches and written as it is read (see ``app.reports.exports``)."""
         fmt = request.args.get("format", "xlsx")
         if fmt not in ("xlsx", "csv"):
             abort(400)
+        token = export_progress.valid_token(request.args.get("progress"))
         order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
         get_filter_args(self._filters)
         joined = self._filters.get_joined_filters(self._base_filters)
-        count, items = self.datamodel.query(joined, order[0], order[1], page=0,
-                                            page_size=policy.EXPORT_MAX_ROWS)
+        total, _first = self.datamodel.query(joined, order[0], order[1], page=0, page_size=1)
+        if fmt == "xlsx":
+            refusal = too_many_for_excel(total)
+            if refusal:
+                export_progress.report(token, 0, total, error=refusal)
+                flash(refusal, "warning")
+                return redirect(url_for(f"{self.endpoint}.list", **request.args.to_dict()))
+        query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
+                                         joined, order[0], order[1])
         columns = self._export_columns()
-        values = self.datamodel.get_values(items, columns)
-        rows = [[str(format_value(row[c])) for c in columns] for row in values]
         labels = [str(self.label_columns.get(c, c)) for c in columns]
+        title = meta.model_label(self.datamodel.obj)
         user = g.user
-        content, mimetype, filename = export_table(
-            self.datamodel.obj.__tablename__, meta.model_label(self.datamodel.obj), labels,
-            rows, fmt, exported_by=user.get_full_name(),
-            bureau=user.bureau.name if getattr(user, "bureau", None) else "", total=count)
-        return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
-                         download_name=filename)
+        bureau = user.bureau.name if getattr(user, "bureau", None) else ""
+        rows = self._export_rows(query, columns)
+        filename = export_filename(title, fmt)
+
+        def progress(done: int) -> None:
+            export_progress.report(token, done, total)
+
+        progress(0)
+        if fmt == "csv":
+            chunks = stream_with_context(csv_chunks(labels, rows, progress=progress))
+            return Response(chunks, mimetype=CSV_MIMETYPE,
+                            headers={"Content-Disposition": attachment(filename)})
+        path = xlsx_file(title, labels, rows,
+                         header=export_header(bureau, user.get_full_name(), total),
+                         page_setup=self.export_page_setup, progress=progress)
+        return Response(file_chunks(path), mimetype=XLSX_MIMETYPE,
+                        headers={"Content-Disposition": attachment(filename),
+                                 "Content-Length": str(os.path.getsize(path))})
+
+    def _export_rows(self, query, columns):
+        """Rows of display text, read ``export_batch`` records at a time (a server-side
+        cursor on PostgreSQL); each batch is dropped once written."""
+        batch = []
+        for item in query.yield_per(self.export_batch):
+            batch.append(item)
+            if len(batch) == self.export_batch:
+                yield from self._export_values(batch, columns)
+                batch = []
+        yield from self._export_values(batch, columns)
+
+    def _export_values(self, batch, columns):
+        for row in self.datamodel.get_values(batch, columns):
+            yield [str(format_value(row[c])) for c in columns]
+
+    @expose("/export/progress/<token>")
+    @has_access
+    @permission_name("export")
+    def export_progress(self, token: str):
+        """How far the export started with ``progress=<token>`` has got (the list page
+        polls this while the file is prepared)."""
+        return jsonify(export_progress.read(token))
+
+
+def attachment(filename: str) -> str:
+    """Content-Disposition of a download with a Chinese file name (RFC 6266 / 5987)."""
+    return f"attachment; filename=\"export.{filename.rsplit('.', 1)[-1]}\"; " \
+           f"filename*=UTF-8''{quote(filename)}"

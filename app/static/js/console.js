@@ -81,4 +81,35 @@
       });
     }).observe(document.body, { childList: true, subtree: true });
   });
+
+  // List exports: the file is prepared on the server (every row of the filtered list); the
+  // page shows how many rows are written until the download starts.
+  function newToken() {
+    var bytes = new Uint8Array(16), out = "";
+    window.crypto.getRandomValues(bytes);
+    for (var i = 0; i < bytes.length; i++) { out += ("0" + bytes[i].toString(16)).slice(-2); }
+    return out;
+  }
+  $(document).on("click", "a.console-export-link", function (event) {
+    event.preventDefault();
+    var link = this, token = newToken();
+    var box = $(link).siblings(".console-export-progress");
+    var pollUrl = $(link).data("progress-url").replace("TOKEN", token);
+    box.prop("hidden", false).text("正在准备导出文件…");
+    window.location.href = link.href + (link.href.indexOf("?") < 0 ? "?" : "&") + "progress=" + token;
+    var timer = window.setInterval(function () {
+      $.getJSON(pollUrl).done(function (state) {
+        if (state.error) {
+          box.text(state.error);
+          window.clearInterval(timer);
+        } else if (state.finished) {
+          box.text("已导出" + state.done + "条记录，文件开始下载。");
+          window.clearInterval(timer);
+        } else if (state.total) {
+          box.text("正在准备导出文件：已写入" + state.done + " / " + state.total + "条（" +
+                   Math.floor(100 * state.done / state.total) + "%）…");
+        }
+      });
+    }, 800);
+  });
 })(jQuery);

@@ -1,0 +1,96 @@
+"""审核时限 and 剩余有效天数 sort in SQL by stored due dates (issue 15): a district puts the
+most urgent first, and the stored date follows every (re)submission."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select, update
+
+from app.commands.due_dates import RefreshDueDates
+from app.enums import ApplicationState, FastTrackState
+from app.extensions import db
+from app.models import Application
+from app.services.applications import approve_due
+from tests import factories
+from tests.conftest import DISTRICT_A
+
+
+def _submitted(ent, day: dt.date, state=ApplicationState.submitted):
+    return factories.application(ent, products=1, state=state,
+                                 submitted_at=dt.datetime.combine(day, dt.time(10, 0)))
+
+
+def test_the_stored_due_date_follows_the_submission(app_ctx, bureaus):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    app_ = _submitted(ent, dt.date(2026, 11, 2))
+    db.session.commit()
+    assert app_.approve_due_on == approve_due(app_) == dt.date(2026, 11, 9)
+    app_.submitted_at = dt.datetime(2026, 11, 16, 9, 0)  # resubmitted
+    db.session.commit()
+    assert app_.approve_due_on == approve_due(app_)
+    draft = factories.application(ent, products=1)
+    db.session.commit()
+    assert draft.approve_due_on is None
+
+
+def test_refresh_fills_rows_loaded_without_it(app_ctx, bureaus):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    app_ = _submitted(ent, dt.date(2026, 11, 2))
+    db.session.commit()
+    db.session.execute(update(Application).where(Application.id == app_.id)
+                       .values(approve_due_on=None))
+    db.session.commit()
+    assert RefreshDueDates().execute() >= 1
+    db.session.expire_all()
+    assert db.session.get(Application, app_.id).approve_due_on == dt.date(2026, 11, 9)
+
+
+def _numbers_in_order(html: str, numbers: list[str]) -> list[str]:
+    found = sorted((html.index(n), n) for n in numbers if n in html)
+    return [n for _pos, n in found]
+
+
+def test_a_district_sorts_its_applications_most_urgent_first(app_ctx, bureaus, client_as):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    later = _submitted(ent, dt.date(2026, 11, 20))
+    urgent = _submitted(ent, dt.date(2026, 11, 2))
+    middle = _submitted(ent, dt.date(2026, 11, 10))
+    done = _submitted(ent, dt.date(2026, 10, 1), state=ApplicationState.issued)
+    db.session.commit()
+    numbers = [a.number for a in (later, urgent, middle, done)]
+    client = client_as("huangpu")
+    flt = "_flt_0_enterprise=" + ent.name
+    html = client.get(f"/applicationview/list/?_oc_ApplicationView=deadline_status"
+                      f"&_od_ApplicationView=asc&{flt}&psize_ApplicationView=100").get_data(
+        as_text=True)
+    assert _numbers_in_order(html, numbers) == [urgent.number, middle.number, later.number,
+                                                done.number]
+    html = client.get(f"/applicationview/list/?_oc_ApplicationView=deadline_status"
+                      f"&_od_ApplicationView=desc&{flt}&psize_ApplicationView=100").get_data(
+        as_text=True)
+    assert _numbers_in_order(html, numbers) == [later.number, middle.number, urgent.number,
+                                                done.number]
+    # the column header offers the sort
+    assert re.search(r"_oc_ApplicationView=deadline_status", html)
+
+
+def test_fast_track_grants_sort_by_days_left(app_ctx, bureaus, client_as):
+    from app.models import FastTrackGrant
+
+    soon = factories.active_grant(bureaus[DISTRICT_A], valid_to=dt.date.today()
+                                  + dt.timedelta(days=10))
+    far = factories.active_grant(bureaus[DISTRICT_A], valid_to=dt.date.today()
+                                 + dt.timedelta(days=300))
+    db.session.commit()
+    assert soon.state is FastTrackState.active and far.state is FastTrackState.active
+    client = client_as("admin")
+    response = client.get("/fasttrackgrantview/list/?_oc_FastTrackGrantView=days_left"
+                          "&_od_FastTrackGrantView=asc&psize_FastTrackGrantView=100")
+    assert response.status_code == 200
+    ids = list(db.session.scalars(select(FastTrackGrant.id).where(
+        FastTrackGrant.id.in_([soon.id, far.id]))))
+    assert len(ids) == 2
+    html = response.get_data(as_text=True)
+    names = [soon.enterprise.name, far.enterprise.name]
+    assert _numbers_in_order(html, names) == names
