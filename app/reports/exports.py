@@ -46,7 +46,8 @@ def export_table(code: str, title: str, labels: list[str], rows: list[list[str]]
         code=code, title=title,
         header_fields=(HeaderField("导出单位", "bureau"), HeaderField("导出人", "user"),
                        HeaderField("导出时间", "time"), HeaderField("记录数", "count")),
-        columns=tuple(Column(key, label, 1.0, "left") for key, label in zip(keys, labels)))
+        columns=tuple(Column(key, label, 1.0, "left") for key, label in zip(keys, labels)),
+        list_export=True)  # page set-up: app.reports.print_setup.list_setup
     note = f"{len(rows)}" if len(rows) == total else f"{total}（导出前{len(rows)}条）"
     data = ReportData(header={"bureau": bureau, "user": exported_by,
                               "time": f"{stamp:%Y-%m-%d %H:%M}", "count": note},
