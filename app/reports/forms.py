@@ -356,7 +356,7 @@ _SHEET = "便捷通道申请表"
 _XLSX_FONT = "宋体"
 #: Column widths (characters) of A..E, the same grid as the PDF.
 #: They add up to the printable width of A4 portrait, so the form prints at 100 % (10.5 pt).
-_XLSX_WIDTHS = (20.0, 14.0, 11.0, 12.0, 31.0)
+_XLSX_WIDTHS = (20.0, 13.0, 10.0, 11.0, 30.0)
 _LINE_HEIGHT = 14.5  # points per line of 10.5pt text
 
 

@@ -215,7 +215,7 @@ def render_checklist_pdf(sheet: ChecklistSheet) -> bytes:
 _XLSX_FONT = "宋体"
 #: A..F, the part 二 grid (part 一 reuses it)
 #: They add up to the printable width of A4 portrait: the checklist prints at 100 %.
-XLSX_WIDTHS = (9.0, 13.0, 16.0, 25.0, 15.0, 10.0)
+XLSX_WIDTHS = (9.0, 12.0, 15.0, 24.0, 14.0, 10.0)
 
 
 def _sheet_tools(ws):
@@ -223,7 +223,7 @@ def _sheet_tools(ws):
 
     thin = Side(style="thin", color="000000")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    font = Font(name=_XLSX_FONT, size=10)
+    font = Font(name=_XLSX_FONT, size=10.5)  # prints at ≥ 9 pt (tests/reports/test_print_setup.py)
     grey = PatternFill("solid", fgColor="EEEEEE")
 
     def put(row, col, value, span=1, label=False, align="left", rows=1):
@@ -249,7 +249,7 @@ def _sheet_tools(ws):
 
 def _height(texts_widths) -> float:
     lines = max((xlsx_line_count(cell_text(t), w) for t, w in texts_widths), default=1)
-    return max(18.0, 13.5 * lines + 4)
+    return max(18.0, 14.5 * lines + 4)
 
 
 def render_checklist_xlsx(sheet: ChecklistSheet) -> bytes:
