@@ -281,3 +281,17 @@ def test_rollup_department_defaults_from_the_users_account(app_ctx, bureaus, use
     assert "所在部门：认证监管处" in header("")
     assert "所在部门：质量处" in header("&department=质量处")  # still editable
     assert "认证监管处" not in header("&department=")  # cleared on purpose: blank on paper
+
+
+def test_list_export_print_version_has_only_the_lists_columns(app_ctx, client_as):
+    from app.views.applications import CertificateView
+
+    client = client_as("admin")
+    full = _sheet(client.get("/certificateview/export/?format=xlsx").data)
+    narrow = _sheet(client.get("/certificateview/export/?format=xlsx&columns=list").data)
+    assert narrow.max_column == len(CertificateView.list_columns) + 1  # and 序号
+    assert narrow.max_column < full.max_column
+    assert narrow.page_setup.orientation == "landscape"
+    assert narrow.page_setup.fitToWidth == print_setup.pages_wide(_widths(narrow))
+    listed = client.get("/certificateview/list/").get_data(as_text=True)
+    assert "columns=list" in listed and "导出打印版Excel" in listed
