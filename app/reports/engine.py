@@ -446,6 +446,8 @@ _XLSX_SIZE = 10.5
 _XLSX_LINE = 14.5  # points per line of 10.5pt text
 _DATE_FORMAT = "yyyy-mm-dd"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
+_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 def _xlsx_width(texts: list[str]) -> float:
@@ -499,10 +501,19 @@ def _xlsx_widths(decl: ReportDeclaration, cols: list[Column], rows: list[list[st
     return widths
 
 
-def _xlsx_value(col: Column, source: object, text: str):
-    """The value a cell holds: 序号 and numbers as numbers, dates as dates, else text."""
+def _xlsx_value(col: Column, source: object, text: str, sniff_dates: bool = False):
+    """The value a cell holds: 序号 and numbers as numbers, dates as dates, else text. A list
+    export's cells arrive as text: ``sniff_dates`` turns ISO dates and times back into dates."""
     if text == "":
         return None
+    if sniff_dates and col.key != _SEQ_KEY:
+        try:
+            if _ISO_DATE.fullmatch(text):
+                return dt.date.fromisoformat(text)
+            if _ISO_MINUTE.fullmatch(text):
+                return dt.datetime.fromisoformat(text)
+        except ValueError:  # 2026-02-30 typed by someone stays text
+            return text
     if col.key == _SEQ_KEY:
         return int(text) if text.isdigit() else text
     if col.kind in ("date", "text"):
@@ -599,14 +610,16 @@ def render_xlsx(decl: ReportDeclaration, data: ReportData) -> bytes:
         for i, (col, text) in enumerate(zip(cols, values), start=1):
             raw = None if group or col.key == _SEQ_KEY else source.get(col.key)
             cell = ws.cell(row=r, column=i)
-            value = _xlsx_value(col, raw, text)
+            value = _xlsx_value(col, raw, text, decl.list_export)
             if isinstance(value, str):
                 cell.value = value
                 if cell.data_type == "f":  # "=..." typed by a user is text, not a formula
                     cell.data_type = "s"
             else:
                 cell.value = value
-                if isinstance(value, dt.date):
+                if isinstance(value, dt.datetime):
+                    cell.number_format = _DATETIME_FORMAT
+                elif isinstance(value, dt.date):
                     cell.number_format = _DATE_FORMAT
             cell.font, cell.border, cell.alignment = font, border, aligns[i - 1]
             if col.kind != "phone":

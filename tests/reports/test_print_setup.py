@@ -217,6 +217,19 @@ def test_list_export_prints_landscape_several_pages_wide():
     assert ws.cell(row=4, column=1).value == 1  # 序号 as a number
 
 
+def test_list_export_dates_are_dates():
+    content, _m, _n = export_table("certificates", "CCC免办证明", ["证明编号", "签发日期", "提交时间"],
+                                   [["NT001", "2026-11-23", "2026-11-23 09:30"],
+                                    ["2026-02-30", "", "文字"]], "xlsx", "张三", BUREAU, 2)
+    ws = _sheet(content)
+    number, issued, submitted = (ws.cell(row=4, column=c) for c in (2, 3, 4))
+    assert number.value == "NT001" and number.data_type == "s"
+    assert issued.is_date and issued.value == dt.datetime(2026, 11, 23)
+    assert issued.number_format == "yyyy-mm-dd"
+    assert submitted.is_date and submitted.value == dt.datetime(2026, 11, 23, 9, 30)
+    assert ws.cell(row=5, column=2).value == "2026-02-30"  # not a date: stays text
+
+
 def test_fit_widths_shares_the_page():
     widths = print_setup.fit_widths([1, 2, 1], [6, 6, 6], [10, 80, 80], 60)
     assert widths[0] == 10 and sum(widths) == pytest.approx(60, abs=0.2)
