@@ -44,7 +44,8 @@ def _wait_until(page, predicate: str, seconds: float = 60.0) -> None:
         if page.evaluate(predicate):
             return
         page.wait_for_timeout(250)
-    raise AssertionError(f"not true after {seconds}s: {predicate}")
+    raise AssertionError(f"not true after {seconds}s: {predicate}\n"
+                         f"{page.inner_text('body')[:500]}")
 
 
 def _outside(log, base):
@@ -58,10 +59,15 @@ def test_swagger_ui_renders_offline(browser, live_server, username):
     try:
         login(page, live_server, username)
         log.clear()
-        response = page.goto(f"{live_server}/swagger/v1")
+        # the spec is built on first request (slow on a busy machine): wait for it first
+        with page.expect_response(lambda r: "/api/v1/_openapi" in r.url,
+                                  timeout=180000) as spec:
+            response = page.goto(f"{live_server}/swagger/v1")
         assert response.status == 200
+        assert spec.value.status == 200
         # the operations are drawn (Swagger UI renders them tag by tag)
-        _wait_until(page, "() => document.querySelectorAll('.swagger-ui .opblock').length > 10")
+        _wait_until(page, "() => document.querySelectorAll('.swagger-ui .opblock').length > 10",
+                    seconds=120)
         assert page.locator(".swagger-ui .info .title").count() == 1
         page.wait_for_load_state("networkidle")
         assert _outside(log, live_server) == [], "a request left the machine"
