@@ -157,7 +157,9 @@ def test_annex_label_above_the_title_and_filing_date_at_the_right():
         date = next(w for w in words if w["text"].startswith("填报日期"))
         assert annex["top"] < title["top"] and annex["x0"] < page.width / 4
         assert date["x1"] > page.width * 0.75
-        assert "第 1 页 共 1 页" in page.extract_text()
+        text = page.extract_text()
+        assert "第 1 页 共 1 页" in text
+        assert PHONE in text  # eleven digits on one line of their cell
 
 
 def test_cell_types_sequence_numbers_dates_phones():
