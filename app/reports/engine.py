@@ -19,8 +19,9 @@ PDF notes
   using ReportLab's own line breaker to estimate row heights, and each table
   repeats the column header. Every table also marks its header as <thead>, so a
   page the estimate got wrong still spills over with a header.
-* The page footer reads 「第 N 页 共 M 页」 (``print_setup.PDF_FOOTER_HTML``); xhtml2pdf
-  builds the document twice for <pdf:pagecount/>.
+* The page footer reads 「第 N 页 共 M 页」. M is the layout's own page count (one table
+  per page), checked against the built PDF; only if a page spilled is the document built
+  again with the real count (<pdf:pagecount/> would build every document twice).
 * A declaration may name its annex (附件1) — printed above the title — and put header
   fields at the right of the header line (填报日期), as the paper forms do.
 * Cells may hold dates and numbers: the .xlsx keeps them as such (序号 is a number, a
@@ -314,7 +315,10 @@ def _paginate(
     return pages
 
 
-def _pdf_html(decl: ReportDeclaration, data: ReportData) -> str:
+def _pdf_html(decl: ReportDeclaration, data: ReportData,
+              total_pages: int | None = None) -> tuple[str, int]:
+    """(document, pages the layout expects). The footer names ``total_pages`` when given,
+    else the engine's own page count (one table per page, plus one if the notes may spill)."""
     page_w, page_h = (_A4[1], _A4[0]) if decl.landscape else _A4
     frame_w = page_w - 2 * _MARGIN_X
     frame_h = page_h - _MARGIN_TOP - _MARGIN_BOTTOM
@@ -362,6 +366,9 @@ def _pdf_html(decl: ReportDeclaration, data: ReportData) -> str:
         tables.append(f"<table>{colgroup}<thead><tr>{head}</tr></thead></table>")
 
     notes = "".join(f'<div class="note">{cell_html(cell_text(n))}</div>' for n in decl.footnotes)
+    expected = max(len(tables), 1)
+    total = total_pages or expected
+    footer = f"第 <pdf:pagenumber/> 页 共 {total} 页"
     orientation = "landscape" if decl.landscape else "portrait"
     css = f"""
 @page {{
@@ -405,18 +412,34 @@ p.notes-gap {{ margin: 0; font-size: 4pt; }}
     return (
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"/>"
         f"<style>{css}</style></head><body>"
-        f'<div id="page-footer">{print_setup.PDF_FOOTER_HTML}</div>'
+        f'<div id="page-footer">{footer}</div>'
         f"{annex_block}<h1>{cell_html(cell_text(decl.title))}</h1>{head_block}"
         + "<pdf:nextpage/>".join(tables)
         + notes_block
         + "</body></html>"
-    )
+    ), expected
 
 
 def render_pdf(decl: ReportDeclaration, data: ReportData) -> bytes:
     """Render the report as an A4 PDF with the CJK font embedded."""
     ensure_font()  # the layout measures text with the font's metrics
-    return html_to_pdf(_pdf_html(decl, data), decl.code)
+    # 「第N页 共M页」: the layout knows its pages, so one build suffices (xhtml2pdf's own
+    # <pdf:pagecount/> builds every document twice); should a page spill after all, the
+    # document is built again with the count it really has.
+    source, expected = _pdf_html(decl, data)
+    pdf = html_to_pdf(source, decl.code)
+    pages = pdf_page_count(pdf)
+    if pages != expected:
+        pdf = html_to_pdf(_pdf_html(decl, data, total_pages=pages)[0], decl.code)
+    return pdf
+
+
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """Pages of a PDF written by ReportLab (uncompressed page objects)."""
+    return len(_PAGE_OBJECT.findall(pdf))
 
 
 def html_to_pdf(source: str, what: str) -> bytes:

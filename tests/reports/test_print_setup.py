@@ -310,3 +310,30 @@ def test_list_export_print_version_has_only_the_lists_columns(app_ctx, client_as
     assert narrow.page_setup.fitToWidth == print_setup.pages_wide(_widths(narrow))
     listed = client.get("/certificateview/list/").get_data(as_text=True)
     assert "columns=list" in listed and "导出打印版Excel" in listed
+
+
+def test_pdf_footer_counts_the_pages_it_really_has():
+    data = ReportData(header={"bureau": "上海市市场监督管理局", "filer": "吴某",
+                              "department": "认证监管处", "filed_on": "2026年11月23日"},
+                      rows=_holder_rows(60))
+    with pdfplumber.open(io.BytesIO(render_pdf(ACCOUNT_HOLDERS_TABLE, data))) as doc:
+        total = len(doc.pages)
+        assert total > 1
+        for number, page in enumerate(doc.pages, start=1):
+            assert page.extract_text().rstrip().endswith(f"第 {number} 页 共 {total} 页")
+
+
+def test_pdf_footer_is_rebuilt_when_a_page_spills(monkeypatch):
+    """Should the layout's page estimate be wrong, the count printed is the real one."""
+    from app.reports import engine
+
+    real = engine._pdf_html
+
+    def wrong_estimate(decl, data, total_pages=None):
+        source, expected = real(decl, data, total_pages)
+        return source, expected + 1
+    monkeypatch.setattr(engine, "_pdf_html", wrong_estimate)
+    pdf = render_pdf(ACCOUNT_CHANGE_TABLE, ReportData(header={}, rows=_change_rows(2)))
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        assert len(doc.pages) == 1
+        assert "第 1 页 共 1 页" in doc.pages[0].extract_text()
