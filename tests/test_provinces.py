@@ -349,7 +349,7 @@ def _rollup_rows(client, year, headers=None):
     response = client.get(f"/reports/annual_rollup/{year}?format=xlsx", headers=headers or {})
     assert response.status_code == 200
     sheet = pd.read_excel(io.BytesIO(response.data), header=None, dtype=str).fillna("")
-    return sheet.iloc[1, 0], [(row[0], row[1]) for row in sheet.iloc[3:].values.tolist()
+    return sheet.iloc[2, 0], [(row[0], row[1]) for row in sheet.iloc[4:].values.tolist()
                               if row[1]]
 
 

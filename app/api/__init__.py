@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask_appbuilder import AppBuilder
 
 from app.api.resources import RESOURCES
+from app.api.swagger import ApiDocsView
 from app.fab import OpenApi
 
 
 def register_apis(appbuilder: AppBuilder) -> None:
     for api in RESOURCES:
         appbuilder.add_api(api)
-    # The OpenAPI spec at /api/v1/_openapi, without the Swagger UI page (a developer tool
-    # in English; the spec is what integrations read).
+    # The OpenAPI spec at /api/v1/_openapi, and its Swagger UI at /swagger/v1 drawn from the
+    # app's own static files (app.api.swagger).
     appbuilder.add_api(OpenApi)
+    appbuilder.add_view_no_menu(ApiDocsView)

@@ -15,7 +15,9 @@ Notes
   The .xlsx uses the same marks so both outputs read alike.
 * One <table> holds the whole form; long product lists let it split over pages
   (xhtml2pdf lays a long table out in quadratic time, fine for a few hundred rows).
-* The page footer shows "第 N 页" only, like the engine (no page count).
+* The page footer reads 「第 N 页 共 M 页」, like the engine.
+* The .xlsx has the cover page too (附件2, title, 单位名称, 申请日期, 填表须知), then a page
+  break and the form; its page set-up comes from ``app.reports.print_setup``.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 
 from app.clock import chinese_date
 from app.enums import BusinessCategoryCode, EconomicNature, ExemptionClause
+from app.reports import print_setup
 from app.reports.engine import (
     CSS_FONT,
     MIMETYPES,
@@ -332,7 +335,7 @@ div.sign {{ text-align: right; margin: 0 24pt 0 0; }}
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8"/>'
         f"<style>{css}</style></head><body>"
-        '<div id="page-footer">第 <pdf:pagenumber/> 页</div>'
+        f'<div id="page-footer">{print_setup.PDF_FOOTER_HTML}</div>'
         f"{cover}<pdf:nextpage/>"
         f"<h1>{_h(FORM_TITLE)}</h1>"
         f'<table class="form">{"".join(rows)}</table>'
@@ -352,7 +355,8 @@ def render_fast_track_form_pdf(form: FastTrackForm) -> bytes:
 _SHEET = "便捷通道申请表"
 _XLSX_FONT = "宋体"
 #: Column widths (characters) of A..E, the same grid as the PDF.
-_XLSX_WIDTHS = (22.0, 16.0, 12.0, 14.0, 34.0)
+#: They add up to the printable width of A4 portrait, so the form prints at 100 % (10.5 pt).
+_XLSX_WIDTHS = (20.0, 13.0, 10.0, 11.0, 30.0)
 _LINE_HEIGHT = 14.5  # points per line of 10.5pt text
 
 
@@ -365,6 +369,7 @@ def render_fast_track_form_xlsx(form: FastTrackForm) -> bytes:
     """The form as one sheet laid out like the paper form table."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.worksheet.pagebreak import Break
 
     _check(form)
     wb = Workbook()
@@ -410,19 +415,52 @@ def render_fast_track_form_xlsx(form: FastTrackForm) -> bytes:
         text = "" if value is None else str(value)
         ws.row_dimensions[row].height = _xlsx_height([(label, widths[0]), (text, value_w)])
 
-    # Title and 申请日期 (the cover page itself is left out of the sheet).
-    ws.merge_cells("A1:E1")
-    title = ws.cell(row=1, column=1, value=FORM_TITLE)
+    # The cover page, as the PDF's: 附件2, the title, 单位名称 and 申请日期, 填表须知.
+    def cover_line(row: int, value: str, size: float, height: float, horizontal: str,
+                   underline: bool = False, first: int = 1, last: int = 5):
+        ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+        cell = ws.cell(row=row, column=first, value=cell_text(value) or None)
+        cell.font = Font(name=_XLSX_FONT, size=size)
+        cell.alignment = Alignment(horizontal=horizontal, vertical="bottom", wrap_text=True)
+        if underline:
+            for c in range(first, last + 1):
+                ws.cell(row=row, column=c).border = Border(bottom=thin)
+        ws.row_dimensions[row].height = height
+
+    cover_line(1, ANNEX, 14, 24, "left")
+    cover_line(2, "", 12, 150, "left")
+    cover_line(3, FORM_TITLE, 26, 40, "center")
+    cover_line(4, "", 12, 90, "left")
+    for row, label, value in ((5, "单位名称：", form.unit_name),
+                              (6, "申请日期：", chinese_date(form.applied_on, BLANK_DATE))):
+        cell = ws.cell(row=row, column=1, value=label)
+        cell.font = Font(name=_XLSX_FONT, size=14)
+        cell.alignment = Alignment(horizontal="right", vertical="bottom")
+        cover_line(row, value, 14, 30, "left", underline=True, first=2, last=4)
+    cover_line(7, "", 12, 140, "left")
+    cover_line(8, "填表须知", 14, 24, "center")
+    row = 9
+    for note in COVER_NOTES:
+        cover_line(row, note, 11, max(18.0, 17.6 * xlsx_line_count(note, sum(widths)) + 2),
+                   "left")
+        row += 1
+    ws.row_breaks.append(Break(id=row - 1))
+    top = row
+
+    # Title and 申请日期 of the form itself.
+    ws.merge_cells(start_row=top, start_column=1, end_row=top, end_column=5)
+    title = ws.cell(row=top, column=1, value=FORM_TITLE)
     title.font = Font(name=_XLSX_FONT, size=16, bold=True)
     title.alignment = Alignment(horizontal="center", vertical="center")
-    ws.row_dimensions[1].height = 32
-    ws.merge_cells("A2:E2")
-    head = ws.cell(row=2, column=1, value=f"申请日期：{chinese_date(form.applied_on, BLANK_DATE)}")
+    ws.row_dimensions[top].height = 32
+    ws.merge_cells(start_row=top + 1, start_column=1, end_row=top + 1, end_column=5)
+    head = ws.cell(row=top + 1, column=1,
+                   value=f"申请日期：{chinese_date(form.applied_on, BLANK_DATE)}")
     head.font = font
     head.alignment = Alignment(horizontal="right", vertical="center")
-    ws.row_dimensions[2].height = 20
+    ws.row_dimensions[top + 1].height = 20
 
-    row = 3
+    row = top + 2
     for label, value in (("单位名称", form.unit_name), ("统一社会信用代码", form.uscc),
                          ("注册地址", form.registered_address),
                          ("经营地址", form.business_address)):
@@ -493,15 +531,7 @@ def render_fast_track_form_xlsx(form: FastTrackForm) -> bytes:
     for letter, width in zip("ABCDE", widths):
         ws.column_dimensions[letter].width = width
 
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.7
-    ws.oddFooter.center.text = "第 &P 页"
+    print_setup.apply_openpyxl(ws, print_setup.PageSetup(landscape=False, fit_width=1))
 
     buf = io.BytesIO()
     wb.save(buf)

@@ -18,7 +18,8 @@ FUNCTION_NOTE = "初审、复审、发证、监管、管理员"
 ACCOUNT_CHANGE_TABLE = ReportDeclaration(
     code="account_change",
     title="CCC免办及特殊用途进口产品检测处理管理系统账号调整需求信息报表",
-    header_fields=(HeaderField("填报单位", "bureau"), HeaderField("填报日期", "filed_on")),
+    header_fields=(HeaderField("填报单位", "bureau"),
+                   HeaderField("填报日期", "filed_on", right=True)),
     columns=(
         Column("kind", "账  号\n调整方式", 1.0),
         Column("bureau", "地方市场\n监管部门", 1.6),
@@ -26,7 +27,7 @@ ACCOUNT_CHANGE_TABLE = ReportDeclaration(
         Column("after", "当  前\n账号功能", 1.3),
         Column("holder", "账号\n使用人\n姓名", 0.9),
         Column("position", "所在部门\n及职务", 1.3),
-        Column("phone", "手机号", 1.2),
+        Column("phone", "手机号", 1.2, kind="phone"),
         Column("letter", "来函标题\n及文号", 1.6, "left"),
         Column("contact", "区局联系人", 1.4, "left"),
         Column("remarks", "备注", 1.0, "left"),
@@ -34,6 +35,7 @@ ACCOUNT_CHANGE_TABLE = ReportDeclaration(
     footnotes=("备注：1．账号调整方式填写：开通、注销、增加功能、减少功能。",
                f"2．账号功能填写：{FUNCTION_NOTE}。"),
     min_rows=6,
+    annex="附件1",
 )
 
 
@@ -58,18 +60,20 @@ ACCOUNT_HOLDERS_TABLE = ReportDeclaration(
     code="account_holders",
     title="CCC免办及特殊用途进口产品检测处理管理系统账号使用人信息汇总表",
     header_fields=(HeaderField("填报单位", "bureau"), HeaderField("填报人", "filer"),
-                   HeaderField("所在部门", "department"), HeaderField("填报日期", "filed_on")),
+                   HeaderField("所在部门", "department"),
+                   HeaderField("填报日期", "filed_on", right=True)),
     columns=(
         Column("bureau", "市场监管部门", 2.4),
         Column("holder", "账号使用人\n姓  名", 1.0),
         Column("position", "所在部门及职务", 1.6),
         Column("account", "当前使用\n账号名称", 1.2),
         Column("functions", "当前使用\n账号功能", 1.5),
-        Column("phone", "手机号", 1.2),
+        Column("phone", "手机号", 1.2, kind="phone"),
         Column("remarks", "备注", 0.9, "left"),
     ),
     footnotes=(f"备注：当前账号功能填写：{FUNCTION_NOTE}。",),
     min_rows=7,
+    annex="附件2",
 )
 
 
@@ -113,15 +117,15 @@ def annual_rollup_data(bureau_name: str, filer: str, department: str,
 FAST_TRACK_LIST = ReportDeclaration(
     code="fast_track_units",
     title="CCC免办便捷通道使用单位名单",
-    header_fields=(HeaderField("填报单位", "bureau"), HeaderField("截至日期", "as_of")),
+    header_fields=(HeaderField("填报单位", "bureau"), HeaderField("截至日期", "as_of", right=True)),
     columns=(
         Column("unit", "使用单位名称", 2.6, "left"),
         Column("uscc", "统一社会信用代码", 1.9),
         Column("district", "所属区", 0.9),
         Column("clauses", "适用免办条款", 1.6),
         Column("account", "便捷通道账号", 1.2),
-        Column("valid_from", "有效期起", 1.1),
-        Column("valid_to", "有效期止", 1.1),
+        Column("valid_from", "有效期起", 1.1, kind="date"),
+        Column("valid_to", "有效期止", 1.1, kind="date"),
         Column("remarks", "备注", 1.2, "left"),
     ),
     footnotes=("注：适用免办条款：" + "；".join(
@@ -138,8 +142,7 @@ def fast_track_list_data(bureau_name: str, grants) -> ReportData:
             "district": grant.enterprise.bureau.short_name,
             "clauses": "、".join(c.code.short_label for c in grant.clauses),
             "account": grant.fast_track_account,
-            "valid_from": grant.valid_from.isoformat() if grant.valid_from else "",
-            "valid_to": grant.valid_to.isoformat() if grant.valid_to else "",
+            "valid_from": grant.valid_from, "valid_to": grant.valid_to,
             "remarks": f"已延用至{renewed[-1].new_valid_to:%Y-%m-%d}" if renewed else ""})
     return ReportData(header={"bureau": bureau_name, "as_of": chinese_date(clock.today())},
                       rows=rows)

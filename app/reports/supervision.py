@@ -27,6 +27,7 @@ from app.domain.checklists import (
     Checklist,
 )
 from app.enums import BusinessCategoryCode, ExemptionClause
+from app.reports import print_setup
 from app.reports.engine import (
     CSS_FONT,
     MIMETYPES,
@@ -196,7 +197,7 @@ div.sign {{ text-align: right; margin: 0 30pt 0 0; }}
 """
     return ('<!DOCTYPE html><html><head><meta charset="utf-8"/>'
             f"<style>{css}</style></head><body>"
-            '<div id="page-footer">第 <pdf:pagenumber/> 页</div>'
+            f'<div id="page-footer">{print_setup.PDF_FOOTER_HTML}</div>'
             f'<p class="annex">{_h(c.annex)}</p><h1>{_h(c.title)}</h1>'
             f'<table class="head"><tr><td>{_h(when)}</td><td style="text-align:right">'
             f'{_h(who)}</td></tr></table>'
@@ -213,7 +214,8 @@ def render_checklist_pdf(sheet: ChecklistSheet) -> bytes:
 
 _XLSX_FONT = "宋体"
 #: A..F, the part 二 grid (part 一 reuses it)
-XLSX_WIDTHS = (16.0, 22.0, 26.0, 44.0, 26.0, 12.0)
+#: They add up to the printable width of A4 portrait: the checklist prints at 100 %.
+XLSX_WIDTHS = (9.0, 12.0, 15.0, 24.0, 14.0, 10.0)
 
 
 def _sheet_tools(ws):
@@ -221,7 +223,7 @@ def _sheet_tools(ws):
 
     thin = Side(style="thin", color="000000")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    font = Font(name=_XLSX_FONT, size=10)
+    font = Font(name=_XLSX_FONT, size=10.5)  # prints at ≥ 9 pt (tests/reports/test_print_setup.py)
     grey = PatternFill("solid", fgColor="EEEEEE")
 
     def put(row, col, value, span=1, label=False, align="left", rows=1):
@@ -247,7 +249,7 @@ def _sheet_tools(ws):
 
 def _height(texts_widths) -> float:
     lines = max((xlsx_line_count(cell_text(t), w) for t, w in texts_widths), default=1)
-    return max(18.0, 13.5 * lines + 4)
+    return max(18.0, 14.5 * lines + 4)
 
 
 def render_checklist_xlsx(sheet: ChecklistSheet) -> bytes:
@@ -285,6 +287,7 @@ def render_checklist_xlsx(sheet: ChecklistSheet) -> bytes:
         row += 1
     put(row, 1, PART_TWO_TITLE, span=6)
     row += 1
+    part_two_header = row
     for col, text in enumerate(PART_TWO_HEADERS, start=1):
         put(row, col, text, label=True)
     ws.row_dimensions[row].height = _height(zip(PART_TWO_HEADERS, XLSX_WIDTHS))
@@ -311,11 +314,8 @@ def render_checklist_xlsx(sheet: ChecklistSheet) -> bytes:
     ws.row_dimensions[row].height = max(70.0, _height([(confirmation, sum(XLSX_WIDTHS[2:]))]))
     for i, width in enumerate(XLSX_WIDTHS):
         ws.column_dimensions["ABCDEF"[i]].width = width
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.oddFooter.center.text = "第 &P 页"
+    print_setup.apply_openpyxl(
+        ws, print_setup.official_setup(False, part_two_header, part_two_header))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -371,20 +371,20 @@ SUMMARY = ReportDeclaration(
     code="supervision_summary",
     title="CCC免办双随机监督检查年度汇总表",
     header_fields=(HeaderField("填报单位", "bureau"), HeaderField("年度", "year"),
-                   HeaderField("截至日期", "as_of")),
+                   HeaderField("截至日期", "as_of", right=True)),
     columns=(
         Column("district", "区局", 1.2),
         Column("plan", "年度计划", 0.9),
-        Column("drawn", "计划检查\n（家）", 0.8),
-        Column("inspected", "已检查\n（家）", 0.8),
-        Column("failed", "不合格\n（家）", 0.8),
-        Column("correcting", "整改中\n（家）", 0.8),
-        Column("corrected", "已整改\n（家）", 0.8),
-        Column("cases", "已立案\n（件）", 0.8),
-        Column("reported", "上报市局\n（家）", 0.8),
-        Column("letters_sent", "发出协查函\n（件）", 0.9),
-        Column("letters_answered", "已反馈\n（件）", 0.8),
-        Column("letters_overdue", "逾期未反馈\n（件）", 0.9),
+        Column("drawn", "计划检查\n（家）", 0.8, kind="number"),
+        Column("inspected", "已检查\n（家）", 0.8, kind="number"),
+        Column("failed", "不合格\n（家）", 0.8, kind="number"),
+        Column("correcting", "整改中\n（家）", 0.8, kind="number"),
+        Column("corrected", "已整改\n（家）", 0.8, kind="number"),
+        Column("cases", "已立案\n（件）", 0.8, kind="number"),
+        Column("reported", "上报市局\n（家）", 0.8, kind="number"),
+        Column("letters_sent", "发出协查函\n（件）", 0.9, kind="number"),
+        Column("letters_answered", "已反馈\n（件）", 0.8, kind="number"),
+        Column("letters_overdue", "逾期未反馈\n（件）", 0.9, kind="number"),
     ),
     footnotes=("注：计划检查为抽查名单所列单位数；已检查、不合格等按检查时间计入年度；"
                "协查函按发函日期计入年度，发函后15日内未反馈的为逾期。",),
@@ -489,6 +489,7 @@ def render_letter(text: LetterText, fmt: str) -> tuple[bytes, str]:
         lines = [text.sender, text.doc_no, text.title, f"{text.addressee}：", *text.paragraphs,
                  "", text.sender, chinese_date(text.signed_on, DATE_LINE)]
         ws.column_dimensions["A"].width = 80
+        print_setup.apply_openpyxl(ws, print_setup.PageSetup(landscape=False))
         for i, line in enumerate(lines, start=1):
             cell = ws.cell(row=i, column=1, value=cell_text(line) or None)
             cell.font = Font(name=_XLSX_FONT, size=12)

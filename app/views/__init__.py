@@ -34,6 +34,7 @@ from app.views.files import FilesView
 from app.views.lookup import LookupView
 from app.views.organisation import BureauView, CccCategoryView
 from app.views.reports import ReportsView
+from app.views.statistics import StatisticsView
 from app.views.supervision import (
     AssistanceLetterView,
     InspectionAnswerView,
@@ -85,6 +86,7 @@ MENU = [
     (SupervisionBoardView, "监督检查提醒", "fa-bell", MENU_SUPERVISION, "fa-search"),
     (BureauView, "市场监管部门", "fa-landmark", MENU_SYSTEM, "fa-cogs"),
     (AnnualReportBoardView, "账号使用人年报填报情况", "fa-table", MENU_REPORTS, "fa-chart-bar"),
+    (StatisticsView, "统计", "fa-chart-pie", MENU_REPORTS, "fa-chart-bar"),
     (CccCategoryView, "CCC目录", "fa-book", MENU_SYSTEM, "fa-cogs"),
     (CalendarYearView, "工作日历", "fa-calendar-alt", MENU_SYSTEM, "fa-cogs"),
     (CalendarDayView, "节假日与调休", "fa-calendar-day", MENU_SYSTEM, "fa-cogs"),

@@ -157,6 +157,8 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
         return self.appbuilder.sm.has_access("can_export", self.class_permission_name)
 
     def _export_columns(self) -> list[str]:
+        if request.args.get("columns") == "list":  # only what the list shows: prints narrow
+            return list(self.list_columns)
         if self.export_columns:
             return list(self.export_columns)
         if self.show_fieldsets:

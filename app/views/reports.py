@@ -39,6 +39,12 @@ def _header_field(name: str) -> str:
     return request.args.get(name, "").strip()[:HEADER_FIELD_LENGTH]
 
 
+def user_department(user) -> str:
+    """The user's 所在部门: that of the national-system account they hold, if any."""
+    account = getattr(user, "reviewer_account", None)
+    return (account.department or "")[:HEADER_FIELD_LENGTH] if account else ""
+
+
 def _download(declaration, data, fmt: str, name: str):
     content, mimetype, _code_name = render(declaration, data, fmt)
     return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
@@ -93,10 +99,12 @@ class ReportsView(BaseView):
         else:
             filer_bureau = g.user.bureau
             whole = f"{filer_bureau.short_name}汇总" if filer_bureau else "汇总"
-        # 填报人 and 所在部门 (a 科室, which the console does not know) come from the board's
-        # fields; without them: the user's name and a blank to fill in on paper
+        # 填报人 and 所在部门 come from the board's fields (prefilled with the user's name and
+        # the department of their national-system account, still editable); without the
+        # fields: those defaults (a blank 所在部门 is kept when the user cleared it)
         filer = _header_field("filer") or g.user.get_full_name()
-        department = _header_field("department")
+        department = (_header_field("department") if "department" in request.args
+                      else user_department(g.user))
         data = annual_rollup_data(filer_bureau.name if filer_bureau else "", filer, department,
                                   rollup_reports(year, scope))
         return _download(ACCOUNT_HOLDERS_TABLE, data, fmt,

@@ -128,7 +128,7 @@ def test_unit_list_has_open_units_only_with_clauses_validity_and_district(
                if r and r[header.index("使用单位名称")] not in (None, "使用单位名称")}
     line = by_unit[huangpu.enterprise.name]
     assert (line["所属区"], line["适用免办条款"], line["有效期起"], line["有效期止"]) == (
-        "黄浦区", "条款1、条款5", "2026-11-23", "2028-11-22")
+        "黄浦区", "条款1、条款5", dt.datetime(2026, 11, 23), dt.datetime(2028, 11, 22))  # dates
     assert line["便捷通道账号"] == huangpu.fast_track_account
     assert pudong.enterprise.name in by_unit
     assert closed.enterprise.name not in by_unit and draft.enterprise.name not in by_unit

@@ -22,6 +22,7 @@ from app.reports.engine import MIMETYPES, PDF_FONT, ensure_font
 from app.reports.forms import (
     BUSINESS_CATEGORIES,
     CLAUSES,
+    COVER_NOTES,
     ECONOMIC_NATURES,
     SELF_COMMITMENT_TEXT,
     TICKED,
@@ -329,7 +330,7 @@ def test_pdf_long_product_lists_span_pages():
     assert f"预计年申报批次合计 {sum(range(1, 41))}" in joined
     assert "备注 " + REMARKS in texts[-1]
     for number, text in enumerate(texts, start=1):
-        assert text.endswith(f"第 {number} 页")
+        assert text.endswith(f"第 {number} 页 共 {len(texts)} 页")
 
 
 def test_pdf_empty_lists_and_missing_dates():
@@ -350,7 +351,7 @@ def test_pdf_empty_lists_and_missing_dates():
         assert rows[header_at + 1] == ["", "", "", "", ""]
         assert rows[header_at + 2][:2] in (["合计年申报批次", "0"], ["预计年申报批次合计", "0"])
     assert f"{UNTICKED}本单位已确认上述承诺" in text
-    assert re.search(r"区县市场监管部门意见 盖章 年 月 日 备注$", text.removesuffix(" 第 2 页"))
+    assert re.search(r"区县市场监管部门意见 盖章 年 月 日 备注$", text.removesuffix(" 第 2 页 共 2 页"))
 
 
 def test_unknown_checkbox_label_is_refused():
@@ -365,10 +366,29 @@ def test_unknown_checkbox_label_is_refused():
 # --------------------------------------------------------------------------- XLSX
 
 
+def _form_top(rows) -> int:
+    """Index of the form's own title row (after the cover page)."""
+    return [i for i, r in enumerate(rows) if r == ["CCC免办便捷通道申请表"]][-1]
+
+
+def test_xlsx_has_the_cover_page_and_its_notes(sheet):
+    rows = _xlsx_rows(sheet)
+    top = _form_top(rows)
+    cover = rows[:top]
+    assert cover[0] == ["附件2"] and ["CCC免办便捷通道申请表"] in cover
+    assert ["单位名称：", UNIT] in cover and ["申请日期：", "2026年11月23日"] in cover
+    assert ["填表须知"] in cover
+    for note in COVER_NOTES:
+        assert [note] in cover
+    # the form starts on a new page, the footer counts pages
+    assert [b.id for b in sheet.row_breaks.brk] == [top]
+    assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页"
+
+
 def test_xlsx_fields(sheet):
     rows = _xlsx_rows(sheet)
-    assert rows[0] == ["CCC免办便捷通道申请表"]
-    assert rows[1] == ["申请日期：2026年11月23日"]
+    top = _form_top(rows)
+    assert rows[top + 1] == ["申请日期：2026年11月23日"]
     for label, value in (("单位名称", UNIT), ("统一社会信用代码", USCC),
                          ("注册地址", REGISTERED), ("经营地址", BUSINESS)):
         assert _find(rows, label) == [label, value]
@@ -415,8 +435,9 @@ def test_xlsx_text_stays_text(xlsx_bytes, sheet):
 
 def test_xlsx_styling_and_print_setup(sheet):
     merged = {str(r) for r in sheet.merged_cells.ranges}
-    assert "A1:E1" in merged and "A2:E2" in merged
-    assert sheet["A1"].font.b and sheet["A1"].font.sz > 12
+    top = _form_top(_xlsx_rows(sheet)) + 1
+    assert f"A{top}:E{top}" in merged and f"A{top + 1}:E{top + 1}" in merged
+    assert sheet[f"A{top}"].font.b and sheet[f"A{top}"].font.sz > 12
     unit_row = next(r for r in sheet.iter_rows() if r[0].value == "单位名称")[0].row
     assert f"B{unit_row}:E{unit_row}" in merged
     label = sheet.cell(row=unit_row, column=1)
@@ -446,8 +467,9 @@ def test_xlsx_empty_lists_and_missing_dates():
     content = _quietly(render_fast_track_form_xlsx, _empty_form())
     ws = openpyxl.load_workbook(io.BytesIO(content)).active
     rows = _xlsx_rows(ws)
-    assert rows[1][0].startswith("申请日期：") and "年" in rows[1][0]
-    assert not re.search(r"\d", rows[1][0])
+    date_row = rows[_form_top(rows) + 1]
+    assert date_row[0].startswith("申请日期：") and "年" in date_row[0]
+    assert not re.search(r"\d", date_row[0])
     headers = [i for i, r in enumerate(rows) if r == PRODUCT_HEADERS]
     for at, total in zip(headers, ("合计年申报批次", "预计年申报批次合计")):
         assert rows[at + 1] == []  # one empty row

@@ -202,8 +202,9 @@ def test_rollup_and_district_tables(app_ctx, users, bureaus, client_as, api_as):
     xlsx = client.get(f"/reports/annual_rollup/{year}?format=xlsx", headers=headers)
     assert xlsx.status_code == 200  # the API's JWT works for report downloads too
     sheet = pd.read_excel(io.BytesIO(xlsx.data), header=None, dtype=str).fillna("")
-    assert "填报单位：上海市市场监督管理局" in sheet.iloc[1, 0]
-    holders = set(sheet.iloc[3:, 2])
+    assert sheet.iloc[0, 0] == "附件2"  # the annex label above the title
+    assert "填报单位：上海市市场监督管理局" in sheet.iloc[2, 0]
+    holders = set(sheet.iloc[4:, 2])
     assert {"黄浦汇总人", "浦东汇总人"} <= holders and "徐汇草稿人" not in holders
 
     # a district officer prints their own district's table, not the roll-up or another's
