@@ -73,7 +73,9 @@ class Config:
     AUTH_ROLE_ADMIN = "省级管理员"
     AUTH_ROLE_PUBLIC = "公开"
     FAB_CREATE_DB = False              # the schema belongs to Alembic migrations
-    FAB_API_SWAGGER_UI = False         # no Swagger UI page; app.api registers the spec at /api/v1/_openapi
+    # app.api registers the spec (/api/v1/_openapi) and its own Swagger UI page (/swagger/v1,
+    # app.api.swagger: vendored assets, every role), so FAB's are not registered
+    FAB_API_SWAGGER_UI = False
     FAB_ADD_SECURITY_API = False      # user admin is a console screen; JWT login stays
     # Permissions are generated from code (app.security.ensure_roles): no screens to edit them.
     FAB_ADD_SECURITY_PERMISSION_VIEW = False

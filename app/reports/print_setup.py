@@ -17,6 +17,8 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
+#: The paper-size code of A4 in SpreadsheetML and XlsxWriter.
+PAPER_A4 = 9
 #: Excel's footer codes: &P page number, &N number of pages.
 XLSX_FOOTER = "第 &P 页 共 &N 页"
 #: The same footer in xhtml2pdf markup.
@@ -117,7 +119,7 @@ def apply_openpyxl(ws, setup: PageSetup) -> None:
     """Set ``setup`` on an openpyxl worksheet (normal or write-only)."""
     from openpyxl.utils import get_column_letter
 
-    ws.page_setup.paperSize = "9"  # A4 (write-only sheets lack the PAPERSIZE_ constants)
+    ws.page_setup.paperSize = PAPER_A4
     ws.page_setup.orientation = "landscape" if setup.landscape else "portrait"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = setup.fit_width
@@ -138,7 +140,7 @@ def apply_openpyxl(ws, setup: PageSetup) -> None:
 
 def apply_xlsxwriter(ws, setup: PageSetup) -> None:
     """Set ``setup`` on an XlsxWriter worksheet."""
-    ws.set_paper(9)  # A4
+    ws.set_paper(PAPER_A4)
     if setup.landscape:
         ws.set_landscape()
     else:

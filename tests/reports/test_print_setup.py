@@ -335,3 +335,34 @@ def test_pdf_footer_counts_pages_the_estimate_missed(monkeypatch):
         assert total > 1
         for number, page in enumerate(doc.pages, start=1):
             assert page.extract_text().rstrip().endswith(f"第 {number} 页 共 {total} 页")
+
+
+def test_the_page_setup_works_for_a_write_only_workbook():
+    """A streaming writer (openpyxl write-only) gets the same set-up as the normal one."""
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("列表")
+    widths = [print_setup.LIST_MAX_WIDTH] * 8
+    print_setup.apply_openpyxl(ws, print_setup.list_setup(widths, 3))
+    for row in (["标题"], ["导出人"], [f"列{i}" for i in range(8)], list(range(8))):
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    back = _sheet(buf.getvalue())
+    assert back.page_setup.orientation == "landscape" and int(back.page_setup.paperSize) == 9
+    assert back.page_setup.fitToWidth == print_setup.pages_wide(widths) == 2
+    assert back.print_title_rows == "$3:$3" and back.print_title_cols == "$A:$A"
+    assert back.oddFooter.center.text == "第 &P 页 共 &N 页"
+
+
+def test_the_page_setup_works_for_xlsxwriter():
+    xlsxwriter = pytest.importorskip("xlsxwriter", reason="XlsxWriter is not installed")
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("列表")
+    print_setup.apply_xlsxwriter(ws, print_setup.list_setup([30.0] * 8, 3))
+    ws.write_row(2, 0, [f"列{i}" for i in range(8)])
+    wb.close()
+    back = _sheet(buf.getvalue())
+    assert back.page_setup.orientation == "landscape" and int(back.page_setup.paperSize) == 9
+    assert back.page_setup.fitToWidth == 2 and back.print_title_rows == "$3:$3"
+    assert "第 &P 页 共 &N 页" in back.oddFooter.center.text
