@@ -200,7 +200,6 @@ def create_demo_users(sm, bureaus: dict[str, Bureau]) -> None:
             raise RuntimeError(f"无法创建演示用户 {username}")
         user.bureau_id = bureaus[division].id
     db.session.commit()
-    link_demo_accounts(sm, bureaus)
 
 
 #: The national-system account functions of the demo's reviewing logins (issue 12: 初审 and 复审
@@ -212,13 +211,14 @@ DEMO_USER_FUNCTIONS = {
 }
 
 
-def link_demo_accounts(sm, bureaus: dict[str, Bureau]) -> None:
-    """Link each reviewing demo login to its own 在用 national-system account."""
+def link_demo_accounts(sm, bureaus: dict[str, Bureau],
+                       roles: frozenset[Role] = frozenset(DEMO_USER_FUNCTIONS)) -> None:
+    """Link each reviewing demo login (of ``roles``) to its own 在用 national-system account."""
     functions = {f.code: f for f in db.session.scalars(select(AccountFunction))}
     if not functions:
         return
     for n, (username, role, division, surname, given) in enumerate(demo_plan().users(), 1):
-        codes = DEMO_USER_FUNCTIONS.get(role)
+        codes = DEMO_USER_FUNCTIONS.get(role) if role in roles else None
         user = sm.find_user(username=username)
         if not codes or user is None or user.reviewer_account_id is not None:
             continue
@@ -774,6 +774,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
     """Create the whole demo province. Callers decide whether the database is empty."""
     bureaus = load_bureaus()
     create_demo_users(sm, bureaus)
+    link_demo_accounts(sm, bureaus)
     builder = DemoBuilder(today=today)
     admin = sm.find_user(username="admin")
     rng = builder.rng

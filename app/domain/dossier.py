@@ -91,6 +91,16 @@ def materials_for(clause, research_detail=None, applicant_type=None) -> list[Mat
     return result
 
 
+def materials_help() -> str:
+    """The material list of every clause with its 必传 marks, as the application form says it."""
+    notes = {K.ccc_sample_notice: "CCC认证检测必传", K.entrustment_letter: "指定的零部件采购商必传"}
+    parts = ["各条款均须" + "、".join(k.label for k in _COMMON)]
+    for clause in ExemptionClause:
+        parts.append(f"{clause.short_label}另须" + "、".join(
+            k.label + (f"（{notes[k]}）" if k in notes else "") for k in _BY_CLAUSE[clause]))
+    return "必传材料（保存后在申请页面上传）：" + "；".join(parts) + "。"
+
+
 def required_materials(clause, research_detail=None, applicant_type=None) -> list[AttachmentKind]:
     return [m.kind for m in materials_for(clause, research_detail, applicant_type) if m.required]
 
@@ -106,6 +116,11 @@ def applicant_type_refusal(clause, applicant_type) -> str | None:
         return None
     return (f"{clause.short_label}（{clause.label}）的申请人应为："
             + "、".join(a.label for a in allowed) + f"；“{applicant.label}”不能按此条款申请。")
+
+
+def applicant_types_help() -> str:
+    return "；".join(f"{c.short_label}：" + ("、".join(a.label for a in allowed) if allowed else "不限")
+                    for c, allowed in APPLICANT_TYPES.items()) + "。条款1、条款2必选。"
 
 
 def applicant_matches_clause(values):

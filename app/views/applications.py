@@ -5,6 +5,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
+from app.domain.dossier import applicant_types_help, materials_help
 from app.domain.errors import RecordInvalid
 from app.enums import ProductField
 from app.fab import console_errors
@@ -57,6 +58,8 @@ class ApplicationView(EvidenceUploads, DomainModelView):
                               "certificate"]}),
         ("申请材料与审核", {"fields": ["missing_materials", "review_summary"]}),
     ]
+    description_columns = {"clause": materials_help(),
+                           "applicant_type": applicant_types_help()}
     add_columns = ["enterprise", "clause", "research_detail", "applicant_type",
                    "applicant_location", "final_use_place", "bureau", "bill_of_lading_no",
                    "contract_no", "invoice_no", "reason"]

@@ -289,7 +289,8 @@ def run_step(workflow: type[Workflow], pk, name: str, user, inputs: dict[str, An
     with acting_as(user), write_transaction():
         step = workflow.step(name)
         if role_of(user) not in step.roles:
-            raise AccessDenied(f"您的角色不能执行“{step.label}”。")
+            who = "、".join(r.label for r in Role if r in step.roles)
+            raise AccessDenied(f"您的角色不能执行“{step.label}”：可由{who}办理。")
         item = load_for_step(workflow.model, pk, user)
         refusal = duty_refusal(step, item, user)
         if refusal:

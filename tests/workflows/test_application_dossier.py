@@ -219,8 +219,25 @@ def test_the_review_shows_on_the_application_its_api_and_its_history(app_ctx, us
     page = client_as("huangpu").get(f"/applicationview/show/{app_.id}").get_data(as_text=True)
     assert "审核记录" in page and "复审" in page and "✓" in page
     history = client_as("admin").get(f"/history/application/{app_.id}")
-    if history.status_code == 200:
-        assert "初审" in history.get_data(as_text=True)
+    assert history.status_code == 200
+    text = history.get_data(as_text=True)
+    assert "最近一次审核核对" in text and "初审（" in text and "复审（" in text
+
+
+def test_the_review_form_in_the_console(app_ctx, users, bureaus, client_as):
+    app_ = _submitted(bureaus[DISTRICT_A])
+    run_step(W, app_.id, "submit", users["huangpu"])
+    client = client_as("huangpu")
+    form = client.get(f"/applicationview/step/{app_.id}/accept").get_data(as_text=True)
+    assert "申报产品属于CCC目录内产品" in form and "✗ 不符合" in form
+    failing = {**PASS(), "check_applicant": "failed", "remark_applicant": "非维修单位"}
+    refused = client.post(f"/applicationview/step/{app_.id}/accept", data=failing)
+    assert refused.status_code == 422 and "不符合的请退回" in refused.get_data(as_text=True)
+    done = client.post(f"/applicationview/step/{app_.id}/accept", data=PASS(),
+                       follow_redirects=True)
+    assert "核对结果已记录" in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Application, app_.id).state is ApplicationState.accepted
 
 
 def test_issue_needs_the_second_review_all_passed(app_ctx, users, bureaus):
@@ -277,7 +294,7 @@ def test_second_review_needs_an_account_holding_it(app_ctx, users, bureaus, api_
     bureau = bureaus[DISTRICT_A]
     first_only = factories.supervisor(bureau, functions=(FunctionCode.first_review,))
     app_ = _first_reviewed_by(first_only, bureau, users)
-    # huangpu's account holds 初审 and 发证 only
+    # huangpu (in the tests) has no national-system account
     with pytest.raises(AccessDenied, match="持有“复审”功能") as exc:
         run_step(W, app_.id, "second_review", users["huangpu"], PASS())
     assert users["reviewer"].signature in exc.value.message
@@ -305,6 +322,19 @@ def test_certificate_decisions_need_a_second_review_account(app_ctx, users, bure
     run_step(CertificateWorkflow, cert.id, "approve_change", district_second, {})
     db.session.refresh(cert)
     assert cert.state.name == "changed"
+
+
+def test_certificate_decisions_through_the_api(app_ctx, users, bureaus, api_as):
+    bureau = bureaus[DISTRICT_A]
+    cert = factories.certificate(factories.application(factories.enterprise(bureau), products=1))
+    db.session.commit()
+    run_step(CertificateWorkflow, cert.id, "void", users["huangpu"], {"reason": "合同取消"})
+    client, headers = api_as("huangpu")
+    refused = client.post(f"/api/v1/certificate/{cert.id}/approve_void", headers=headers, json={})
+    assert refused.status_code == 403 and "可办理的人员" in refused.get_json()["message"]
+    reviewer, reviewer_headers = api_as("reviewer")
+    assert reviewer.post(f"/api/v1/certificate/{cert.id}/approve_void", headers=reviewer_headers,
+                         json={}).status_code == 200
 
 
 def test_parallel_double_submit_has_one_winner(app, app_ctx, bureaus, api_as):
