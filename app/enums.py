@@ -70,12 +70,19 @@ class ResearchDetail(LabeledEnum):
 
 
 class ApplicantType(LabeledEnum):
-    """申请人类型 — required for clauses 1 and 2 (seed 004 §2.1.1; kinds from seed 001)."""
+    """申请人类型 — required for clauses 1 and 2 (seed 004 §2.1.1); the kinds are seed 001's
+    申请人要求 of each clause (and seed 002 §3's purchasers); which clause allows which:
+    ``app.domain.dossier.APPLICANT_TYPES``."""
 
     research_institution = "研究、开发、测试机构"
     ccc_client = "CCC认证委托人"
     repair_unit = "维修单位"
+    central_purchaser = "整机/整车集中采购商"
+    warehouse = "仓储商"
+    parts_purchaser = "指定的零部件采购商"
     end_user = "最终用户"
+    using_factory = "使用该设备/零部件的工厂/公司"
+    display_company = "负责商业展示的公司"
 
 
 CLAUSES_REQUIRING_APPLICANT_TYPE = (ExemptionClause.research_test, ExemptionClause.repair)
@@ -94,6 +101,13 @@ class ApplicationState(LabeledEnum):
 #: Submitted and not yet decided: the review deadlines run.
 APPLICATION_IN_REVIEW = (ApplicationState.submitted, ApplicationState.accepted,
                          ApplicationState.first_reviewed, ApplicationState.second_reviewed)
+
+
+class ReviewVerdict(LabeledEnum):
+    """One check of a recorded review (seed 001 流程3): ✓ or ✗."""
+
+    passed = "✓ 符合"
+    failed = "✗ 不符合"
 
 
 class CertificateState(LabeledEnum):
@@ -238,6 +252,19 @@ class AttachmentKind(LabeledEnum):
     subject_qualification = "主体资格证明材料"
     basic_description = "基本情况说明"
     evidence = "证据材料"
+    # 免办申请材料 (seed 001 所需材料; seed 004 §2.1.3): which clause needs which is declared
+    # once in ``app.domain.dossier.MATERIALS``
+    business_licence = "申请人营业执照"
+    undertaking = "后续管理承诺书（附件2-1）"
+    catalogue_table = "申请产品与CCC目录对照表（附件2-2）"
+    plan = "研究、开发、测试计划书/项目书"
+    trade_documents = "附有产品明细的进口合同、发票或提单"
+    ccc_sample_notice = "CCC认证送样通知书"
+    safety_undertaking = "产品符合国内安全标准的承诺"
+    production_line_proof = "工厂生产线/成套设备生产线的相关证明材料"
+    display_statement = "展示期及产品后续处理情况说明"
+    export_contract = "成品出口合同"
+    entrustment_letter = "委托函（指定的零部件采购商）"
 
 
 class CalendarDayKind(LabeledEnum):

@@ -45,7 +45,7 @@ from sqlalchemy_continuum.plugins import (
 )
 
 from app import clock, present
-from app.domain import rules
+from app.domain import dossier, rules
 from app.domain import validators as v
 from app.enums import (
     AccountChangeKind,
@@ -1009,10 +1009,19 @@ class Application(Audited, TimestampMixin, Model):
         info=label("产品"))
     certificate: Mapped[Optional["Certificate"]] = relationship(
         back_populates="application", uselist=False, info=label("免办证明"))
+    attachments: Mapped[list["EvidenceFile"]] = relationship(
+        back_populates="application", order_by="EvidenceFile.id",
+        cascade="all, delete-orphan", info=label("申请材料"))
+    reviews: Mapped[list["ApplicationReview"]] = relationship(
+        back_populates="application", order_by="ApplicationReview.id",
+        cascade="all, delete-orphan", info=label("审核记录"))
+    review_summary: Mapped[Optional[str]] = mapped_column(
+        Text, info=label("最近一次审核核对", help="受理、初审、复审、退回时逐项核对的结果（历史中可查每一次）"))
 
     __record_rules__ = (
         rules.research_detail_matches_clause,
         rules.has_applicant_type,
+        dossier.applicant_matches_clause,
         v.at_least_one(("bill_of_lading_no", "contract_no", "invoice_no"),
                        "提运单号、进口合同号、发票号至少填写一项。"),
     )
@@ -1039,6 +1048,21 @@ class Application(Audited, TimestampMixin, Model):
     def editing_refusal(self) -> str | None:
         if self.state not in (None, ApplicationState.draft, ApplicationState.returned):
             return f"申请{self.state.label}，信息不能再修改（退回后可修改并重新提交）。"
+        return None
+
+    #: the relation of an uploaded material (``app.services.evidence``)
+    evidence_owner = "application"
+
+    @property
+    def evidence_kinds(self) -> tuple[AttachmentKind, ...]:
+        """The materials of this application's clause (seed 001; ``app.domain.dossier``)."""
+        return tuple(m.kind for m in dossier.materials_for(
+            self.clause, self.research_detail, self.applicant_type))
+
+    def evidence_refusal(self) -> str | None:
+        """Materials go with the application while it can still be changed."""
+        if self.state not in (None, ApplicationState.draft, ApplicationState.returned):
+            return f"申请{self.state.label}，不能再上传申请材料（退回后可补正）。"
         return None
 
 
@@ -1102,6 +1126,40 @@ class Product(Audited, Model):
 
     def deletion_refusal(self) -> str | None:
         return self.editing_refusal()
+
+
+class ApplicationReview(Model):
+    """One recorded review of an application (受理, 初审, 复审 or 退回): each check of seed
+    001 流程3 ✓/✗ with its remark, who reviewed and when. Written by the review workflow
+    only, never changed (the next round of review adds its own)."""
+
+    __tablename__ = "application_review"
+    __label__ = "审核记录"
+    __access__ = READ_ONLY
+    __scope_path__ = ("application", "bureau_id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), nullable=False, index=True,
+        info=label("免办申请"))
+    application: Mapped[Application] = relationship(back_populates="reviews",
+                                                    info=label("免办申请"))
+    step: Mapped[str] = mapped_column(String(20), nullable=False, info=label("审核环节"))
+    passed: Mapped[bool] = mapped_column(Boolean, nullable=False, info=label("结论为通过"))
+    checks: Mapped[list] = mapped_column(
+        JSON, nullable=False, info=label("核对结果", help="[{code, label, ok, remark}]"))
+    reviewer_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ab_user.id", name="fk_application_review_reviewer_id_ab_user"),
+        index=True, info=label("审核人账号"))
+    reviewer: Mapped[str] = mapped_column(String(ACTOR_NAME_LENGTH), nullable=False,
+                                          info=label("审核人"))
+    reviewer_account: Mapped[Optional[str]] = mapped_column(
+        String(64), info=label("国家系统账号", help="审核人在国家CCC免办系统中的账号"))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
+                                                     info=label("审核时间"))
+
+    def __str__(self) -> str:
+        return f"{self.application.number if self.application else ''}审核#{self.id}"
 
 
 class Certificate(Audited, TimestampMixin, Model):
@@ -1245,7 +1303,8 @@ class EvidenceFile(Audited, Model):
 
     __tablename__ = "evidence_file"
     __label__ = "证据材料"
-    __scope_paths__ = (("certificate_request", "certificate", "application", "bureau_id"),
+    __scope_paths__ = (("application", "bureau_id"),
+                       ("certificate_request", "certificate", "application", "bureau_id"),
                        ("usage_record", "product", "application", "bureau_id"),
                        ("fast_track_grant", "enterprise", "bureau_id"),
                        ("inspection", "enterprise", "bureau_id"),
@@ -1277,6 +1336,10 @@ class EvidenceFile(Audited, Model):
         ForeignKey("assistance_letter.id"), index=True, info=label("所属协查函"))
     assistance_letter: Mapped[Optional["AssistanceLetter"]] = relationship(
         back_populates="evidence", info=label("所属协查函"))
+    application_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("application.id"), index=True, info=label("所属免办申请"))
+    application: Mapped[Optional[Application]] = relationship(
+        back_populates="attachments", info=label("所属免办申请"))
     kind: Mapped[AttachmentKind] = enum_column(AttachmentKind, "材料类型",
                                                default=AttachmentKind.evidence)
     original_name: Mapped[str] = mapped_column(String(255), nullable=False, info=label("文件名"))
@@ -1296,7 +1359,8 @@ class EvidenceFile(Audited, Model):
             " + CASE WHEN fast_track_grant_id IS NULL THEN 0 ELSE 1 END"
             " + CASE WHEN inspection_id IS NULL THEN 0 ELSE 1 END"
             " + CASE WHEN inspection_answer_id IS NULL THEN 0 ELSE 1 END"
-            " + CASE WHEN assistance_letter_id IS NULL THEN 0 ELSE 1 END) = 1",
+            " + CASE WHEN assistance_letter_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN application_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_owner"),
         CheckConstraint("size_bytes > 0", name="size_positive"),
     )
@@ -1304,7 +1368,8 @@ class EvidenceFile(Audited, Model):
     @property
     def owner(self):
         return self.certificate_request or self.usage_record or self.fast_track_grant \
-            or self.inspection or self.inspection_answer or self.assistance_letter
+            or self.inspection or self.inspection_answer or self.assistance_letter \
+            or self.application
 
     def __str__(self) -> str:
         return self.original_name

@@ -202,6 +202,41 @@ def create_demo_users(sm, bureaus: dict[str, Bureau]) -> None:
     db.session.commit()
 
 
+#: The national-system account functions of the demo's reviewing logins (issue 12: 初审 and 复审
+#: are never the same person, and 复审 needs an account holding it): district officers take
+#: 受理 and 初审; the provincial reviewer takes 复审, 发证 and the certificate decisions.
+DEMO_USER_FUNCTIONS = {
+    Role.district_officer: (FunctionCode.first_review, FunctionCode.issue),
+    Role.province_reviewer: (FunctionCode.second_review, FunctionCode.issue),
+}
+
+
+def link_demo_accounts(sm, bureaus: dict[str, Bureau],
+                       roles: frozenset[Role] = frozenset(DEMO_USER_FUNCTIONS)) -> None:
+    """Link each reviewing demo login (of ``roles``) to its own 在用 national-system account."""
+    functions = {f.code: f for f in db.session.scalars(select(AccountFunction))}
+    if not functions:
+        return
+    for n, (username, role, division, surname, given) in enumerate(demo_plan().users(), 1):
+        codes = DEMO_USER_FUNCTIONS.get(role) if role in roles else None
+        user = sm.find_user(username=username)
+        if not codes or user is None or user.reviewer_account_id is not None:
+            continue
+        name = f"{division}dm{n:02d}"
+        account = db.session.scalar(select(ReviewerAccount).where(
+            ReviewerAccount.account_name == name)) or ReviewerAccount(
+            bureau=bureaus[division], holder_name=f"{surname}{given}",
+            department="认证监督管理处" if role is Role.province_reviewer else "认证监管科",
+            position="处长" if role is Role.province_reviewer else "科员",
+            section_chief_or_above=FunctionCode.second_review in codes, account_name=name,
+            functions=[functions[c] for c in codes], phone=f"139{int(division) % 10**8:08d}",
+            status=AccountStatus.active, opened_on=clock.today() - dt.timedelta(days=400))
+        db.session.add(account)
+        db.session.flush()
+        user.reviewer_account_id = account.id
+    db.session.commit()
+
+
 class DemoBuilder:
     """Builds the demo records; one instance, one random stream, one 'today'."""
 
@@ -217,6 +252,8 @@ class DemoBuilder:
         self.clauses = {c.code: c for c in db.session.scalars(select(ClauseTag))}
         self.names_used: set[str] = set()
         self.accounts_used: set[str] = set()
+        #: the provincial reviewer, who takes the demo applications' 复审
+        self.reviewer = None
 
     # --- enterprises -------------------------------------------------------------------
 
@@ -420,15 +457,27 @@ class DemoBuilder:
 
     # --- applications, certificates, usage ---------------------------------------------
 
-    def application(self, ent: Enterprise, state: ApplicationState) -> Application:
+    def application(self, ent: Enterprise, state: ApplicationState,
+                    clause: ExemptionClause | None = None, officer=None,
+                    complete: bool = True) -> Application:
+        """An application in ``state`` with the full dossier of its clause (small PDFs made
+        now) and, once reviewed, the recorded reviews its state implies (受理 and 初审 by the
+        district ``officer``, 复审 by the provincial reviewer); ``complete=False`` leaves its
+        last 必传 material out (a draft the submit refuses)."""
         rng, today = self.rng, self.today
-        clause = rng.choice(list(ExemptionClause))
+        clause = clause or rng.choice(list(ExemptionClause))
         app = Application(
             enterprise=ent, bureau=ent.bureau, clause=clause,
             research_detail=rng.choice(list(ResearchDetail))
             if clause is ExemptionClause.research_test else None,
             applicant_type={ExemptionClause.research_test: ApplicantType.research_institution,
-                            ExemptionClause.repair: ApplicantType.repair_unit}.get(clause),
+                            ExemptionClause.repair: rng.choice([
+                                ApplicantType.repair_unit, ApplicantType.end_user,
+                                ApplicantType.parts_purchaser]),
+                            ExemptionClause.production_line: ApplicantType.using_factory,
+                            ExemptionClause.display: ApplicantType.display_company,
+                            ExemptionClause.export_parts: ApplicantType.using_factory,
+                            }.get(clause),
             applicant_location=self.place(ent.bureau),
             final_use_place=ent.business_address,
             bill_of_lading_no=f"MSCU{rng.randint(1000000, 9999999)}",
@@ -458,7 +507,51 @@ class DemoBuilder:
                 quantity=quantity, unit=unit, weight_kg=Decimal(rng.randint(2, 80)) * quantity,
                 amount=price * quantity, currency=Currency.USD))
         db.session.add(app)
+        self.dossier(app, complete)
+        self.reviews(app, officer)
         return app
+
+    def dossier(self, app: Application, complete: bool = True) -> None:
+        """The application's 必传 materials as one-page PDFs (seed 001 所需材料)."""
+        from app.domain.dossier import required_materials
+        from app.services.evidence import store_evidence
+
+        kinds = required_materials(app.clause, app.research_detail, app.applicant_type)
+        if not complete:
+            kinds = kinds[:-1]
+        day = (app.submitted_at.date() if app.submitted_at else self.today)
+        # the materials were uploaded before submission: store them as of a draft
+        state, app.state = app.state, ApplicationState.draft
+        for kind in kinds:
+            data = demo_document(kind.label, app.enterprise.name, day)
+            with clock.as_of(app.submitted_at or clock.now()):
+                store_evidence(io.BytesIO(data), f"{kind.label}.pdf", app, kind=kind)
+        app.state = state
+
+    #: the reviews an application's state implies, in order
+    REVIEWED = {ApplicationState.accepted: ("accept",),
+                ApplicationState.first_reviewed: ("accept", "first_review"),
+                ApplicationState.second_reviewed: ("accept", "first_review", "second_review"),
+                ApplicationState.issued: ("accept", "first_review", "second_review"),
+                ApplicationState.returned: ("return",)}
+
+    def reviews(self, app: Application, officer=None) -> None:
+        from app.domain.dossier import REVIEW_CHECKS
+        from app.services.applications import record_review
+
+        for n, step in enumerate(self.REVIEWED.get(app.state, ())):
+            values = {f"check_{c.code}": "passed" for c in REVIEW_CHECKS}
+            if step == "return":
+                values.update(check_documents_match="failed",
+                              remark_documents_match="进口合同未附产品明细")
+            actor = self.reviewer if step == "second_review" else officer
+            review = record_review(app, step, actor, values)
+            review.reviewed_at = app.submitted_at + dt.timedelta(hours=2 + 3 * n)
+            app.review_summary = None  # written again from the last one below
+        if app.reviews:
+            from app.services.applications import review_text
+
+            app.review_summary = review_text(app.reviews[-1])
 
     def certificate(self, app: Application, state: CertificateState, officer=None,
                     reviewer=None, request_state: CertificateRequestState | None = None
@@ -681,6 +774,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
     """Create the whole demo province. Callers decide whether the database is empty."""
     bureaus = load_bureaus()
     create_demo_users(sm, bureaus)
+    link_demo_accounts(sm, bureaus)
     builder = DemoBuilder(today=today)
     admin = sm.find_user(username="admin")
     rng = builder.rng
@@ -690,6 +784,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
     districts = [b for code, b in sorted(bureaus.items()) if b is not province]
     officers = {o.division_code: sm.find_user(username=o.login) for o in layout.officers}
     reviewer = sm.find_user(username="reviewer")
+    builder.reviewer = reviewer
 
     builder.account(province, fake.person_name(rng), "认证监督管理处", "处长", True,
                     [FunctionCode.admin, FunctionCode.second_review])
@@ -707,10 +802,12 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
         accounts = builder.district_accounts(bureau, demo)
         db.session.flush()
         if demo:
-            app_states = [s for s in ApplicationState if s is not ApplicationState.issued] * 2
-            for i, state in enumerate(app_states):
-                builder.application(ents[i % len(ents)], state)
             officer = officers[bureau.division_code]
+            app_states = [s for s in ApplicationState if s is not ApplicationState.issued] * 2
+            clauses = list(ExemptionClause)
+            for i, state in enumerate(app_states):
+                builder.application(ents[i % len(ents)], state, clause=clauses[i % len(clauses)],
+                                    officer=officer, complete=i != 0)
             db.session.commit()
             for ent, plan in zip(ents, FAST_TRACK_PLANS):
                 builder.fast_track(ent, plan, officer, reviewer, admin)
@@ -725,7 +822,8 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
                 (CertificateState.valid, CertificateRequestState.rejected),
                 (CertificateState.written_off, None)]
             for i, (cstate, request_state) in enumerate(cert_plan):
-                app = builder.application(ents[(i + 3) % len(ents)], ApplicationState.issued)
+                app = builder.application(ents[(i + 3) % len(ents)], ApplicationState.issued,
+                                          officer=officer)
                 db.session.commit()
                 builder.certificate(app, cstate, officer, reviewer, request_state)
             builder.change_requests(bureau, accounts, officer, admin)
@@ -743,7 +841,8 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
         else:
             builder.legacy_fast_track(ents[0])
             for state in (ApplicationState.submitted, ApplicationState.issued):
-                app = builder.application(ents[0], state)
+                app = builder.application(ents[0], state,
+                                          officer=officers.get(bureau.division_code))
                 if state is ApplicationState.issued:
                     db.session.commit()
                     builder.certificate(app, CertificateState.valid)

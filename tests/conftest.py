@@ -108,7 +108,8 @@ def province_app(tmp_path_factory):
     def _make(code: str):
         if code not in built:
             from app import create_app
-            from seeds.demo import create_demo_users, load_bureaus
+            from app.security_model import Role
+            from seeds.demo import create_demo_users, link_demo_accounts, load_bureaus
 
             application = create_app({
                 "SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path_factory, f"prov_{code}"),
@@ -124,6 +125,9 @@ def province_app(tmp_path_factory):
                 bureaus = load_bureaus()
                 db.session.commit()
                 create_demo_users(application.appbuilder.sm, bureaus)
+                # the provincial reviewer holds 复审 (issue 12: 复审 needs the account)
+                link_demo_accounts(application.appbuilder.sm, bureaus,
+                                   frozenset({Role.province_reviewer}))
             built[code] = application
         return built[code]
 
@@ -143,7 +147,8 @@ class FreshContextClient(FlaskClient):
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     from app import create_app
-    from seeds.demo import create_demo_users, load_bureaus
+    from app.security_model import Role
+    from seeds.demo import create_demo_users, link_demo_accounts, load_bureaus
 
     uploads = tmp_path_factory.mktemp("uploads")
     application = create_app({
@@ -161,6 +166,9 @@ def app(tmp_path_factory):
         bureaus = load_bureaus()
         db.session.commit()
         create_demo_users(application.appbuilder.sm, bureaus)
+        # the provincial reviewer holds 复审 (issue 12: 复审 needs the account)
+        link_demo_accounts(application.appbuilder.sm, bureaus,
+                           frozenset({Role.province_reviewer}))
     return application
 
 

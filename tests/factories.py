@@ -35,6 +35,7 @@ from app.models import (
     ConsoleUser,
     CustomsUsage,
     Enterprise,
+    EvidenceFile,
     FastTrackGrant,
     FastTrackProductLine,
     Product,
@@ -71,8 +72,46 @@ def enterprise(bureau_obj: Bureau, **kw) -> Enterprise:
     return ent
 
 
+def attach_materials(app: Application, skip=()) -> list[EvidenceFile]:
+    """The application's 必传 materials as file records (no bytes on disk: enough for the
+    rules; tests of the upload door store real files)."""
+    from app.domain.dossier import required_materials
+
+    files = []
+    for kind in required_materials(app.clause, app.research_detail, app.applicant_type):
+        if kind in skip:
+            continue
+        n = next(_seq)
+        files.append(EvidenceFile(
+            application=app, kind=kind, original_name=f"{kind.label}.pdf",
+            stored_name=f"test/{n:08d}-{kind.name}.pdf", content_type="application/pdf",
+            size_bytes=100, sha256="0" * 64, uploaded_by="test"))
+    db.session.add_all(files)
+    db.session.flush()
+    return files
+
+
+#: A review whose every check is ✓ (``check_<code>``: passed), as a step's inputs.
+def review_inputs(failed: dict[str, str] | None = None) -> dict:
+    from app.domain.dossier import REVIEW_CHECKS
+
+    values = {f"check_{c.code}": "passed" for c in REVIEW_CHECKS}
+    for code, remark in (failed or {}).items():
+        values[f"check_{code}"] = "failed"
+        values[f"remark_{code}"] = remark
+    return values
+
+
+def record_review(app: Application, step: str, user=None) -> None:
+    """A recorded review of ``step`` with every check ✓ (for records built in a state)."""
+    from app.services.applications import record_review as record
+
+    record(app, step, user, review_inputs())
+    db.session.flush()
+
+
 def application(ent: Enterprise, state: ApplicationState = ApplicationState.draft,
-                products: int = 2, **kw) -> Application:
+                products: int = 2, materials: bool = True, **kw) -> Application:
     n = next(_seq)
     app = Application(
         number=kw.pop("number", f"T{ent.bureau.division_code}{n:08d}"), enterprise=ent,
@@ -90,6 +129,10 @@ def application(ent: Enterprise, state: ApplicationState = ApplicationState.draf
                                     unit=unit, amount=price * 10, currency=Currency.USD))
     db.session.add(app)
     db.session.flush()
+    if materials:
+        attach_materials(app)
+    if state is ApplicationState.second_reviewed:
+        record_review(app, "second_review")
     return app
 
 

@@ -6,6 +6,7 @@ from flask_appbuilder.api import expose, protect
 from flask_appbuilder.security.decorators import permission_name
 from marshmallow import fields, validate
 
+from app import clock
 from app.api.base import DomainModelApi, EvidenceDoor, evidence_list
 from app.commands import customs_import
 from app.commands.accounts import FileTogether
@@ -27,6 +28,7 @@ from app.models import (
     UsageRecord,
 )
 from app.security_model import DISTRICT_OFFICERS, FILERS
+from app.services.applications import materials_table, missing_materials
 from app.services.certificates import pending_request
 from app.services.customs_import import read_file
 from app.services.fast_track import refuse_if_banned
@@ -239,6 +241,22 @@ class AnnualReportApi(DomainModelApi):
                   "due_status": fields.String(dump_only=True)}
 
 
+def _materials(application) -> list[dict]:
+    return [{"code": row["kind"].name, "label": row["kind"].label, "required": row["required"],
+             "files": evidence_list(row["files"]),
+             "reused": evidence_list([row["reused"]])[0] if row["reused"] else None}
+            for row in materials_table(application)]
+
+
+def _reviews(application) -> list[dict]:
+    return [{"step": r.step, "passed": r.passed, "reviewer": r.reviewer,
+             "reviewer_account": r.reviewer_account,
+             "reviewed_at": r.reviewed_at.replace(tzinfo=clock.BEIJING).isoformat(),
+             "checks": [{"code": c["code"], "label": c["label"], "ok": c["ok"],
+                         "remark": c.get("remark")} for c in r.checks]}
+            for r in application.reviews]
+
+
 class ApplicationApi(DomainModelApi):
     resource_name = "application"
     model = Application
@@ -250,7 +268,7 @@ class ApplicationApi(DomainModelApi):
                     "bill_of_lading_no", "contract_no", "invoice_no", "reason", "state",
                     "submitted_at", "approve_due", "return_due", "deadline_status",
                     "accepted_at", "first_reviewed_at", "second_reviewed_at", "decided_at",
-                    "return_reason"]
+                    "return_reason", "missing_materials", "attachments", "reviews"]
     add_columns = ["number", "enterprise_id", "clause", "research_detail", "applicant_type",
                    "applicant_location", "final_use_place", "bureau_id", "bill_of_lading_no",
                    "contract_no", "invoice_no", "reason", "submitted_at"]
@@ -262,7 +280,37 @@ class ApplicationApi(DomainModelApi):
     api_fields = {"number": fields.String(required=False, validate=validate.Length(max=32)),
                   "approve_due": fields.Date(dump_only=True),
                   "return_due": fields.Date(dump_only=True),
-                  "deadline_status": fields.String(dump_only=True)}
+                  "deadline_status": fields.String(dump_only=True),
+                  "missing_materials": fields.Function(lambda a: [
+                      {"code": k.name, "label": k.label} for k in missing_materials(a)],
+                      dump_only=True),
+                  "attachments": fields.Function(_materials, dump_only=True),
+                  "reviews": fields.Function(_reviews, dump_only=True)}
+    extra_roles = {"can_attachment": FILERS}
+
+    @expose("/<int:pk>/attachment", methods=["POST"])
+    @protect()
+    @api_errors
+    @permission_name("attachment")
+    def attachment(self, pk: int):
+        """Attach a material of the application (multipart ``file`` and ``kind``: the
+        material's code, e.g. business_licence, ccc_sample_notice), while it is 未提交 or
+        退回.
+        ---
+        post:
+          responses:
+            201:
+              description: files stored, each with its ``url`` under ``/files/``
+            409:
+              description: the application was already submitted
+            422:
+              description: no file, a file that is not an image, video or PDF, or a kind
+                the application's clause does not take
+        """
+        item = self.datamodel.get(pk)
+        if item is None:
+            return self.response_404()
+        return self.upload(item, kind=request.form.get("kind", ""))
 
 
 class ProductApi(DomainModelApi):

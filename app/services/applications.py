@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
-from app import meta, policy
+from app import clock, meta, policy
+from app.domain import dossier
 from app.domain.errors import RecordInvalid
 from app.domain.validators import check_fields, check_record
 from app.domain.workdays import CalendarUnknown
-from app.enums import APPLICATION_IN_REVIEW, ApplicationState
-from app.models import Application, Product
+from app.enums import APPLICATION_IN_REVIEW, ApplicationState, AttachmentKind, ReviewVerdict
+from app.extensions import db
+from app.models import Application, ApplicationReview, EvidenceFile, Product
+from app.scope import signature_of
 from app.services import records
 from app.services.calendar import Deadline, deadline_after, load_calendar
 from app.services.numbering import next_application_number
@@ -35,7 +38,120 @@ def incompleteness(application: Application) -> str | None:
                 "quantity": product.quantity, "amount": product.amount})
     except RecordInvalid as exc:
         return "申请信息不完整，不能提交：" + exc.message
+    missing = missing_materials(application)
+    if missing:
+        return "申请材料不全，不能提交：缺少" + "、".join(f"“{k.label}”" for k in missing) + "（必传）。"
     return None
+
+
+# --- materials (seed 001 所需材料; seed 004 §2.1.3) -------------------------------------------
+
+
+def reusable_attachment(application: Application, kind: AttachmentKind) -> EvidenceFile | None:
+    """The latest file of ``kind`` on another application of the same enterprise, which this
+    application may reuse (seed 004 §2.1.3-1: the 营业执照 is fetched from earlier ones)."""
+    if kind not in dossier.REUSABLE or application.enterprise_id is None:
+        return None
+    return db.session.scalar(
+        select(EvidenceFile).join(Application, EvidenceFile.application_id == Application.id)
+        .where(Application.enterprise_id == application.enterprise_id,
+               Application.id != application.id, EvidenceFile.kind == kind)
+        .order_by(EvidenceFile.uploaded_at.desc(), EvidenceFile.id.desc()).limit(1))
+
+
+def materials_table(application: Application) -> list[dict]:
+    """The application's material list as the form shows it: each kind with its 必传 mark, the
+    files attached and, for a reusable kind not attached here, the earlier file it reuses."""
+    by_kind: dict[AttachmentKind, list[EvidenceFile]] = {}
+    for f in application.attachments:
+        by_kind.setdefault(f.kind, []).append(f)
+    rows = []
+    for material in dossier.materials_for(application.clause, application.research_detail,
+                                          application.applicant_type):
+        files = by_kind.get(material.kind, [])
+        reused = None if files else reusable_attachment(application, material.kind)
+        rows.append({"kind": material.kind, "required": material.required, "files": files,
+                     "reused": reused})
+    return rows
+
+
+def missing_materials(application: Application) -> list[AttachmentKind]:
+    """The 必传 materials not attached (nor reusable from an earlier application)."""
+    return [row["kind"] for row in materials_table(application)
+            if row["required"] and not row["files"] and row["reused"] is None]
+
+
+@meta.derived(Application, "missing_materials", "缺少的必传材料")
+def missing_materials_text(application: Application) -> str:
+    return "、".join(k.label for k in missing_materials(application))
+
+
+# --- the recorded review (seed 001 流程3; seed 002 §2) -----------------------------------------
+
+REVIEW_STEPS = {"accept": "受理", "first_review": "初审", "second_review": "复审", "return": "退回"}
+
+
+def review_results(values: dict) -> dict[str, tuple[bool | None, str | None]]:
+    """A step's check inputs (``check_<code>``: passed/failed, ``remark_<code>``) by check."""
+    results = {}
+    for check in dossier.REVIEW_CHECKS:
+        verdict = values.get(f"check_{check.code}")
+        ok = None if verdict is None else verdict == ReviewVerdict.passed.name
+        results[check.code] = (ok, values.get(f"remark_{check.code}"))
+    return results
+
+
+def refuse_review(values: dict, passing: bool) -> None:
+    """A passing step needs every check ✓, a return at least one ✗; each ✗ says why."""
+    errors = dossier.review_refusal(review_results(values), passing)
+    if errors:
+        raise RecordInvalid(errors)
+
+
+def record_review(application: Application, step: str, actor, values: dict) -> ApplicationReview:
+    """Keep the review of ``step`` (its checks, who, when) and show it on the application."""
+    results = review_results(values)
+    checks = [{"code": c.code, "label": c.label, "ok": results[c.code][0],
+               "remark": results[c.code][1]} for c in dossier.REVIEW_CHECKS]
+    review = ApplicationReview(
+        application=application, step=step, passed=step != "return", checks=checks,
+        reviewer_id=getattr(actor, "id", None), reviewer=signature_of(actor) or "系统",
+        reviewer_account=getattr(getattr(actor, "reviewer_account", None), "account_name", None),
+        reviewed_at=clock.now())
+    db.session.add(review)
+    application.review_summary = review_text(review)
+    return review
+
+
+def _mark(ok) -> str:
+    return "✓" if ok is True else "✗" if ok is False else "—"
+
+
+def review_text(review: ApplicationReview) -> str:
+    """One review as a line of text (the application's page and its history)."""
+    checks = "；".join(f"{_mark(c['ok'])}{c['label']}" + (f"（{c['remark']}）" if c.get("remark") else "")
+                      for c in review.checks)
+    account = f"，账号{review.reviewer_account}" if review.reviewer_account else ""
+    return (f"{REVIEW_STEPS.get(review.step, review.step)}（{review.reviewer}{account}，"
+            f"{review.reviewed_at:%Y-%m-%d %H:%M}）：{checks}")
+
+
+@meta.derived(Application, "review_record", "审核记录")
+def review_record(application: Application) -> str:
+    return "\n".join(review_text(r) for r in application.reviews)
+
+
+def issue_refusal(application: Application) -> str | None:
+    """发证 needs the 复审 of this round recorded with every check ✓."""
+    for review in reversed(application.reviews):
+        if review.step == "second_review":
+            failed = [c["label"] for c in review.checks if c.get("ok") is not True]
+            if failed:
+                return "复审记录中有未核对为符合的项目，不能发证：" + "、".join(failed) + "。"
+            return None
+        if review.step == "return":
+            break
+    return "没有本轮复审的核对记录（每项均符合），不能发证：请先完成复审。"
 
 
 @records.on_save(Application)

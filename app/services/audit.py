@@ -144,7 +144,8 @@ def record_history(model, pk) -> list[HistoryEntry]:
     versions = db.session.scalars(
         select(Version).where(pk_attr == pk).order_by(Version.transaction_id)).all()
     labels = meta.labels_of(model)
-    columns = _columns(model)
+    # columns the trail leaves out (``__versioned__`` excludes: bookkeeping, derived) have no history
+    columns = [col for col in _columns(model) if hasattr(Version, col)]
     foreign = _foreign_models(model)
     tag_history = {prop.key: _tag_sets_by_transaction(model, prop, pk)
                    for prop in _tag_relations(model)} if primary_key_name(model) == "id" else {}

@@ -5,11 +5,13 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
+from app.domain.dossier import applicant_types_help, materials_help
 from app.domain.errors import RecordInvalid
 from app.enums import ProductField
 from app.fab import console_errors
 from app.models import Application, Certificate, CertificateChangeItem, CertificateRequest, Product
 from app.security_model import FILERS
+from app.services.applications import REVIEW_STEPS, materials_table
 from app.views.base import DomainModelView, RecordLink
 from app.views.customs import CustomsUsageView
 from app.views.files import EvidenceUploads, evidence_links
@@ -32,9 +34,14 @@ class ProductView(DomainModelView):
     base_order = ("id", "desc")
 
 
-class ApplicationView(DomainModelView):
+class ApplicationView(EvidenceUploads, DomainModelView):
+    """Applications; their materials are uploaded on the show page (kinds of the clause, 必传
+    marked) and their recorded reviews shown there (``console/application_show.html``)."""
+
     model = Application
     workflow = ApplicationWorkflow
+    show_template = "console/application_show.html"
+    extra_roles = {"can_upload": FILERS}
     list_columns = ["number", "enterprise", "clause", "state", "bureau", "submitted_at",
                     "deadline_status"]
     search_columns = ["number", "enterprise", "clause", "state", "bureau", "submitted_at",
@@ -49,13 +56,35 @@ class ApplicationView(DomainModelView):
                               "deadline_status", "accepted_at", "first_reviewed_at",
                               "second_reviewed_at", "decided_at", "return_reason",
                               "certificate"]}),
+        ("申请材料与审核", {"fields": ["missing_materials", "review_summary"]}),
     ]
+    description_columns = {"clause": materials_help(),
+                           "applicant_type": applicant_types_help()}
     add_columns = ["enterprise", "clause", "research_detail", "applicant_type",
                    "applicant_location", "final_use_place", "bureau", "bill_of_lading_no",
                    "contract_no", "invoice_no", "reason"]
     edit_columns = add_columns
     related_views = [ProductView]
     base_order = ("id", "desc")
+
+    def upload_kinds(self, pk) -> list[tuple[str, str]]:
+        item = self.datamodel.get(pk)
+        if item is None:
+            return []
+        return [(row["kind"].name, row["kind"].label + ("（必传）" if row["required"] else ""))
+                for row in materials_table(item)]
+
+    def materials_rows(self, pk) -> list[dict]:
+        item = self.datamodel.get(pk)
+        return materials_table(item) if item is not None else []
+
+    def reviews_of(self, pk) -> list[dict]:
+        item = self.datamodel.get(pk)
+        if item is None:
+            return []
+        return [{"step_label": REVIEW_STEPS.get(r.step, r.step), "reviewer": r.reviewer,
+                 "reviewer_account": r.reviewer_account, "reviewed_at": r.reviewed_at,
+                 "checks": r.checks} for r in item.reviews]
 
 
 class CertificateChangeItemView(DomainModelView):

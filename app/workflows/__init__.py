@@ -31,21 +31,27 @@ from app.domain.errors import AccessDenied, RecordInvalid, RecordNotFound, RuleV
 from app.extensions import db
 from app.scope import acting_as, bureau_scope, ensure_in_scope, role_of, scope_clause
 from app.security_model import Role
+from app.services.duties import function_refusal
 from app.transaction import write_transaction
 
 
-def guard(refusal: Callable[[Any], str | None], quiet: bool = False):
+def guard(refusal: Callable[..., str | None], quiet: bool = False, actor: bool = False):
     """A transition condition made of a service's refusal function (``record -> reason or
-    None``): the machine offers the transition only when there is no reason to refuse it.
+    None``; with ``actor``: ``(record, user) -> reason or None``, for rules about who acts,
+    such as 初审 and 复审 never by the same person): the machine offers the transition only
+    when there is no reason to refuse it.
 
     A refused step is shown greyed with its reason, so nobody wonders where it went — unless
     the guard is ``quiet``: a decision step is simply absent while there is nothing to decide
     (no pending request)."""
 
-    def condition(model, **_kwargs) -> bool:
-        return refusal(model) is None
+    def why(model, user=None):
+        return refusal(model, user) if actor else refusal(model)
 
-    condition.refusal = refusal
+    def condition(model, **kwargs) -> bool:
+        return why(model, kwargs.get("actor")) is None
+
+    condition.refusal = why
     condition.quiet = quiet
     # python-statemachine caches callbacks by qualified name: one per refusal function
     condition.__name__ = condition.__qualname__ = f"guard_{refusal.__module__}.{refusal.__name__}"
@@ -122,6 +128,8 @@ class Step:
     style: str = "primary"
     confirm: str | None = None
     done: str | None = None  # what the user reads once the step is taken
+    #: the national-system account function the user must hold (``FunctionCode``), e.g. 复审
+    duty: Any = None
 
     @property
     def event_id(self) -> str:
@@ -190,8 +198,9 @@ class Workflow:
         """Steps the user can take now: their role may, and the machine has an enabled
         transition (every guard passes) for them."""
         role = role_of(user)
-        enabled = {e.id for e in cls.bind(item).enabled_events()}
-        return [s for s in cls.steps if s.event_id in enabled and role in s.roles]
+        enabled = {e.id for e in cls.bind(item).enabled_events(actor=user)}
+        return [s for s in cls.steps if s.event_id in enabled and role in s.roles
+                and duty_refusal(s, item, user) is None]
 
     @classmethod
     def blocked_steps(cls, item, user) -> list[tuple[Step, str]]:
@@ -199,14 +208,18 @@ class Workflow:
         reason (shown as a disabled button, so nobody wonders where the step went)."""
         role = role_of(user)
         machine = cls.bind(item)
-        enabled = {e.id for e in machine.enabled_events()}
+        enabled = {e.id for e in machine.enabled_events(actor=user)}
         allowed = {e.id for e in machine.allowed_events}
         blocked = []
         for step in cls.steps:
-            if step.event_id in allowed and step.event_id not in enabled and role in step.roles:
-                failing = _failing_guard(machine, step)
+            if step.event_id not in allowed or role not in step.roles:
+                continue
+            if step.event_id not in enabled:
+                failing = _failing_guard(machine, step, user)
                 if failing is not None and not getattr(failing, "quiet", False):
-                    blocked.append((step, failing.refusal(item)))
+                    blocked.append((step, failing.refusal(item, user)))
+            elif duty_refusal(step, item, user):
+                blocked.append((step, duty_refusal(step, item, user)))
         return blocked
 
     @classmethod
@@ -223,23 +236,37 @@ def _transitions(machine, event_id: str):
                 yield transition
 
 
-def _failing_guard(machine, step: Step):
+def _failing_guard(machine, step: Step, user=None):
     """The first guard of ``step``'s transitions from the current state that refuses."""
     for transition in _transitions(machine, step.event_id):
         for spec in transition.cond:
             condition = getattr(spec, "func", None)
             refusal = getattr(condition, "refusal", None)
-            if refusal is not None and refusal(machine.model):
+            if refusal is not None and refusal(machine.model, user):
                 return condition
     return None
 
 
-def refusal_of(machine, step: Step, workflow: type[Workflow] | None = None) -> str:
+def duty_refusal(step: Step, item, user) -> str | None:
+    """Why ``user`` may not take ``step`` for want of the account function it needs."""
+    if step.duty is None:
+        return None
+    return function_refusal(user, step.duty, _bureau_id(item))
+
+
+def _bureau_id(item) -> int | None:
+    """The bureau a record belongs to (its own, or its application's)."""
+    bureau_id = getattr(item, "bureau_id", None)
+    application = getattr(item, "application", None)
+    return bureau_id if bureau_id is not None else getattr(application, "bureau_id", None)
+
+
+def refusal_of(machine, step: Step, workflow: type[Workflow] | None = None, user=None) -> str:
     """Why ``step`` cannot be taken now: the first guard that refuses, else the state."""
     item = machine.model
-    failing = _failing_guard(machine, step)
+    failing = _failing_guard(machine, step, user)
     if failing is not None:
-        return failing.refusal(item)
+        return failing.refusal(item, user)
     explained = (workflow.state_refusals if workflow else {}).get(step.name, {}).get(item.state)
     return explained or f"当前状态为“{item.state.label}”，不能{step.label}。"
 
@@ -262,16 +289,20 @@ def run_step(workflow: type[Workflow], pk, name: str, user, inputs: dict[str, An
     with acting_as(user), write_transaction():
         step = workflow.step(name)
         if role_of(user) not in step.roles:
-            raise AccessDenied(f"您的角色不能执行“{step.label}”。")
+            who = "、".join(r.label for r in Role if r in step.roles)
+            raise AccessDenied(f"您的角色不能执行“{step.label}”：可由{who}办理。")
         item = load_for_step(workflow.model, pk, user)
+        refusal = duty_refusal(step, item, user)
+        if refusal:
+            raise AccessDenied(refusal)
         values = step.load_inputs(inputs)
         machine = workflow.bind(item)
         if step.event_id not in {e.id for e in machine.enabled_events(actor=user, **values)}:
-            raise RuleViolation(refusal_of(machine, step, workflow))
+            raise RuleViolation(refusal_of(machine, step, workflow, user))
         try:
             machine.send(step.event_id, actor=user, **values)
         except TransitionNotAllowed:
-            raise RuleViolation(refusal_of(machine, step, workflow)) from None
+            raise RuleViolation(refusal_of(machine, step, workflow, user)) from None
         ensure_in_scope(item, user)
         db.session.flush()
         return item

@@ -13,12 +13,13 @@ from app.enums import (
     CertificateRequestKind,
     CertificateRequestState,
     CertificateState,
+    FunctionCode,
     UseFinding,
 )
 from app.extensions import db
 from app.models import Certificate, CertificateRequest, UsageRecord
 from app.scope import signature_of
-from app.security_model import FILERS, PROVINCE_REVIEWERS
+from app.security_model import FILERS, Role
 from app.services import certificates as svc
 from app.services.records import after_save
 from app.workflows import Step, StepInput, Workflow, guard
@@ -137,6 +138,10 @@ class CertificateMachine(StateMachine):
                 CertificateRequestState.rejected, remarks)
 
 
+#: a request is decided by a reviewer whose registry account holds 复审 — district or province
+#: (seed 002 §4–6; seed 003): the duty is checked by ``app.services.duties``
+DECIDERS = frozenset({Role.district_officer, Role.province_reviewer})
+SECOND_REVIEW = FunctionCode.second_review
 REMARKS = StepInput("remarks", "审核意见", kind="textarea", required=False)
 REJECT_REMARKS = StepInput("remarks", "驳回理由", kind="textarea")
 
@@ -155,20 +160,24 @@ class CertificateWorkflow(Workflow):
             StepInput("reason", "变更理由", kind="textarea"),
             StepInput("items", "变更内容", kind="items")),
              done="已登记变更申请，待复审人员审核。"),
-        Step("approve_change", "批准变更", PROVINCE_REVIEWERS, style="success",
+        Step("approve_change", "批准变更", DECIDERS, duty=SECOND_REVIEW,
+             style="success",
              inputs=(REMARKS,), done="变更已批准，证明信息已更新。"),
-        Step("reject_change", "驳回变更", PROVINCE_REVIEWERS, style="warning",
+        Step("reject_change", "驳回变更", DECIDERS, duty=SECOND_REVIEW,
+             style="warning",
              inputs=(REJECT_REMARKS,), done="变更申请已驳回。"),
         Step("void", "申请作废", FILERS, style="danger", inputs=(
             StepInput("reason", "作废理由", kind="textarea"),
             StepInput("not_imported", "有证据证明产品未实际进口", kind="bool", required=False,
                       help="证据材料（报关撤单、退运证明、照片等）在申请页面上传")),
              done="已登记作废申请，待复审人员审核。"),
-        Step("approve_void", "批准作废", PROVINCE_REVIEWERS, style="danger", inputs=(
+        Step("approve_void", "批准作废", DECIDERS, duty=SECOND_REVIEW,
+             style="danger", inputs=(
             StepInput("confirm_not_imported", "已核对证据，确认产品未实际进口", kind="bool",
                       required=False, help="证明有海关调用记录时必须确认"), REMARKS),
              done="证明已作废。"),
-        Step("reject_void", "驳回作废", PROVINCE_REVIEWERS, style="warning",
+        Step("reject_void", "驳回作废", DECIDERS, duty=SECOND_REVIEW,
+             style="warning",
              inputs=(REJECT_REMARKS,), done="作废申请已驳回。"),
         Step("extend", "申请延期", FILERS, inputs=(
             StepInput("reason", "延期理由", kind="textarea", help="无法在监管期内完成核销的特殊情况"),
@@ -176,11 +185,13 @@ class CertificateWorkflow(Workflow):
             StepInput("onsite_check_record", "现场核查记录", kind="textarea", required=False,
                       help="无视频、照片等证明材料时须填写")),
              done="已登记延期申请，待复审人员审核。"),
-        Step("approve_extend", "批准延期", PROVINCE_REVIEWERS, style="success", inputs=(
+        Step("approve_extend", "批准延期", DECIDERS, duty=SECOND_REVIEW,
+             style="success", inputs=(
             StepInput("use_finding", "核查结论", kind="choice",
                       choices=tuple(UseFinding.choices())), REMARKS),
              done="延期已批准，监管期限已更新。"),
-        Step("reject_extend", "驳回延期", PROVINCE_REVIEWERS, style="warning",
+        Step("reject_extend", "驳回延期", DECIDERS, duty=SECOND_REVIEW,
+             style="warning",
              inputs=(REJECT_REMARKS,), done="延期申请已驳回。"),
     )
 

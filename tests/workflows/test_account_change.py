@@ -341,10 +341,11 @@ def test_filing_and_its_official_table(app_ctx, client_as, bureaus):
 
     xlsx = client.get(f"/reports/account_change/{filing.id}?format=xlsx")
     sheet = pd.read_excel(io.BytesIO(xlsx.data), header=None, dtype=str).fillna("")
-    assert sheet.iloc[0, 0] == "CCC免办及特殊用途进口产品检测处理管理系统账号调整需求信息报表"
-    assert bureaus[DISTRICT_A].name in sheet.iloc[1, 0]
-    assert "".join(sheet.iloc[2, 1].split()) == "账号调整方式"
-    assert list(sheet.iloc[3, 1:8]) == ["开通", "上海市黄浦区市场监督管理局", "无", "复审、监管", "甲一",
+    assert sheet.iloc[0, 0] == "附件1"  # above the title, as on the paper
+    assert sheet.iloc[1, 0] == "CCC免办及特殊用途进口产品检测处理管理系统账号调整需求信息报表"
+    assert bureaus[DISTRICT_A].name in sheet.iloc[2, 0]
+    assert "".join(sheet.iloc[3, 1].split()) == "账号调整方式"
+    assert list(sheet.iloc[4, 1:8]) == ["开通", "上海市黄浦区市场监督管理局", "无", "复审、监管", "甲一",
                                         "认证监管科科长", "13812345678"]
 
     # the other district cannot download it, through the console or with a token

@@ -21,9 +21,15 @@ W = ApplicationWorkflow
 REVIEW = ("submit", "accept", "first_review", "second_review")
 
 
+#: 复审 by another person than the 初审's, whose account holds 复审 (the demo reviewer)
+WHO = {"second_review": "reviewer"}
+CHECKED = ("accept", "first_review", "second_review")
+
+
 def walk(app_, users, steps, who="huangpu"):
     for step in steps:
-        run_step(W, app_.id, step, users[who])
+        run_step(W, app_.id, step, users[WHO.get(step, who)],
+                 factories.review_inputs() if step in CHECKED else None)
     db.session.refresh(app_)
     return app_
 
@@ -45,7 +51,9 @@ def test_return_with_reason_then_correct_and_resubmit(app_ctx, users, bureaus):
     app_ = factories.application(factories.enterprise(bureaus[DISTRICT_A]))
     db.session.commit()
     walk(app_, users, ("submit", "accept"))
-    run_step(W, app_.id, "return", users["reviewer"], {"reason": "进口合同未附产品明细"})
+    run_step(W, app_.id, "return", users["reviewer"], {
+        "reason": "进口合同未附产品明细",
+        **factories.review_inputs({"documents_match": "进口合同未附产品明细"})})
     db.session.refresh(app_)
     assert app_.state is ApplicationState.returned and app_.return_reason == "进口合同未附产品明细"
     assert app_.editing_refusal() is None  # the applicant may correct it now
@@ -66,7 +74,8 @@ def test_refusals(app_ctx, users, bureaus):
         run_step(W, app_.id, "submit", users["pudong"])
     walk(app_, users, ("submit",))
     with pytest.raises(RuleViolation, match="不能初审通过"):
-        run_step(W, app_.id, "first_review", users["huangpu"])  # not accepted yet
+        run_step(W, app_.id, "first_review", users["huangpu"],
+                 factories.review_inputs())  # not accepted yet
     assert app_.editing_refusal() and "不能再修改" in app_.editing_refusal()
 
 
@@ -174,6 +183,8 @@ def test_a_record_loaded_from_the_national_system_keeps_its_submission_time(
         "application_id": pk, "hs_code": "8471301000", "name": "便携式计算机", "ccc_code": "0902",
         "model": "L-1", "brand": "Lenovo", "manufacturer": "Lenovo", "quantity": 1,
         "unit": "台", "amount": "900.00", "currency": "USD"})
+    factories.attach_materials(db.session.get(Application, pk))
+    db.session.commit()
     response = client.post(f"/api/v1/application/{pk}/submit", headers=headers)
     assert response.status_code == 200, response.get_json()
     result = response.get_json()["result"]
@@ -187,8 +198,11 @@ def test_api_walk_and_refusal(app_ctx, api_as, bureaus):
     client, headers = api_as("huangpu")
     refused = client.post(f"/api/v1/application/{app_.id}/issue", headers=headers)
     assert refused.status_code == 409 and "不能发证" in refused.get_json()["message"]
+    reviewer, reviewer_headers = api_as("reviewer")
     for step in REVIEW + ("issue",):
-        response = client.post(f"/api/v1/application/{app_.id}/{step}", headers=headers)
+        who, auth = (reviewer, reviewer_headers) if step in WHO else (client, headers)
+        response = who.post(f"/api/v1/application/{app_.id}/{step}", headers=auth,
+                            json=factories.review_inputs() if step in CHECKED else None)
         assert response.status_code == 200, (step, response.get_json())
     assert response.get_json()["state"] == "issued"
     db.session.expire_all()

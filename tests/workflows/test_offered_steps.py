@@ -14,7 +14,9 @@ from dateutil.relativedelta import relativedelta
 from app import clock, policy
 from app.enums import CertificateRequestState, FunctionCode
 from app.extensions import db
+from app.models import Application
 from app.services import accounts, annual_reports
+from app.services.duties import first_reviewer_id
 from app.workflows import run_step
 from app.workflows.account_change import AccountChangeWorkflow
 from app.workflows.annual_report import AnnualReportWorkflow
@@ -137,8 +139,18 @@ def _start(workflow, bureau, variant=None):
     return report
 
 
+#: The recorded review of 受理 / 初审 / 复审 (every check ✓) and of 退回 (one ✗, with why).
+APPLICATION_INPUTS = {
+    "accept": factories.review_inputs(), "first_review": factories.review_inputs(),
+    "second_review": factories.review_inputs(),
+    "return": {"reason": "材料不齐，请补正",
+               **factories.review_inputs({"materials": "缺少送样通知书"})},
+}
+
+
 def _inputs(workflow, step, item) -> dict:
-    table = FAST_TRACK_CHANGE_INPUTS if workflow is FastTrackChangeWorkflow \
+    table = APPLICATION_INPUTS if workflow is ApplicationWorkflow \
+        else FAST_TRACK_CHANGE_INPUTS if workflow is FastTrackChangeWorkflow \
         else SUPERVISION_INPUTS if workflow in (InspectionPlanWorkflow, InspectionWorkflow,
                                                 AssistanceLetterWorkflow) else {}
     given = table.get(step.name, INPUTS.get(step.name, {})) if step.inputs else {}
@@ -151,7 +163,9 @@ def _node(workflow, item) -> tuple:
     enabled = tuple(sorted(e.id for e in workflow.bind(item).enabled_events()))
     pending = tuple(sorted(r.kind.name for r in getattr(item, "requests", [])
                            if r.state is CertificateRequestState.pending))
-    return item.state, enabled, pending
+    # who passed 初审 decides who may take 复审 (never the same person)
+    first_reviewer = first_reviewer_id(item) if isinstance(item, Application) else None
+    return item.state, enabled, pending, first_reviewer
 
 
 def _replay(workflow, bureau, path, variant=None):
