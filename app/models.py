@@ -92,6 +92,7 @@ from app.enums import (
 )
 from app.meta import LabeledEnum, enum_label, label
 from app.security_model import (
+    ADMIN_ONLY,
     DISTRICT_EDITS_ONLY,
     DISTRICT_WRITES,
     READ_ALL,
@@ -1840,6 +1841,38 @@ class Installation(Model):
                                                      default=clock.now, info=label("记录时间"))
 
     __table_args__ = (CheckConstraint("id = 1", name="installation_single_row"),)
+
+
+# =========================================================================================
+# Notices on a bureau's 工作台 (issue 14): the province reminds districts
+# =========================================================================================
+
+
+class WorkbenchNotice(Model):
+    """A reminder the province sends to one bureau (e.g. 年报尚未报送): shown on the 工作台
+    of that bureau's officers until the matter is settled (``settles`` names what settles
+    it: ``annual_report:<year>`` — the year's report filed). Written once, never edited."""
+
+    __tablename__ = "workbench_notice"
+    __label__ = "工作台提醒"
+    __access__ = ADMIN_ONLY
+    __scope_path__ = ("bureau_id",)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
+                                           info=label("接收单位"))
+    bureau: Mapped[Bureau] = relationship(info=label("接收单位"))
+    title: Mapped[str] = mapped_column(String(100), nullable=False, info=label("标题"))
+    text: Mapped[str] = mapped_column(Text, nullable=False, info=label("内容"))
+    settles: Mapped[Optional[str]] = mapped_column(String(64), index=True,
+                                                   info=label("办结条件"))
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
+                                                 info=label("发送时间"))
+    sender: Mapped[str] = mapped_column(String(ACTOR_NAME_LENGTH), nullable=False,
+                                        info=label("发送人"))
+
+    def __str__(self) -> str:
+        return self.title
 
 
 # Version classes of the audit trail are built when the mappers are configured.

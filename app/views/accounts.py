@@ -9,6 +9,7 @@ from flask_appbuilder.actions import action
 from app import clock
 from app.clock import chinese_date
 from app.commands.accounts import FileTogether
+from app.commands.annual_reports import RemindUnfiled
 from app.domain.errors import DomainError
 from app.models import (
     AccountChangeFiling,
@@ -159,11 +160,27 @@ class AnnualReportBoardView(BaseView):
     default_view = "board"
     access = Access(read=frozenset(PROVINCE_WIDE_ROLES))  # the menu entry
     # a city's officer uses it for the city's counties (not a county's officer: 403)
-    extra_permission_roles = {"can_board": PROVINCE_WIDE_ROLES | {Role.district_officer}}
+    extra_permission_roles = {"can_board": PROVINCE_WIDE_ROLES | {Role.district_officer},
+                              "can_remind": frozenset({Role.province_admin})}
+
+    @expose("/remind", methods=["POST"])
+    @has_access
+    def remind(self):
+        """催报: a notice on the 工作台 of each bureau that has not filed the year's report."""
+        year = request.form.get("year", type=int) or clock.today().year
+        try:
+            notices = RemindUnfiled(year).execute()
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(f"已向{len(notices)}个未报送单位发出催报提醒。" if notices
+                  else "各单位均已报送，无需催报。", "success")
+        return redirect(url_for("AnnualReportBoardView.board", year=year))
 
     @expose("/")
     @has_access
     def board(self):
+        can_remind = self.appbuilder.sm.has_access("can_remind", self.class_permission_name)
         year = request.args.get("year", type=int) or clock.today().year
         scope = bureau_scope()
         if not supervises(scope):  # a county bureau has its own reports in the list
@@ -173,4 +190,5 @@ class AnnualReportBoardView(BaseView):
         return self.render_template("console/annual_board.html", title="账号使用人年报填报情况",
                                     year=year, rows=rows, due_text=chinese_date(due_date(year)),
                                     whole=whole, grouped=any(r.city for r in rows),
+                                    can_remind=can_remind,
                                     years=list(range(clock.today().year + 1, 2019, -1)))
