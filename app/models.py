@@ -1294,7 +1294,7 @@ class CustomsUsage(Audited, TimestampMixin, Model):
     certificate: Mapped[Certificate] = relationship(back_populates="usages",
                                                     info=label("免办证明"))
     declaration_no: Mapped[str] = mapped_column(
-        String(18), nullable=False, info=label("报关单号", help="18位海关报关单编号",
+        String(18), nullable=False, index=True, info=label("报关单号", help="18位海关报关单编号",
                                                validators=[v.declaration_no]))
     port: Mapped[str] = mapped_column(String(50), nullable=False, info=label("入境口岸"))
     used_on: Mapped[dt.date] = mapped_column(Date, nullable=False, info=label("调用日期"))

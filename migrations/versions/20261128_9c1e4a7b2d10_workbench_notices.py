@@ -1,7 +1,8 @@
-"""workbench notices
+"""workbench notices, declaration numbers indexed
 
 Reminders the province sends to a bureau (e.g. the yearly account-holder report not yet
-filed), shown on that bureau's 工作台 (issue 14).
+filed), shown on that bureau's 工作台 (issue 14); customs declaration numbers indexed for the
+top-bar search (matched by their beginning).
 
 Revision ID: 9c1e4a7b2d10
 Revises: 6ff360547780
@@ -38,9 +39,16 @@ def upgrade():
                               unique=False)
         batch_op.create_index(batch_op.f('ix_workbench_notice_settles'), ['settles'],
                               unique=False)
+    for table in ('customs_usage', 'customs_usage_version'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(batch_op.f(f'ix_{table}_declaration_no'), ['declaration_no'],
+                                  unique=False)
 
 
 def downgrade():
+    for table in ('customs_usage_version', 'customs_usage'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f(f'ix_{table}_declaration_no'))
     with op.batch_alter_table('workbench_notice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_workbench_notice_settles'))
         batch_op.drop_index(batch_op.f('ix_workbench_notice_bureau_id'))
