@@ -508,6 +508,7 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
 
     __record_rules__ = (
         v.date_order("valid_from", "valid_to", "有效期止不能早于有效期起。"),
+        rules.fast_track_clauses_only,
     )
 
     def __str__(self) -> str:

@@ -107,16 +107,18 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
         except RecordNotFound:
             abort(404)
         show_url = url_for(f"{self.endpoint}.show", pk=pk)
-        if self.datamodel.get(pk) is None:
+        record = self.datamodel.get(pk)
+        if record is None:
             abort(404)
+        caution = step.warning_for(record)
         if request.method == "GET":
             if not step.inputs:
                 return redirect(show_url)
             return self.render_template("console/step.html", title=step.label, step=step,
-                                        back=show_url, values={}, errors={})
+                                        back=show_url, values={}, errors={}, caution=caution)
         values = {spec.name: request.form.get(spec.name) for spec in step.inputs}
         try:
-            run_step(self.workflow, pk, name, g.user, values)
+            item = run_step(self.workflow, pk, name, g.user, values)
         except AccessDenied:
             abort(403)
         except RecordNotFound:
@@ -124,12 +126,16 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
         except RecordInvalid as exc:
             if step.inputs:
                 return self.render_template("console/step.html", title=step.label, step=step,
-                                            back=show_url, values=values, errors=exc.errors), 422
+                                            back=show_url, values=values, errors=exc.errors,
+                                            caution=caution), 422
             flash(exc.message, "danger")
         except RuleViolation as exc:
             flash(exc.message, "danger")
         else:
             flash(step.done_message, "success")
+            warning = step.warning_for(item)
+            if warning:
+                flash(warning, "warning")
         return redirect(show_url)
 
     def can_export(self) -> bool:
