@@ -40,7 +40,8 @@ class AccountFunctionChangeView(DomainModelView):
 
 class AccountChangeRequestView(DomainModelView):
     model = AccountChangeRequest
-    extra_roles = {"file_together": FILERS}  # FAB names an action's permission after it
+    # FAB names an action's permission after it
+    extra_roles = {"file_together": FILERS, "approve_many": frozenset({Role.province_admin})}
     workflow = AccountChangeWorkflow
     list_columns = ["bureau", "kind", "account_name", "holder_name", "functions_before",
                     "functions_after", "staffing_changed_on", "report_status", "state",
@@ -65,6 +66,10 @@ class AccountChangeRequestView(DomainModelView):
         "account": "增加功能、减少功能、注销时选择要调整的账号；开通时留空",
         "functions_before": "留空则按账号登记的当前功能填写",
     }
+
+    @action("approve_many", "审核通过", "审核通过勾选的调整需求？", "fa-check", single=False)
+    def approve_many(self, items):
+        return self.run_batch(items, "approve", "项")
 
     @action("file_together", "合并为一份报表", "将勾选的调整需求合并为一份账号调整需求信息报表？",
             "fa-file-alt", single=False)
@@ -136,6 +141,11 @@ class AnnualReportView(DomainModelView):
     base_order = ("year", "desc")
     description_columns = {"year": "创建时按账号登记生成本单位在用账号的明细（快照）"}
     add_form_query_rel_fields = {}
+    extra_roles = {"confirm_many": frozenset({Role.province_admin})}
+
+    @action("confirm_many", "确认", "确认勾选的汇总表？", "fa-check", single=False)
+    def confirm_many(self, items):
+        return self.run_batch(items, "confirm", "份")
 
     def report_links(self, item):
         return report_downloads("ReportsView.annual_report", pk=item.id)
