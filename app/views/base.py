@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 from typing import ClassVar
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
@@ -18,10 +19,12 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 
 from app import meta, policy
 from app.domain.errors import AccessDenied, RecordInvalid, RecordNotFound, RuleViolation
-from app.fab import ConsoleViewAdapter, DomainDoor
+from app.fab import ConsoleViewAdapter, DomainDoor, ScopedInterface
 from app.present import format_value
 from app.reports.exports import export_table
 from app.workflows import run_step
+
+_PARENT_FILTER = re.compile(r"_flt_\d+_(\w+)")
 
 
 @dataclasses.dataclass
@@ -54,6 +57,28 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
     show_template = "console/show.html"
     #: Columns of the .xlsx/.csv export; default: every column of the show page.
     export_columns: ClassVar[list[str] | None] = None
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        if request.method == "GET":
+            self.prefill_from_parent(form)
+        return super()._get_add_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def prefill_from_parent(self, form) -> None:
+        """A record opened from its parent's page (the related list's 新增 carries
+        ``?_flt_0_<relation>=<id>``) has the parent set — if the user may see it."""
+        for key, value in request.args.items():
+            match = _PARENT_FILTER.fullmatch(key)
+            if not match or not value.isdigit():
+                continue
+            name = match.group(1)
+            field = getattr(form, name, None)
+            if field is None or field.data or not self.datamodel.is_relation_many_to_one(name):
+                continue
+            related = ScopedInterface(self.datamodel.get_related_model(name))
+            query = related.apply_all(related.session.query(related.obj))
+            parent = query.filter(related.obj.id == int(value)).one_or_none()
+            if parent is not None:
+                field.data = parent
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("view", self)
