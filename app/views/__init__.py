@@ -117,6 +117,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(SupervisionReportsView)
     appbuilder.add_view_no_menu(FilesView)
     for view, name, icon, category, category_icon in MENU:
+        if name is not None and "list_title" not in view.__dict__:
+            view.list_title = name  # a list is titled as its menu entry
         if category is None:
             appbuilder.add_view_no_menu(view)
         else:
