@@ -948,6 +948,7 @@ class Application(Audited, TimestampMixin, Model):
     __access__ = DISTRICT_WRITES
     __scope_path__ = ("bureau_id",)  # the accepting bureau handles and supervises it
     __search_text__ = ("^number",)
+    __str_loads__ = ("enterprise",)  # lists showing an application show its unit too
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False,

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
-from app import clock, policy
+from app import clock, meta, policy
 from app.domain.errors import DomainError, RecordInvalid, RuleViolation
 from app.enums import (
     CertificateRequestKind,
@@ -324,3 +324,11 @@ def unaccounted_refusal(cert: Certificate) -> str | None:
             return (f"{product.name}进口{product.quantity}{product.unit}，"
                     f"已登记{used}{product.unit}，尚未全部核销。")
     return None
+
+
+@meta.derived(Certificate, "applicant_name", "申请单位")
+def applicant_name(cert: Certificate) -> str:
+    """The unit the certificate was issued to (its application's 申请单位)."""
+    application = cert.application
+    return application.enterprise.name if application is not None and application.enterprise \
+        else ""

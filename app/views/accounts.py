@@ -67,6 +67,15 @@ class AccountChangeRequestView(DomainModelView):
         "functions_before": "留空则按账号登记的当前功能填写",
     }
 
+    def record_links(self, pk):
+        links = super().record_links(pk)
+        item = self.datamodel.get(pk)
+        if item is not None and item.filing_id is not None:
+            links.insert(0, RecordLink(f"所属报表：{item.filing}",
+                                       url_for("AccountChangeFilingView.show", pk=item.filing_id),
+                                       icon="fa-file-signature"))
+        return links
+
     @action("approve_many", "审核通过", "审核通过勾选的调整需求？", "fa-check", single=False)
     def approve_many(self, items):
         return self.run_batch(items, "approve", "项")
