@@ -947,7 +947,8 @@ class Application(Audited, TimestampMixin, Model):
     __label__ = "免办申请"
     __access__ = DISTRICT_WRITES
     __scope_path__ = ("bureau_id",)  # the accepting bureau handles and supervises it
-    __search_text__ = ("^number",)
+    # pickers and filters find an application by its number, or its unit's name or USCC
+    __search_text__ = ("^number", "enterprise.name", "^enterprise.uscc")
     __str_loads__ = ("enterprise",)  # lists showing an application show its unit too
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -1089,7 +1090,7 @@ class Certificate(Audited, TimestampMixin, Model):
     __label__ = "免办证明"
     __access__ = Access(doors=frozenset({"add", "edit"}))  # issued by the review workflow; loaded by the province
     __scope_path__ = ("application", "bureau_id")
-    __search_text__ = ("^number",)
+    __search_text__ = ("^number", "application.enterprise.name", "^application.enterprise.uscc")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False,

@@ -2,15 +2,17 @@
 change requests and their filings (附件1), the yearly account-holder report (附件2)."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.security.decorators import permission_name
 
 from app import clock
 from app.clock import chinese_date
 from app.commands.accounts import FileTogether
 from app.commands.annual_reports import RemindUnfiled
 from app.domain.errors import DomainError
+from app.fab import ScopedInterface
 from app.models import (
     AccountChangeFiling,
     AccountChangeRequest,
@@ -66,6 +68,23 @@ class AccountChangeRequestView(DomainModelView):
         "account": "增加功能、减少功能、注销时选择要调整的账号；开通时留空",
         "functions_before": "留空则按账号登记的当前功能填写",
     }
+
+    @expose("/account_facts/<int:pk>")
+    @has_access
+    @permission_name("add")
+    def account_facts(self, pk: int):
+        """What the form fills from the chosen account (the registry's entry), within the
+        user's scope."""
+        accounts_in_scope = ScopedInterface(ReviewerAccount)
+        account = accounts_in_scope.apply_all(accounts_in_scope.session.query(ReviewerAccount)) \
+            .filter(ReviewerAccount.id == pk).one_or_none()
+        if account is None:
+            abort(404)
+        return jsonify(fields={
+            "account_name": account.account_name, "holder_name": account.holder_name,
+            "department": account.department, "position": account.position,
+            "phone": account.phone, "section_chief_or_above": account.section_chief_or_above},
+            functions_before=[str(f.id) for f in account.functions])
 
     def record_links(self, pk):
         links = super().record_links(pk)
