@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.security.decorators import permission_name
+from wtforms import StringField
+from wtforms.validators import Length, Optional
 
 from app.domain.errors import RecordInvalid
 from app.enums import CertificateRequestState, ProductField
@@ -54,6 +57,10 @@ class ApplicationView(DomainModelView):
                    "applicant_location", "final_use_place", "bureau", "bill_of_lading_no",
                    "contract_no", "invoice_no", "reason"]
     edit_columns = add_columns
+    # 申请单位所在地 may be left blank: it is then the unit's registered division
+    add_form_extra_fields = edit_form_extra_fields = {"applicant_location": StringField(
+        "申请单位所在地", validators=[Optional(), Length(max=200)], widget=BS3TextFieldWidget(),
+        description="留空则为申请单位注册地所在行政区划")}
     related_views = [ProductView]
     base_order = ("id", "desc")
 

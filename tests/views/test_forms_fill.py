@@ -30,3 +30,26 @@ def test_pickers_find_by_unit_name_and_uscc(app_ctx, client_as, bureaus):
         for term in ("挑选器名称测试", ent.uscc):
             results = client.get(f"/lookup/{table}?q={term}").get_json()["results"]
             assert wanted in [r["text"] for r in results], (table, term)
+
+
+def test_applicant_location_defaults_to_the_registered_division(app_ctx, client_as, api_as,
+                                                                 bureaus):
+    from app.models import Application
+    from tests.views.test_crud import _application_form
+
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    db.session.commit()
+    data = _application_form(ent)
+    data["applicant_location"] = ""
+    client_as("huangpu").post("/applicationview/add", data=data)
+    made = db.session.query(Application).filter_by(enterprise_id=ent.id).order_by(
+        Application.id.desc()).first()
+    assert made is not None and made.applicant_location == "上海市黄浦区"
+    client, headers = api_as("huangpu")
+    response = client.post("/api/v1/application/", headers=headers, json={
+        "enterprise_id": ent.id, "clause": "repair", "applicant_type": "repair_unit",
+        "final_use_place": "上海市", "bureau_id": bureaus[DISTRICT_A].id,
+        "invoice_no": "INV-LOC-1", "reason": "维修所需"})
+    assert response.status_code == 201, response.get_json()
+    assert db.session.get(Application, response.get_json()["id"]).applicant_location \
+        == "上海市黄浦区"
