@@ -92,6 +92,7 @@ from app.enums import (
 )
 from app.meta import LabeledEnum, enum_label, label
 from app.security_model import (
+    ADMIN_ONLY,
     DISTRICT_EDITS_ONLY,
     DISTRICT_WRITES,
     READ_ALL,
@@ -523,6 +524,7 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
 
     __record_rules__ = (
         v.date_order("valid_from", "valid_to", "有效期止不能早于有效期起。"),
+        rules.fast_track_clauses_only,
     )
 
     def __str__(self) -> str:
@@ -965,7 +967,9 @@ class Application(Audited, TimestampMixin, Model):
     __label__ = "免办申请"
     __access__ = DISTRICT_WRITES
     __scope_path__ = ("bureau_id",)  # the accepting bureau handles and supervises it
-    __search_text__ = ("^number",)
+    # pickers and filters find an application by its number, or its unit's name or USCC
+    __search_text__ = ("^number", "enterprise.name", "^enterprise.uscc")
+    __str_loads__ = ("enterprise",)  # lists showing an application show its unit too
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False,
@@ -1169,7 +1173,7 @@ class Certificate(Audited, TimestampMixin, Model):
     __label__ = "免办证明"
     __access__ = Access(doors=frozenset({"add", "edit"}))  # issued by the review workflow; loaded by the province
     __scope_path__ = ("application", "bureau_id")
-    __search_text__ = ("^number",)
+    __search_text__ = ("^number", "application.enterprise.name", "^application.enterprise.uscc")
     __scope_column__ = "owner_bureau_id"
     __versioned__ = CARRIED_VERSIONED
 
@@ -1393,7 +1397,7 @@ class CustomsUsage(Audited, TimestampMixin, Model):
     certificate: Mapped[Certificate] = relationship(back_populates="usages",
                                                     info=label("免办证明"))
     declaration_no: Mapped[str] = mapped_column(
-        String(18), nullable=False, info=label("报关单号", help="18位海关报关单编号",
+        String(18), nullable=False, index=True, info=label("报关单号", help="18位海关报关单编号",
                                                validators=[v.declaration_no]))
     port: Mapped[str] = mapped_column(String(50), nullable=False, info=label("入境口岸"))
     used_on: Mapped[dt.date] = mapped_column(Date, nullable=False, info=label("调用日期"))
@@ -1945,6 +1949,39 @@ class Installation(Model):
     __table_args__ = (CheckConstraint("id = 1", name="installation_single_row"),)
 
 
+# =========================================================================================
+# Notices on a bureau's 工作台 (issue 14): the province reminds districts
+# =========================================================================================
+
+
+class WorkbenchNotice(Model):
+    """A reminder the province sends to one bureau (e.g. 年报尚未报送): shown on the 工作台
+    of that bureau's officers until the matter is settled (``settles`` names what settles
+    it: ``annual_report:<year>`` — the year's report filed). Written once, never edited."""
+
+    __tablename__ = "workbench_notice"
+    __label__ = "工作台提醒"
+    __access__ = ADMIN_ONLY
+    __scope_path__ = ("bureau_id",)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
+                                           info=label("接收单位"))
+    bureau: Mapped[Bureau] = relationship(info=label("接收单位"))
+    title: Mapped[str] = mapped_column(String(100), nullable=False, info=label("标题"))
+    text: Mapped[str] = mapped_column(Text, nullable=False, info=label("内容"))
+    settles: Mapped[Optional[str]] = mapped_column(String(64), index=True,
+                                                   info=label("办结条件"))
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
+                                                 info=label("发送时间"))
+    sender: Mapped[str] = mapped_column(String(ACTOR_NAME_LENGTH), nullable=False,
+                                        info=label("发送人"))
+
+    def __str__(self) -> str:
+        return self.title
+
+
+
 # The carried owner's indexes: a district's first page and count read one index range in
 # the list's default order (issue 15; the plans are in the README).
 Index("ix_product_owner_bureau", Product.owner_bureau_id, Product.id)
@@ -1955,8 +1992,6 @@ Index("ix_customs_usage_owner_bureau", CustomsUsage.owner_bureau_id, CustomsUsag
 Index("ix_usage_record_owner_bureau", UsageRecord.owner_bureau_id, UsageRecord.id)
 # 审核时限 sorts by the stored due date (most urgent first), within a district's rows
 Index("ix_application_bureau_due", Application.bureau_id, Application.approve_due_on)
-# 报关单号 is typed alone (its unique key leads with the certificate)
-Index("ix_customs_usage_declaration_no", CustomsUsage.declaration_no)
 
 from app.scope import install_carried_owner_listener  # noqa: E402  (scope sits below models)
 

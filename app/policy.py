@@ -78,7 +78,7 @@ class PolicyProfile:
         default=2, metadata=_key("退回时限（工作日）"))
     # Lists colour a deadline with this many working days (or fewer) left
     deadline_pressing_working_days: int = dataclasses.field(
-        default=1, metadata=_key("时限临近提示（工作日）"))
+        default=3, metadata=_key("时限临近提示（工作日）"))
     # Certificate supervision period (months after issue) within which write-off is due
     supervision_months: int = dataclasses.field(default=12, metadata=_key("监管期（月）"))
     # Key-target thresholds (seed 001 step 8)

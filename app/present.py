@@ -40,6 +40,8 @@ def screen_value(value: Any) -> Any:
     逾期, 即将到期) is coloured, so it stands out in a long list."""
     if isinstance(value, meta.Attention):
         return Markup('<span class="text-{} attention">{}</span>').format(value.level, value)
+    if isinstance(value, meta.LabeledEnum):  # a state never breaks mid-word in a narrow cell
+        return Markup('<span class="console-nowrap">{}</span>').format(value.label)
     return format_value(value)
 
 

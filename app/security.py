@@ -174,12 +174,12 @@ class ConsoleUserView(UserDBModelView):
         for form_cls in (self.add_form, self.edit_form, self.search_form):
             label_blank_choices(form_cls)
 
-    list_columns = ["username", "first_name", "last_name", "bureau", "reviewer_account", "roles",
+    list_columns = ["username", "last_name", "first_name", "bureau", "reviewer_account", "roles",
                     "active"]
-    search_columns = ["username", "first_name", "last_name", "bureau", "roles", "active"]
-    add_columns = ["username", "first_name", "last_name", "email", "bureau", "reviewer_account",
+    search_columns = ["username", "last_name", "first_name", "bureau", "roles", "active"]
+    add_columns = ["username", "last_name", "first_name", "email", "bureau", "reviewer_account",
                    "roles", "active", "password", "conf_password"]
-    edit_columns = ["username", "first_name", "last_name", "email", "bureau", "reviewer_account",
+    edit_columns = ["username", "last_name", "first_name", "email", "bureau", "reviewer_account",
                     "roles", "active"]
     show_fieldsets = [
         ("用户信息", {"fields": ["username", "active", "roles", "bureau", "reviewer_account",

@@ -18,8 +18,16 @@ def console_banners() -> list[dict]:
     return current_banners()
 
 
+def console_menu_counts() -> dict[str, int]:
+    """{menu entry: records waiting for the signed-in user} (the numbers in the menu)."""
+    from app.views.home import menu_counts
+
+    return menu_counts()
+
+
 def install_web(app: Flask) -> None:
     app.jinja_env.globals["console_banners"] = console_banners
+    app.jinja_env.globals["console_menu_counts"] = console_menu_counts
 
     @app.context_processor
     def _appbuilder():

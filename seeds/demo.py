@@ -736,7 +736,7 @@ class DemoBuilder:
             for step in self.STEPS_TO[state]:
                 actor = officer if step == "submit" else admin
                 inputs = {"reason": "复审岗位账号使用人须为科级以上行政编人员，请核实职务。"} \
-                    if step == "return" else {}
+                    if step == "return" else {"make_filing": True} if step == "forward" else {}
                 run_step(AccountChangeWorkflow, req.id, step, actor, inputs)
             made.append(req)
         FileTogether([made[1].id, made[2].id], officer).execute()

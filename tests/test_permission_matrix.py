@@ -304,19 +304,24 @@ def test_api_cannot_move_a_row_into_another_district(app_ctx, api_as, bureaus):
     assert db.session.get(type(ent), ent.id).bureau_id == bureaus[DISTRICT_A].id
 
 
-def test_home_page_counts_only_the_district(app_ctx, client_as, bureaus):
-    from app.services.dashboard import dashboard_for
+def test_workbench_lists_only_the_district(app_ctx, client_as, bureaus):
+    import datetime as dt
 
-    factories.enterprise(bureaus[DISTRICT_B])
+    from app.enums import ApplicationState
+    from app.services.workbench import workbench_for
+
+    early = dt.datetime(2020, 1, 2, 9)  # the oldest: first in the lines
+    mine = factories.application(factories.enterprise(bureaus[DISTRICT_A]),
+                                 ApplicationState.submitted, submitted_at=early)
+    theirs = factories.application(factories.enterprise(bureaus[DISTRICT_B]),
+                                   ApplicationState.submitted, submitted_at=early)
     db.session.commit()
     sm = app_ctx.appbuilder.sm
-    district = dict((t, n) for t, n, _e in dashboard_for(sm.find_user(username="huangpu"))["cards"])
-    province = dict((t, n) for t, n, _e in dashboard_for(sm.find_user(username="auditor"))["cards"])
-    from app.models import Enterprise
-
-    in_a = db.session.query(Enterprise).filter_by(bureau_id=bureaus[DISTRICT_A].id).count()
-    assert district["申请单位"] == in_a
-    assert province["申请单位"] == db.session.query(Enterprise).count() > in_a
+    district = {line.record for line in workbench_for(sm.find_user(username="huangpu")).lines}
+    assert any(mine.number in r for r in district)
+    assert not any(theirs.number in r for r in district)
+    reviewer = {line.record for line in workbench_for(sm.find_user(username="reviewer")).lines}
+    assert any(theirs.number in r for r in reviewer)
 
 
 def test_district_officer_creates_records_in_own_district(app_ctx, client_as, bureaus):

@@ -116,9 +116,12 @@ class DomainModelApi(DomainDoor, ChineseApiResponses, ApiAdapter, ModelRestApi):
             raise RecordInvalid(NOT_JSON)
         item = run_step(self.workflow, pk, name, current_user(), body)
         item = db.session.get(self.datamodel.obj, item.id)
+        step = self.workflow.step(name)
+        warning = step.warning_for(item)
+        extra = {"warning": warning} if warning else {}
         return self.response(200, result=self.show_model_schema.dump(item), id=item.id,
-                             state=item.state.name, message=self.workflow.step(name).done_message,
-                             **self.step_answer(name, item))
+                             state=item.state.name, message=step.done_message,
+                             **extra, **self.step_answer(name, item))
 
     def step_answer(self, name: str, item) -> dict[str, Any]:
         """What a step answers besides the record and its done-message (e.g. a re-check's

@@ -278,6 +278,9 @@ class ApplicationApi(DomainModelApi):
                       "submitted_at"]
     description_columns = {"submitted_at": "从国家系统载入已提交的申请时填写原提交时间"}
     api_fields = {"number": fields.String(required=False, validate=validate.Length(max=32)),
+                  # blank: the unit's registered division (app.services.applications)
+                  "applicant_location": fields.String(required=False, allow_none=True,
+                                                      validate=validate.Length(max=200)),
                   "approve_due": fields.Date(dump_only=True),
                   "return_due": fields.Date(dump_only=True),
                   "deadline_status": fields.String(dump_only=True),

@@ -48,3 +48,15 @@ def research_detail_matches_clause(values):
         yield "research_detail", "免办条款为“为科研、测试和认证检测所需的产品和样品”时，必须选择二级明细条款（科研/测试/CCC认证检测）。"
     if clause and clause != ExemptionClause.research_test.name and detail:
         yield "research_detail", "只有条款1（科研、测试和认证检测）需要选择二级明细条款，请清空此项。"
+
+
+def fast_track_clauses_only(values):
+    """便捷通道 covers clauses 1 to 5 only: the 申请表 (seed 000 附件2) has no sixth box."""
+    if "clauses" not in values:
+        return
+    other = ExemptionClause.other
+    for clause in values.get("clauses") or []:
+        code = getattr(clause, "code", clause)
+        if code is other or code in (other.name, other.short_label, other.label):
+            yield "clauses", "便捷通道只适用于第1至5项免办条款，请去掉“其他因特殊用途”一项。"
+            return

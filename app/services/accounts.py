@@ -15,6 +15,7 @@ from app.enums import AccountChangeKind, AccountChangeState, AccountStatus, Func
 from app.extensions import db
 from app.meta import Attention
 from app.models import (
+    AccountChangeFiling,
     AccountChangeRequest,
     AccountFunction,
     AccountFunctionChange,
@@ -183,6 +184,52 @@ def forward_status(req: AccountChangeRequest) -> str:
     """报总局时限: five working days after the province received it."""
     deadline = forward_deadline(req)
     return deadline.status_text("报总局") if deadline else ""
+
+
+def other_open_requests(req: AccountChangeRequest) -> list[AccountChangeRequest]:
+    """Other requests on the same account (or, to open one, the same account name) not yet
+    in force nor returned: a second one is usually a duplicate."""
+    S = AccountChangeState
+    condition = (AccountChangeRequest.account_id == req.account_id) if req.account_id \
+        else (AccountChangeRequest.account_name == req.account_name) if req.account_name \
+        else None
+    if condition is None:
+        return []
+    return list(db.session.scalars(select(AccountChangeRequest).where(
+        condition, AccountChangeRequest.id != req.id,
+        AccountChangeRequest.state.in_([S.submitted, S.approved, S.forwarded]))
+        .order_by(AccountChangeRequest.id)))
+
+
+def second_request_caution(req: AccountChangeRequest) -> str | None:
+    """Flagged when filed: another open request on the same account."""
+    others = other_open_requests(req)
+    if not others:
+        return None
+    name = req.account.account_name if req.account is not None else req.account_name
+    listed = "、".join(f"#{o.id}{o.kind.label}（{o.state.label}）" for o in others)
+    return (f"注意：账号“{name}”已有未办结的调整需求：{listed}。请核对是否重复报送；"
+            "如为重复，请联系省局退回其中一项。")
+
+
+def forward_filing_refusal(req: AccountChangeRequest, make_filing: bool) -> str | None:
+    """报总局 goes with a 账号调整需求信息报表 (附件1): the request must be in one, or the
+    province makes one for it at this step."""
+    if req.filing_id is None and req.filing is None and not make_filing:
+        return ("该调整需求尚未编入账号调整需求信息报表（附件1），不能报总局：请在列表中勾选"
+                "需求“合并为一份报表”，或在报总局时勾选“同时生成报表”。")
+    return None
+
+
+def file_alone(req: AccountChangeRequest) -> AccountChangeFiling:
+    """A 报表 of this one request (made by the province at the 报总局 step)."""
+    today = clock.today()
+    filing = AccountChangeFiling(bureau_id=req.bureau_id, filed_on=today,
+                                 title=f"{clock.chinese_date(today)}账号调整需求")
+    db.session.add(filing)
+    req.filing = filing
+    db.session.flush()
+    return filing
 
 
 # --- filing several requests as one 账号调整需求信息报表 ---------------------------------------

@@ -16,7 +16,7 @@ from app.domain.validators import check_fields, check_record
 from app.domain.workdays import CalendarUnknown
 from app.enums import APPLICATION_IN_REVIEW, ApplicationState, AttachmentKind, ReviewVerdict
 from app.extensions import db
-from app.models import Application, ApplicationReview, EvidenceFile, Product
+from app.models import Application, ApplicationReview, Enterprise, EvidenceFile, Product
 from app.scope import signature_of
 from app.services import records
 from app.services.calendar import Deadline, deadline_after, load_calendar
@@ -160,6 +160,29 @@ def number_new_application(application: Application) -> None:
     the national system's own."""
     if not application.number:
         application.number = next_application_number(application.bureau or application.bureau_id)
+
+
+def registered_division(enterprise) -> str:
+    """Where a unit is registered, as the 申请表 writes it ("上海市黄浦区"): its district
+    bureau's name without the bureau's own words."""
+    bureau = getattr(enterprise, "bureau", None)
+    if bureau is None:
+        return ""
+    name = bureau.name
+    for suffix in ("市场监督管理局", "市场监管局"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+@records.on_save(Application, updating=True)
+def default_applicant_location(application: Application) -> None:
+    """申请单位所在地 left blank is the unit's registered division."""
+    if not (application.applicant_location or "").strip():
+        enterprise = application.enterprise
+        if enterprise is None and application.enterprise_id:
+            enterprise = db.session.get(Enterprise, application.enterprise_id)
+        application.applicant_location = registered_division(enterprise)
 
 
 def _deadline(application: Application, working_days: int) -> Deadline | None:

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
-from app import clock, policy
+from app import clock, meta, policy
 from app.domain.errors import DomainError, RecordInvalid, RuleViolation
 from app.enums import (
     CertificateRequestKind,
@@ -175,6 +175,21 @@ def void_refusal(cert: Certificate) -> str | None:
             + "），且未提供产品未实际进口的证据材料，不能作废。")
 
 
+def void_usage_caution(cert: Certificate) -> str | None:
+    """Filing a void on a certificate with customs usage: say, before and after filing, what
+    evidence the reviewer will need (seed 002 §5) — until the request has it."""
+    declarations = usage_declarations(cert)
+    if not declarations:
+        return None
+    req = pending_request(cert, CertificateRequestKind.void)
+    if req is not None and req.not_imported and req.evidence:
+        return None
+    return ("注意：该证明已有海关调用记录（报关单号：" + "、".join(declarations) + "）。"
+            "作废须有产品未实际进口的证据材料（如报关单撤销或删单证明、退运证明、货物仍在"
+            "境外的证明等）：请勾选“有证据证明产品未实际进口”，并在作废申请中上传证据材料，"
+            "否则复审人员不能批准作废。")
+
+
 def refuse_unconfirmed_void(cert: Certificate, confirm_not_imported: bool) -> None:
     """With customs usage, the reviewer confirms the evidence shows the goods never came in."""
     declarations = usage_declarations(cert)
@@ -208,6 +223,9 @@ def record_customs_usage(usage: CustomsUsage) -> CustomsUsage:
     refusal = customs_usage_refusal(cert, usage.used_on)
     if refusal:
         raise refusal
+    excess = quantity_refusal(cert, usage.quantity)
+    if excess:
+        raise RecordInvalid({"quantity": [excess]})
     usage.certificate = cert
     db.session.add(usage)
     return usage
@@ -222,6 +240,32 @@ def customs_usage_refusal(cert: Certificate, used_on: dt.date | None) -> DomainE
     if used_on is not None and used_on < cert.issued_on:
         return RecordInvalid({"used_on": [
             f"调用日期早于证明签发日期（{cert.issued_on:%Y-%m-%d}）。"]})
+    return None
+
+
+def certificate_quantity(cert: Certificate) -> int:
+    """The quantity the certificate covers: its products' quantities added up."""
+    return sum(p.quantity or 0 for p in cert.application.products)
+
+
+def customs_used_quantity(cert: Certificate) -> int:
+    """The quantity customs declarations have already used under the certificate."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(CustomsUsage.quantity), 0))
+                                 .where(CustomsUsage.certificate_id == cert.id)) or 0)
+
+
+def quantity_refusal(cert: Certificate, quantity: int | None, earlier: int = 0) -> str | None:
+    """A declaration may not use more than the certificate has left (issue 14: 999 units
+    against a 10-unit certificate must not go in silently). ``earlier``: what rows before
+    this one in the same import already use."""
+    if quantity is None:
+        return None
+    total = certificate_quantity(cert)
+    used = customs_used_quantity(cert) + earlier
+    left = max(total - used, 0)
+    if quantity > left:
+        return (f"数量{quantity}超过免办证明{cert.number}的剩余数量{left}"
+                f"（证明数量{total}，已调用{used}）。")
     return None
 
 
@@ -280,3 +324,11 @@ def unaccounted_refusal(cert: Certificate) -> str | None:
             return (f"{product.name}进口{product.quantity}{product.unit}，"
                     f"已登记{used}{product.unit}，尚未全部核销。")
     return None
+
+
+@meta.derived(Certificate, "applicant_name", "申请单位")
+def applicant_name(cert: Certificate) -> str:
+    """The unit the certificate was issued to (its application's 申请单位)."""
+    application = cert.application
+    return application.enterprise.name if application is not None and application.enterprise \
+        else ""

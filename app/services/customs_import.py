@@ -16,7 +16,7 @@ from app.domain.validators import MAX_INTEGER, declaration_no, positive
 from app.extensions import db
 from app.models import Certificate, CustomsUsage
 from app.scope import bureau_scope, scope_clause
-from app.services.certificates import customs_usage_refusal
+from app.services.certificates import customs_usage_refusal, quantity_refusal
 from app.services.tables import parse_date, read_rows
 
 #: file header -> field; the Chinese headers are those of the template users download
@@ -123,6 +123,7 @@ class RowChecker:
             CustomsUsage.certificate_id, CustomsUsage.declaration_no).where(
             CustomsUsage.certificate_id.in_(ids))).tuples())
         self.seen: set[tuple[int, str]] = set()
+        self.taken: dict[int, int] = {}  # certificate id -> quantity of earlier rows
 
     def certificate(self, number: str, row: int) -> tuple[Certificate | None, RowError | None]:
         if not number:
@@ -160,6 +161,10 @@ class RowChecker:
         if refusal is not None:
             field = "调用日期" if "used_on" in getattr(refusal, "errors", {}) else "证明编号"
             return None, [RowError(row, field, refusal.message)]
+        excess = quantity_refusal(cert, values["quantity"], self.taken.get(cert.id, 0))
+        if excess:
+            return None, [RowError(row, "数量", excess)]
+        self.taken[cert.id] = self.taken.get(cert.id, 0) + values["quantity"]
         return CustomsUsage(certificate_id=cert.id, **values), []
 
 

@@ -34,6 +34,7 @@ from app.views.files import FilesView
 from app.views.lookup import LookupView
 from app.views.organisation import BureauView, CccCategoryView
 from app.views.reports import ReportsView
+from app.views.search import SearchView
 from app.views.statistics import StatisticsView
 from app.views.supervision import (
     AssistanceLetterView,
@@ -108,11 +109,18 @@ def register_views(appbuilder: AppBuilder) -> None:
         if model is not None and model.__tablename__ not in LookupView.sources:
             LookupView.sources[model.__tablename__] = (model, view.__name__)
     appbuilder.add_view_no_menu(LookupView)
+    for view, name, *_rest in MENU:
+        model = getattr(view, "model", None)
+        if model is not None and name is not None:
+            SearchView.views.setdefault(model.__name__, view.__name__)
+    appbuilder.add_view_no_menu(SearchView)
     appbuilder.add_view_no_menu(HistoryView)
     appbuilder.add_view_no_menu(ReportsView)
     appbuilder.add_view_no_menu(SupervisionReportsView)
     appbuilder.add_view_no_menu(FilesView)
     for view, name, icon, category, category_icon in MENU:
+        if name is not None and "list_title" not in view.__dict__:
+            view.list_title = name  # a list is titled as its menu entry
         if category is None:
             appbuilder.add_view_no_menu(view)
         else:

@@ -2,14 +2,17 @@
 change requests and their filings (附件1), the yearly account-holder report (附件2)."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.security.decorators import permission_name
 
 from app import clock
 from app.clock import chinese_date
 from app.commands.accounts import FileTogether
+from app.commands.annual_reports import RemindUnfiled
 from app.domain.errors import DomainError
+from app.fab import ScopedInterface
 from app.models import (
     AccountChangeFiling,
     AccountChangeRequest,
@@ -39,7 +42,8 @@ class AccountFunctionChangeView(DomainModelView):
 
 class AccountChangeRequestView(DomainModelView):
     model = AccountChangeRequest
-    extra_roles = {"file_together": FILERS}  # FAB names an action's permission after it
+    # FAB names an action's permission after it
+    extra_roles = {"file_together": FILERS, "approve_many": frozenset({Role.province_admin})}
     workflow = AccountChangeWorkflow
     list_columns = ["bureau", "kind", "account_name", "holder_name", "functions_before",
                     "functions_after", "staffing_changed_on", "report_status", "state",
@@ -64,6 +68,36 @@ class AccountChangeRequestView(DomainModelView):
         "account": "增加功能、减少功能、注销时选择要调整的账号；开通时留空",
         "functions_before": "留空则按账号登记的当前功能填写",
     }
+
+    @expose("/account_facts/<int:pk>")
+    @has_access
+    @permission_name("add")
+    def account_facts(self, pk: int):
+        """What the form fills from the chosen account (the registry's entry), within the
+        user's scope."""
+        accounts_in_scope = ScopedInterface(ReviewerAccount)
+        account = accounts_in_scope.apply_all(accounts_in_scope.session.query(ReviewerAccount)) \
+            .filter(ReviewerAccount.id == pk).one_or_none()
+        if account is None:
+            abort(404)
+        return jsonify(fields={
+            "account_name": account.account_name, "holder_name": account.holder_name,
+            "department": account.department, "position": account.position,
+            "phone": account.phone, "section_chief_or_above": account.section_chief_or_above},
+            functions_before=[str(f.id) for f in account.functions])
+
+    def record_links(self, pk):
+        links = super().record_links(pk)
+        item = self.datamodel.get(pk)
+        if item is not None and item.filing_id is not None:
+            links.insert(0, RecordLink(f"所属报表：{item.filing}",
+                                       url_for("AccountChangeFilingView.show", pk=item.filing_id),
+                                       icon="fa-file-signature"))
+        return links
+
+    @action("approve_many", "审核通过", "审核通过勾选的调整需求？", "fa-check", single=False)
+    def approve_many(self, items):
+        return self.run_batch(items, "approve", "项")
 
     @action("file_together", "合并为一份报表", "将勾选的调整需求合并为一份账号调整需求信息报表？",
             "fa-file-alt", single=False)
@@ -135,6 +169,11 @@ class AnnualReportView(DomainModelView):
     base_order = ("year", "desc")
     description_columns = {"year": "创建时按账号登记生成本单位在用账号的明细（快照）"}
     add_form_query_rel_fields = {}
+    extra_roles = {"confirm_many": frozenset({Role.province_admin})}
+
+    @action("confirm_many", "确认", "确认勾选的汇总表？", "fa-check", single=False)
+    def confirm_many(self, items):
+        return self.run_batch(items, "confirm", "份")
 
     def report_links(self, item):
         return report_downloads("ReportsView.annual_report", pk=item.id)
@@ -159,11 +198,27 @@ class AnnualReportBoardView(BaseView):
     default_view = "board"
     access = Access(read=frozenset(PROVINCE_WIDE_ROLES))  # the menu entry
     # a city's officer uses it for the city's counties (not a county's officer: 403)
-    extra_permission_roles = {"can_board": PROVINCE_WIDE_ROLES | {Role.district_officer}}
+    extra_permission_roles = {"can_board": PROVINCE_WIDE_ROLES | {Role.district_officer},
+                              "can_remind": frozenset({Role.province_admin})}
+
+    @expose("/remind", methods=["POST"])
+    @has_access
+    def remind(self):
+        """催报: a notice on the 工作台 of each bureau that has not filed the year's report."""
+        year = request.form.get("year", type=int) or clock.today().year
+        try:
+            notices = RemindUnfiled(year).execute()
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(f"已向{len(notices)}个未报送单位发出催报提醒。" if notices
+                  else "各单位均已报送，无需催报。", "success")
+        return redirect(url_for("AnnualReportBoardView.board", year=year))
 
     @expose("/")
     @has_access
     def board(self):
+        can_remind = self.appbuilder.sm.has_access("can_remind", self.class_permission_name)
         year = request.args.get("year", type=int) or clock.today().year
         scope = bureau_scope()
         if not supervises(scope):  # a county bureau has its own reports in the list
@@ -173,4 +228,5 @@ class AnnualReportBoardView(BaseView):
         return self.render_template("console/annual_board.html", title="账号使用人年报填报情况",
                                     year=year, rows=rows, due_text=chinese_date(due_date(year)),
                                     whole=whole, grouped=any(r.city for r in rows),
+                                    can_remind=can_remind,
                                     years=list(range(clock.today().year + 1, 2019, -1)))

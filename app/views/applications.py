@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.security.decorators import permission_name
+from wtforms import StringField
+from wtforms.validators import Length, Optional
 
 from app.domain.dossier import applicant_types_help, materials_help
 from app.domain.errors import RecordInvalid
-from app.enums import ProductField
+from app.enums import CertificateRequestState, ProductField
 from app.fab import console_errors
 from app.models import Application, Certificate, CertificateChangeItem, CertificateRequest, Product
 from app.security_model import FILERS
@@ -64,6 +67,10 @@ class ApplicationView(EvidenceUploads, DomainModelView):
                    "applicant_location", "final_use_place", "bureau", "bill_of_lading_no",
                    "contract_no", "invoice_no", "reason"]
     edit_columns = add_columns
+    # 申请单位所在地 may be left blank: it is then the unit's registered division
+    add_form_extra_fields = edit_form_extra_fields = {"applicant_location": StringField(
+        "申请单位所在地", validators=[Optional(), Length(max=200)], widget=BS3TextFieldWidget(),
+        description="留空则为申请单位注册地所在行政区划")}
     related_views = [ProductView]
     base_order = ("id", "desc")
 
@@ -85,6 +92,15 @@ class ApplicationView(EvidenceUploads, DomainModelView):
         return [{"step_label": REVIEW_STEPS.get(r.step, r.step), "reviewer": r.reviewer,
                  "reviewer_account": r.reviewer_account, "reviewed_at": r.reviewed_at,
                  "checks": r.checks} for r in item.reviews]
+
+    def record_links(self, pk):
+        links = super().record_links(pk)
+        item = self.datamodel.get(pk)
+        if item is not None and item.certificate is not None:
+            links.insert(0, RecordLink(f"免办证明 {item.certificate.number}",
+                                       url_for("CertificateView.show", pk=item.certificate.id),
+                                       icon="fa-certificate"))
+        return links
 
 
 class CertificateChangeItemView(DomainModelView):
@@ -120,22 +136,53 @@ class CertificateRequestView(EvidenceUploads, DomainModelView):
             links.insert(0, RecordLink("查看证明", url_for("CertificateView.show",
                                                          pk=item.certificate_id),
                                        icon="fa-certificate"))
+            links[1:1] = decision_links(item)
             links.extend(evidence_links(item.evidence))
         return links
+
+
+def decision_links(req) -> list[RecordLink]:
+    """The certificate's steps that decide this pending request (批准/驳回), for the user's
+    role: a request is approved from its own page as well as from its certificate's."""
+    if req.state is not CertificateRequestState.pending:
+        return []
+    suffix = f"_{req.kind.name}"
+    return [RecordLink(step.label, url_for("CertificateView.step", pk=req.certificate_id,
+                                           name=step.name),
+                       icon="fa-gavel", style=step.style)
+            for step in CertificateWorkflow.offered_steps(req.certificate, g.user)
+            if step.name.endswith(suffix) and step.name != req.kind.name]
 
 
 class CertificateView(DomainModelView):
     model = Certificate
     workflow = CertificateWorkflow
-    list_columns = ["number", "application", "issued_on", "state", "supervision_deadline",
-                    "change_count", "usages"]
+    list_columns = ["number", "application", "applicant_name", "issued_on", "state",
+                    "supervision_deadline", "change_count", "usages"]
     search_columns = ["number", "application", "issued_on", "state", "supervision_deadline"]
-    show_columns = ["number", "application", "issued_on", "state", "supervision_deadline",
-                    "change_count", "usages", "created_at", "updated_at"]
+    show_columns = ["number", "application", "applicant_name", "issued_on", "state",
+                    "supervision_deadline", "change_count", "usages", "created_at", "updated_at"]
     add_columns = ["number", "application", "issued_on", "supervision_deadline"]
     edit_columns = ["issued_on", "supervision_deadline"]
     related_views = [CustomsUsageView, CertificateRequestView]
     base_order = ("issued_on", "desc")
+
+    def record_links(self, pk):
+        """Besides its steps: its application, and the request pending on it (while one is
+        open the steps that would file a second are not offered)."""
+        links = super().record_links(pk)
+        item = self.datamodel.get(pk)
+        if item is None:
+            return links
+        first = [RecordLink(f"免办申请 {item.application.number}",
+                            url_for("ApplicationView.show", pk=item.application_id),
+                            icon="fa-file-alt")]
+        for req in item.requests:
+            if req.state is CertificateRequestState.pending:
+                first.append(RecordLink(f"待审核的{req.kind.label}申请",
+                                        url_for("CertificateRequestView.show", pk=req.id),
+                                        icon="fa-hourglass-half", style="warning"))
+        return first + links
 
     @expose("/step/<int:pk>/change", methods=["GET", "POST"])
     @has_access

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -29,7 +30,7 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 
 from app import meta, policy
 from app.domain.errors import AccessDenied, RecordInvalid, RecordNotFound, RuleViolation
-from app.fab import ConsoleViewAdapter, DomainDoor
+from app.fab import ConsoleViewAdapter, DomainDoor, ScopedInterface
 from app.present import format_value
 from app.reports.exports import (
     CSV_MIMETYPE,
@@ -43,6 +44,8 @@ from app.reports.exports import (
 )
 from app.views import export_progress
 from app.workflows import run_step
+
+_PARENT_FILTER = re.compile(r"_flt_\d+_(\w+)")
 
 
 @dataclasses.dataclass
@@ -75,6 +78,28 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
     show_template = "console/show.html"
     #: Columns of the .xlsx/.csv export; default: every column of the show page.
     export_columns: ClassVar[list[str] | None] = None
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        if request.method == "GET":
+            self.prefill_from_parent(form)
+        return super()._get_add_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def prefill_from_parent(self, form) -> None:
+        """A record opened from its parent's page (the related list's 新增 carries
+        ``?_flt_0_<relation>=<id>``) has the parent set — if the user may see it."""
+        for key, value in request.args.items():
+            match = _PARENT_FILTER.fullmatch(key)
+            if not match or not value.isdigit():
+                continue
+            name = match.group(1)
+            field = getattr(form, name, None)
+            if field is None or field.data or not self.datamodel.is_relation_many_to_one(name):
+                continue
+            related = ScopedInterface(self.datamodel.get_related_model(name))
+            query = related.apply_all(related.session.query(related.obj))
+            parent = query.filter(related.obj.id == int(value)).one_or_none()
+            if parent is not None:
+                field.data = parent
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("view", self)
@@ -128,16 +153,18 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
         except RecordNotFound:
             abort(404)
         show_url = url_for(f"{self.endpoint}.show", pk=pk)
-        if self.datamodel.get(pk) is None:
+        record = self.datamodel.get(pk)
+        if record is None:
             abort(404)
+        caution = step.warning_for(record)
         if request.method == "GET":
             if not step.inputs:
                 return redirect(show_url)
             return self.render_template("console/step.html", title=step.label, step=step,
-                                        back=show_url, values={}, errors={})
+                                        back=show_url, values={}, errors={}, caution=caution)
         values = {spec.name: request.form.get(spec.name) for spec in step.inputs}
         try:
-            run_step(self.workflow, pk, name, g.user, values)
+            item = run_step(self.workflow, pk, name, g.user, values)
         except AccessDenied:
             abort(403)
         except RecordNotFound:
@@ -145,13 +172,37 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
         except RecordInvalid as exc:
             if step.inputs:
                 return self.render_template("console/step.html", title=step.label, step=step,
-                                            back=show_url, values=values, errors=exc.errors), 422
+                                            back=show_url, values=values, errors=exc.errors,
+                                            caution=caution), 422
             flash(exc.message, "danger")
         except RuleViolation as exc:
             flash(exc.message, "danger")
         else:
             flash(step.done_message, "success")
+            warning = step.warning_for(item)
+            if warning:
+                flash(warning, "warning")
         return redirect(show_url)
+
+    def run_batch(self, items, name: str, unit: str):
+        """A list action: one workflow step on each ticked record, each through ``run_step``
+        (role, district scope, rules) in its own transaction; says how many were done and,
+        record by record, why the others were not."""
+        step = self.workflow.step(name)
+        targets = [(item.id, str(item)) for item in items]
+        done, refused = 0, []
+        for pk, text in targets:
+            try:
+                run_step(self.workflow, pk, name, g.user, {})
+            except (AccessDenied, RecordNotFound, RecordInvalid, RuleViolation) as exc:
+                refused.append(f"{text}：{exc.message}")
+            else:
+                done += 1
+        if done:
+            flash(f"{step.done_message.rstrip('。')}（共{done}{unit}）。", "success")
+        for text in refused:
+            flash(f"未能{step.label}：{text}", "danger")
+        return redirect(request.referrer or url_for(f"{self.endpoint}.list"))
 
     def can_export(self) -> bool:
         return self.appbuilder.sm.has_access("can_export", self.class_permission_name)

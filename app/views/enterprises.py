@@ -3,9 +3,11 @@ reported changes, and the reminder board."""
 from __future__ import annotations
 
 from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.models.sqla.filters import FilterNotEqual
 from markupsafe import Markup
 
 from app import policy
+from app.enums import ExemptionClause
 from app.models import (
     Enterprise,
     FastTrackChange,
@@ -93,6 +95,9 @@ class FastTrackGrantView(EvidenceUploads, DomainModelView):
     ]
     add_columns = ["enterprise", "clauses", "self_commitment", "remarks"]
     edit_columns = ["enterprise", "clauses", "self_commitment", "remarks"]
+    # the 申请表 (seed 000 附件2) has the five clauses a fast-track unit may apply for
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "clauses": [["code", FilterNotEqual, ExemptionClause.other]]}
     export_columns = ["enterprise", "bureau_name", "state", "clauses", "applied_on",
                       "eligibility_text", "district_recommendation", "district_opinion",
                       "provincial_opinion", "fast_track_account", "valid_from", "valid_to",

@@ -130,6 +130,10 @@ class Step:
     done: str | None = None  # what the user reads once the step is taken
     #: the national-system account function the user must hold (``FunctionCode``), e.g. 复审
     duty: Any = None
+    #: A service function ``record -> warning or None``: what the user should know about this
+    #: record when taking the step (shown on the step's form and after it, and answered by
+    #: the API as ``warning``) — a rule that warns rather than refuses
+    caution: Callable[[Any], str | None] | None = None
 
     @property
     def event_id(self) -> str:
@@ -138,6 +142,9 @@ class Step:
     @property
     def done_message(self) -> str:
         return self.done or f"已完成：{self.label}。"
+
+    def warning_for(self, item) -> str | None:
+        return self.caution(item) if self.caution is not None else None
 
     def load_inputs(self, raw: dict[str, Any] | None) -> dict[str, Any]:
         """The step's inputs checked and converted by its schema (422 with every problem)."""

@@ -7,6 +7,7 @@ from statemachine import StateMachine
 from statemachine.states import States
 
 from app import clock
+from app.domain.errors import RuleViolation
 from app.enums import AccountChangeState
 from app.models import AccountChangeRequest
 from app.security_model import FILERS, PROVINCE_ADMINS
@@ -38,7 +39,12 @@ class AccountChangeMachine(StateMachine):
     def on_send_back(self, reason=None, **_kwargs):
         self.model.return_reason = reason
 
-    def on_forward(self, **_kwargs):
+    def on_forward(self, make_filing=False, **_kwargs):
+        refusal = accounts.forward_filing_refusal(self.model, bool(make_filing))
+        if refusal:
+            raise RuleViolation(refusal)
+        if self.model.filing_id is None and self.model.filing is None:
+            accounts.file_alone(self.model)
         self.model.forwarded_at = clock.now()
 
     def on_apply(self, **_kwargs):
@@ -51,11 +57,13 @@ class AccountChangeWorkflow(Workflow):
     machine = AccountChangeMachine
     steps = (
         Step("submit", "提交省局", FILERS, confirm="确认提交该账号调整需求？",
-             done="调整需求已提交省局。"),
+             done="调整需求已提交省局。", caution=accounts.second_request_caution),
         Step("approve", "审核通过", PROVINCE_ADMINS, done="调整需求已审核通过。"),
         Step("return", "退回", PROVINCE_ADMINS, event="send_back", style="warning",
              inputs=(StepInput("reason", "退回原因", kind="textarea"),), done="调整需求已退回区局。"),
-        Step("forward", "报总局", PROVINCE_ADMINS,
+        Step("forward", "报总局", PROVINCE_ADMINS, inputs=(
+            StepInput("make_filing", "同时生成报表", kind="bool", required=False,
+                      help="需求尚未编入账号调整需求信息报表（附件1）时，勾选则为本需求单独生成一份报表"),),
              confirm="确认已将该需求报送市场监管总局认证监管司？", done="已登记报送总局。"),
         Step("apply", "登记生效", PROVINCE_ADMINS, style="success",
              confirm="确认总局已完成调整？生效后账号登记将随之更新。",

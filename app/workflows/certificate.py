@@ -170,7 +170,7 @@ class CertificateWorkflow(Workflow):
             StepInput("reason", "作废理由", kind="textarea"),
             StepInput("not_imported", "有证据证明产品未实际进口", kind="bool", required=False,
                       help="证据材料（报关撤单、退运证明、照片等）在申请页面上传")),
-             done="已登记作废申请，待复审人员审核。"),
+             done="已登记作废申请，待复审人员审核。", caution=svc.void_usage_caution),
         Step("approve_void", "批准作废", DECIDERS, duty=SECOND_REVIEW,
              style="danger", inputs=(
             StepInput("confirm_not_imported", "已核对证据，确认产品未实际进口", kind="bool",

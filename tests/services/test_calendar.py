@@ -81,8 +81,12 @@ def test_warning_stays_until_next_year_is_marked_complete(app_ctx, year_2031):
 
 
 def test_banner_on_every_page_in_november_without_next_year(app, client_as, monkeypatch):
+    """Only for the role that can record the calendar (the provincial admin)."""
     from app import clock
 
     monkeypatch.setattr(clock, "today", lambda: dt.date(2035, 11, 23))
-    page = client_as("auditor").get("/enterpriseview/list/").get_data(as_text=True)
+    page = client_as("admin").get("/enterpriseview/list/").get_data(as_text=True)
     assert "2036年的法定节假日安排尚未录入工作日历" in page
+    for user in ("auditor", "huangpu", "reviewer"):
+        page = client_as(user).get("/enterpriseview/list/").get_data(as_text=True)
+        assert "2036年的法定节假日安排尚未录入工作日历" not in page, user

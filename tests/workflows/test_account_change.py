@@ -48,8 +48,8 @@ def walk(req, users, *steps):
     return req
 
 
-FULL_WALK = (("submit", "huangpu"), ("approve", "admin"), ("forward", "admin"),
-             ("apply", "admin"))
+FULL_WALK = (("submit", "huangpu"), ("approve", "admin"),
+             ("forward", "admin", {"make_filing": True}), ("apply", "admin"))
 
 
 def test_open_creates_the_account(app_ctx, users, bureaus):
@@ -174,7 +174,8 @@ def test_apply_refused_when_the_registry_changed_meanwhile(app_ctx, users, burea
     db.session.commit()
     req = new_request(bureaus[DISTRICT_A], AccountChangeKind.add_functions, account=account,
                       after=(F.first_review, F.issue))
-    walk(req, users, ("submit", "huangpu"), ("approve", "admin"), ("forward", "admin"))
+    walk(req, users, ("submit", "huangpu"), ("approve", "admin"),
+         ("forward", "admin", {"make_filing": True}))
     account.functions = accounts.tags((F.supervision,))
     db.session.commit()
     with pytest.raises(RuleViolation) as exc:
@@ -277,7 +278,8 @@ def test_api_steps(app_ctx, api_as, bureaus):
     missing = admin.post(f"/api/v1/account_change/{req.id}/return", json={}, headers=a_headers)
     assert missing.status_code == 422 and "reason" in missing.get_json()["message"]
     for step in ("approve", "forward", "apply"):
-        response = admin.post(f"/api/v1/account_change/{req.id}/{step}", headers=a_headers)
+        response = admin.post(f"/api/v1/account_change/{req.id}/{step}", headers=a_headers,
+                              json={"make_filing": True} if step == "forward" else None)
         assert response.status_code == 200, response.get_json()
     assert response.get_json()["state"] == "effective"
     assert admin.post(f"/api/v1/account_change/{req.id}/nonsense", headers=a_headers

@@ -71,6 +71,7 @@ INPUTS = {
     "approve_extend": {"use_finding": "unused"},
     "reject_extend": {"remarks": "不予延期"},
     "reject": {"remarks": "不予变更"},
+    "forward": {"make_filing": True},  # 账号调整需求: not yet in a 报表, the province makes one
 }
 FAST_TRACK_CHANGE_INPUTS = {"submit": {"opinion": "同意报市局"}}
 SUPERVISION_INPUTS = {

@@ -58,6 +58,26 @@
     if (!window.confirm($(this).data("confirm"))) { event.preventDefault(); }
   });
   $(document).on("change", "[data-autosubmit]", function () { this.form.submit(); });
+
+  // 账号调整需求: choosing the account fills 原账号功能, user, department, post and phone
+  // from the registry (GET /accountchangerequestview/account_facts/<id>, scope-checked);
+  // typed values stay.
+  $(document).on("change", "form select#account", function () {
+    var $form = $(this.form), id = $(this).val();
+    if (!id || window.location.pathname.indexOf("/accountchangerequestview/") !== 0) { return; }
+    $.getJSON("/accountchangerequestview/account_facts/" + id, function (facts) {
+      $.each(facts.fields, function (name, value) {
+        var $f = $form.find("#" + name);
+        if (!$f.length) { return; }
+        if ($f.is(":checkbox")) { $f.prop("checked", !!value); return; }
+        if (!$f.val()) { $f.val(value); }
+      });
+      var $before = $form.find("select#functions_before");
+      if ($before.length && !($before.val() || []).length) {
+        $before.val(facts.functions_before).trigger("change");
+      }
+    });
+  });
   $(document).on("click", "a.console-back", function (event) {
     if (window.history.length > 1) { event.preventDefault(); window.history.back(); }
   });
