@@ -54,16 +54,20 @@ class Row(dict):
 
 def read_rows(stream: IO[bytes], filename: str, limit: int | None = None, *,
               columns: Mapping[str, str] | None = None,
-              required: Iterable[str] = ()) -> Iterator[Row]:
+              required: Iterable[str] = (), sheet: str | None = None) -> Iterator[Row]:
     """Yield the data rows of an uploaded .xlsx or .csv file, one at a time.
 
     ``columns`` maps header texts to keys (e.g. ``{"证明编号": "certificate_number"}``); other
     headers are kept as written. ``required`` keys missing from the header stop the reading
     before the first row. Blank rows are skipped. A row past ``limit`` data rows raises
-    ``TableError`` at once, without reading further.
+    ``TableError`` at once, without reading further. ``sheet`` names the worksheet of an
+    .xlsx to read (default: the first).
     """
     kind = _kind_of(stream, filename)
-    raw = _xlsx_rows(stream) if kind == "xlsx" else _csv_rows(stream)
+    if kind == "xlsx":
+        raw = _xlsx_rows(stream, sheet) if sheet else _xlsx_rows(stream)
+    else:
+        raw = _csv_rows(stream)
     try:
         header_cells = next(raw, None)
         if header_cells is None or not any(_text(c).strip() for c in header_cells):
@@ -115,7 +119,7 @@ def _header_keys(cells, columns: Mapping[str, str]) -> list[str | None]:
         if not header:
             keys.append(None)  # a column without a header is not read
             continue
-        key = columns.get(header, header)
+        key = columns.get(header) or columns.get(re.sub(r"\s+", "", header), header)
         if key in keys:
             raise TableError(f"表头“{header}”重复出现（第1行）。", row=1)
         keys.append(key)
@@ -145,7 +149,7 @@ def _text(value) -> str:
 
 # --- .xlsx ------------------------------------------------------------------------------
 
-def _xlsx_rows(stream: IO[bytes]) -> Iterator[tuple]:
+def _xlsx_rows(stream: IO[bytes], sheet: str | None = None) -> Iterator[tuple]:
     import openpyxl
 
     try:
@@ -159,7 +163,10 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[tuple]:
     except Exception as exc:  # noqa: BLE001 - zip, XML or openpyxl failures: a damaged file
         raise TableError(NOT_XLSX) from exc
     try:
-        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is not None:
+            sheet = book[sheet] if sheet in book.sheetnames else None
+        else:
+            sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
             raise TableError("Excel文件中没有工作表。")
         # the recorded size of the sheet may be wrong (some programs write A1:A1): read all
