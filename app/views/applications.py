@@ -13,6 +13,7 @@ from app.security_model import FILERS
 from app.views.base import DomainModelView, RecordLink
 from app.views.customs import CustomsUsageView
 from app.views.files import EvidenceUploads, evidence_links
+from app.views.imports import record_import_link
 from app.workflows import run_step
 from app.workflows.application import ApplicationWorkflow
 from app.workflows.certificate import CertificateWorkflow
@@ -20,6 +21,7 @@ from app.workflows.certificate import CertificateWorkflow
 
 class ProductView(DomainModelView):
     model = Product
+    import_kind = "product"
     list_columns = ["application", "name", "hs_code", "ccc_category", "model", "brand",
                     "quantity", "unit", "amount", "currency"]
     search_columns = ["application", "name", "hs_code", "ccc_category", "brand",
@@ -34,6 +36,7 @@ class ProductView(DomainModelView):
 
 class ApplicationView(DomainModelView):
     model = Application
+    import_kind = "application"
     workflow = ApplicationWorkflow
     list_columns = ["number", "enterprise", "clause", "state", "bureau", "submitted_at",
                     "deadline_status"]
@@ -56,6 +59,12 @@ class ApplicationView(DomainModelView):
     edit_columns = add_columns
     related_views = [ProductView]
     base_order = ("id", "desc")
+
+    def report_links(self, item):
+        """A draft's products can be imported from a sheet (template of the 产品 sheet)."""
+        if item.editing_refusal() is None:
+            return record_import_link("product", "导入产品", application_id=item.id)
+        return []
 
 
 class CertificateChangeItemView(DomainModelView):
@@ -97,6 +106,7 @@ class CertificateRequestView(EvidenceUploads, DomainModelView):
 
 class CertificateView(DomainModelView):
     model = Certificate
+    import_kind = "certificate"
     workflow = CertificateWorkflow
     list_columns = ["number", "application", "issued_on", "state", "supervision_deadline",
                     "change_count", "usages"]
