@@ -87,6 +87,8 @@ class ProductRows:
 
     def read(self, rows: Iterable[Row], errors: list[RowError], fixed_number: str | None = None):
         for row in rows:
+            if fixed_number and not row.get("application_number", "").strip():
+                row["application_number"] = fixed_number  # from the application's own page
             values = self.kind.parse_row(self.sheet, row, errors, self.sheet_name)
             if values is None:
                 continue
@@ -108,6 +110,7 @@ class ApplicationImport(ImportKind):
     model = Application
     sheets = (APPLICATION_SHEET, PRODUCT_SHEET)
     roles = DISTRICT_OFFICERS
+    refusal_column = "申请编号"
     list_endpoint = "ApplicationView.list"
     note = ("从国家CCC免办系统导出的申请列表：第一个工作表为申请，第二个工作表“产品”按申请编号列出产品。"
             "保留国家系统的申请编号和提交时间（审核期限从提交时间起算）；再次导入同一申请编号会更新未提交的申请，"
@@ -223,6 +226,7 @@ class ApplicationProductsImport(ImportKind):
     model = Product
     sheets = (PRODUCT_SHEET,)
     roles = DISTRICT_OFFICERS
+    refusal_column = "申请编号"
     list_endpoint = "ProductView.list"
     note = "按申请编号列出产品；只能向未提交的申请导入产品。"
 

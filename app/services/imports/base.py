@@ -259,6 +259,8 @@ class ImportKind:
     list_endpoint: str | None = None
     #: a note shown above the upload form
     note: str = ""
+    #: the column a record's own refusal (``editing_refusal``) is reported in
+    refusal_column: str = "数据"
 
     def __init__(self, **context):
         self.context = context  # e.g. application_id for an application's products
@@ -356,9 +358,11 @@ class ImportKind:
 
     @staticmethod
     def add_invalid(exc: DomainError, sheet: Sheet, row: Row, errors: list[RowError],
-                    sheet_name: str | None = None) -> None:
+                    sheet_name: str | None = None, refusal_column: str | None = None) -> None:
         found = getattr(exc, "errors", None)
-        if isinstance(found, dict):
+        if not isinstance(found, dict) and refusal_column:
+            errors.append(RowError(row.number, refusal_column, exc.message, sheet_name))
+        elif isinstance(found, dict):
             for field, messages in found.items():
                 label = sheet.label(field) if field != "_schema" else "数据"
                 for message in messages:
@@ -374,7 +378,7 @@ class ImportKind:
         try:
             records.prepare(item, creating=creating)
         except DomainError as exc:
-            self.add_invalid(exc, sheet, row, errors, sheet_name)
+            self.add_invalid(exc, sheet, row, errors, sheet_name, self.refusal_column)
             return False
         return True
 

@@ -46,6 +46,7 @@ class CertificateImport(ImportKind):
     model = Certificate
     sheets = (CERTIFICATE_SHEET,)
     roles = DISTRICT_OFFICERS
+    refusal_column = "申请编号"
     list_endpoint = "CertificateView.list"
     note = "补录国家系统已签发的免办证明：申请须已导入且状态为已发证；再次导入同一证明编号会更新签发日期、监管期限和状态。"
 
