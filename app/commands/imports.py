@@ -58,14 +58,15 @@ class RunImport(Command):
 
     def run(self) -> Plan:
         plan = self.plan
-        self.kind.write(plan)
         user = current_user() if self.user == "current" else self.user
         details = "，".join(f"{label}{count}" for label, count in plan.details.items())
+        # its audit transaction (who, when, from where) is the import's
         db.session.add(ImportBatch(kind=self.kind.name, title=self.kind.title,
                                    file_name=self.filename[:255] or "（未命名）",
                                    created_count=plan.created, updated_count=plan.updated,
                                    details=details[:500] or None,
                                    imported_by=signature_of(user) if user else None))
+        self.kind.write(plan)  # flushes the batch with the records (one audit transaction)
         db.session.flush()
         return plan
 

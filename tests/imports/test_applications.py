@@ -11,6 +11,7 @@ from app.enums import ApplicationState
 from app.extensions import db
 from app.models import Application, ImportBatch, Product
 from app.services.applications import approve_due, return_due
+from app.services.audit import record_history
 from app.services.imports.applications import APPLICATION_SHEET, PRODUCT_SHEET
 from app.services.imports.base import RowsRefused
 from app.services.imports.registry import KINDS
@@ -68,6 +69,11 @@ def test_good_file_creates_exactly_its_rows_and_keeps_national_numbers(app, unit
     assert approve_due(first) == dt.date(2026, 3, 23)
     assert return_due(first) == dt.date(2026, 3, 18)
     assert _count(ImportBatch) == batches + 1
+    # the audit trail: each record's 历史 shows its creation, by the importing user
+    history = record_history(Application, first.id)
+    assert [h.operation for h in history] == ["新增"]
+    assert "黄" in history[0].user
+    assert record_history(Product, first.products[0].id)[0].operation == "新增"
 
 
 def test_one_bad_row_writes_nothing_and_names_row_and_column(app, unit, users):

@@ -116,6 +116,32 @@ class ApplicationImport(ImportKind):
             "保留国家系统的申请编号和提交时间（审核期限从提交时间起算）；再次导入同一申请编号会更新未提交的申请，"
             "已提交的申请不能通过导入修改。")
 
+    def __init__(self, **context):
+        super().__init__(**context)
+        #: applications this import creates, with their products: inserted in batches
+        self.new: list[tuple[Application, list[Product]]] = []
+
+    def write(self, plan: Plan) -> None:
+        """Updated drafts through the ORM; new applications and their products in batches,
+        with their audit-trail versions (``bulk``)."""
+        from app.services.imports.bulk import current_transaction_id, insert_all
+
+        super().write(plan)
+        if not self.new:
+            return
+        transaction_id = current_transaction_id()
+        applications = [application for application, _ in self.new]
+        for application in applications:
+            application.enterprise_id = application.enterprise.id
+            application.bureau_id = application.bureau.id
+        insert_all(Application, applications, transaction_id)
+        products = []
+        for application, items in self.new:
+            for product in items:
+                product.application_id = application.id
+                products.append(product)
+        insert_all(Product, products, transaction_id)
+
     def plan_rows(self, sheets, plan: Plan, errors: list[RowError]) -> None:
         main = self.sheets[0]
         rows = list(sheets[main.title])
@@ -196,15 +222,20 @@ class ApplicationImport(ImportKind):
                                   PRODUCT_SHEET.title) and ok
             if not ok:
                 continue
-            if state is not ApplicationState.draft:
+            if state is not ApplicationState.draft and not application.products:
+                # what submission requires (the products themselves are checked above by
+                # the same field validators ``incompleteness`` runs)
                 missing = incompleteness(application)
                 if missing:
                     errors.append(RowError(row.number, "状态", missing))
                     continue
             application.state = state
             application.submitted_at = values.get("submitted_at")
-            plan.items.append(application)
-            plan.items.extend(p for _, p in new_products)
+            if creating:
+                self.new.append((application, [p for _, p in new_products]))
+            else:
+                plan.items.append(application)
+                plan.items.extend(p for _, p in new_products)
             plan.record(row, "新增" if creating else "更新", main)
             plan.details["产品"] = plan.details.get("产品", 0) + len(new_products)
         listed = {r.get("number", "").strip() for r in rows}

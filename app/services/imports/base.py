@@ -23,7 +23,7 @@ from typing import Any
 
 from app import meta
 from app.domain.errors import DomainError, FieldInvalid, RecordInvalid
-from app.services.tables import Row, TableError, parse_date, read_rows
+from app.services.tables import Row, parse_date, read_rows
 
 #: rows shown in a preview
 PREVIEW_ROWS = 10
@@ -150,18 +150,9 @@ def read_upload(kind: ImportKind, stream, filename: str) -> dict[str, Iterable[R
 
 
 def _sheet_names(stream) -> list[str]:
-    import openpyxl
+    from app.services.tables import sheet_names
 
-    stream.seek(0)
-    try:
-        book = openpyxl.load_workbook(stream, read_only=True)
-    except Exception as exc:  # noqa: BLE001 - a damaged file
-        raise TableError("文件不是有效的Excel（.xlsx）文件，无法读取。") from exc
-    try:
-        return list(book.sheetnames)
-    finally:
-        book.close()
-        stream.seek(0)
+    return sheet_names(stream)
 
 
 def _reopen(stream):
