@@ -256,6 +256,7 @@ class ImportKind:
     def __init__(self, **context):
         self.context = context  # e.g. application_id for an application's products
         self._cache: dict = {}
+        self._validators: dict = {}
 
     # each kind: the records its rows make, or errors --------------------------------
 
@@ -314,7 +315,9 @@ class ImportKind:
         from app.domain.validators import check_record
 
         before = len(errors)
-        for field, validators in meta.validators_of(model).items():
+        if model not in self._validators:
+            self._validators[model] = meta.validators_of(model)
+        for field, validators in self._validators[model].items():
             if field not in values or values[field] is None:
                 continue
             for validate in validators:
