@@ -125,15 +125,19 @@ def main() -> None:
                 start = time.perf_counter()
                 plan = run(KINDS["application"](), io.BytesIO(data), "national_export.xlsx")
                 seconds = time.perf_counter() - start
-            results.append((step, seconds, peak_mb(), before, plan))
+            results.append((step, seconds, peak_mb(), before,
+                            (plan.created, plan.updated, dict(plan.details))))
+            del plan
+            import gc
+
+            gc.collect()
         written = db.session.scalar(select(func.count()).select_from(Application))
         products = db.session.scalar(select(func.count()).select_from(Product))
     print(f"{'step':<8} {'seconds':>8} {'target':>7} {'peak MB':>8} {'target':>7}  "
           f"{'RSS before':>10}  result")
-    for step, seconds, peak, before, plan in results:
+    for step, seconds, peak, before, (created, updated, details) in results:
         print(f"{step:<8} {seconds:8.1f} {TARGET_SECONDS:7.0f} {peak:8.0f} {TARGET_MB:7.0f}  "
-              f"{before:10.0f}  created {plan.created}, updated {plan.updated}, "
-              f"{plan.details}")
+              f"{before:10.0f}  created {created}, updated {updated}, {details}")
     print(f"in the database: {written} applications, {products} products")
 
 

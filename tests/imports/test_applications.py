@@ -96,7 +96,7 @@ def test_district_officer_cannot_import_into_another_district(app, unit, users, 
     with as_user(app, users["huangpu"]), pytest.raises(RowsRefused) as refused:
         run_import(KINDS["application"](), file, "申请.xlsx")
     found = {(e.row, e.field) for e in refused.value.errors}
-    assert found == {(3, "申请单位统一社会信用代码"), (4, "受理市场监督管理局")}
+    assert found == {(3, "申请单位统一社会信用代码"), (4, "受理市场监督管理局")}, refused.value.errors
     assert _count(Application, Application.number.like("A92%")) == 0
 
 

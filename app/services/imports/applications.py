@@ -23,6 +23,7 @@ from app.services.imports.base import (
     parse_int,
     parse_upper,
 )
+from app.services.imports.bulk import row_of
 from app.services.imports.lookups import BureauFinder, by_key, enterprises_by_uscc, in_scope
 from app.services.tables import Row
 
@@ -101,7 +102,8 @@ class ProductRows:
             if not self.kind.check_values(Product, self.sheet, row, checked, errors,
                                           self.sheet_name):
                 continue
-            self.by_number[number].append((row, _product(values)))
+            # the row's number is all an error needs later
+            self.by_number[number].append((Row(row.number, {}), _product(values)))
 
 
 class ApplicationImport(ImportKind):
@@ -124,7 +126,7 @@ class ApplicationImport(ImportKind):
     def write(self, plan: Plan) -> None:
         """Updated drafts through the ORM; new applications and their products in batches,
         with their audit-trail versions (``bulk``)."""
-        from app.services.imports.bulk import current_transaction_id, insert_all
+        from app.services.imports.bulk import current_transaction_id, insert_all, insert_rows
 
         super().write(plan)
         if not self.new:
@@ -136,11 +138,11 @@ class ApplicationImport(ImportKind):
             application.bureau_id = application.bureau.id
         insert_all(Application, applications, transaction_id)
         products = []
-        for application, items in self.new:
-            for product in items:
-                product.application_id = application.id
-                products.append(product)
-        insert_all(Product, products, transaction_id)
+        for application, rows in self.new:
+            for row in rows:
+                row["application_id"] = application.id
+                products.append(row)
+        insert_rows(Product, products, transaction_id)
 
     def plan_rows(self, sheets, plan: Plan, errors: list[RowError]) -> None:
         main = self.sheets[0]
@@ -231,8 +233,12 @@ class ApplicationImport(ImportKind):
                     continue
             application.state = state
             application.submitted_at = values.get("submitted_at")
-            if creating:
-                self.new.append((application, [p for _, p in new_products]))
+            if creating:  # kept as rows to insert: 50,000 product objects would weigh
+                product_rows = []
+                for _, product in new_products:
+                    product_rows.append(row_of(Product, product))
+                    product.application = None
+                self.new.append((application, product_rows))
             else:
                 plan.items.append(application)
                 plan.items.extend(p for _, p in new_products)

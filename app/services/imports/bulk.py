@@ -37,47 +37,59 @@ def _value(item, column, key):
     return value
 
 
+def _columns(model):
+    mapper = sa_inspect(model)
+    return [(column, mapper.get_property_by_column(column).key)
+            for column in model.__table__.columns if not column.primary_key]
+
+
+def row_of(model, item) -> dict:
+    """A checked, transient record as the row to insert (so the object can be let go)."""
+    return {column.name: _value(item, column, key) for column, key in _columns(model)}
+
+
 def insert_all(model, items: list, transaction_id: int) -> None:
     """Insert transient ``items`` of ``model``; their ids are set on them afterwards."""
-    if not items:
-        return
-    mapper = sa_inspect(model)
+    columns = _columns(model)
+    rows = [{column.name: _value(item, column, key) for column, key in columns}
+            for item in items]
+    for item, pk in zip(items, insert_rows(model, rows, transaction_id)):
+        item.id = pk
+
+
+def insert_rows(model, rows: list[dict], transaction_id: int) -> list[int]:
+    """Insert ``rows`` (from :func:`row_of`) with their audit-trail versions; their ids."""
+    if not rows:
+        return []
     table = model.__table__
-    keys = [(column, mapper.get_property_by_column(column).key) for column in table.columns
-            if not column.primary_key]
-    versions = version_class(model).__table__
-    rows_all = []
-    for start in range(0, len(items), BATCH):
-        chunk = items[start:start + BATCH]
-        rows = [{column.name: _value(item, column, key) for column, key in keys}
-                for item in chunk]
+    ids: list[int] = []
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start:start + BATCH]
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids = [row[0] for row in db.session.execute(statement, rows)]
-        for item, row, pk in zip(chunk, rows, ids):
-            row["id"] = pk
-            item.id = pk
-        rows_all.extend(rows)
-    version_rows = []
-    for row in rows_all:
-        version = {}
-        for column in versions.columns:
-            name = column.name
-            if name == "transaction_id":
-                version[name] = transaction_id
-            elif name == "operation_type":
-                version[name] = 0  # insert
-            elif name == "end_transaction_id":
-                version[name] = None
-            elif name.endswith("_mod") and name[:-4] in row:
-                version[name] = True
-            elif name.endswith("_mod") and name not in row:
-                version[name] = False
-            else:
-                version[name] = row.get(name)
-        version_rows.append(version)
-    for start in range(0, len(version_rows), BATCH):
-        db.session.execute(insert(versions), version_rows[start:start + BATCH])
+        ids.extend(row[0] for row in db.session.execute(statement, chunk))
+    versions = version_class(model).__table__
+    for start in range(0, len(rows), BATCH):
+        version_rows = []
+        for row, pk in zip(rows[start:start + BATCH], ids[start:start + BATCH]):
+            version = {}
+            for column in versions.columns:
+                name = column.name
+                if name == "id":
+                    version[name] = pk
+                elif name == "transaction_id":
+                    version[name] = transaction_id
+                elif name == "operation_type":
+                    version[name] = 0  # insert
+                elif name == "end_transaction_id":
+                    version[name] = None
+                elif name.endswith("_mod") and name not in row:
+                    version[name] = name[:-4] in row
+                else:
+                    version[name] = row.get(name)
+            version_rows.append(version)
+        db.session.execute(insert(versions), version_rows)
     _note_change(model, transaction_id)
+    return ids
 
 
 def _note_change(model, transaction_id: int) -> None:
