@@ -344,6 +344,8 @@ class ImportKind:
             message = None
         except FieldInvalid as exc:
             message = exc.message
+        if len(self._cache) > 5000:  # bounded: free-text values rarely repeat
+            self._cache.clear()
         try:
             self._cache[key] = message
         except TypeError:
