@@ -283,6 +283,8 @@ class CccCategory(Audited, TimestampMixin, Model):
                                                             info=label("自我声明评价方式"))
     example_hs_codes: Mapped[Optional[str]] = mapped_column(String(200),
                                                             info=label("HS编码示例"))
+    scope_notes: Mapped[Optional[str]] = mapped_column(
+        Text, info=label("产品描述与界定", help="描述与界定表中的适用范围说明"))
     source: Mapped[str] = mapped_column(String(100), nullable=False, info=label("来源"))
     is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                           info=label("演示数据", help="演示用条目，应以官方目录替换"))
@@ -1947,6 +1949,31 @@ class Installation(Model):
                                                      default=clock.now, info=label("记录时间"))
 
     __table_args__ = (CheckConstraint("id = 1", name="installation_single_row"),)
+
+
+class ImportBatch(Audited, TimestampMixin, Model):
+    """One bulk import (who and when: the audit trail's transaction; the file and counts
+    here), written in the same transaction as the records it imported."""
+
+    __tablename__ = "import_batch"
+    __label__ = "批量导入记录"
+    __access__ = READ_ONLY
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False, index=True,
+                                      info=label("导入类型"))
+    title: Mapped[str] = mapped_column(String(50), nullable=False, info=label("导入内容"))
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False, info=label("文件名"))
+    created_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                               info=label("新增条数"))
+    updated_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                               info=label("更新条数"))
+    details: Mapped[Optional[str]] = mapped_column(String(500), info=label("其他"))
+    imported_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH),
+                                                       info=label("导入人"))
+
+    def __str__(self) -> str:
+        return f"导入{self.title}：{self.file_name}（新增{self.created_count}，更新{self.updated_count}）"
 
 
 # =========================================================================================

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
 
+from app.api.imports import ImportsApi
 from app.api.resources import RESOURCES
 from app.api.swagger import ApiDocsView
 from app.fab import OpenApi
@@ -11,6 +12,7 @@ from app.fab import OpenApi
 def register_apis(appbuilder: AppBuilder) -> None:
     for api in RESOURCES:
         appbuilder.add_api(api)
+    appbuilder.add_api(ImportsApi)  # POST /api/v1/<resource>/import for every import kind
     # The OpenAPI spec at /api/v1/_openapi, and its Swagger UI at /swagger/v1 drawn from the
     # app's own static files (app.api.swagger).
     appbuilder.add_api(OpenApi)

@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 
 from app import clock
 from app.api.base import DomainModelApi, EvidenceDoor, evidence_list
+from app.api.imports import import_answer
 from app.commands import customs_import
 from app.commands.accounts import FileTogether
 from app.domain.errors import RecordInvalid, RuleViolation
@@ -30,9 +31,8 @@ from app.models import (
 from app.security_model import DISTRICT_OFFICERS, FILERS
 from app.services.applications import materials_table, missing_materials
 from app.services.certificates import pending_request
-from app.services.customs_import import read_file
 from app.services.fast_track import refuse_if_banned
-from app.services.tables import TableError
+from app.services.imports.registry import KINDS
 from app.workflows.account_change import AccountChangeWorkflow
 from app.workflows.annual_report import AnnualReportWorkflow
 from app.workflows.application import ApplicationWorkflow
@@ -385,14 +385,9 @@ class CustomsUsageApi(DomainModelApi):
               description: nothing saved; errors listed by row
         """
         upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
-        if upload is not None:
-            try:
-                rows = read_file(upload.stream, upload.filename or "")
-            except TableError as exc:
-                return self.response(422, message=[{"row": exc.row or 1, "field": "file",
-                                                    "message": exc.message}])
-        else:
-            rows = request.get_json(silent=True)
+        if upload is not None:  # the file door every import kind shares
+            return import_answer(self, KINDS["customs_usage"], upload)
+        rows = request.get_json(silent=True)
         if not isinstance(rows, list):
             raise RecordInvalid("请求体应为JSON数组，或以multipart表单字段file上传.xlsx/.csv文件。")
         result = customs_import.import_rows(rows)

@@ -3,7 +3,6 @@ API), checked one by one: every error is reported by row and column, and only a 
 errors is imported (``app.commands.customs_import``)."""
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
 from typing import Any
@@ -11,12 +10,13 @@ from typing import Any
 from sqlalchemy import select
 
 from app import policy
-from app.domain.errors import DomainError, FieldInvalid
+from app.domain.errors import FieldInvalid
 from app.domain.validators import MAX_INTEGER, declaration_no, positive
 from app.extensions import db
 from app.models import Certificate, CustomsUsage
 from app.scope import bureau_scope, scope_clause
 from app.services.certificates import customs_usage_refusal, quantity_refusal
+from app.services.imports.base import RowError, RowsRefused
 from app.services.tables import parse_date, read_rows
 
 #: file header -> field; the Chinese headers are those of the template users download
@@ -25,23 +25,6 @@ COLUMNS = {"证明编号": "certificate_number", "报关单号": "declaration_no
 FIELD_LABELS = {field: header for header, field in COLUMNS.items()}
 TEMPLATE_ROW = {"证明编号": "N31010126000001", "报关单号": "220120261000012345",
                 "入境口岸": "洋山港", "调用日期": "2026-11-20", "数量": "10"}
-
-
-@dataclasses.dataclass
-class RowError:
-    row: int  # as the user counts: the header is row 1, the first record row 2
-    field: str
-    message: str
-
-
-class RowsRefused(DomainError):
-    """Some rows are wrong: nothing is imported; ``errors`` lists them by row."""
-
-    status_code = 422
-
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-        super().__init__("；".join(f"第{e.row}行 {e.field}：{e.message}" for e in errors[:5]))
 
 
 def read_file(stream, filename: str) -> list[dict]:

@@ -31,6 +31,7 @@ from app.views.enterprises import (
     FastTrackRenewalView,
 )
 from app.views.files import FilesView
+from app.views.imports import ImportView
 from app.views.lookup import LookupView
 from app.views.organisation import BureauView, CccCategoryView
 from app.views.reports import ReportsView
@@ -118,6 +119,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(ReportsView)
     appbuilder.add_view_no_menu(SupervisionReportsView)
     appbuilder.add_view_no_menu(FilesView)
+    appbuilder.add_view_no_menu(ImportView)  # every bulk import: /imports/<kind>/
     for view, name, icon, category, category_icon in MENU:
         if name is not None and "list_title" not in view.__dict__:
             view.list_title = name  # a list is titled as its menu entry

@@ -128,6 +128,7 @@ class ReviewerAccountView(DomainModelView):
     """The registry. Accounts are never deleted: they are closed (已注销)."""
 
     model = ReviewerAccount
+    import_kind = "account"
     list_columns = ["bureau", "holder_name", "department", "position", "account_name",
                     "functions", "section_chief_or_above", "phone", "status"]
     search_columns = ["bureau", "holder_name", "account_name", "functions", "status",

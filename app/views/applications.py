@@ -18,6 +18,7 @@ from app.services.applications import REVIEW_STEPS, materials_table
 from app.views.base import DomainModelView, RecordLink
 from app.views.customs import CustomsUsageView
 from app.views.files import EvidenceUploads, evidence_links
+from app.views.imports import record_import_link
 from app.workflows import run_step
 from app.workflows.application import ApplicationWorkflow
 from app.workflows.certificate import CertificateWorkflow
@@ -25,6 +26,7 @@ from app.workflows.certificate import CertificateWorkflow
 
 class ProductView(DomainModelView):
     model = Product
+    import_kind = "product"
     list_columns = ["application", "name", "hs_code", "ccc_category", "model", "brand",
                     "quantity", "unit", "amount", "currency"]
     search_columns = ["application", "name", "hs_code", "ccc_category", "brand",
@@ -42,6 +44,7 @@ class ApplicationView(EvidenceUploads, DomainModelView):
     marked) and their recorded reviews shown there (``console/application_show.html``)."""
 
     model = Application
+    import_kind = "application"
     workflow = ApplicationWorkflow
     show_template = "console/application_show.html"
     extra_roles = {"can_upload": FILERS}
@@ -102,6 +105,12 @@ class ApplicationView(EvidenceUploads, DomainModelView):
                                        icon="fa-certificate"))
         return links
 
+    def report_links(self, item):
+        """A draft's products can be imported from a sheet (template of the 产品 sheet)."""
+        if item.editing_refusal() is None:
+            return record_import_link("product", "导入产品", application_id=item.id)
+        return []
+
 
 class CertificateChangeItemView(DomainModelView):
     model = CertificateChangeItem
@@ -156,6 +165,7 @@ def decision_links(req) -> list[RecordLink]:
 
 class CertificateView(DomainModelView):
     model = Certificate
+    import_kind = "certificate"
     workflow = CertificateWorkflow
     list_columns = ["number", "application", "applicant_name", "issued_on", "state",
                     "supervision_deadline", "change_count", "usages"]

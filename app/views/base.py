@@ -129,8 +129,21 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
                                     icon="fa-history"))
         return links
 
+    #: the bulk import of this list (``app.services.imports``): its 导入 button
+    import_kind: ClassVar[str | None] = None
+
     def list_links(self) -> list[RecordLink]:
         """Buttons above a list (imports, boards); subclasses add theirs."""
+        return self.import_links()
+
+    def import_links(self) -> list[RecordLink]:
+        """The 导入 button, for the roles that may import this kind."""
+        from app.views.imports import import_url, may_import
+
+        if self.import_kind and may_import(g.user, self.import_kind) and \
+                self.appbuilder.sm.has_access("can_import", "ImportView"):
+            return [RecordLink("导入", import_url(self.import_kind), icon="fa-file-import",
+                               style="primary")]
         return []
 
     def report_links(self, item) -> list[RecordLink]:

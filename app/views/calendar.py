@@ -9,6 +9,7 @@ from app.views.base import DomainModelView
 
 class CalendarDayView(DomainModelView):
     model = CalendarDay
+    import_kind = "calendar_day"
     list_columns = ["day", "kind", "name"]
     search_columns = ["day", "kind", "name"]
     show_columns = ["day", "kind", "name", "created_at"]

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import io
 
-from flask import flash, g, request, send_file, url_for
+from flask import flash, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
 from app.commands import customs_import
+from app.commands.imports import run_import
 from app.domain.errors import DomainError
 from app.models import CustomsUsage, UsageRecord
 from app.reports.exports import XLSX_MIMETYPE
 from app.security_model import ALL_ROLES, DISTRICT_OFFICERS, Access
-from app.services.customs_import import TEMPLATE_ROW, read_file
+from app.services.imports.base import RowsRefused
+from app.services.imports.registry import KINDS
 from app.services.key_targets import key_target_rules, key_targets
-from app.views.base import DomainModelView, RecordLink
+from app.views.base import DomainModelView
 from app.views.files import EvidenceUploads, evidence_links
 
 
 class CustomsUsageView(DomainModelView):
     model = CustomsUsage
+    import_kind = "customs_usage"
     extra_roles = {"can_import": frozenset()}  # the provincial admin loads the exchange file
     list_columns = ["certificate", "declaration_no", "port", "used_on", "quantity"]
     search_columns = ["certificate", "declaration_no", "port", "used_on"]
@@ -29,25 +32,22 @@ class CustomsUsageView(DomainModelView):
                                   "quantity"]
     base_order = ("used_on", "desc")
 
-    def list_links(self):
-        if self.appbuilder.sm.has_access("can_import", self.class_permission_name):
-            return [RecordLink("导入海关数据", url_for(f"{self.endpoint}.import_file"),
-                               icon="fa-file-import", style="primary")]
-        return []
-
     @expose("/import/", methods=["GET", "POST"])
     @has_access
     @permission_name("import")
     def import_file(self):
-        """Upload an Excel/CSV file of customs usage; all rows are saved, or none."""
+        """One-step upload of a customs exchange file (the list's 导入 button leads to the
+        two-step import with its preview; both run the same import kind)."""
         result, refused = None, False
         if request.method == "POST":
             upload = request.files.get("file")
             try:
                 if upload is None or not upload.filename:
                     raise DomainError("请选择要导入的Excel或CSV文件。")
-                rows = read_file(upload.stream, upload.filename)
-                result = customs_import.import_rows(rows, g.user)
+                plan = run_import(KINDS["customs_usage"](), upload.stream, upload.filename)
+                result = customs_import.ImportResult(plan.created, [])
+            except RowsRefused as exc:
+                result = customs_import.ImportResult(0, exc.errors)
             except DomainError as exc:
                 flash(exc.message, "danger")
                 refused = True
@@ -63,13 +63,9 @@ class CustomsUsageView(DomainModelView):
     @has_access
     @permission_name("import")
     def import_template(self):
-        buffer = io.BytesIO()
-        import pandas as pd
-
-        pd.DataFrame([TEMPLATE_ROW]).to_excel(buffer, index=False)
-        return send_file(io.BytesIO(buffer.getvalue()), as_attachment=True,
-                         download_name="海关调用记录导入模板.xlsx",
-                         mimetype=XLSX_MIMETYPE)
+        kind = KINDS["customs_usage"]()
+        return send_file(io.BytesIO(kind.template()), as_attachment=True,
+                         download_name="海关调用记录导入模板.xlsx", mimetype=XLSX_MIMETYPE)
 
 
 class UsageRecordView(EvidenceUploads, DomainModelView):

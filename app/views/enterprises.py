@@ -20,6 +20,7 @@ from app.services.fast_track import reminder_board
 from app.views.applications import ApplicationView
 from app.views.base import DomainModelView, RecordLink, report_downloads
 from app.views.files import EvidenceUploads, evidence_links
+from app.views.imports import record_import_link
 from app.workflows.fast_track import FastTrackChangeWorkflow, FastTrackWorkflow
 
 
@@ -110,8 +111,10 @@ class FastTrackGrantView(EvidenceUploads, DomainModelView):
         "eligibility": eligibility_list}
 
     def report_links(self, item):
+        lines = record_import_link("fasttrack_line", "导入产品清单", grant_id=item.id) \
+            if item.editing_refusal() is None else []
         return report_downloads("ReportsView.fasttrack", "申请表", pk=item.id) \
-            + evidence_links(item.attachments)
+            + evidence_links(item.attachments) + lines
 
     def list_links(self):
         return fast_track_list_downloads(self.appbuilder.sm)
@@ -119,6 +122,7 @@ class FastTrackGrantView(EvidenceUploads, DomainModelView):
 
 class EnterpriseView(DomainModelView):
     model = Enterprise
+    import_kind = "enterprise"
     list_columns = ["name", "uscc", "bureau", "economic_nature", "credit_standing",
                     "traceability_system"]
     search_columns = ["name", "uscc", "bureau", "economic_nature", "credit_standing",

@@ -7,6 +7,7 @@ from app.views.base import DomainModelView
 
 class BureauView(DomainModelView):
     model = Bureau
+    import_kind = "bureau"
     list_columns = ["name", "short_name", "level", "division_code", "parent"]
     search_columns = ["name", "short_name", "level", "division_code", "parent"]
     show_columns = ["name", "short_name", "level", "division_code", "parent", "created_at",
@@ -17,6 +18,7 @@ class BureauView(DomainModelView):
 
 class CccCategoryView(DomainModelView):
     model = CccCategory
+    import_kind = "ccc_category"
     list_columns = ["code", "product_name", "category_no", "category", "self_declaration",
                     "example_hs_codes", "is_demo"]
     search_columns = ["code", "product_name", "category", "is_demo"]

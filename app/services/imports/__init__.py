@@ -1,0 +1,2 @@
+"""Bulk imports: one mechanism (``base``), one module per kind of record, their registry
+(``registry``)."""
