@@ -1128,8 +1128,16 @@ class Certificate(Audited, TimestampMixin, Model):
         if self.id is None and app is not None and app.state is not ApplicationState.issued:
             return (f"免办证明由申请的“签发”步骤生成：申请{app.number}当前为{app.state.label}，"
                     "只能为已发证的申请补录证明。")
+        if self.id is not None:
+            return CERTIFICATE_IS_FIXED
         return None
 
+
+
+#: Seed 002 §4–6: once issued, a certificate changes only through its workflow's steps.
+CERTIFICATE_IS_FIXED = (
+    "免办证明签发后，签发日期和监管期限不能直接修改：监管期限只能经批准的延期申请变更，"
+    "产品信息请通过“申请变更”办理（补录国家系统的证明时，在新增时填写这两个日期）。")
 
 
 class CertificateRequest(Audited, TimestampMixin, Model):

@@ -100,6 +100,22 @@ def usage_refusal(cert: Certificate) -> str | None:
     return None
 
 
+def validity_refusal(cert: Certificate, today: dt.date | None = None) -> str | None:
+    """A change only 「在有效期内」 (seed 002 §4): up to and including the supervision deadline."""
+    today = today or clock.today()
+    if cert.supervision_deadline is not None and today > cert.supervision_deadline:
+        return (f"证明已超过监管期限（{cert.supervision_deadline:%Y-%m-%d}），不在有效期内，不能变更"
+                "（长三角CCC免办联动机制工作指引第4条：在有效期内尚未使用的证明方可变更）。")
+    return None
+
+
+def changed_once_refusal(cert: Certificate) -> str | None:
+    """「证明仅允许修改一次」 (seed 004 §2.3), counted by ``change_count``."""
+    if (cert.change_count or 0) >= 1:
+        return "免办证明仅允许变更一次，该证明已经变更过。"
+    return None
+
+
 CHANGEABLE = {ProductField.name, ProductField.manufacturer, ProductField.model,
               ProductField.brand, ProductField.quantity, ProductField.weight_kg,
               ProductField.amount}

@@ -31,6 +31,8 @@ CHANGE_PENDING = guard(svc.nothing_pending(K.change), quiet=True)
 VOID_PENDING = guard(svc.nothing_pending(K.void), quiet=True)
 EXTENSION_PENDING = guard(svc.nothing_pending(K.extend), quiet=True)
 UNUSED = guard(svc.usage_refusal)
+IN_VALIDITY = guard(svc.validity_refusal)
+NOT_CHANGED_BEFORE = guard(svc.changed_once_refusal)
 
 
 def _decide(req: CertificateRequest, actor, state, remarks) -> None:
@@ -45,8 +47,11 @@ class CertificateMachine(StateMachine):
                          use_enum_instance=True)
 
     # A change only from 有效: never changed before (已变更) nor extended (seed 002 §4).
-    change = _.valid.to.itself(internal=True, cond=[NO_PENDING, UNUSED])
-    approve_change = _.valid.to(_.changed, cond=[CHANGE_PENDING, UNUSED])
+    # ... and only 「在有效期内尚未使用」 (seed 002 §4), once (seed 004 §2.3, ``change_count``).
+    change = _.valid.to.itself(internal=True,
+                               cond=[NO_PENDING, NOT_CHANGED_BEFORE, IN_VALIDITY, UNUSED])
+    approve_change = _.valid.to(_.changed, cond=[CHANGE_PENDING, NOT_CHANGED_BEFORE,
+                                                 IN_VALIDITY, UNUSED])
     reject_change = _.valid.to.itself(internal=True, cond=CHANGE_PENDING)
 
     void = _.valid.to.itself(internal=True, cond=NO_PENDING) \

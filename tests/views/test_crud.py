@@ -235,9 +235,11 @@ def test_application_product_certificate_usage(app_ctx, client_as, bureaus):
     cert["application"] = str(issued.id)
     cert_pk = _round_trip(client, "certificateview", Certificate, cert,
                           lambda: _one(Certificate, number=cert["number"]),
-                          {"supervision_deadline": "2027-12-31"},
-                          lambda c: c.supervision_deadline == dt.date(2027, 12, 31)
+                          {"supervision_deadline": "2027-12-31"},  # refused: fixed once issued
+                          lambda c: c.supervision_deadline == dt.date(2027, 11, 20)
                           or pytest.fail(), deletable=False)
+    page = client.get(f"/certificateview/edit/{cert_pk}", follow_redirects=True)
+    assert "监管期限只能经批准的延期申请变更" in page.get_data(as_text=True)
 
     usage = {"certificate": str(cert_pk), "declaration_no": "220120261000099999",
              "port": "洋山港", "used_on": "2026-11-21", "quantity": "1"}
