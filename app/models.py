@@ -1079,12 +1079,21 @@ class Product(Audited, Model):
         return self.editing_refusal()
 
 
+#: Seed 002 §4–6: once issued, a certificate changes only through its workflow's steps.
+CERTIFICATE_IS_FIXED = (
+    "免办证明签发后，签发日期和监管期限不能直接修改：监管期限只能经批准的延期申请变更，"
+    "产品信息请通过“申请变更”办理（补录国家系统的证明时，在新增时填写这两个日期）。")
+
+
 class Certificate(Audited, TimestampMixin, Model):
     """免予办理强制性产品认证证明."""
 
     __tablename__ = "certificate"
     __label__ = "免办证明"
-    __access__ = Access(doors=frozenset({"add", "edit"}))  # issued by the review workflow; loaded by the province
+    # issued by the review workflow, or loaded (with its dates) by the province; after that
+    # only its workflow moves it: no edit door, and an edit refused says why
+    __access__ = Access(doors=frozenset({"add"}))
+    __edit_refusal__ = CERTIFICATE_IS_FIXED
     __scope_path__ = ("application", "bureau_id")
     __search_text__ = ("^number",)
 
@@ -1132,12 +1141,6 @@ class Certificate(Audited, TimestampMixin, Model):
             return CERTIFICATE_IS_FIXED
         return None
 
-
-
-#: Seed 002 §4–6: once issued, a certificate changes only through its workflow's steps.
-CERTIFICATE_IS_FIXED = (
-    "免办证明签发后，签发日期和监管期限不能直接修改：监管期限只能经批准的延期申请变更，"
-    "产品信息请通过“申请变更”办理（补录国家系统的证明时，在新增时填写这两个日期）。")
 
 
 class CertificateRequest(Audited, TimestampMixin, Model):
