@@ -102,6 +102,9 @@ class CertificateState(LabeledEnum):
     voided = "已作废"
     extended = "已延期"
     written_off = "已核销"
+    # every product accounted for: the authority reviews the write-off (seed 002 §13)
+    write_off_pending = "核销待审"
+    write_off_returned = "核销补正"
 
 
 #: A certificate goods may still be imported and used under.
@@ -204,6 +207,23 @@ class ProductField(LabeledEnum):
     quantity = "数量"
     weight_kg = "重量（千克）"
     amount = "金额"
+
+
+class WriteOffDecision(LabeledEnum):
+    """The authority's decision on a certificate's write-off records (seed 002 §13)."""
+
+    approved = "核销通过"
+    returned = "退回补正"
+
+
+#: What the write-off review checks (seed 002 §13 "重点审查资料是否完整、相关凭证产品信息是否与
+#: CCC免办证明一致、产品使用用途是否变化以及相关材料之间逻辑关系是否合理"), as step inputs.
+WRITE_OFF_CHECKS = (
+    ("complete", "资料完整"),
+    ("consistent", "凭证产品信息与免办证明一致"),
+    ("use_unchanged", "产品使用用途未变化"),
+    ("logical", "相关材料之间逻辑关系合理"),
+)
 
 
 class UseFinding(LabeledEnum):

@@ -89,6 +89,7 @@ from app.enums import (
     TargetKind,
     UsageKind,
     UseFinding,
+    WriteOffDecision,
 )
 from app.meta import LabeledEnum, enum_label, label
 from app.security_model import (
@@ -1112,6 +1113,10 @@ class Certificate(Audited, TimestampMixin, Model):
         Date, nullable=False, info=label("监管期限", help="应在此日期前完成核销"))
     change_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
                                               info=label("变更次数", help="证明仅允许变更一次"))
+    written_off_on: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("核销日期", help="核销审核通过之日；档案自此保存24个月（办事指南流程7）"))
+    write_off_reviews: Mapped[list["WriteOffReview"]] = relationship(
+        back_populates="certificate", order_by="WriteOffReview.id", info=label("核销审核记录"))
     usages: Mapped[list["CustomsUsage"]] = relationship(
         back_populates="certificate", order_by="CustomsUsage.used_on",
         info=label("海关调用记录"))
@@ -1217,6 +1222,50 @@ class CertificateChangeItem(Audited, Model):
 
     __table_args__ = (UniqueConstraint("request_id", "product_id", "field",
                                        name="uq_change_item_field"),)
+
+
+class WriteOffReview(Audited, Model):
+    """The authority's review of a certificate's write-off records (seed 002 §13): each check
+    ✓/✗, the decision and who took it. Written by the certificate's write-off steps only."""
+
+    __tablename__ = "write_off_review"
+    __label__ = "核销审核记录"
+    __access__ = READ_ONLY
+    __scope_path__ = ("certificate", "application", "bureau_id")
+    __str_loads__ = ("certificate",)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), nullable=False,
+                                                index=True, info=label("免办证明"))
+    certificate: Mapped[Certificate] = relationship(back_populates="write_off_reviews",
+                                                    info=label("免办证明"))
+    decision: Mapped[WriteOffDecision] = enum_column(WriteOffDecision, "审核结论")
+    complete: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                           info=label("资料完整"))
+    consistent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                             info=label("凭证产品信息与免办证明一致"))
+    use_unchanged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                info=label("产品使用用途未变化"))
+    logical: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                          info=label("相关材料之间逻辑关系合理"))
+    remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
+                                                    info=label("审核时间"))
+    decided_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH),
+                                                      info=label("审核人"))
+
+    def __str__(self) -> str:
+        marks = "，".join(f"{text}{'✓' if getattr(self, name) else '✗'}"
+                         for name, text in (("complete", "资料完整"), ("consistent", "信息一致"),
+                                            ("use_unchanged", "用途未变"),
+                                            ("logical", "逻辑合理")))
+        when = f"{self.decided_at:%Y-%m-%d}" if self.decided_at else ""
+        text = f"{when} {self.decision.label if self.decision else ''}（{marks}）"
+        if self.decided_by:
+            text += f" 审核人：{self.decided_by}"
+        if self.remarks:
+            text += f" 意见：{self.remarks}"
+        return text
 
 
 class EvidenceFile(Audited, Model):
@@ -1350,6 +1399,10 @@ class UsageRecord(Audited, TimestampMixin, Model):
     used_on: Mapped[dt.date] = mapped_column(Date, nullable=False, info=label("日期"))
     using_unit: Mapped[str] = mapped_column(String(200), nullable=False,
                                             info=label("使用单位", help="产品使用单位或退运、销毁执行单位"))
+    export_declaration_no: Mapped[Optional[str]] = mapped_column(
+        String(18), info=label("出口报关单号",
+                               help="退运的《出口报关单》；条款5为整机（成品）出口的《出口报关单》",
+                               validators=[v.declaration_no]))
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("说明"))
     evidence: Mapped[list[EvidenceFile]] = relationship(
         back_populates="usage_record", order_by=EvidenceFile.id, info=label("证据材料"))
@@ -1359,20 +1412,36 @@ class UsageRecord(Audited, TimestampMixin, Model):
     def __str__(self) -> str:
         return f"{self.kind.label}{self.quantity}"
 
-    def editing_refusal(self) -> str | None:
-        """Records of a written-off certificate are the proof of its write-off: kept as they
-        are (DESIGN §3 keeps them 24 months after write-off)."""
+    def _certificates(self) -> list[Certificate]:
         state = sa_inspect(self)
         earlier = [state.session.get(Product, pid) for pid in state.attrs.product_id.history.deleted
                    if pid is not None and state.session is not None]
-        for product in [self.product, *earlier]:
-            cert = product.application.certificate \
-                if product is not None and product.application is not None else None
-            if cert is not None and cert.state is CertificateState.written_off:
+        return [product.application.certificate for product in [self.product, *earlier]
+                if product is not None and product.application is not None
+                and product.application.certificate is not None]
+
+    def editing_refusal(self) -> str | None:
+        """Records of a written-off certificate are the proof of its write-off: kept as they
+        are (seed 001 流程7 keeps them 24 months after write-off); records under write-off
+        review wait for the review (returned for 补正, they may be corrected)."""
+        for cert in self._certificates():
+            if cert.state is CertificateState.written_off:
                 return f"免办证明{cert.number}已核销：其使用记录须留存备查，不能再登记、修改或删除。"
+            if cert.state is CertificateState.write_off_pending:
+                return (f"免办证明{cert.number}核销待审：使用记录正在审核，不能修改；"
+                        "审核退回补正后方可修改。")
         return None
 
     def deletion_refusal(self) -> str | None:
+        """Removal only after the 保存期限 (24 months from write-off, seed 001 流程7)."""
+        for cert in self._certificates():
+            if cert.state is CertificateState.written_off:
+                until = cert.retention_until
+                if until is None or clock.today() <= until:
+                    return (f"免办证明{cert.number}已核销：其使用记录须留存备查，保存期限至"
+                            f"{until:%Y-%m-%d}（自核销之日起计），此前不能删除。" if until else
+                            f"免办证明{cert.number}已核销：其使用记录须留存备查，不能删除。")
+                return None
         return self.editing_refusal()
 
     def evidence_refusal(self) -> str | None:

@@ -286,18 +286,29 @@ def _certificate_requests(cert) -> list[dict]:
              "evidence": evidence_list(r.evidence)} for r in cert.requests]
 
 
+def _write_off_reviews(cert):
+    return [{"id": r.id, "decision": r.decision.name, "complete": r.complete,
+             "consistent": r.consistent, "use_unchanged": r.use_unchanged,
+             "logical": r.logical, "remarks": r.remarks, "decided_by": r.decided_by,
+             "decided_at": r.decided_at.isoformat() if r.decided_at else None}
+            for r in cert.write_off_reviews]
+
+
 class CertificateApi(EvidenceDoor, DomainModelApi):
     resource_name = "certificate"
     model = Certificate
     workflow = CertificateWorkflow
     list_columns = ["id", "number", "application_id", "state", "change_count", "issued_on",
                     "supervision_deadline"]
-    show_columns = list_columns + ["requests"]
+    show_columns = list_columns + ["requests", "written_off_on", "retention_until",
+                                   "follow_up_status", "write_off_reviews"]
     add_columns = ["number", "application_id", "issued_on", "supervision_deadline"]
-    edit_columns = ["issued_on", "supervision_deadline"]
     order_columns = ["id", "number", "application_id", "state", "issued_on"]
     search_columns = ["number", "application_id", "state", "issued_on"]
-    api_fields = {"requests": fields.Function(_certificate_requests, dump_only=True)}
+    api_fields = {"requests": fields.Function(_certificate_requests, dump_only=True),
+                  "retention_until": fields.Date(dump_only=True, allow_none=True),
+                  "follow_up_status": fields.String(dump_only=True),
+                  "write_off_reviews": fields.Function(_write_off_reviews, dump_only=True)}
     extra_roles = {"can_evidence": FILERS}
     missing_owner = "该证明没有待审核的申请，证据材料须随作废或延期申请上传。"
 
@@ -358,9 +369,9 @@ class UsageRecordApi(EvidenceDoor, DomainModelApi):
     extra_roles = {"can_evidence": DISTRICT_OFFICERS}
 
     list_columns = show_columns = ["id", "product_id", "kind", "quantity", "used_on",
-                                   "using_unit", "remarks"]
+                                   "using_unit", "export_declaration_no", "remarks"]
     add_columns = edit_columns = ["product_id", "kind", "quantity", "used_on", "using_unit",
-                                  "remarks"]
+                                  "export_declaration_no", "remarks"]
     order_columns = ["id", "product_id", "kind", "used_on"]
     search_columns = ["product_id", "kind", "used_on"]
 

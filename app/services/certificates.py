@@ -19,7 +19,9 @@ from app.enums import (
     CertificateRequestKind,
     CertificateRequestState,
     CertificateState,
+    ExemptionClause,
     ProductField,
+    UsageKind,
 )
 from app.extensions import db
 from app.models import (
@@ -269,6 +271,15 @@ def record_usage(record: UsageRecord) -> UsageRecord:
         raise RuleViolation(f"免办证明{cert.number}已作废，不能登记使用记录。")
     if cert.state is CertificateState.written_off and record.id is None:
         raise RuleViolation(f"免办证明{cert.number}已核销，不能再登记使用记录。")
+    if cert.state is CertificateState.write_off_pending and record.id is None:
+        raise RuleViolation(f"免办证明{cert.number}核销待审，不能再登记使用记录；"
+                            "审核退回补正后方可补登。")
+    refusal = usage_date_refusal(cert, record.used_on)
+    if refusal:
+        raise RecordInvalid({"used_on": [refusal]})
+    refusal = export_declaration_refusal(cert, record)
+    if refusal:
+        raise RecordInvalid({"export_declaration_no": [refusal]})
     used = accounted_quantity(product, excluding=record)
     if used + (record.quantity or 0) > product.quantity:
         raise RecordInvalid({"quantity": [
@@ -276,6 +287,32 @@ def record_usage(record: UsageRecord) -> UsageRecord:
             f"已登记{used}{product.unit}，本次最多{product.quantity - used}{product.unit}。"]})
     db.session.add(record)
     return record
+
+
+def usage_date_refusal(cert: Certificate, used_on: dt.date | None,
+                       today: dt.date | None = None) -> str | None:
+    """A usage (使用/退运/销毁) is never dated before the certificate's issue nor in the future:
+    one rule for the console form, the API and any import."""
+    if used_on is None:
+        return None
+    today = today or clock.today()
+    if used_on < cert.issued_on:
+        return f"日期早于证明签发日期（{cert.issued_on:%Y-%m-%d}）。"
+    if used_on > today:
+        return f"日期不能晚于今天（{today:%Y-%m-%d}）。"
+    return None
+
+
+def export_declaration_refusal(cert: Certificate, record: UsageRecord) -> str | None:
+    """退运 keeps the 《出口报关单》 (seed 001 materials table); under 条款5 the finished goods'
+    《出口报关单》 proves the parts left in whole machines."""
+    if (record.export_declaration_no or "").strip():
+        return None
+    if record.kind is UsageKind.returned:
+        return "退运须填写《出口报关单》号（并上传报关单文件）。"
+    if record.kind is UsageKind.use and cert.application.clause is ExemptionClause.export_parts:
+        return "条款5（以整机全数出口为目的进口的零部件）的使用记录须填写整机出口的《出口报关单》号。"
+    return None
 
 
 @records.on_save(UsageRecord, creating=True, updating=True)

@@ -102,9 +102,9 @@ class CertificateView(DomainModelView):
                     "change_count", "usages"]
     search_columns = ["number", "application", "issued_on", "state", "supervision_deadline"]
     show_columns = ["number", "application", "issued_on", "state", "supervision_deadline",
-                    "change_count", "usages", "created_at", "updated_at"]
+                    "change_count", "usages", "follow_up_status", "write_off_reviews",
+                    "written_off_on", "retention_until", "created_at", "updated_at"]
     add_columns = ["number", "application", "issued_on", "supervision_deadline"]
-    edit_columns = ["issued_on", "supervision_deadline"]
     related_views = [CustomsUsageView, CertificateRequestView]
     base_order = ("issued_on", "desc")
 
