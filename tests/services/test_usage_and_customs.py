@@ -259,7 +259,7 @@ def test_import_cannot_reach_another_district(app_ctx, api_as, bureaus):
     assert response.status_code == 200 and response.get_json()["created"] == 1
 
 
-def test_no_usage_record_is_a_key_target_from_the_twelfth_month_to_the_day(app_ctx, bureaus):
+def test_no_usage_record_is_a_key_target_from_the_day_after_the_anniversary(app_ctx, bureaus):
     cert = factories.certificate(
         factories.application(factories.enterprise(bureaus[DISTRICT_A]), products=1),
         issued_on=dt.date(2025, 11, 23))
@@ -270,7 +270,8 @@ def test_no_usage_record_is_a_key_target_from_the_twelfth_month_to_the_day(app_c
                    if t.certificate.id == cert.id for r in t.reasons)
 
     assert not flagged(dt.date(2026, 11, 22))
-    assert flagged(dt.date(2026, 11, 23))
+    assert not flagged(dt.date(2026, 11, 23))  # the anniversary: not yet 「超过12个月」
+    assert flagged(dt.date(2026, 11, 24))
 
 
 def test_key_targets(app_ctx, bureaus):
