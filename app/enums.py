@@ -209,6 +209,15 @@ class ProductField(LabeledEnum):
     amount = "金额"
 
 
+class LeadKind(LabeledEnum):
+    """On-site triggers other than the key-target rules (seed 001 流程8)."""
+
+    failed_random_check = "系统随机抽查结果不合格"
+    unreachable = "企业无法正常联系"
+    changed_final_use = "变更产品最终使用地"
+    complaint = "违法违规线索或举报投诉"
+
+
 class WriteOffDecision(LabeledEnum):
     """The authority's decision on a certificate's write-off records (seed 002 §13)."""
 

@@ -76,6 +76,7 @@ from app.enums import (
     InspectionOrigin,
     InspectionResult,
     InspectionState,
+    LeadKind,
     LetterDirection,
     LetterState,
     PlanState,
@@ -95,6 +96,7 @@ from app.meta import LabeledEnum, enum_label, label
 from app.security_model import (
     DISTRICT_EDITS_ONLY,
     DISTRICT_WRITES,
+    DISTRICT_WRITES_NO_DELETE,
     READ_ALL,
     READ_ONLY,
     Access,
@@ -1266,6 +1268,39 @@ class WriteOffReview(Audited, Model):
         if self.remarks:
             text += f" 意见：{self.remarks}"
         return text
+
+
+class SupervisionLead(Audited, TimestampMixin, Model):
+    """线索: an on-site trigger recorded with its source and date (seed 001 流程8: a failed
+    random check, an unreachable enterprise, a changed place of final use, complaints and
+    leads). Leads in the look-back window make the unit a key target of the draw."""
+
+    __tablename__ = "supervision_lead"
+    __label__ = "线索"
+    __access__ = DISTRICT_WRITES_NO_DELETE
+    __scope_path__ = ("enterprise", "bureau_id")
+    __search_text__ = ("source", "description")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), nullable=False,
+                                               index=True, info=label("涉及单位"))
+    enterprise: Mapped[Enterprise] = relationship(info=label("涉及单位"))
+    certificate_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("certificate.id"), index=True, info=label("涉及证明", help="可不填"))
+    certificate: Mapped[Optional[Certificate]] = relationship(info=label("涉及证明"))
+    kind: Mapped[LeadKind] = enum_column(LeadKind, "线索类型")
+    source: Mapped[str] = mapped_column(
+        String(200), nullable=False,
+        info=label("来源", help="如：系统随机抽查、12315举报、海关通报、电话回访"))
+    received_on: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True,
+                                                 info=label("收到日期"))
+    description: Mapped[str] = mapped_column(Text, nullable=False, info=label("线索内容"))
+    recorded_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH),
+                                                       info=label("登记人"))
+
+    def __str__(self) -> str:
+        when = f"{self.received_on:%Y-%m-%d}" if self.received_on else ""
+        return f"{self.kind.label if self.kind else ''}（{self.source}，{when}）"
 
 
 class EvidenceFile(Audited, Model):

@@ -386,6 +386,22 @@ def _change_item(bureau_obj):
     return item
 
 
+def lead(bureau_obj: Bureau, ent: Enterprise | None = None, received_on: dt.date | None = None,
+         **kw):
+    """A 线索 about a unit of the bureau (seed 001 流程8)."""
+    from app.enums import LeadKind
+    from app.models import SupervisionLead
+
+    item = SupervisionLead(enterprise=ent or enterprise(bureau_obj),
+                           kind=kw.pop("kind", LeadKind.complaint),
+                           source=kw.pop("source", "12315举报"),
+                           received_on=received_on or clock.today(),
+                           description=kw.pop("description", "举报该单位将免办产品对外销售"), **kw)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
 def row_factories():
     """model -> builder(bureau) of one row owned by that bureau's district."""
     from app.models import (
@@ -410,6 +426,7 @@ def row_factories():
         FastTrackRenewal,
         Product,
         ReviewerAccount,
+        SupervisionLead,
         UsageRecord,
     )
 
@@ -436,6 +453,7 @@ def row_factories():
         Certificate: lambda b: certificate(application(enterprise(b))),
         CustomsUsage: lambda b: customs_usage(certificate(application(enterprise(b)))),
         UsageRecord: _usage_record,
+        SupervisionLead: lead,
         **supervision_row_factories(),
     }
 

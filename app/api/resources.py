@@ -385,3 +385,7 @@ RESOURCES = [BureauApi, EnterpriseApi, FastTrackApi, FastTrackLineApi, FastTrack
 from app.api.supervision import SUPERVISION_RESOURCES  # noqa: E402  (they reuse _evidence_upload)
 
 RESOURCES += SUPERVISION_RESOURCES
+
+from app.api.leads import SupervisionLeadApi  # noqa: E402
+
+RESOURCES.append(SupervisionLeadApi)
