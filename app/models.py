@@ -715,6 +715,9 @@ class ReviewerAccount(Audited, TimestampMixin, Model):
                                                 default=AccountStatus.active)
     opened_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("开通日期"))
     closed_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("注销日期"))
+    password_changed_on: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("最近修改密码日期",
+                         help="定期更新密码（沪市监认证〔2021〕212号 §三）；超过本省规定天数未更新的列入提醒"))
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
     function_changes: Mapped[list["AccountFunctionChange"]] = relationship(
         back_populates="account", order_by="(AccountFunctionChange.changed_at, AccountFunctionChange.id)",

@@ -164,8 +164,10 @@ class AccountApi(DomainModelApi):
     model = ReviewerAccount
     list_columns = show_columns = ["id", "bureau_id", "holder_name", "department", "position",
                                    "section_chief_or_above", "account_name", "functions",
-                                   "phone", "status", "opened_on", "closed_on", "remarks"]
-    add_columns = edit_columns = [c for c in show_columns if c != "id"]
+                                   "phone", "status", "opened_on", "closed_on",
+                                   "password_changed_on", "password_reminder", "remarks"]
+    add_columns = edit_columns = [c for c in show_columns if c not in ("id", "password_reminder")]
+    api_fields = {"password_reminder": fields.String(dump_only=True)}
     order_columns = ["id", "bureau_id", "holder_name", "account_name", "status"]
     search_columns = ["bureau_id", "holder_name", "account_name", "status",
                       "section_chief_or_above"]

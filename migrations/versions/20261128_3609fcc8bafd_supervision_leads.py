@@ -30,14 +30,14 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('operation_type', sa.SmallInteger(), nullable=False),
-    sa.Column('enterprise_id_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('certificate_id_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('kind_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('source_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('received_on_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('description_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('recorded_by_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('created_at_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('enterprise_id_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('certificate_id_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('kind_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('source_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('received_on_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('description_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('recorded_by_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('created_at_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.PrimaryKeyConstraint('id', 'transaction_id', name=op.f('pk_supervision_lead_version'))
     )
     with op.batch_alter_table('supervision_lead_version', schema=None) as batch_op:

@@ -31,15 +31,15 @@ def upgrade():
     sa.Column('decided_by', sa.String(length=64), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('operation_type', sa.SmallInteger(), nullable=False),
-    sa.Column('certificate_id_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('decision_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('complete_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('consistent_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('use_unchanged_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('logical_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('remarks_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('decided_at_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('decided_by_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('certificate_id_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('decision_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('complete_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('consistent_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('use_unchanged_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('logical_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('remarks_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('decided_at_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('decided_by_mod', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.PrimaryKeyConstraint('id', 'transaction_id', name=op.f('pk_write_off_review_version'))
     )
     with op.batch_alter_table('write_off_review_version', schema=None) as batch_op:
@@ -71,14 +71,14 @@ def upgrade():
 
     with op.batch_alter_table('certificate_version', schema=None) as batch_op:
         batch_op.add_column(sa.Column('written_off_on', sa.Date(), autoincrement=False, nullable=True))
-        batch_op.add_column(sa.Column('written_off_on_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('written_off_on_mod', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     with op.batch_alter_table('usage_record', schema=None) as batch_op:
         batch_op.add_column(sa.Column('export_declaration_no', sa.String(length=18), nullable=True))
 
     with op.batch_alter_table('usage_record_version', schema=None) as batch_op:
         batch_op.add_column(sa.Column('export_declaration_no', sa.String(length=18), autoincrement=False, nullable=True))
-        batch_op.add_column(sa.Column('export_declaration_no_mod', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('export_declaration_no_mod', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     # ### end Alembic commands ###
     _set_states(STATES_AFTER, 22)
