@@ -496,6 +496,9 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("市局审核时间"))
     decided_by: Mapped[Optional[str]] = mapped_column(
         String(ACTOR_NAME_LENGTH), info=label("市局审核人"))
+    commerce_confirmed_on: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("会同商务主管部门确认日期",
+                         help="上海：市市场监管局会同市商务委确认（沪市监认证〔2021〕212号 §一）"))
     forwarded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("报总局时间"))
     activated_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("开通时间"))
     lines: Mapped[list["FastTrackProductLine"]] = relationship(
@@ -623,6 +626,9 @@ class FastTrackRenewal(Audited, TimestampMixin, Model):
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("审核时间"))
     decided_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH), info=label("审核人"))
     decision_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
+    commerce_confirmed_on: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("会同商务主管部门确认日期",
+                         help="上海：市市场监管局会同市商务委确认（沪市监认证〔2021〕212号 §二）"))
 
     def __str__(self) -> str:
         return f"{self.grant}延用申请"

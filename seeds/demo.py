@@ -337,6 +337,8 @@ class DemoBuilder:
             day = min(day + dt.timedelta(days=rng.randint(3, 7)), today)
             if name == "activate":
                 day = min(opens, today)
+            if name == "decide":  # confirmed with the commerce commission that day (seed 003)
+                inputs = {**inputs, "commerce_confirmed_on": day.isoformat()}
             with on(day):
                 run_step(W, grant.id, name, user, inputs)
 
@@ -353,7 +355,9 @@ class DemoBuilder:
             if plan == "renewed":
                 with on(grant.valid_to - dt.timedelta(days=38)):
                     run_step(W, grant.id, "decide_renewal", reviewer,
-                             {"decision": "approve", "remarks": "同意延用。"})
+                             {"decision": "approve", "remarks": "同意延用。",
+                              "commerce_confirmed_on": (grant.valid_to - dt.timedelta(
+                                  days=38)).isoformat()})
         elif plan in ("suspended", "revoked"):
             reason = rng.choice(list(SanctionReason)).name
             with on(today - dt.timedelta(days=rng.randint(20, 100))):

@@ -188,7 +188,7 @@ def open_fast_track(grant: FastTrackGrant, valid_from: str = "2026-11-23",
     run_step(FastTrackWorkflow, grant.id, "submit", officer)
     run_step(FastTrackWorkflow, grant.id, "district_review", officer, FAST_TRACK_DISTRICT_REVIEW)
     run_step(FastTrackWorkflow, grant.id, "decide", user_named("reviewer"),
-             {"decision": "approve", "opinion": "同意"})
+             {"decision": "approve", "commerce_confirmed_on": "2020-01-02", "opinion": "同意"})
     run_step(FastTrackWorkflow, grant.id, "forward", user_named("admin"))
     run_step(FastTrackWorkflow, grant.id, "activate", user_named("admin"), {
         "fast_track_account": account or f"BJTD{grant.id:06d}", "valid_from": valid_from})

@@ -78,6 +78,7 @@ class FastTrackApi(DomainModelApi):
                     "applied_on", "clauses", "self_commitment", "eligibility", "lines",
                     "attachments", "district_recommendation", "district_opinion",
                     "onsite_checked_on", "onsite_check_record", "provincial_opinion",
+                    "commerce_confirmed_on",
                     "fast_track_account", "sanction_reason", "sanction_inspection_id",
                     "sanctioned_on", "sanction_remarks", "renewals", "remarks"]
     add_columns = ["enterprise_id", "applied_on", "clauses", "self_commitment", "remarks"]

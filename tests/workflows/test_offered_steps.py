@@ -54,11 +54,11 @@ def _extension(cert) -> dict:
 INPUTS = {
     "return": {"reason": "材料不齐，请补正"},
     "district_review": factories.FAST_TRACK_DISTRICT_REVIEW,
-    "decide": {"decision": "approve", "opinion": "同意"},
+    "decide": {"decision": "approve", "commerce_confirmed_on": "2020-01-02", "opinion": "同意"},
     "activate": lambda grant: {"fast_track_account": f"BJTD{grant.id:06d}",
                                "valid_from": _grant_valid_from()},
     "renew": {"reason": "使用期内无违规，继续申请"},
-    "decide_renewal": {"decision": "approve"},
+    "decide_renewal": {"decision": "approve", "commerce_confirmed_on": "2020-01-02"},
     "suspend": {"reason": "misuse", "remarks": "抽查发现"},
     "revoke": {"reason": "false_declaration"},
     "change": _change_items,
