@@ -209,6 +209,22 @@ class ProductField(LabeledEnum):
     amount = "金额"
 
 
+class AddressType(LabeledEnum):
+    """The kind of 申请单位所在地 (seed 004 §2.1.1-3 "地址类型必须选择"): the unit's own address,
+    or — for testing, display and repair — where that happens (seed 002 §15: 也可以向检测地、
+    商品展示地和维修地所在市场监管部门提出申请)."""
+
+    registered = "注册地址"
+    business = "经营地址"
+    testing = "检测地"
+    display = "商品展示地"
+    repair = "维修地"
+
+
+#: Address types that belong to one clause only (seed 002 §15)
+ADDRESS_TYPE_CLAUSE = {"testing": "research_test", "display": "display", "repair": "repair"}
+
+
 class LeadKind(LabeledEnum):
     """On-site triggers other than the key-target rules (seed 001 流程8)."""
 

@@ -51,6 +51,7 @@ from app.enums import (
     AccountChangeKind,
     AccountChangeState,
     AccountStatus,
+    AddressType,
     AnnualReportState,
     Answer,
     ApplicantType,
@@ -972,6 +973,9 @@ class Application(Audited, TimestampMixin, Model):
         ApplicantType, "申请人类型", nullable=True, help="条款1、条款2必选")
     applicant_location: Mapped[str] = mapped_column(
         String(200), nullable=False, info=label("申请单位所在地", help="默认为企业注册地所在行政区划"))
+    address_type: Mapped[AddressType] = enum_column(
+        AddressType, "地址类型", default=AddressType.registered,
+        help="必选：注册地址、经营地址，或检测地／商品展示地／维修地（条款1、4、2可向其所在地申请）")
     final_use_place: Mapped[str] = mapped_column(String(200), nullable=False,
                                                  info=label("产品最终使用地"))
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
@@ -1003,6 +1007,7 @@ class Application(Audited, TimestampMixin, Model):
     __record_rules__ = (
         rules.research_detail_matches_clause,
         rules.has_applicant_type,
+        rules.address_type_matches_clause,
         v.at_least_one(("bill_of_lading_no", "contract_no", "invoice_no"),
                        "提运单号、进口合同号、发票号至少填写一项。"),
     )

@@ -249,14 +249,15 @@ class ApplicationApi(DomainModelApi):
     list_columns = ["id", "number", "enterprise_id", "clause", "state", "bureau_id",
                     "submitted_at", "approve_due", "return_due", "deadline_status"]
     show_columns = ["id", "number", "enterprise_id", "clause", "research_detail",
-                    "applicant_type", "applicant_location", "final_use_place", "bureau_id",
-                    "bill_of_lading_no", "contract_no", "invoice_no", "reason", "state",
+                    "applicant_type", "applicant_location", "address_type", "final_use_place",
+                    "bureau_id", "bill_of_lading_no", "contract_no", "invoice_no", "reason",
+                    "state",
                     "submitted_at", "approve_due", "return_due", "deadline_status",
                     "accepted_at", "first_reviewed_at", "second_reviewed_at", "decided_at",
                     "return_reason"]
     add_columns = ["number", "enterprise_id", "clause", "research_detail", "applicant_type",
-                   "applicant_location", "final_use_place", "bureau_id", "bill_of_lading_no",
-                   "contract_no", "invoice_no", "reason", "submitted_at"]
+                   "applicant_location", "address_type", "final_use_place", "bureau_id",
+                   "bill_of_lading_no", "contract_no", "invoice_no", "reason", "submitted_at"]
     edit_columns = [c for c in add_columns if c != "number"]
     order_columns = ["id", "number", "enterprise_id", "clause", "state", "submitted_at"]
     search_columns = ["number", "enterprise_id", "clause", "state", "bureau_id",

@@ -41,8 +41,8 @@ class ApplicationView(DomainModelView):
                       "bill_of_lading_no", "contract_no", "invoice_no"]
     show_fieldsets = [
         ("申请单信息", {"fields": ["number", "enterprise", "clause", "research_detail",
-                               "applicant_type", "applicant_location", "final_use_place",
-                               "bureau"]}),
+                               "applicant_type", "applicant_location", "address_type",
+                               "final_use_place", "bureau"]}),
         ("单证", {"fields": ["bill_of_lading_no", "contract_no", "invoice_no"]}),
         ("申请理由", {"fields": ["reason"]}),
         ("办理情况", {"fields": ["state", "submitted_at", "approve_due", "return_due",
@@ -51,8 +51,8 @@ class ApplicationView(DomainModelView):
                               "certificate"]}),
     ]
     add_columns = ["enterprise", "clause", "research_detail", "applicant_type",
-                   "applicant_location", "final_use_place", "bureau", "bill_of_lading_no",
-                   "contract_no", "invoice_no", "reason"]
+                   "applicant_location", "address_type", "final_use_place", "bureau",
+                   "bill_of_lading_no", "contract_no", "invoice_no", "reason"]
     edit_columns = add_columns
     related_views = [ProductView]
     base_order = ("id", "desc")

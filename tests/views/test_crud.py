@@ -187,6 +187,7 @@ def test_reviewer_account_is_closed_not_deleted(app_ctx, client_as, bureaus):
 def _application_form(ent: Enterprise, **overrides):
     data = {"enterprise": str(ent.id), "clause": "research_test", "research_detail": "testing",
             "applicant_type": "research_institution", "applicant_location": "上海市黄浦区",
+            "address_type": "registered",
             "final_use_place": "上海市黄浦区南京东路1号", "bureau": str(ent.bureau_id),
             "bill_of_lading_no": "MSCU7654321", "reason": "研发测试样品，测试后退运。"}
     data.update(overrides)
