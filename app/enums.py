@@ -198,7 +198,8 @@ class CertificateRequestState(LabeledEnum):
 
 
 class ProductField(LabeledEnum):
-    """Product fields a certificate change may alter (seed 002 §4)."""
+    """What a certificate change may alter: the product fields (seed 002 §4) and the
+    certificate's 主体信息, the application's own fields (seed 004 §2.3 修改证明主体信息)."""
 
     name = "产品名称"
     manufacturer = "制造商"
@@ -207,6 +208,18 @@ class ProductField(LabeledEnum):
     quantity = "数量"
     weight_kg = "重量（千克）"
     amount = "金额"
+    applicant_location = "申请单位所在地"
+    final_use_place = "产品最终使用地"
+    bill_of_lading_no = "提运单号"
+    contract_no = "进口合同号"
+    invoice_no = "发票号"
+
+
+#: The 主体信息 a change may alter: fields of the application, not of one product
+SUBJECT_FIELDS = (ProductField.applicant_location, ProductField.final_use_place,
+                  ProductField.bill_of_lading_no, ProductField.contract_no,
+                  ProductField.invoice_no)
+PRODUCT_FIELDS = tuple(f for f in ProductField if f not in SUBJECT_FIELDS)
 
 
 class AddressType(LabeledEnum):

@@ -1229,9 +1229,9 @@ class CertificateChangeItem(Audited, Model):
         info=label("变更申请"))
     request: Mapped[CertificateRequest] = relationship(back_populates="items",
                                                        info=label("变更申请"))
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), nullable=False,
-                                            info=label("产品"))
-    product: Mapped["Product"] = relationship(info=label("产品"))
+    product_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("product.id"), info=label("产品", help="主体信息的变更不属于某个产品"))
+    product: Mapped[Optional["Product"]] = relationship(info=label("产品"))
     field: Mapped[ProductField] = enum_column(ProductField, "变更项目")
     before: Mapped[Optional[str]] = mapped_column(String(200), info=label("变更前"))
     after: Mapped[str] = mapped_column(String(200), nullable=False, info=label("变更后"))

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from app import clock, policy
 from app.domain.errors import DomainError, RecordInvalid, RuleViolation
 from app.enums import (
+    SUBJECT_FIELDS,
     CertificateRequestKind,
     CertificateRequestState,
     CertificateState,
@@ -147,24 +148,31 @@ def _parse_value(field: ProductField, raw):
 
 
 def build_change_items(cert: Certificate, items: list[dict]) -> list[CertificateChangeItem]:
-    """``items``: [{"product_id", "field", "after"}] -> change items with their before value.
-    Items that do not change anything are dropped; nothing left is an error."""
+    """``items``: [{"product_id", "field", "after"}] -> change items with their before value;
+    a 主体信息 field (``SUBJECT_FIELDS``, seed 004 §2.3) names no product. Items that do not
+    change anything are dropped; nothing left is an error."""
     if not isinstance(items, list) or not items:
-        raise RecordInvalid({"items": ["请填写要变更的产品信息（产品名称、制造商、型号规格、商标、数/重量、金额）。"]})
-    products = {p.id: p for p in cert.application.products}
+        raise RecordInvalid({"items": ["请填写要变更的产品信息（产品名称、制造商、型号规格、商标、数/重量、金额）"
+                                       "或主体信息（申请单位所在地、产品最终使用地、提运单号、进口合同号、发票号）。"]})
+    application = cert.application
+    products = {p.id: p for p in application.products}
     result = []
     for raw in items:
         if not isinstance(raw, dict):
             raise RecordInvalid({"items": ["变更内容格式不正确。"]})
-        product = products.get(raw.get("product_id"))
-        if product is None:
-            raise RecordInvalid({"items": ["变更的产品不属于该证明。"]})
         field = ProductField.__members__.get(str(raw.get("field")))
         if field is None:
             raise RecordInvalid({"items": ["可变更的项目为：" + "、".join(
                 f.label for f in ProductField) + "。"]})
+        if field in SUBJECT_FIELDS:
+            product, owner = None, application
+        else:
+            product = products.get(raw.get("product_id"))
+            if product is None:
+                raise RecordInvalid({"items": ["变更的产品不属于该证明。"]})
+            owner = product
         value = _parse_value(field, raw.get("after"))
-        before = getattr(product, field.name)
+        before = getattr(owner, field.name)
         if before == value or str(before) == str(value):
             continue
         result.append(CertificateChangeItem(
@@ -177,7 +185,8 @@ def build_change_items(cert: Certificate, items: list[dict]) -> list[Certificate
 
 def apply_change(req: CertificateRequest) -> None:
     for item in req.items:
-        setattr(item.product, item.field.name, _parse_value(item.field, item.after))
+        owner = item.product if item.product is not None else req.certificate.application
+        setattr(owner, item.field.name, _parse_value(item.field, item.after))
 
 
 def void_refusal(cert: Certificate) -> str | None:

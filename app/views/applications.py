@@ -6,7 +6,7 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
 from app.domain.errors import RecordInvalid
-from app.enums import ProductField
+from app.enums import PRODUCT_FIELDS, SUBJECT_FIELDS
 from app.fab import console_errors
 from app.models import Application, Certificate, CertificateChangeItem, CertificateRequest, Product
 from app.security_model import FILERS
@@ -119,7 +119,8 @@ class CertificateView(DomainModelView):
             abort(404)
         show_url = url_for(f"{self.endpoint}.show", pk=pk)
         products = cert.application.products
-        fields = list(ProductField)
+        fields = list(PRODUCT_FIELDS)
+        application = cert.application
         errors = {}
         if request.method == "POST":
             items = []
@@ -130,6 +131,11 @@ class CertificateView(DomainModelView):
                             getattr(product, field.name) or "").strip():
                         items.append({"product_id": product.id, "field": field.name,
                                       "after": raw})
+            for field in SUBJECT_FIELDS:  # 主体信息 (seed 004 §2.3)
+                raw = request.form.get(f"s_{field.name}")
+                if raw is not None and str(raw).strip() != str(
+                        getattr(application, field.name) or "").strip():
+                    items.append({"field": field.name, "after": raw})
             try:
                 run_step(CertificateWorkflow, pk, "change", g.user,
                          {"reason": request.form.get("reason"), "items": items})
@@ -140,4 +146,5 @@ class CertificateView(DomainModelView):
                 return redirect(show_url)
         return self.render_template("console/certificate_change.html", title="申请变更",
                                     cert=cert, products=products, fields=fields,
+                                    subject_fields=SUBJECT_FIELDS, application=application,
                                     form=request.form, errors=errors, back=show_url)

@@ -102,3 +102,32 @@ def test_no_change_offered_on_a_changed_or_extended_certificate(app_ctx, users, 
     assert "change" not in {s.name for s in W.offered_steps(other, users["huangpu"])}
     with pytest.raises(RuleViolation):
         run_step(W, other.id, "change", users["huangpu"], _change(other))
+
+
+def test_change_of_subject_information(app_ctx, users, api_as, client_as, cert):
+    """Seed 004 §2.3 修改证明主体信息: fields of the application, not of a product."""
+    client, headers = api_as("huangpu")
+    made = client.post(f"/api/v1/certificate/{cert.id}/change", headers=headers, json={
+        "reason": "最终使用地变更", "items": [{"field": "final_use_place",
+                                         "after": "上海市浦东新区张江路1号"}]})
+    assert made.status_code == 200, made.get_json()
+    item = made.get_json()["result"]["requests"][-1]["items"][0]
+    assert item["product_id"] is None and item["field"] == "final_use_place"
+    page = client_as("reviewer").get(f"/certificateview/show/{cert.id}").get_data(as_text=True)
+    assert "批准变更" in page
+    run_step(W, cert.id, "approve_change", users["reviewer"])
+    db.session.refresh(cert)
+    assert cert.application.final_use_place == "上海市浦东新区张江路1号"
+    assert cert.state is CertificateState.changed
+
+
+def test_console_change_form_shows_subject_information(app_ctx, client_as, cert):
+    client = client_as("huangpu")
+    page = client.get(f"/certificateview/step/{cert.id}/change").get_data(as_text=True)
+    assert "主体信息" in page and "产品最终使用地" in page
+    response = client.post(f"/certificateview/step/{cert.id}/change", data={
+        "reason": "合同号更正", "s_contract_no": "HT-NEW-2026"})
+    assert response.status_code == 302
+    db.session.refresh(cert)
+    item = cert.requests[-1].items[0]
+    assert (item.field.name, item.after, item.product_id) == ("contract_no", "HT-NEW-2026", None)
