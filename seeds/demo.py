@@ -542,6 +542,24 @@ class DemoBuilder:
                       "remarks": "使用单位与进口合同所列最终用户不一致，请补正说明"})
         return cert
 
+    def leads(self, ents, officer, today: dt.date) -> None:
+        """Two 线索 (seed 001 流程8) about the district's units, received within the look-back
+        window: the draw takes their units as key targets."""
+        from app.commands.records import create_record
+        from app.enums import LeadKind
+        from app.models import SupervisionLead
+        from app.scope import acting_as
+
+        for ent, kind, source, text, days in (
+                (ents[5], LeadKind.complaint, "12315举报", "举报该单位将免办进口产品对外销售。", 40),
+                (ents[6], LeadKind.unreachable, "电话回访", "按登记电话多次联系未果，登记地址无人办公。",
+                 20)):
+            with acting_as(officer):
+                create_record(SupervisionLead(enterprise=ent, kind=kind, source=source,
+                                              received_on=today - dt.timedelta(days=days),
+                                              description=text))
+        db.session.commit()
+
     def _usage(self, product: Product, issued: dt.date, full: bool, record) -> None:
         """使用/退运/销毁 records, each with its clause's follow-up evidence (seed 001)."""
         from app.services.evidence import store_evidence
@@ -766,6 +784,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
                 db.session.commit()
                 builder.certificate(app, cstate, officer, reviewer, request_state)
             builder.change_requests(bureau, accounts, officer, admin)
+            builder.leads(ents, officer, today)
             year = today.year
             states = [AnnualReportState.confirmed, AnnualReportState.returned,
                       AnnualReportState.submitted, AnnualReportState.draft]
