@@ -116,6 +116,9 @@ class CertificateState(LabeledEnum):
     voided = "已作废"
     extended = "已延期"
     written_off = "已核销"
+    # every product accounted for: the authority reviews the write-off (seed 002 §13)
+    write_off_pending = "核销待审"
+    write_off_returned = "核销补正"
 
 
 #: A certificate goods may still be imported and used under.
@@ -209,7 +212,8 @@ class CertificateRequestState(LabeledEnum):
 
 
 class ProductField(LabeledEnum):
-    """Product fields a certificate change may alter (seed 002 §4)."""
+    """What a certificate change may alter: the product fields (seed 002 §4) and the
+    certificate's 主体信息, the application's own fields (seed 004 §2.3 修改证明主体信息)."""
 
     name = "产品名称"
     manufacturer = "制造商"
@@ -218,6 +222,60 @@ class ProductField(LabeledEnum):
     quantity = "数量"
     weight_kg = "重量（千克）"
     amount = "金额"
+    applicant_location = "申请单位所在地"
+    final_use_place = "产品最终使用地"
+    bill_of_lading_no = "提运单号"
+    contract_no = "进口合同号"
+    invoice_no = "发票号"
+
+
+#: The 主体信息 a change may alter: fields of the application, not of one product
+SUBJECT_FIELDS = (ProductField.applicant_location, ProductField.final_use_place,
+                  ProductField.bill_of_lading_no, ProductField.contract_no,
+                  ProductField.invoice_no)
+PRODUCT_FIELDS = tuple(f for f in ProductField if f not in SUBJECT_FIELDS)
+
+
+class AddressType(LabeledEnum):
+    """The kind of 申请单位所在地 (seed 004 §2.1.1-3 "地址类型必须选择"): the unit's own address,
+    or — for testing, display and repair — where that happens (seed 002 §15: 也可以向检测地、
+    商品展示地和维修地所在市场监管部门提出申请)."""
+
+    registered = "注册地址"
+    business = "经营地址"
+    testing = "检测地"
+    display = "商品展示地"
+    repair = "维修地"
+
+
+#: Address types that belong to one clause only (seed 002 §15)
+ADDRESS_TYPE_CLAUSE = {"testing": "research_test", "display": "display", "repair": "repair"}
+
+
+class LeadKind(LabeledEnum):
+    """On-site triggers other than the key-target rules (seed 001 流程8)."""
+
+    failed_random_check = "系统随机抽查结果不合格"
+    unreachable = "企业无法正常联系"
+    changed_final_use = "变更产品最终使用地"
+    complaint = "违法违规线索或举报投诉"
+
+
+class WriteOffDecision(LabeledEnum):
+    """The authority's decision on a certificate's write-off records (seed 002 §13)."""
+
+    approved = "核销通过"
+    returned = "退回补正"
+
+
+#: What the write-off review checks (seed 002 §13 "重点审查资料是否完整、相关凭证产品信息是否与
+#: CCC免办证明一致、产品使用用途是否变化以及相关材料之间逻辑关系是否合理"), as step inputs.
+WRITE_OFF_CHECKS = (
+    ("complete", "资料完整"),
+    ("consistent", "凭证产品信息与免办证明一致"),
+    ("use_unchanged", "产品使用用途未变化"),
+    ("logical", "相关材料之间逻辑关系合理"),
+)
 
 
 class UseFinding(LabeledEnum):

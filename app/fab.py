@@ -900,6 +900,16 @@ ERROR_TEXTS = {
 API_LOGIN_NEEDED = "未登录或登录已失效：请先通过 /api/v1/security/login 获取令牌，并以“Authorization: Bearer 令牌”提交。"
 
 
+def edit_refusal_of_path(app, path: str) -> str | None:
+    """Why a record type has no edit door (its model's ``__edit_refusal__``), for the 405 of a
+    ``PUT`` to one of its records: a certificate's dates are fixed once issued, and the answer
+    says so rather than only "method not allowed"."""
+    for view in app.appbuilder.baseviews:
+        if isinstance(view, ApiAdapter) and path.startswith(view.route_base + "/"):
+            return getattr(view.datamodel.obj, "__edit_refusal__", None)
+    return None
+
+
 class ChineseApiResponses:
     """Flask-AppBuilder's API answers its own 401/403/404 in English ("Not authorized",
     "Forbidden", "Not found"); ours say it in Chinese, with the console's texts."""

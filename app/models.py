@@ -51,6 +51,7 @@ from app.enums import (
     AccountChangeKind,
     AccountChangeState,
     AccountStatus,
+    AddressType,
     AnnualReportState,
     Answer,
     ApplicantType,
@@ -76,6 +77,7 @@ from app.enums import (
     InspectionOrigin,
     InspectionResult,
     InspectionState,
+    LeadKind,
     LetterDirection,
     LetterState,
     PlanState,
@@ -89,12 +91,14 @@ from app.enums import (
     TargetKind,
     UsageKind,
     UseFinding,
+    WriteOffDecision,
 )
 from app.meta import LabeledEnum, enum_label, label
 from app.security_model import (
     ADMIN_ONLY,
     DISTRICT_EDITS_ONLY,
     DISTRICT_WRITES,
+    DISTRICT_WRITES_NO_DELETE,
     READ_ALL,
     READ_ONLY,
     Access,
@@ -512,6 +516,9 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("市局审核时间"))
     decided_by: Mapped[Optional[str]] = mapped_column(
         String(ACTOR_NAME_LENGTH), info=label("市局审核人"))
+    commerce_confirmed_on: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("会同商务主管部门确认日期",
+                         help="上海：市市场监管局会同市商务委确认（沪市监认证〔2021〕212号 §一）"))
     forwarded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("报总局时间"))
     activated_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("开通时间"))
     lines: Mapped[list["FastTrackProductLine"]] = relationship(
@@ -640,6 +647,9 @@ class FastTrackRenewal(Audited, TimestampMixin, Model):
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("审核时间"))
     decided_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH), info=label("审核人"))
     decision_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
+    commerce_confirmed_on: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("会同商务主管部门确认日期",
+                         help="上海：市市场监管局会同市商务委确认（沪市监认证〔2021〕212号 §二）"))
 
     def __str__(self) -> str:
         return f"{self.grant}延用申请"
@@ -732,6 +742,9 @@ class ReviewerAccount(Audited, TimestampMixin, Model):
                                                 default=AccountStatus.active)
     opened_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("开通日期"))
     closed_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("注销日期"))
+    password_changed_on: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("最近修改密码日期",
+                         help="定期更新密码（沪市监认证〔2021〕212号 §三）；超过本省规定天数未更新的列入提醒"))
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
     function_changes: Mapped[list["AccountFunctionChange"]] = relationship(
         back_populates="account", order_by="(AccountFunctionChange.changed_at, AccountFunctionChange.id)",
@@ -986,6 +999,9 @@ class Application(Audited, TimestampMixin, Model):
         ApplicantType, "申请人类型", nullable=True, help="条款1、条款2必选")
     applicant_location: Mapped[str] = mapped_column(
         String(200), nullable=False, info=label("申请单位所在地", help="默认为企业注册地所在行政区划"))
+    address_type: Mapped[AddressType] = enum_column(
+        AddressType, "地址类型", default=AddressType.registered,
+        help="必选：注册地址、经营地址，或检测地／商品展示地／维修地（条款1、4、2可向其所在地申请）")
     final_use_place: Mapped[str] = mapped_column(String(200), nullable=False,
                                                  info=label("产品最终使用地"))
     bureau_id: Mapped[int] = mapped_column(ForeignKey("bureau.id"), nullable=False, index=True,
@@ -1028,6 +1044,7 @@ class Application(Audited, TimestampMixin, Model):
         rules.research_detail_matches_clause,
         rules.has_applicant_type,
         dossier.applicant_matches_clause,
+        rules.address_type_matches_clause,
         v.at_least_one(("bill_of_lading_no", "contract_no", "invoice_no"),
                        "提运单号、进口合同号、发票号至少填写一项。"),
     )
@@ -1168,12 +1185,21 @@ class ApplicationReview(Model):
         return f"{self.application.number if self.application else ''}审核#{self.id}"
 
 
+#: Seed 002 §4–6: once issued, a certificate changes only through its workflow's steps.
+CERTIFICATE_IS_FIXED = (
+    "免办证明签发后，签发日期和监管期限不能直接修改：监管期限只能经批准的延期申请变更，"
+    "产品信息请通过“申请变更”办理（补录国家系统的证明时，在新增时填写这两个日期）。")
+
+
 class Certificate(Audited, TimestampMixin, Model):
     """免予办理强制性产品认证证明."""
 
     __tablename__ = "certificate"
     __label__ = "免办证明"
-    __access__ = Access(doors=frozenset({"add", "edit"}))  # issued by the review workflow; loaded by the province
+    # issued by the review workflow, or loaded (with its dates) by the province; after that
+    # only its workflow moves it: no edit door, and an edit refused says why
+    __access__ = Access(doors=frozenset({"add"}))
+    __edit_refusal__ = CERTIFICATE_IS_FIXED
     __scope_path__ = ("application", "bureau_id")
     __search_text__ = ("^number", "application.enterprise.name", "^application.enterprise.uscc")
     __scope_column__ = "owner_bureau_id"
@@ -1195,6 +1221,10 @@ class Certificate(Audited, TimestampMixin, Model):
         Date, nullable=False, info=label("监管期限", help="应在此日期前完成核销"))
     change_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
                                               info=label("变更次数", help="证明仅允许变更一次"))
+    written_off_on: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("核销日期", help="核销审核通过之日；档案自此保存24个月（办事指南流程7）"))
+    write_off_reviews: Mapped[list["WriteOffReview"]] = relationship(
+        back_populates="certificate", order_by="WriteOffReview.id", info=label("核销审核记录"))
     usages: Mapped[list["CustomsUsage"]] = relationship(
         back_populates="certificate", order_by="CustomsUsage.used_on",
         info=label("海关调用记录"))
@@ -1220,6 +1250,8 @@ class Certificate(Audited, TimestampMixin, Model):
         if self.id is None and app is not None and app.state is not ApplicationState.issued:
             return (f"免办证明由申请的“签发”步骤生成：申请{app.number}当前为{app.state.label}，"
                     "只能为已发证的申请补录证明。")
+        if self.id is not None:
+            return CERTIFICATE_IS_FIXED
         return None
 
 
@@ -1292,15 +1324,92 @@ class CertificateChangeItem(Audited, Model):
         info=label("变更申请"))
     request: Mapped[CertificateRequest] = relationship(back_populates="items",
                                                        info=label("变更申请"))
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), nullable=False,
-                                            info=label("产品"))
-    product: Mapped["Product"] = relationship(info=label("产品"))
+    product_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("product.id"), info=label("产品", help="主体信息的变更不属于某个产品"))
+    product: Mapped[Optional["Product"]] = relationship(info=label("产品"))
     field: Mapped[ProductField] = enum_column(ProductField, "变更项目")
     before: Mapped[Optional[str]] = mapped_column(String(200), info=label("变更前"))
     after: Mapped[str] = mapped_column(String(200), nullable=False, info=label("变更后"))
 
     __table_args__ = (UniqueConstraint("request_id", "product_id", "field",
                                        name="uq_change_item_field"),)
+
+
+class WriteOffReview(Audited, Model):
+    """The authority's review of a certificate's write-off records (seed 002 §13): each check
+    ✓/✗, the decision and who took it. Written by the certificate's write-off steps only."""
+
+    __tablename__ = "write_off_review"
+    __label__ = "核销审核记录"
+    __access__ = READ_ONLY
+    __scope_path__ = ("certificate", "application", "bureau_id")
+    __str_loads__ = ("certificate",)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), nullable=False,
+                                                index=True, info=label("免办证明"))
+    certificate: Mapped[Certificate] = relationship(back_populates="write_off_reviews",
+                                                    info=label("免办证明"))
+    decision: Mapped[WriteOffDecision] = enum_column(WriteOffDecision, "审核结论")
+    complete: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                           info=label("资料完整"))
+    consistent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                             info=label("凭证产品信息与免办证明一致"))
+    use_unchanged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                info=label("产品使用用途未变化"))
+    logical: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                          info=label("相关材料之间逻辑关系合理"))
+    remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=clock.now,
+                                                    info=label("审核时间"))
+    decided_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH),
+                                                      info=label("审核人"))
+
+    def __str__(self) -> str:
+        marks = "，".join(f"{text}{'✓' if getattr(self, name) else '✗'}"
+                         for name, text in (("complete", "资料完整"), ("consistent", "信息一致"),
+                                            ("use_unchanged", "用途未变"),
+                                            ("logical", "逻辑合理")))
+        when = f"{self.decided_at:%Y-%m-%d}" if self.decided_at else ""
+        text = f"{when} {self.decision.label if self.decision else ''}（{marks}）"
+        if self.decided_by:
+            text += f" 审核人：{self.decided_by}"
+        if self.remarks:
+            text += f" 意见：{self.remarks}"
+        return text
+
+
+class SupervisionLead(Audited, TimestampMixin, Model):
+    """线索: an on-site trigger recorded with its source and date (seed 001 流程8: a failed
+    random check, an unreachable enterprise, a changed place of final use, complaints and
+    leads). Leads in the look-back window make the unit a key target of the draw."""
+
+    __tablename__ = "supervision_lead"
+    __label__ = "线索"
+    __access__ = DISTRICT_WRITES_NO_DELETE
+    __scope_path__ = ("enterprise", "bureau_id")
+    __search_text__ = ("source", "description")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), nullable=False,
+                                               index=True, info=label("涉及单位"))
+    enterprise: Mapped[Enterprise] = relationship(info=label("涉及单位"))
+    certificate_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("certificate.id"), index=True, info=label("涉及证明", help="可不填"))
+    certificate: Mapped[Optional[Certificate]] = relationship(info=label("涉及证明"))
+    kind: Mapped[LeadKind] = enum_column(LeadKind, "线索类型")
+    source: Mapped[str] = mapped_column(
+        String(200), nullable=False,
+        info=label("来源", help="如：系统随机抽查、12315举报、海关通报、电话回访"))
+    received_on: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True,
+                                                 info=label("收到日期"))
+    description: Mapped[str] = mapped_column(Text, nullable=False, info=label("线索内容"))
+    recorded_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH),
+                                                       info=label("登记人"))
+
+    def __str__(self) -> str:
+        when = f"{self.received_on:%Y-%m-%d}" if self.received_on else ""
+        return f"{self.kind.label if self.kind else ''}（{self.source}，{when}）"
 
 
 class EvidenceFile(Audited, Model):
@@ -1448,6 +1557,10 @@ class UsageRecord(Audited, TimestampMixin, Model):
     used_on: Mapped[dt.date] = mapped_column(Date, nullable=False, info=label("日期"))
     using_unit: Mapped[str] = mapped_column(String(200), nullable=False,
                                             info=label("使用单位", help="产品使用单位或退运、销毁执行单位"))
+    export_declaration_no: Mapped[Optional[str]] = mapped_column(
+        String(18), info=label("出口报关单号",
+                               help="退运的《出口报关单》；条款5为整机（成品）出口的《出口报关单》",
+                               validators=[v.declaration_no]))
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("说明"))
     evidence: Mapped[list[EvidenceFile]] = relationship(
         back_populates="usage_record", order_by=EvidenceFile.id, info=label("证据材料"))
@@ -1457,20 +1570,36 @@ class UsageRecord(Audited, TimestampMixin, Model):
     def __str__(self) -> str:
         return f"{self.kind.label}{self.quantity}"
 
-    def editing_refusal(self) -> str | None:
-        """Records of a written-off certificate are the proof of its write-off: kept as they
-        are (DESIGN §3 keeps them 24 months after write-off)."""
+    def _certificates(self) -> list[Certificate]:
         state = sa_inspect(self)
         earlier = [state.session.get(Product, pid) for pid in state.attrs.product_id.history.deleted
                    if pid is not None and state.session is not None]
-        for product in [self.product, *earlier]:
-            cert = product.application.certificate \
-                if product is not None and product.application is not None else None
-            if cert is not None and cert.state is CertificateState.written_off:
+        return [product.application.certificate for product in [self.product, *earlier]
+                if product is not None and product.application is not None
+                and product.application.certificate is not None]
+
+    def editing_refusal(self) -> str | None:
+        """Records of a written-off certificate are the proof of its write-off: kept as they
+        are (seed 001 流程7 keeps them 24 months after write-off); records under write-off
+        review wait for the review (returned for 补正, they may be corrected)."""
+        for cert in self._certificates():
+            if cert.state is CertificateState.written_off:
                 return f"免办证明{cert.number}已核销：其使用记录须留存备查，不能再登记、修改或删除。"
+            if cert.state is CertificateState.write_off_pending:
+                return (f"免办证明{cert.number}核销待审：使用记录正在审核，不能修改；"
+                        "审核退回补正后方可修改。")
         return None
 
     def deletion_refusal(self) -> str | None:
+        """Removal only after the 保存期限 (24 months from write-off, seed 001 流程7)."""
+        for cert in self._certificates():
+            if cert.state is CertificateState.written_off:
+                until = cert.retention_until
+                if until is None or clock.today() <= until:
+                    return (f"免办证明{cert.number}已核销：其使用记录须留存备查，保存期限至"
+                            f"{until:%Y-%m-%d}（自核销之日起计），此前不能删除。" if until else
+                            f"免办证明{cert.number}已核销：其使用记录须留存备查，不能删除。")
+                return None
         return self.editing_refusal()
 
     def evidence_refusal(self) -> str | None:

@@ -92,11 +92,17 @@ class PolicyProfile:
         default=20, metadata=_key("重点对象：期间内批次数"))
     key_target_batch_window_months: int = dataclasses.field(
         default=12, metadata=_key("重点对象：批次统计期间（月）"))
+    # ... and (seed 001 流程8 "批次较多，累计数量较大") the cumulative quantity in that period
+    key_target_cumulative_quantity: int = dataclasses.field(
+        default=5000, metadata=_key("重点对象：期间内累计数量"))
     # Reviewer accounts (seed 003 §三)
     account_change_report_days: int = dataclasses.field(
         default=7, metadata=_key("账号调整报送时限（天）"))       # district reports within one week
     account_change_forward_working_days: int = dataclasses.field(
         default=5, metadata=_key("账号调整转报时限（工作日）"))  # province forwards within 5 working days
+    # Passwords of registry accounts are changed "定期" (seed 003 §三, no number): remind after
+    password_change_reminder_days: int = dataclasses.field(
+        default=90, metadata=_key("系统账号密码更新提醒（天）"))
     # Records kept after write-off (seed 001 step 7)
     record_retention_months: int = dataclasses.field(
         default=24, metadata=_key("核销后档案保存月数"))

@@ -6,7 +6,7 @@ import re
 
 from flask import Flask, g, jsonify, request
 
-from app.fab import ERROR_TEXTS
+from app.fab import ERROR_TEXTS, edit_refusal_of_path
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -51,6 +51,8 @@ def install_web(app: Flask) -> None:
         description = getattr(exc, "description", None)
         text = description if isinstance(description, str) and _HAN.search(description) \
             else ERROR_TEXTS.get(code, "请求失败。")
+        if code == 405 and request.method in ("PUT", "PATCH"):
+            text = edit_refusal_of_path(app, request.path) or text
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             return jsonify(message=text), code
         from flask import render_template

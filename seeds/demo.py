@@ -374,6 +374,8 @@ class DemoBuilder:
             day = min(day + dt.timedelta(days=rng.randint(3, 7)), today)
             if name == "activate":
                 day = min(opens, today)
+            if name == "decide":  # confirmed with the commerce commission that day (seed 003)
+                inputs = {**inputs, "commerce_confirmed_on": day.isoformat()}
             with on(day):
                 run_step(W, grant.id, name, user, inputs)
 
@@ -390,7 +392,9 @@ class DemoBuilder:
             if plan == "renewed":
                 with on(grant.valid_to - dt.timedelta(days=38)):
                     run_step(W, grant.id, "decide_renewal", reviewer,
-                             {"decision": "approve", "remarks": "同意延用。"})
+                             {"decision": "approve", "remarks": "同意延用。",
+                              "commerce_confirmed_on": (grant.valid_to - dt.timedelta(
+                                  days=38)).isoformat()})
         elif plan in ("suspended", "revoked"):
             reason = rng.choice(list(SanctionReason)).name
             with on(today - dt.timedelta(days=rng.randint(20, 100))):
@@ -574,11 +578,15 @@ class DemoBuilder:
         db.session.add(cert)
         db.session.commit()
         product = app.products[0]
+        # a change is filed while the certificate is in validity (seed 002 §4): soon after issue
+        in_validity = clock.as_of(fake.working_time(
+            rng, min(issued + dt.timedelta(days=3), self.today)))
         if state is CertificateState.changed:
-            run_step(W, cert.id, "change", officer, {"reason": "企业来函：制造商名称变更", "items": [
-                {"product_id": product.id, "field": "manufacturer",
-                 "after": product.manufacturer + "（更名）"}]})
-            run_step(W, cert.id, "approve_change", reviewer, {"remarks": "材料齐全，同意变更"})
+            with in_validity:
+                run_step(W, cert.id, "change", officer, {"reason": "企业来函：制造商名称变更", "items": [
+                    {"product_id": product.id, "field": "manufacturer",
+                     "after": product.manufacturer + "（更名）"}]})
+                run_step(W, cert.id, "approve_change", reviewer, {"remarks": "材料齐全，同意变更"})
         elif state is CertificateState.voided:
             run_step(W, cert.id, "void", officer, {"reason": "贸易合同取消，货物未发运"})
             run_step(W, cert.id, "approve_void", reviewer, {"remarks": "无海关调用记录，同意作废"})
@@ -588,9 +596,10 @@ class DemoBuilder:
                 "new_deadline": (cert.supervision_deadline + relativedelta(months=6)).isoformat(),
                 "onsite_check_record": "现场核查：样品在实验室封存，未挪作他用。"})
             run_step(W, cert.id, "approve_extend", reviewer, {"use_finding": "unused"})
-        used = state in (CertificateState.changed, CertificateState.extended,
-                         CertificateState.written_off) or request_state is \
-            CertificateRequestState.rejected
+        accounted = state in (CertificateState.written_off, CertificateState.write_off_pending,
+                              CertificateState.write_off_returned)
+        used = state in (CertificateState.changed, CertificateState.extended) or accounted \
+            or request_state is CertificateRequestState.rejected
         if used:
             create_record(CustomsUsage(
                 certificate_id=cert.id, declaration_no=fake.declaration_number(
@@ -600,32 +609,78 @@ class DemoBuilder:
                 quantity=sum(p.quantity for p in app.products)))
             db.session.commit()
         if request_state is CertificateRequestState.pending:
-            run_step(W, cert.id, "change", officer, {"reason": "型号规格填写有误", "items": [
-                {"product_id": product.id, "field": "model", "after": product.model + "A"}]})
+            with clock.as_of(fake.working_time(rng, min(issued + dt.timedelta(days=3),
+                                                        self.today))):
+                run_step(W, cert.id, "change", officer, {"reason": "型号规格填写有误", "items": [
+                    {"product_id": product.id, "field": "model", "after": product.model + "A"}]})
         elif request_state is CertificateRequestState.rejected:
             run_step(W, cert.id, "void", officer, {"reason": "企业申请作废"})
             run_step(W, cert.id, "reject_void", reviewer,
                      {"remarks": "已有海关调用记录，且无产品未实际进口的证据，不予作废"})
         for product in app.products:
-            if state is CertificateState.written_off:
+            if accounted:
                 self._usage(product, issued, full=True, record=create_record)
             elif used and rng.random() < 0.5:
                 self._usage(product, issued, full=False, record=create_record)
         db.session.commit()
+        # the write-off review (seed 002 §13): one written off, one returned for 补正, and one
+        # left 核销待审
+        checks = {"complete": True, "consistent": True, "use_unchanged": True, "logical": True}
+        if state is CertificateState.written_off:
+            run_step(W, cert.id, "approve_write_off", reviewer,
+                     {**checks, "remarks": "使用记录与证明一致，证明材料齐全，同意核销"})
+        elif state is CertificateState.write_off_returned:
+            run_step(W, cert.id, "return_write_off", reviewer,
+                     {**checks, "consistent": False,
+                      "remarks": "使用单位与进口合同所列最终用户不一致，请补正说明"})
         return cert
 
+    def leads(self, ents, officer, today: dt.date) -> None:
+        """Two 线索 (seed 001 流程8) about the district's units, received within the look-back
+        window: the draw takes their units as key targets."""
+        from app.commands.records import create_record
+        from app.enums import LeadKind
+        from app.models import SupervisionLead
+        from app.scope import acting_as
+
+        for ent, kind, source, text, days in (
+                (ents[5], LeadKind.complaint, "12315举报", "举报该单位将免办进口产品对外销售。", 40),
+                (ents[6], LeadKind.unreachable, "电话回访", "按登记电话多次联系未果，登记地址无人办公。",
+                 20)):
+            with acting_as(officer):
+                create_record(SupervisionLead(enterprise=ent, kind=kind, source=source,
+                                              received_on=today - dt.timedelta(days=days),
+                                              description=text))
+        db.session.commit()
+
     def _usage(self, product: Product, issued: dt.date, full: bool, record) -> None:
+        """使用/退运/销毁 records, each with its clause's follow-up evidence (seed 001)."""
+        from app.services.evidence import store_evidence
+
         rng = self.rng
         remaining = product.quantity if full else max(1, product.quantity // 2)
         kinds = [UsageKind.use, UsageKind.returned, UsageKind.destroyed]
+        export_parts = product.application.clause is ExemptionClause.export_parts
         while remaining > 0:
             qty = remaining if full and rng.random() < 0.5 else max(1, remaining // 2)
             qty = min(qty, remaining)
             day = min(issued + dt.timedelta(days=rng.randint(15, 200)), self.today)
-            record(UsageRecord(
-                product=product, kind=rng.choice(kinds), quantity=qty, used_on=day,
+            kind = rng.choice(kinds)
+            needs_declaration = kind is UsageKind.returned or (
+                kind is UsageKind.use and export_parts)
+            saved = record(UsageRecord(
+                product=product, kind=kind, quantity=qty, used_on=day,
                 using_unit=product.application.enterprise.name,
+                export_declaration_no=fake.declaration_number(
+                    rng, day.year, self.plan.declaration_prefix) if needs_declaration else None,
                 remarks="见台账及照片记录"))
+            if kind is UsageKind.destroyed:
+                store_evidence(io.BytesIO(DEMO_PHOTO), "销毁现场照片.png", saved)
+            else:
+                title = {UsageKind.returned: "出口报关单"}.get(kind, "整机出口报关单"
+                                                             if export_parts else "最终用户确认的使用记录")
+                store_evidence(io.BytesIO(demo_document(title, product.application.enterprise.name,
+                                                        day)), f"{title}.pdf", saved)
             remaining -= qty
             if not full:
                 break
@@ -827,6 +882,7 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
                 db.session.commit()
                 builder.certificate(app, cstate, officer, reviewer, request_state)
             builder.change_requests(bureau, accounts, officer, admin)
+            builder.leads(ents, officer, today)
             year = today.year
             states = [AnnualReportState.confirmed, AnnualReportState.returned,
                       AnnualReportState.submitted, AnnualReportState.draft]
@@ -849,6 +905,12 @@ def create_demo_data(sm, today: dt.date | None = None) -> None:
             builder.annual_reports(bureau, {today.year - 1: AnnualReportState.confirmed},
                                    officers.get(bureau.division_code, admin), admin)
     db.session.commit()
+
+
+#: A 1×1 picture standing in for a destruction photo (demo data only).
+DEMO_PHOTO = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+              b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00"
+              b"\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
 def demo_document(title: str, unit: str, day: dt.date) -> bytes:

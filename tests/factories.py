@@ -231,7 +231,7 @@ def open_fast_track(grant: FastTrackGrant, valid_from: str = "2026-11-23",
     run_step(FastTrackWorkflow, grant.id, "submit", officer)
     run_step(FastTrackWorkflow, grant.id, "district_review", officer, FAST_TRACK_DISTRICT_REVIEW)
     run_step(FastTrackWorkflow, grant.id, "decide", user_named("reviewer"),
-             {"decision": "approve", "opinion": "同意"})
+             {"decision": "approve", "commerce_confirmed_on": "2020-01-02", "opinion": "同意"})
     run_step(FastTrackWorkflow, grant.id, "forward", user_named("admin"))
     run_step(FastTrackWorkflow, grant.id, "activate", user_named("admin"), {
         "fast_track_account": account or f"BJTD{grant.id:06d}", "valid_from": valid_from})
@@ -429,6 +429,22 @@ def _change_item(bureau_obj):
     return item
 
 
+def lead(bureau_obj: Bureau, ent: Enterprise | None = None, received_on: dt.date | None = None,
+         **kw):
+    """A 线索 about a unit of the bureau (seed 001 流程8)."""
+    from app.enums import LeadKind
+    from app.models import SupervisionLead
+
+    item = SupervisionLead(enterprise=ent or enterprise(bureau_obj),
+                           kind=kw.pop("kind", LeadKind.complaint),
+                           source=kw.pop("source", "12315举报"),
+                           received_on=received_on or clock.today(),
+                           description=kw.pop("description", "举报该单位将免办产品对外销售"), **kw)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
 def row_factories():
     """model -> builder(bureau) of one row owned by that bureau's district."""
     from app.models import (
@@ -453,6 +469,7 @@ def row_factories():
         FastTrackRenewal,
         Product,
         ReviewerAccount,
+        SupervisionLead,
         UsageRecord,
     )
 
@@ -479,6 +496,7 @@ def row_factories():
         Certificate: lambda b: certificate(application(enterprise(b))),
         CustomsUsage: lambda b: customs_usage(certificate(application(enterprise(b)))),
         UsageRecord: _usage_record,
+        SupervisionLead: lead,
         **supervision_row_factories(),
     }
 

@@ -111,18 +111,50 @@ def test_twenty_identical_void_requests_leave_one_pending_request(app, app_ctx, 
 def test_a_one_unit_product_takes_one_usage_record(app, app_ctx, bureaus, tokens):
     app_ = factories.application(factories.enterprise(bureaus[DISTRICT_A]), products=1)
     app_.products[0].quantity = 1
-    factories.certificate(app_)
+    cert = factories.certificate(app_)
     db.session.commit()
     product_id = app_.products[0].id
+    used_on = cert.issued_on.isoformat()
     headers = tokens("huangpu")
     statuses = fire([lambda: app.test_client().post(
         "/api/v1/usage_record/", headers=headers, json={
-            "product_id": product_id, "kind": "use", "quantity": 1, "used_on": "2026-11-20",
+            "product_id": product_id, "kind": "use", "quantity": 1, "used_on": used_on,
             "using_unit": "测试单位"}).status_code] * PARALLEL)
     assert statuses.count(201) == 1, statuses
     assert all(s in (201, 409, 422) for s in statuses), statuses
     assert db.session.scalar(select(func.count()).select_from(UsageRecord).where(
         UsageRecord.product_id == product_id)) == 1
+
+
+def test_a_write_off_is_reviewed_once(app, app_ctx, bureaus, tokens):
+    """Approvals and returns of one 核销待审 certificate, in parallel: exactly one wins."""
+    from app.commands.records import create_record
+    from app.enums import CertificateState, UsageKind
+    from app.models import Certificate, WriteOffReview
+
+    app_ = factories.application(factories.enterprise(bureaus[DISTRICT_A]), products=1)
+    cert = factories.certificate(app_)
+    product = app_.products[0]
+    create_record(UsageRecord(product=product, kind=UsageKind.use, quantity=product.quantity,
+                              used_on=cert.issued_on, using_unit="测试单位"))
+    db.session.commit()
+    cert_id = cert.id
+    headers = tokens("huangpu")
+    checks = {"complete": True, "consistent": True, "use_unchanged": True, "logical": True}
+    approve = lambda: app.test_client().post(  # noqa: E731
+        f"/api/v1/certificate/{cert_id}/approve_write_off", headers=headers,
+        json=checks).status_code
+    send_back = lambda: app.test_client().post(  # noqa: E731
+        f"/api/v1/certificate/{cert_id}/return_write_off", headers=headers,
+        json={**checks, "logical": False, "remarks": "补正"}).status_code
+    statuses = fire([approve, send_back] * (PARALLEL // 2))
+    assert statuses.count(200) == 1, statuses
+    assert all(s in (200, 409) for s in statuses), statuses
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(WriteOffReview).where(
+        WriteOffReview.certificate_id == cert_id)) == 1
+    assert db.session.get(Certificate, cert_id).state in (CertificateState.written_off,
+                                                          CertificateState.write_off_returned)
 
 
 def test_twenty_activations_open_the_grant_once(app, app_ctx, bureaus, tokens):
@@ -135,7 +167,7 @@ def test_twenty_activations_open_the_grant_once(app, app_ctx, bureaus, tokens):
     run_step(FastTrackWorkflow, grant.id, "district_review", officer,
              factories.FAST_TRACK_DISTRICT_REVIEW)
     run_step(FastTrackWorkflow, grant.id, "decide", factories.user_named("reviewer"),
-             {"decision": "approve"})
+             {"decision": "approve", "commerce_confirmed_on": "2020-01-02"})
     run_step(FastTrackWorkflow, grant.id, "forward", factories.user_named("admin"))
     headers = tokens("admin")
     grant_id = grant.id

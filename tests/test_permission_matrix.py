@@ -367,7 +367,9 @@ DISTRICT_WRITABLE = {
     # 双随机 supervision: the district's plan, its inspections and their out-of-province rows,
     # its assistance letters
     "InspectionPlanView", "InspectionView", "RemoteUseView", "AssistanceLetterView",
-    "InspectionPlanApi", "InspectionApi", "RemoteUseApi", "AssistanceLetterApi"}
+    "InspectionPlanApi", "InspectionApi", "RemoteUseApi", "AssistanceLetterApi",
+    # 线索 about the district's units (seed 001 流程8)
+    "SupervisionLeadView", "SupervisionLeadApi"}
 #: Written but never created or deleted by a district: the points of an inspection's checklist
 DISTRICT_EDIT_ONLY = {"InspectionAnswerView", "InspectionAnswerApi"}
 #: Reference data shared by the whole province; every other record belongs to a district.

@@ -80,6 +80,7 @@ class FastTrackApi(DomainModelApi):
                     "applied_on", "clauses", "self_commitment", "eligibility", "lines",
                     "attachments", "district_recommendation", "district_opinion",
                     "onsite_checked_on", "onsite_check_record", "provincial_opinion",
+                    "commerce_confirmed_on",
                     "fast_track_account", "sanction_reason", "sanction_inspection_id",
                     "sanctioned_on", "sanction_remarks", "renewals", "remarks"]
     add_columns = ["enterprise_id", "applied_on", "clauses", "self_commitment", "remarks"]
@@ -166,8 +167,10 @@ class AccountApi(DomainModelApi):
     model = ReviewerAccount
     list_columns = show_columns = ["id", "bureau_id", "holder_name", "department", "position",
                                    "section_chief_or_above", "account_name", "functions",
-                                   "phone", "status", "opened_on", "closed_on", "remarks"]
-    add_columns = edit_columns = [c for c in show_columns if c != "id"]
+                                   "phone", "status", "opened_on", "closed_on",
+                                   "password_changed_on", "password_reminder", "remarks"]
+    add_columns = edit_columns = [c for c in show_columns if c not in ("id", "password_reminder")]
+    api_fields = {"password_reminder": fields.String(dump_only=True)}
     order_columns = ["id", "bureau_id", "holder_name", "account_name", "status"]
     search_columns = ["bureau_id", "holder_name", "account_name", "status",
                       "section_chief_or_above"]
@@ -264,14 +267,15 @@ class ApplicationApi(DomainModelApi):
     list_columns = ["id", "number", "enterprise_id", "clause", "state", "bureau_id",
                     "submitted_at", "approve_due", "return_due", "deadline_status"]
     show_columns = ["id", "number", "enterprise_id", "clause", "research_detail",
-                    "applicant_type", "applicant_location", "final_use_place", "bureau_id",
-                    "bill_of_lading_no", "contract_no", "invoice_no", "reason", "state",
+                    "applicant_type", "applicant_location", "address_type", "final_use_place",
+                    "bureau_id", "bill_of_lading_no", "contract_no", "invoice_no", "reason",
+                    "state",
                     "submitted_at", "approve_due", "return_due", "deadline_status",
                     "accepted_at", "first_reviewed_at", "second_reviewed_at", "decided_at",
                     "return_reason", "missing_materials", "attachments", "reviews"]
     add_columns = ["number", "enterprise_id", "clause", "research_detail", "applicant_type",
-                   "applicant_location", "final_use_place", "bureau_id", "bill_of_lading_no",
-                   "contract_no", "invoice_no", "reason", "submitted_at"]
+                   "applicant_location", "address_type", "final_use_place", "bureau_id",
+                   "bill_of_lading_no", "contract_no", "invoice_no", "reason", "submitted_at"]
     edit_columns = [c for c in add_columns if c != "number"]
     order_columns = ["id", "number", "enterprise_id", "clause", "state", "submitted_at"]
     search_columns = ["number", "enterprise_id", "clause", "state", "bureau_id",
@@ -337,18 +341,29 @@ def _certificate_requests(cert) -> list[dict]:
              "evidence": evidence_list(r.evidence)} for r in cert.requests]
 
 
+def _write_off_reviews(cert):
+    return [{"id": r.id, "decision": r.decision.name, "complete": r.complete,
+             "consistent": r.consistent, "use_unchanged": r.use_unchanged,
+             "logical": r.logical, "remarks": r.remarks, "decided_by": r.decided_by,
+             "decided_at": r.decided_at.isoformat() if r.decided_at else None}
+            for r in cert.write_off_reviews]
+
+
 class CertificateApi(EvidenceDoor, DomainModelApi):
     resource_name = "certificate"
     model = Certificate
     workflow = CertificateWorkflow
     list_columns = ["id", "number", "application_id", "state", "change_count", "issued_on",
                     "supervision_deadline"]
-    show_columns = list_columns + ["requests"]
+    show_columns = list_columns + ["requests", "written_off_on", "retention_until",
+                                   "follow_up_status", "write_off_reviews"]
     add_columns = ["number", "application_id", "issued_on", "supervision_deadline"]
-    edit_columns = ["issued_on", "supervision_deadline"]
     order_columns = ["id", "number", "application_id", "state", "issued_on"]
     search_columns = ["number", "application_id", "state", "issued_on"]
-    api_fields = {"requests": fields.Function(_certificate_requests, dump_only=True)}
+    api_fields = {"requests": fields.Function(_certificate_requests, dump_only=True),
+                  "retention_until": fields.Date(dump_only=True, allow_none=True),
+                  "follow_up_status": fields.String(dump_only=True),
+                  "write_off_reviews": fields.Function(_write_off_reviews, dump_only=True)}
     extra_roles = {"can_evidence": FILERS}
     missing_owner = "该证明没有待审核的申请，证据材料须随作废或延期申请上传。"
 
@@ -404,9 +419,9 @@ class UsageRecordApi(EvidenceDoor, DomainModelApi):
     extra_roles = {"can_evidence": DISTRICT_OFFICERS}
 
     list_columns = show_columns = ["id", "product_id", "kind", "quantity", "used_on",
-                                   "using_unit", "remarks"]
+                                   "using_unit", "export_declaration_no", "remarks"]
     add_columns = edit_columns = ["product_id", "kind", "quantity", "used_on", "using_unit",
-                                  "remarks"]
+                                  "export_declaration_no", "remarks"]
     order_columns = ["id", "product_id", "kind", "used_on"]
     search_columns = ["product_id", "kind", "used_on"]
 
@@ -420,3 +435,7 @@ RESOURCES = [BureauApi, EnterpriseApi, FastTrackApi, FastTrackLineApi, FastTrack
 from app.api.supervision import SUPERVISION_RESOURCES  # noqa: E402  (they reuse _evidence_upload)
 
 RESOURCES += SUPERVISION_RESOURCES
+
+from app.api.leads import SupervisionLeadApi  # noqa: E402
+
+RESOURCES.append(SupervisionLeadApi)

@@ -4,7 +4,13 @@ the record's values and yields ``(field, message)`` pairs; none reads the databa
 from __future__ import annotations
 
 from app.domain import validators as v
-from app.enums import CLAUSES_REQUIRING_APPLICANT_TYPE, ExemptionClause, FunctionCode
+from app.enums import (
+    ADDRESS_TYPE_CLAUSE,
+    CLAUSES_REQUIRING_APPLICANT_TYPE,
+    AddressType,
+    ExemptionClause,
+    FunctionCode,
+)
 
 
 def line_has_one_owner(values):
@@ -39,6 +45,16 @@ def has_applicant_type(values):
     if clause in {c.name for c in CLAUSES_REQUIRING_APPLICANT_TYPE} \
             and not v.code_of(values.get("applicant_type")):
         yield "applicant_type", "免办条款为条款1或条款2时，必须选择申请人类型。"
+
+
+def address_type_matches_clause(values):
+    """检测地 / 商品展示地 / 维修地 only for the clause that has such a place (seed 002 §15)."""
+    kind = v.code_of(values.get("address_type"))
+    clause = v.code_of(values.get("clause"))
+    wanted = ADDRESS_TYPE_CLAUSE.get(kind or "")
+    if wanted and clause and clause != wanted:
+        yield "address_type", (f"地址类型“{AddressType[kind].label}”只适用于条款"
+                               f"“{ExemptionClause[wanted].label}”；请选择注册地址或经营地址。")
 
 
 def research_detail_matches_clause(values):

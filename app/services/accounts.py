@@ -9,7 +9,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from app import clock, meta, policy
-from app.domain.errors import RuleViolation
+from app.domain.errors import RecordInvalid, RuleViolation
 from app.domain.rules import second_review_refusal
 from app.enums import AccountChangeKind, AccountChangeState, AccountStatus, FunctionCode
 from app.extensions import db
@@ -23,6 +23,7 @@ from app.models import (
 )
 from app.present import functions_text
 from app.scope import current_user, signature_of
+from app.services import records
 from app.services.calendar import Deadline, deadline_after
 
 SESSION_REQUEST_KEY = "account_change_request"
@@ -247,3 +248,33 @@ def filing_refusal(requests: list[AccountChangeRequest]) -> str | None:
     if closed:
         return "已生效的需求不能再编入报表：" + "、".join(r.holder_name for r in closed)
     return None
+
+
+# --- password changes (seed 003 §三 "做好登录账号和密码的妥善保管，定期更新密码") -------------
+
+def password_due(account: ReviewerAccount, today: dt.date | None = None) -> dt.date | None:
+    """The day by which an account in use should have its password changed again."""
+    if account.password_changed_on is None:
+        return None
+    return account.password_changed_on + dt.timedelta(
+        days=policy.profile().password_change_reminder_days)
+
+
+@meta.derived(ReviewerAccount, "password_reminder", "密码更新提醒")
+def password_reminder(account: ReviewerAccount, today: dt.date | None = None) -> str:
+    if account.status is not AccountStatus.active:
+        return ""
+    today = today or clock.today()
+    if account.password_changed_on is None:
+        return "未登记修改密码日期"
+    days = (today - account.password_changed_on).days
+    if today > password_due(account):
+        return f"已{days}天未更新密码，请提醒使用人更新"
+    return ""
+
+
+@records.on_save(ReviewerAccount, creating=True, updating=True)
+def _password_date_not_in_future(account: ReviewerAccount) -> None:
+    if account.password_changed_on is not None and account.password_changed_on > clock.today():
+        raise RecordInvalid({"password_changed_on": [
+            f"修改密码日期不能晚于今天（{clock.today():%Y-%m-%d}）。"]})

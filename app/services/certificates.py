@@ -16,10 +16,13 @@ from sqlalchemy import func, select
 from app import clock, meta, policy
 from app.domain.errors import DomainError, RecordInvalid, RuleViolation
 from app.enums import (
+    SUBJECT_FIELDS,
     CertificateRequestKind,
     CertificateRequestState,
     CertificateState,
+    ExemptionClause,
     ProductField,
+    UsageKind,
 )
 from app.extensions import db
 from app.models import (
@@ -100,6 +103,22 @@ def usage_refusal(cert: Certificate) -> str | None:
     return None
 
 
+def validity_refusal(cert: Certificate, today: dt.date | None = None) -> str | None:
+    """A change only 「在有效期内」 (seed 002 §4): up to and including the supervision deadline."""
+    today = today or clock.today()
+    if cert.supervision_deadline is not None and today > cert.supervision_deadline:
+        return (f"证明已超过监管期限（{cert.supervision_deadline:%Y-%m-%d}），不在有效期内，不能变更"
+                "（长三角CCC免办联动机制工作指引第4条：在有效期内尚未使用的证明方可变更）。")
+    return None
+
+
+def changed_once_refusal(cert: Certificate) -> str | None:
+    """「证明仅允许修改一次」 (seed 004 §2.3), counted by ``change_count``."""
+    if (cert.change_count or 0) >= 1:
+        return "免办证明仅允许变更一次，该证明已经变更过。"
+    return None
+
+
 CHANGEABLE = {ProductField.name, ProductField.manufacturer, ProductField.model,
               ProductField.brand, ProductField.quantity, ProductField.weight_kg,
               ProductField.amount}
@@ -129,24 +148,31 @@ def _parse_value(field: ProductField, raw):
 
 
 def build_change_items(cert: Certificate, items: list[dict]) -> list[CertificateChangeItem]:
-    """``items``: [{"product_id", "field", "after"}] -> change items with their before value.
-    Items that do not change anything are dropped; nothing left is an error."""
+    """``items``: [{"product_id", "field", "after"}] -> change items with their before value;
+    a 主体信息 field (``SUBJECT_FIELDS``, seed 004 §2.3) names no product. Items that do not
+    change anything are dropped; nothing left is an error."""
     if not isinstance(items, list) or not items:
-        raise RecordInvalid({"items": ["请填写要变更的产品信息（产品名称、制造商、型号规格、商标、数/重量、金额）。"]})
-    products = {p.id: p for p in cert.application.products}
+        raise RecordInvalid({"items": ["请填写要变更的产品信息（产品名称、制造商、型号规格、商标、数/重量、金额）"
+                                       "或主体信息（申请单位所在地、产品最终使用地、提运单号、进口合同号、发票号）。"]})
+    application = cert.application
+    products = {p.id: p for p in application.products}
     result = []
     for raw in items:
         if not isinstance(raw, dict):
             raise RecordInvalid({"items": ["变更内容格式不正确。"]})
-        product = products.get(raw.get("product_id"))
-        if product is None:
-            raise RecordInvalid({"items": ["变更的产品不属于该证明。"]})
         field = ProductField.__members__.get(str(raw.get("field")))
         if field is None:
             raise RecordInvalid({"items": ["可变更的项目为：" + "、".join(
                 f.label for f in ProductField) + "。"]})
+        if field in SUBJECT_FIELDS:
+            product, owner = None, application
+        else:
+            product = products.get(raw.get("product_id"))
+            if product is None:
+                raise RecordInvalid({"items": ["变更的产品不属于该证明。"]})
+            owner = product
         value = _parse_value(field, raw.get("after"))
-        before = getattr(product, field.name)
+        before = getattr(owner, field.name)
         if before == value or str(before) == str(value):
             continue
         result.append(CertificateChangeItem(
@@ -159,7 +185,8 @@ def build_change_items(cert: Certificate, items: list[dict]) -> list[Certificate
 
 def apply_change(req: CertificateRequest) -> None:
     for item in req.items:
-        setattr(item.product, item.field.name, _parse_value(item.field, item.after))
+        owner = item.product if item.product is not None else req.certificate.application
+        setattr(owner, item.field.name, _parse_value(item.field, item.after))
 
 
 def void_refusal(cert: Certificate) -> str | None:
@@ -297,6 +324,15 @@ def record_usage(record: UsageRecord) -> UsageRecord:
         raise RuleViolation(f"免办证明{cert.number}已作废，不能登记使用记录。")
     if cert.state is CertificateState.written_off and record.id is None:
         raise RuleViolation(f"免办证明{cert.number}已核销，不能再登记使用记录。")
+    if cert.state is CertificateState.write_off_pending and record.id is None:
+        raise RuleViolation(f"免办证明{cert.number}核销待审，不能再登记使用记录；"
+                            "审核退回补正后方可补登。")
+    refusal = usage_date_refusal(cert, record.used_on)
+    if refusal:
+        raise RecordInvalid({"used_on": [refusal]})
+    refusal = export_declaration_refusal(cert, record)
+    if refusal:
+        raise RecordInvalid({"export_declaration_no": [refusal]})
     used = accounted_quantity(product, excluding=record)
     if used + (record.quantity or 0) > product.quantity:
         raise RecordInvalid({"quantity": [
@@ -304,6 +340,32 @@ def record_usage(record: UsageRecord) -> UsageRecord:
             f"已登记{used}{product.unit}，本次最多{product.quantity - used}{product.unit}。"]})
     db.session.add(record)
     return record
+
+
+def usage_date_refusal(cert: Certificate, used_on: dt.date | None,
+                       today: dt.date | None = None) -> str | None:
+    """A usage (使用/退运/销毁) is never dated before the certificate's issue nor in the future:
+    one rule for the console form, the API and any import."""
+    if used_on is None:
+        return None
+    today = today or clock.today()
+    if used_on < cert.issued_on:
+        return f"日期早于证明签发日期（{cert.issued_on:%Y-%m-%d}）。"
+    if used_on > today:
+        return f"日期不能晚于今天（{today:%Y-%m-%d}）。"
+    return None
+
+
+def export_declaration_refusal(cert: Certificate, record: UsageRecord) -> str | None:
+    """退运 keeps the 《出口报关单》 (seed 001 materials table); under 条款5 the finished goods'
+    《出口报关单》 proves the parts left in whole machines."""
+    if (record.export_declaration_no or "").strip():
+        return None
+    if record.kind is UsageKind.returned:
+        return "退运须填写《出口报关单》号（并上传报关单文件）。"
+    if record.kind is UsageKind.use and cert.application.clause is ExemptionClause.export_parts:
+        return "条款5（以整机全数出口为目的进口的零部件）的使用记录须填写整机出口的《出口报关单》号。"
+    return None
 
 
 @records.on_save(UsageRecord, creating=True, updating=True)

@@ -365,3 +365,16 @@ def open_grants(user="current") -> list[FastTrackGrant]:
         .where(FastTrackGrant.state == S.active,
                scope_clause(FastTrackGrant, bureau_scope(user)))
         .order_by(Enterprise.bureau_id, Enterprise.name)).all()
+
+
+def commerce_confirmation_refusal(decision: str | None, confirmed_on: dt.date | None) -> str | None:
+    """Shanghai approves fast-track applications and renewals together with the commerce
+    commission (seed 003 §一、§二 "市市场监管局将会同市商务委确认"; the profile's
+    ``fast_track_commerce_co_confirms``): an approval records the date of that confirmation."""
+    if confirmed_on is not None and confirmed_on > clock.today():
+        return f"确认日期不能晚于今天（{clock.today():%Y-%m-%d}）。"
+    if decision == "approve" and policy.profile().fast_track_commerce_co_confirms \
+            and confirmed_on is None:
+        return (f"{policy.profile().province_name}便捷通道审核通过须会同商务主管部门（市商务委）确认，"
+                "请填写确认日期。")
+    return None

@@ -263,6 +263,17 @@ def _gather_units(plan: InspectionPlan, today: dt.date):
             text = f"{target.certificate.number}：{reason}"
             if text not in reasons:
                 reasons.append(text)
+    # 线索 (seed 001 流程8: failed random check, unreachable, changed final use, complaints)
+    from app.services.leads import leads_for_draw, reason_text
+
+    for lead in leads_for_draw(plan.bureau_id, start, today):
+        ent = lead.enterprise
+        ids[ent.uscc] = ent.id
+        if lead.certificate is not None:
+            key_batches[ent.id][lead.certificate.number] = lead.certificate.id
+        reasons = key.setdefault(ent.uscc, [])
+        if reason_text(lead) not in reasons:
+            reasons.append(reason_text(lead))
     fast = sorted({uscc for _eid, uscc in fast_rows})
     general = sorted(set(uscc for _eid, uscc in rows) - set(fast) - set(key))
     profile = policy.profile()

@@ -32,6 +32,7 @@ from app.views.enterprises import (
 )
 from app.views.files import FilesView
 from app.views.imports import ImportView
+from app.views.leads import SupervisionLeadView
 from app.views.lookup import LookupView
 from app.views.organisation import BureauView, CccCategoryView
 from app.views.reports import ReportsView
@@ -86,6 +87,7 @@ MENU = [
     (RemoteUseView, None, None, None, None),
     (AssistanceLetterView, "协查函", "fa-envelope", MENU_SUPERVISION, "fa-search"),
     (SupervisionBoardView, "监督检查提醒", "fa-bell", MENU_SUPERVISION, "fa-search"),
+    (SupervisionLeadView, "线索", "fa-exclamation-triangle", MENU_SUPERVISION, "fa-search"),
     (BureauView, "市场监管部门", "fa-landmark", MENU_SYSTEM, "fa-cogs"),
     (AnnualReportBoardView, "账号使用人年报填报情况", "fa-table", MENU_REPORTS, "fa-chart-bar"),
     (StatisticsView, "统计", "fa-chart-pie", MENU_REPORTS, "fa-chart-bar"),

@@ -130,15 +130,18 @@ class ReviewerAccountView(DomainModelView):
     model = ReviewerAccount
     import_kind = "account"
     list_columns = ["bureau", "holder_name", "department", "position", "account_name",
-                    "functions", "section_chief_or_above", "phone", "status"]
+                    "functions", "section_chief_or_above", "phone", "status",
+                    "password_reminder"]
     search_columns = ["bureau", "holder_name", "account_name", "functions", "status",
                       "section_chief_or_above", "department"]
     show_columns = ["bureau", "holder_name", "department", "position", "section_chief_or_above",
                     "account_name", "functions", "phone", "status", "opened_on", "closed_on",
-                    "remarks", "created_at", "updated_at"]
+                    "password_changed_on", "password_reminder", "remarks", "created_at",
+                    "updated_at"]
     add_columns = edit_columns = [
         "bureau", "holder_name", "department", "position", "section_chief_or_above",
-        "account_name", "functions", "phone", "status", "opened_on", "closed_on", "remarks"]
+        "account_name", "functions", "phone", "status", "opened_on", "closed_on",
+        "password_changed_on", "remarks"]
     related_views = [AccountFunctionChangeView, AccountChangeRequestView]
     base_order = ("bureau_id", "asc")
 

@@ -10,7 +10,7 @@ from wtforms.validators import Length, Optional
 
 from app.domain.dossier import applicant_types_help, materials_help
 from app.domain.errors import RecordInvalid
-from app.enums import CertificateRequestState, ProductField
+from app.enums import PRODUCT_FIELDS, SUBJECT_FIELDS, CertificateRequestState
 from app.fab import console_errors
 from app.models import Application, Certificate, CertificateChangeItem, CertificateRequest, Product
 from app.security_model import FILERS
@@ -54,8 +54,8 @@ class ApplicationView(EvidenceUploads, DomainModelView):
                       "bill_of_lading_no", "contract_no", "invoice_no"]
     show_fieldsets = [
         ("申请单信息", {"fields": ["number", "enterprise", "clause", "research_detail",
-                               "applicant_type", "applicant_location", "final_use_place",
-                               "bureau"]}),
+                               "applicant_type", "applicant_location", "address_type",
+                               "final_use_place", "bureau"]}),
         ("单证", {"fields": ["bill_of_lading_no", "contract_no", "invoice_no"]}),
         ("申请理由", {"fields": ["reason"]}),
         ("办理情况", {"fields": ["state", "submitted_at", "approve_due", "return_due",
@@ -67,8 +67,8 @@ class ApplicationView(EvidenceUploads, DomainModelView):
     description_columns = {"clause": materials_help(),
                            "applicant_type": applicant_types_help()}
     add_columns = ["enterprise", "clause", "research_detail", "applicant_type",
-                   "applicant_location", "final_use_place", "bureau", "bill_of_lading_no",
-                   "contract_no", "invoice_no", "reason"]
+                   "applicant_location", "address_type", "final_use_place", "bureau",
+                   "bill_of_lading_no", "contract_no", "invoice_no", "reason"]
     edit_columns = add_columns
     # 申请单位所在地 may be left blank: it is then the unit's registered division
     add_form_extra_fields = edit_form_extra_fields = {"applicant_location": StringField(
@@ -171,9 +171,10 @@ class CertificateView(DomainModelView):
                     "supervision_deadline", "change_count", "usages"]
     search_columns = ["number", "application", "issued_on", "state", "supervision_deadline"]
     show_columns = ["number", "application", "applicant_name", "issued_on", "state",
-                    "supervision_deadline", "change_count", "usages", "created_at", "updated_at"]
+                    "supervision_deadline", "change_count", "usages", "follow_up_status",
+                    "write_off_reviews", "written_off_on", "retention_until", "created_at",
+                    "updated_at"]
     add_columns = ["number", "application", "issued_on", "supervision_deadline"]
-    edit_columns = ["issued_on", "supervision_deadline"]
     related_views = [CustomsUsageView, CertificateRequestView]
     base_order = ("issued_on", "desc")
 
@@ -205,7 +206,8 @@ class CertificateView(DomainModelView):
             abort(404)
         show_url = url_for(f"{self.endpoint}.show", pk=pk)
         products = cert.application.products
-        fields = list(ProductField)
+        fields = list(PRODUCT_FIELDS)
+        application = cert.application
         errors = {}
         if request.method == "POST":
             items = []
@@ -216,6 +218,11 @@ class CertificateView(DomainModelView):
                             getattr(product, field.name) or "").strip():
                         items.append({"product_id": product.id, "field": field.name,
                                       "after": raw})
+            for field in SUBJECT_FIELDS:  # 主体信息 (seed 004 §2.3)
+                raw = request.form.get(f"s_{field.name}")
+                if raw is not None and str(raw).strip() != str(
+                        getattr(application, field.name) or "").strip():
+                    items.append({"field": field.name, "after": raw})
             try:
                 run_step(CertificateWorkflow, pk, "change", g.user,
                          {"reason": request.form.get("reason"), "items": items})
@@ -226,4 +233,5 @@ class CertificateView(DomainModelView):
                 return redirect(show_url)
         return self.render_template("console/certificate_change.html", title="申请变更",
                                     cert=cert, products=products, fields=fields,
+                                    subject_fields=SUBJECT_FIELDS, application=application,
                                     form=request.form, errors=errors, back=show_url)

@@ -72,10 +72,10 @@ class UsageRecordView(EvidenceUploads, DomainModelView):
     model = UsageRecord
     list_columns = ["product", "kind", "quantity", "used_on", "using_unit", "evidence"]
     search_columns = ["product", "kind", "used_on", "using_unit"]
-    show_columns = ["product", "kind", "quantity", "used_on", "using_unit", "remarks",
-                    "evidence", "created_at"]
+    show_columns = ["product", "kind", "quantity", "used_on", "using_unit",
+                    "export_declaration_no", "remarks", "evidence", "created_at"]
     add_columns = edit_columns = ["product", "kind", "quantity", "used_on", "using_unit",
-                                  "remarks"]
+                                  "export_declaration_no", "remarks"]
     base_order = ("used_on", "desc")
     extra_roles = {"can_upload": DISTRICT_OFFICERS}
 

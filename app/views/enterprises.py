@@ -41,7 +41,8 @@ class FastTrackRenewalView(DomainModelView):
     list_columns = ["grant", "state", "requested_at", "old_valid_to", "new_valid_to",
                     "decided_at", "decided_by"]
     show_columns = ["grant", "state", "reason", "requested_at", "requested_by", "old_valid_to",
-                    "new_valid_to", "decided_at", "decided_by", "decision_remarks"]
+                    "new_valid_to", "decided_at", "decided_by", "decision_remarks",
+                    "commerce_confirmed_on"]
     search_columns = ["grant", "state", "requested_at"]
     base_order = ("id", "desc")
 
@@ -89,7 +90,7 @@ class FastTrackGrantView(EvidenceUploads, DomainModelView):
                               "district_recommendation", "district_opinion",
                               "district_reviewer", "district_reviewed_at"]}),
         ("市局审核与开通", {"fields": ["provincial_opinion", "decided_by", "decided_at",
-                                  "forwarded_at", "fast_track_account", "activated_at",
+                                  "commerce_confirmed_on", "forwarded_at", "fast_track_account", "activated_at",
                                   "valid_from", "valid_to", "days_left"]}),
         ("暂停与取消", {"fields": ["sanction_reason", "sanction_inspection", "sanctioned_on",
                                "sanction_remarks", "remarks"]}),

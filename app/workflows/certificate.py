@@ -10,17 +10,20 @@ from statemachine.states import States
 from app import clock
 from app.enums import (
     CERTIFICATE_IN_FORCE,
+    WRITE_OFF_CHECKS,
     CertificateRequestKind,
     CertificateRequestState,
     CertificateState,
     FunctionCode,
     UseFinding,
+    WriteOffDecision,
 )
 from app.extensions import db
 from app.models import Certificate, CertificateRequest, UsageRecord
 from app.scope import signature_of
-from app.security_model import FILERS, Role
+from app.security_model import DISTRICT_OFFICERS, FILERS, PROVINCE_REVIEWERS, Role
 from app.services import certificates as svc
+from app.services import write_off as wo
 from app.services.records import after_save
 from app.workflows import Step, StepInput, Workflow, guard
 
@@ -32,6 +35,8 @@ CHANGE_PENDING = guard(svc.nothing_pending(K.change), quiet=True)
 VOID_PENDING = guard(svc.nothing_pending(K.void), quiet=True)
 EXTENSION_PENDING = guard(svc.nothing_pending(K.extend), quiet=True)
 UNUSED = guard(svc.usage_refusal)
+IN_VALIDITY = guard(svc.validity_refusal)
+NOT_CHANGED_BEFORE = guard(svc.changed_once_refusal)
 
 
 def _decide(req: CertificateRequest, actor, state, remarks) -> None:
@@ -46,8 +51,11 @@ class CertificateMachine(StateMachine):
                          use_enum_instance=True)
 
     # A change only from 有效: never changed before (已变更) nor extended (seed 002 §4).
-    change = _.valid.to.itself(internal=True, cond=[NO_PENDING, UNUSED])
-    approve_change = _.valid.to(_.changed, cond=[CHANGE_PENDING, UNUSED])
+    # ... and only 「在有效期内尚未使用」 (seed 002 §4), once (seed 004 §2.3, ``change_count``).
+    change = _.valid.to.itself(internal=True,
+                               cond=[NO_PENDING, NOT_CHANGED_BEFORE, IN_VALIDITY, UNUSED])
+    approve_change = _.valid.to(_.changed, cond=[CHANGE_PENDING, NOT_CHANGED_BEFORE,
+                                                 IN_VALIDITY, UNUSED])
     reject_change = _.valid.to.itself(internal=True, cond=CHANGE_PENDING)
 
     void = _.valid.to.itself(internal=True, cond=NO_PENDING) \
@@ -75,10 +83,17 @@ class CertificateMachine(StateMachine):
         | _.changed.to.itself(internal=True, cond=EXTENSION_PENDING) \
         | _.extended.to.itself(internal=True, cond=EXTENSION_PENDING)
 
-    # automatic, once every product is accounted for (see ``_write_off_when_accounted``)
-    write_off = _.valid.to(_.written_off, cond=guard(svc.unaccounted_refusal)) \
-        | _.changed.to(_.written_off, cond=guard(svc.unaccounted_refusal)) \
-        | _.extended.to(_.written_off, cond=guard(svc.unaccounted_refusal))
+    # automatic, once every product is accounted for (see ``_write_off_when_accounted``):
+    # the write-off waits for the authority's review (seed 002 §13)
+    write_off = _.valid.to(_.write_off_pending, cond=guard(svc.unaccounted_refusal)) \
+        | _.changed.to(_.write_off_pending, cond=guard(svc.unaccounted_refusal)) \
+        | _.extended.to(_.write_off_pending, cond=guard(svc.unaccounted_refusal))
+    approve_write_off = _.write_off_pending.to(
+        _.written_off, cond=[guard(svc.unaccounted_refusal), guard(wo.follow_up_refusal)],
+        validators="all_checks_passed")
+    return_write_off = _.write_off_pending.to(_.write_off_returned, validators="founded_return")
+    resubmit_write_off = _.write_off_returned.to(
+        _.write_off_pending, cond=guard(svc.unaccounted_refusal))
 
     # --- validators on the step's inputs ------------------------------------------------
 
@@ -87,6 +102,12 @@ class CertificateMachine(StateMachine):
 
     def later_deadline(self, new_deadline=None, **_kwargs):
         svc.refuse_extension_request(self.model, new_deadline)
+
+    def all_checks_passed(self, **kwargs):
+        wo.refuse_incomplete_approval(kwargs)
+
+    def founded_return(self, **kwargs):
+        wo.refuse_unfounded_return(kwargs)
 
     # --- effects ----------------------------------------------------------------------
 
@@ -137,6 +158,12 @@ class CertificateMachine(StateMachine):
         _decide(svc.pending_request(self.model, K.extend), actor,
                 CertificateRequestState.rejected, remarks)
 
+    def on_approve_write_off(self, actor=None, **kwargs):
+        wo.record_review(self.model, actor, WriteOffDecision.approved, kwargs)
+
+    def on_return_write_off(self, actor=None, **kwargs):
+        wo.record_review(self.model, actor, WriteOffDecision.returned, kwargs)
+
 
 #: a request is decided by a reviewer whose registry account holds 复审 — district or province
 #: (seed 002 §4–6; seed 003): the duty is checked by ``app.services.duties``
@@ -144,6 +171,11 @@ DECIDERS = frozenset({Role.district_officer, Role.province_reviewer})
 SECOND_REVIEW = FunctionCode.second_review
 REMARKS = StepInput("remarks", "审核意见", kind="textarea", required=False)
 REJECT_REMARKS = StepInput("remarks", "驳回理由", kind="textarea")
+#: The write-off review (seed 002 §13) is the issuing authority's: its district officers, or
+#: the province's reviewers
+WRITE_OFF_REVIEWERS = DISTRICT_OFFICERS | PROVINCE_REVIEWERS
+CHECK_INPUTS = tuple(StepInput(name, text, kind="bool", required=False)
+                     for name, text in WRITE_OFF_CHECKS)
 
 
 class CertificateWorkflow(Workflow):
@@ -154,6 +186,8 @@ class CertificateWorkflow(Workflow):
         S.extended: "已延期的证明不能再变更：只有有效期内尚未使用的证明可以变更。",
         S.voided: "证明已作废，不能变更。",
         S.written_off: "证明已核销，不能变更。",
+        S.write_off_pending: "证明核销待审，不能变更。",
+        S.write_off_returned: "证明核销补正中，不能变更。",
     }}
     steps = (
         Step("change", "申请变更", FILERS, inputs=(
@@ -193,6 +227,14 @@ class CertificateWorkflow(Workflow):
         Step("reject_extend", "驳回延期", DECIDERS, duty=SECOND_REVIEW,
              style="warning",
              inputs=(REJECT_REMARKS,), done="延期申请已驳回。"),
+        Step("approve_write_off", "核销通过", WRITE_OFF_REVIEWERS, style="success",
+             inputs=(*CHECK_INPUTS, REMARKS),
+             done="核销审核通过，证明已核销；档案自今日起保存至保存期限。"),
+        Step("return_write_off", "退回补正", WRITE_OFF_REVIEWERS, style="warning",
+             inputs=(*CHECK_INPUTS, StepInput("remarks", "退回原因", kind="textarea")),
+             done="核销已退回补正，使用记录可修改后重新提交。"),
+        Step("resubmit_write_off", "重新提交核销", FILERS, inputs=(),
+             done="已重新提交核销，待审核。"),
     )
 
 

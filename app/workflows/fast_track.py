@@ -33,13 +33,16 @@ class FastTrackMachine(StateMachine):
         guard(svc.incompleteness), guard(svc.ineligibility)])
     district_review = _.submitted.to(_.district_reviewed, cond="recommended") \
         | _.submitted.to(_.rejected, unless="recommended")
-    decide = _.district_reviewed.to(_.approved, cond="approved_by_province") \
+    decide = _.district_reviewed.to(_.approved, cond="approved_by_province",
+                                    validators="commerce_co_confirmed") \
         | _.district_reviewed.to(_.rejected, unless="approved_by_province")
     forward = _.approved.to(_.forwarded)
     activate = _.forwarded.to(_.active, validators="validity_not_over")
     renew = _.active.to.itself(internal=True, cond=guard(svc.renewal_refusal))
-    decide_renewal = _.active.to.itself(internal=True, cond=RENEWAL_PENDING) \
-        | _.expired.to(_.active, cond=[RENEWAL_PENDING, "approved_by_province"]) \
+    decide_renewal = _.active.to.itself(internal=True, cond=RENEWAL_PENDING,
+                                        validators="commerce_co_confirmed") \
+        | _.expired.to(_.active, cond=[RENEWAL_PENDING, "approved_by_province"],
+                       validators="commerce_co_confirmed") \
         | _.expired.to.itself(internal=True, cond=RENEWAL_PENDING,
                               unless="approved_by_province")
     # a sanction names the inspection that found it, reported to 市局 and by 市局 to 总局
@@ -56,6 +59,11 @@ class FastTrackMachine(StateMachine):
 
     def approved_by_province(self, decision=None, **_kwargs) -> bool:
         return decision == "approve"
+
+    def commerce_co_confirmed(self, decision=None, commerce_confirmed_on=None, **_kwargs):
+        refusal = svc.commerce_confirmation_refusal(decision, commerce_confirmed_on)
+        if refusal:
+            raise RecordInvalid({"commerce_confirmed_on": [refusal]})
 
     def lock_unit(self, **_kwargs):
         svc.lock_unit(self.model)
@@ -87,8 +95,11 @@ class FastTrackMachine(StateMachine):
         grant.district_reviewed_at = clock.now()
         grant.district_reviewer = signature_of(actor)
 
-    def on_decide(self, actor=None, opinion=None, **_kwargs):
+    def on_decide(self, actor=None, opinion=None, decision=None, commerce_confirmed_on=None,
+                  **_kwargs):
         self.model.provincial_opinion = opinion
+        if decision == "approve":
+            self.model.commerce_confirmed_on = commerce_confirmed_on
         self.model.decided_at = clock.now()
         self.model.decided_by = signature_of(actor)
 
@@ -107,9 +118,12 @@ class FastTrackMachine(StateMachine):
                                         requested_by=signature_of(actor),
                                         old_valid_to=self.model.valid_to))
 
-    def on_decide_renewal(self, actor=None, decision=None, remarks=None, **_kwargs):
+    def on_decide_renewal(self, actor=None, decision=None, remarks=None,
+                          commerce_confirmed_on=None, **_kwargs):
         grant = self.model
         renewal = svc.pending_renewal(grant)
+        if decision == "approve":
+            renewal.commerce_confirmed_on = commerce_confirmed_on
         renewal.decided_at = clock.now()
         renewal.decided_by = signature_of(actor)
         renewal.decision_remarks = remarks
@@ -143,6 +157,9 @@ SANCTION_INPUTS = (
 )
 DECISION = StepInput("decision", "审核结论", kind="choice",
                      choices=(("approve", "通过"), ("reject", "不予通过")))
+COMMERCE = StepInput("commerce_confirmed_on", "会同商务主管部门确认日期", kind="date",
+                     required=False,
+                     help="本省政策要求会同商务主管部门确认的（上海：市商务委），审核通过时必填")
 
 
 class FastTrackWorkflow(Workflow):
@@ -162,7 +179,7 @@ class FastTrackWorkflow(Workflow):
             StepInput("opinion", "区县市场监管部门意见", kind="textarea", required=False)),
              done="区局初审意见已登记。"),
         Step("decide", "市局审核", PROVINCE_REVIEWERS, inputs=(
-            DECISION, StepInput("opinion", "审核意见", kind="textarea", required=False)),
+            DECISION, COMMERCE, StepInput("opinion", "审核意见", kind="textarea", required=False)),
              done="市局审核结论已登记。"),
         Step("forward", "报总局", PROVINCE_ADMINS,
              confirm="确认已报请市场监管总局开通便捷通道使用权限？", done="已登记报总局。"),
@@ -176,7 +193,8 @@ class FastTrackWorkflow(Workflow):
                       help="使用期内免办产品申请和后续管理情况，区局初审意见"),),
              done="延用申请已提交，待市局审核。"),
         Step("decide_renewal", "审核延用", PROVINCE_REVIEWERS, inputs=(
-            DECISION, StepInput("remarks", "审核意见", kind="textarea", required=False)),
+            DECISION, COMMERCE, StepInput("remarks", "审核意见", kind="textarea",
+                                          required=False)),
              done="延用审核结论已登记。"),
         Step("suspend", "暂停便捷通道资格", PROVINCE_ADMINS, style="warning",
              inputs=SANCTION_INPUTS, done="便捷通道已暂停使用。"),

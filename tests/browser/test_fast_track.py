@@ -30,7 +30,7 @@ def grants(demo_app):
         for step, user, inputs in (
                 ("submit", "huangpu", {}),
                 ("district_review", "huangpu", factories.FAST_TRACK_DISTRICT_REVIEW),
-                ("decide", "reviewer", {"decision": "approve"}),
+                ("decide", "reviewer", {"decision": "approve", "commerce_confirmed_on": "2020-01-02"}),
                 ("forward", "admin", {})):
             run_step(FastTrackWorkflow, waiting.id, step, factories.user_named(user), inputs)
         ids = refused.id, waiting.id

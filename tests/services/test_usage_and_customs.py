@@ -16,6 +16,8 @@ from app.enums import CertificateState, UsageKind
 from app.extensions import db
 from app.models import Certificate, CustomsUsage, UsageRecord
 from app.services.key_targets import key_targets
+from app.workflows import run_step
+from app.workflows.certificate import CertificateWorkflow
 from tests import factories
 from tests.conftest import DISTRICT_A, DISTRICT_B
 
@@ -30,7 +32,24 @@ def cert(app_ctx, bureaus):
 
 def usage(product, quantity, kind=UsageKind.use):
     return UsageRecord(product=product, kind=kind, quantity=quantity,
-                       used_on=dt.date(2026, 11, 20), using_unit="上海测试研究院")
+                       used_on=product.application.certificate.issued_on,
+                       using_unit="上海测试研究院",
+                       export_declaration_no="530120261000000001"
+                       if kind is UsageKind.returned else None)
+
+
+def written_off(cert):
+    """Through the review, as the district officer (every check ✓)."""
+    run_step(CertificateWorkflow, cert.id, "approve_write_off", _user("huangpu"),
+             {"complete": True, "consistent": True, "use_unchanged": True, "logical": True})
+    db.session.refresh(cert)
+    return cert
+
+
+def _user(name):
+    from flask import current_app
+
+    return current_app.appbuilder.sm.find_user(username=name)
 
 
 def test_write_off_when_every_product_is_accounted_for(app_ctx, cert):
@@ -42,8 +61,8 @@ def test_write_off_when_every_product_is_accounted_for(app_ctx, cert):
     create_record(usage(second, 10, UsageKind.returned))
     db.session.commit()
     db.session.refresh(cert)
-    assert cert.state is CertificateState.written_off
-    with pytest.raises(RuleViolation, match="已核销"):
+    assert cert.state is CertificateState.write_off_pending  # the authority reviews it
+    with pytest.raises(RuleViolation, match="核销待审"):
         create_record(usage(second, 1))
     db.session.rollback()
 
@@ -63,12 +82,14 @@ def test_usage_can_never_exceed_the_imported_quantity(app_ctx, cert):
 def test_over_quantity_refused_at_the_console_and_api(app_ctx, client_as, api_as, cert):
     product = cert.application.products[0]
     page = client_as("huangpu").post("/usagerecordview/add", data={
-        "product": str(product.id), "kind": "use", "quantity": "11", "used_on": "2026-11-20",
+        "product": str(product.id), "kind": "use", "quantity": "11",
+        "used_on": cert.issued_on.isoformat(),
         "using_unit": "某单位"}, follow_redirects=True)
     assert "超过进口数量" in page.get_data(as_text=True)
     client, headers = api_as("huangpu")
     response = client.post("/api/v1/usage_record/", headers=headers, json={
-        "product_id": product.id, "kind": "use", "quantity": 11, "used_on": "2026-11-20",
+        "product_id": product.id, "kind": "use", "quantity": 11,
+        "used_on": cert.issued_on.isoformat(),
         "using_unit": "某单位"})
     assert response.status_code == 422
     assert "超过进口数量" in response.get_json()["message"]["quantity"][0]
@@ -96,10 +117,10 @@ def test_records_of_a_written_off_certificate_stay_as_they_are(app_ctx, client_a
     create_record(usage(second, 10))
     db.session.commit()
     db.session.refresh(cert)
-    assert cert.state is CertificateState.written_off
+    assert written_off(cert).state is CertificateState.written_off
     client, headers = api_as("huangpu")
     deleted = client.delete(f"/api/v1/usage_record/{kept.id}", headers=headers)
-    assert deleted.status_code == 409 and "已核销" in deleted.get_json()["message"]
+    assert deleted.status_code == 409 and "保存期限至" in deleted.get_json()["message"]
     lowered = client.put(f"/api/v1/usage_record/{kept.id}", headers=headers, json={"quantity": 1})
     assert lowered.status_code == 409 and "留存备查" in lowered.get_json()["message"]
     page = client_as("huangpu").post(f"/usagerecordview/delete/{kept.id}", follow_redirects=True)
@@ -132,7 +153,7 @@ def test_usage_records_of_a_certificate_in_force_can_still_be_corrected(app_ctx,
     assert client.put(f"/api/v1/usage_record/{kept.id}", headers=headers,
                       json={"quantity": 10}).status_code == 200
     db.session.expire_all()
-    assert db.session.get(Certificate, cert_id).state is CertificateState.written_off
+    assert db.session.get(Certificate, cert_id).state is CertificateState.write_off_pending
 
 
 def test_customs_records_cannot_be_edited_or_deleted_to_get_past_the_void_rule(
@@ -238,7 +259,7 @@ def test_import_cannot_reach_another_district(app_ctx, api_as, bureaus):
     assert response.status_code == 200 and response.get_json()["created"] == 1
 
 
-def test_no_usage_record_is_a_key_target_from_the_twelfth_month_to_the_day(app_ctx, bureaus):
+def test_no_usage_record_is_a_key_target_from_the_day_after_the_anniversary(app_ctx, bureaus):
     cert = factories.certificate(
         factories.application(factories.enterprise(bureaus[DISTRICT_A]), products=1),
         issued_on=dt.date(2025, 11, 23))
@@ -249,7 +270,8 @@ def test_no_usage_record_is_a_key_target_from_the_twelfth_month_to_the_day(app_c
                    if t.certificate.id == cert.id for r in t.reasons)
 
     assert not flagged(dt.date(2026, 11, 22))
-    assert flagged(dt.date(2026, 11, 23))
+    assert not flagged(dt.date(2026, 11, 23))  # the anniversary: not yet 「超过12个月」
+    assert flagged(dt.date(2026, 11, 24))
 
 
 def test_key_targets(app_ctx, bureaus):

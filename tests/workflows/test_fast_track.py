@@ -89,8 +89,8 @@ def test_walk_from_application_to_activation_shanghai_two_years(app_ctx, users, 
     assert grant.district_reviewer == "黄经办人（huangpu）"  # name and login, as printed
 
     with pytest.raises(AccessDenied):  # the decision is the provincial reviewer's
-        run_step(W, grant.id, "decide", users["huangpu"], {"decision": "approve"})
-    run_step(W, grant.id, "decide", users["reviewer"], {"decision": "approve", "opinion": "同意"})
+        run_step(W, grant.id, "decide", users["huangpu"], {"decision": "approve", "commerce_confirmed_on": "2020-01-02"})
+    run_step(W, grant.id, "decide", users["reviewer"], {"decision": "approve", "commerce_confirmed_on": "2020-01-02", "opinion": "同意"})
     with pytest.raises(RuleViolation, match="不能登记开通"):  # not before 报总局
         run_step(W, grant.id, "activate", users["admin"], {"fast_track_account": "X"})
     run_step(W, grant.id, "forward", users["admin"])
@@ -110,7 +110,7 @@ def test_chongqing_grants_one_year(app_ctx, users, bureaus, today, monkeypatch):
     grant = application()
     run_step(W, grant.id, "submit", users["huangpu"])
     run_step(W, grant.id, "district_review", users["huangpu"], REVIEW)
-    run_step(W, grant.id, "decide", users["reviewer"], {"decision": "approve"})
+    run_step(W, grant.id, "decide", users["reviewer"], {"decision": "approve", "commerce_confirmed_on": "2020-01-02"})
     run_step(W, grant.id, "forward", users["admin"])
     monkeypatch.setitem(app_ctx.config, "CCC_PROVINCE", "chongqing")
     run_step(W, grant.id, "activate", users["admin"],
@@ -133,7 +133,7 @@ def test_activation_from_a_start_date_already_over_is_refused(app_ctx, users, bu
     grant = application()
     run_step(W, grant.id, "submit", users["huangpu"])
     run_step(W, grant.id, "district_review", users["huangpu"], REVIEW)
-    run_step(W, grant.id, "decide", users["reviewer"], {"decision": "approve"})
+    run_step(W, grant.id, "decide", users["reviewer"], {"decision": "approve", "commerce_confirmed_on": "2020-01-02"})
     run_step(W, grant.id, "forward", users["admin"])
     with pytest.raises(RecordInvalid) as exc:  # 2024-11-22 + 2 years ends 2026-11-21
         run_step(W, grant.id, "activate", users["admin"],
@@ -333,7 +333,7 @@ def test_api_walk_with_forbidden_steps_answering_409(app_ctx, bureaus, api_as, t
     assert vague.status_code == 422
     assert vague.get_json()["message"]["decision"] == ["审核结论应为：approve（通过）、reject（不予通过）。"]
     for client, headers, step, body in (
-            (reviewer, rh, "decide", {"decision": "approve"}),
+            (reviewer, rh, "decide", {"decision": "approve", "commerce_confirmed_on": "2020-01-02"}),
             (admin, ah, "forward", {}),
             (admin, ah, "activate", {"fast_track_account": "SHAPI01", "valid_from": "2026-11-23"})):
         response = client.post(f"/api/v1/fasttrack/{grant.id}/{step}", headers=headers, json=body)
@@ -409,10 +409,10 @@ def test_renewal_window_and_extension_from_the_old_end_date(app_ctx, users, bure
     with pytest.raises(RuleViolation, match="已有待审核的延用申请"):
         run_step(W, grant.id, "renew", users["huangpu"], {"reason": "再次申请"})
     with pytest.raises(AccessDenied):
-        run_step(W, grant.id, "decide_renewal", users["huangpu"], {"decision": "approve"})
+        run_step(W, grant.id, "decide_renewal", users["huangpu"], {"decision": "approve", "commerce_confirmed_on": "2020-01-02"})
 
     today(dt.date(2028, 9, 30))  # approved later: still counted from the old end date
-    run_step(W, grant.id, "decide_renewal", users["reviewer"], {"decision": "approve"})
+    run_step(W, grant.id, "decide_renewal", users["reviewer"], {"decision": "approve", "commerce_confirmed_on": "2020-01-02"})
     db.session.refresh(grant)
     renewal = grant.renewals[-1]
     assert renewal.state is DecisionState.approved and renewal.decided_by == "陈审核员（reviewer）"
@@ -428,7 +428,7 @@ def test_a_renewed_term_is_as_long_as_a_first_one_across_a_leap_day(app_ctx, use
     assert grant.valid_to == dt.date(2026, 2, 28)
     today(dt.date(2026, 1, 5))
     run_step(W, grant.id, "renew", users["huangpu"], {"reason": "继续开展科研测试"})
-    run_step(W, grant.id, "decide_renewal", users["reviewer"], {"decision": "approve"})
+    run_step(W, grant.id, "decide_renewal", users["reviewer"], {"decision": "approve", "commerce_confirmed_on": "2020-01-02"})
     db.session.refresh(grant)
     # the new term runs 2026-03-01 .. 2028-02-29, as a grant opened on 2026-03-01 would
     assert grant.valid_to == validity_end(dt.date(2026, 3, 1)) == dt.date(2028, 2, 29)
@@ -449,7 +449,7 @@ def test_renewal_refused_after_expiry_and_pending_renewal_decided_after_it(
     assert expire_due_grants() >= 1
     db.session.refresh(second)
     assert second.state is S.expired
-    run_step(W, second.id, "decide_renewal", users["reviewer"], {"decision": "approve"})
+    run_step(W, second.id, "decide_renewal", users["reviewer"], {"decision": "approve", "commerce_confirmed_on": "2020-01-02"})
     db.session.refresh(second)
     assert second.state is S.active and second.valid_to == dt.date(2030, 11, 22)
 
@@ -611,3 +611,31 @@ def test_another_district_neither_sees_nor_moves_the_grant(app_ctx, users, burea
     run_step(W, own.id, "submit", users["pudong"])
     db.session.refresh(own)
     assert own.state is S.submitted
+
+
+def test_shanghai_approval_records_the_commerce_commission_confirmation(app_ctx, users, bureaus,
+                                                                        monkeypatch):
+    """Seed 003 §一–二: 市市场监管局会同市商务委确认 — an approval (and a renewal's) without
+    the confirmation date is refused in Shanghai; a rejection needs none; other profiles
+    need none."""
+    grant = application()
+    run_step(W, grant.id, "submit", users["huangpu"])
+    run_step(W, grant.id, "district_review", users["huangpu"], REVIEW)
+    with pytest.raises(RecordInvalid) as exc:
+        run_step(W, grant.id, "decide", users["reviewer"], {"decision": "approve"})
+    assert "市商务委" in exc.value.errors["commerce_confirmed_on"][0]
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
+    with pytest.raises(RecordInvalid, match="不能晚于今天"):
+        run_step(W, grant.id, "decide", users["reviewer"],
+                 {"decision": "approve", "commerce_confirmed_on": tomorrow})
+    run_step(W, grant.id, "decide", users["reviewer"],
+             {"decision": "approve", "commerce_confirmed_on": clock.today().isoformat()})
+    db.session.refresh(grant)
+    assert grant.state is S.approved and grant.commerce_confirmed_on == clock.today()
+    other = application()
+    run_step(W, other.id, "submit", users["huangpu"])
+    run_step(W, other.id, "district_review", users["huangpu"], REVIEW)
+    monkeypatch.setitem(app_ctx.config, "CCC_PROVINCE", "chongqing")
+    run_step(W, other.id, "decide", users["reviewer"], {"decision": "approve"})
+    db.session.refresh(other)
+    assert other.state is S.approved and other.commerce_confirmed_on is None

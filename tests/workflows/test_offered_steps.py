@@ -56,11 +56,11 @@ def _extension(cert) -> dict:
 INPUTS = {
     "return": {"reason": "材料不齐，请补正"},
     "district_review": factories.FAST_TRACK_DISTRICT_REVIEW,
-    "decide": {"decision": "approve", "opinion": "同意"},
+    "decide": {"decision": "approve", "commerce_confirmed_on": "2020-01-02", "opinion": "同意"},
     "activate": lambda grant: {"fast_track_account": f"BJTD{grant.id:06d}",
                                "valid_from": _grant_valid_from()},
     "renew": {"reason": "使用期内无违规，继续申请"},
-    "decide_renewal": {"decision": "approve"},
+    "decide_renewal": {"decision": "approve", "commerce_confirmed_on": "2020-01-02"},
     "suspend": {"reason": "misuse", "remarks": "抽查发现"},
     "revoke": {"reason": "false_declaration"},
     "change": _change_items,
@@ -72,6 +72,9 @@ INPUTS = {
     "reject_extend": {"remarks": "不予延期"},
     "reject": {"remarks": "不予变更"},
     "forward": {"make_filing": True},  # 账号调整需求: not yet in a 报表, the province makes one
+    "approve_write_off": {"complete": True, "consistent": True, "use_unchanged": True,
+                          "logical": True},
+    "return_write_off": {"complete": False, "remarks": "缺少销毁照片"},
 }
 FAST_TRACK_CHANGE_INPUTS = {"submit": {"opinion": "同意报市局"}}
 SUPERVISION_INPUTS = {
@@ -125,8 +128,18 @@ def _start(workflow, bureau, variant=None):
     if workflow is ApplicationWorkflow:
         return factories.application(factories.enterprise(bureau))
     if workflow is CertificateWorkflow:
-        return factories.certificate(factories.application(factories.enterprise(bureau),
+        cert = factories.certificate(factories.application(factories.enterprise(bureau),
                                                            products=1))
+        if variant == "accounted":  # every product accounted for: 核销待审
+            from app.commands.records import create_record
+            from app.enums import UsageKind
+            from app.models import UsageRecord
+
+            product = cert.application.products[0]
+            create_record(UsageRecord(product=product, kind=UsageKind.use,
+                                      quantity=product.quantity, used_on=cert.issued_on,
+                                      using_unit="测试单位"))
+        return cert
     if workflow is FastTrackWorkflow:
         return factories.fast_track_application(bureau)
     if workflow is FastTrackChangeWorkflow:
@@ -181,9 +194,13 @@ def _replay(workflow, bureau, path, variant=None):
     return item
 
 
-WALKS = [(w, None, None) for w in (ApplicationWorkflow, CertificateWorkflow, FastTrackWorkflow,
+WRITE_OFF_STEPS = {"approve_write_off", "return_write_off", "resubmit_write_off"}
+WALKS = [(w, None, None) for w in (ApplicationWorkflow, FastTrackWorkflow,
                                     FastTrackChangeWorkflow, AccountChangeWorkflow,
                                     AnnualReportWorkflow)] + [
+    # the write-off review starts once usage records account for everything
+    (CertificateWorkflow, None, {s.name for s in CertificateWorkflow.steps} - WRITE_OFF_STEPS),
+    (CertificateWorkflow, "accounted", WRITE_OFF_STEPS),
     # 完成计划 waits for the drawn units' inspections (another record's workflow)
     (InspectionPlanWorkflow, None, {"publish", "draw", "verify"}),
     # through 不合格 (the 合格 branch ends the inspection at once)
