@@ -73,19 +73,29 @@ def enterprise(bureau_obj: Bureau, **kw) -> Enterprise:
 
 
 def attach_materials(app: Application, skip=()) -> list[EvidenceFile]:
-    """The application's 必传 materials as file records (no bytes on disk: enough for the
-    rules; tests of the upload door store real files)."""
+    """The application's 必传 materials as file records, each with its (tiny) file under the
+    upload folder, as the upload door stores them (a backup must find every file)."""
+    import hashlib
+    from pathlib import Path
+
+    from flask import current_app
+
     from app.domain.dossier import required_materials
 
     files = []
+    root = Path(current_app.config["UPLOAD_FOLDER"])
     for kind in required_materials(app.clause, app.research_detail, app.applicant_type):
         if kind in skip:
             continue
         n = next(_seq)
+        stored = f"test/{n:08d}-{kind.name}.pdf"
+        content = f"%PDF-1.4\n% {kind.name} {n}\n%%EOF\n".encode()
+        (root / stored).parent.mkdir(parents=True, exist_ok=True)
+        (root / stored).write_bytes(content)
         files.append(EvidenceFile(
             application=app, kind=kind, original_name=f"{kind.label}.pdf",
-            stored_name=f"test/{n:08d}-{kind.name}.pdf", content_type="application/pdf",
-            size_bytes=100, sha256="0" * 64, uploaded_by="test"))
+            stored_name=stored, content_type="application/pdf", size_bytes=len(content),
+            sha256=hashlib.sha256(content).hexdigest(), uploaded_by="test"))
     db.session.add_all(files)
     db.session.flush()
     return files

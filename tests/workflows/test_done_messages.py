@@ -33,7 +33,10 @@ DONE = {
         "reject_change": "变更申请已驳回。", "void": "已登记作废申请，待复审人员审核。",
         "approve_void": "证明已作废。", "reject_void": "作废申请已驳回。",
         "extend": "已登记延期申请，待复审人员审核。", "approve_extend": "延期已批准，监管期限已更新。",
-        "reject_extend": "延期申请已驳回。"},
+        "reject_extend": "延期申请已驳回。",
+        "approve_write_off": "核销审核通过，证明已核销；档案自今日起保存至保存期限。",
+        "return_write_off": "核销已退回补正，使用记录可修改后重新提交。",
+        "resubmit_write_off": "已重新提交核销，待审核。"},
     FastTrackWorkflow: {
         "submit": "已提交区局初审。", "district_review": "区局初审意见已登记。",
         "decide": "市局审核结论已登记。", "forward": "已登记报总局。", "activate": "便捷通道已开通。",
