@@ -185,6 +185,10 @@ def default_applicant_location(application: Application) -> None:
         application.applicant_location = registered_division(enterprise)
 
 
+#: what ``_deadline`` reads of an application (the list export computes it from a plain row)
+_DEADLINE_READS = ("submitted_at", "state", "decided_at")
+
+
 def _deadline(application: Application, working_days: int) -> Deadline | None:
     if application.submitted_at is None or application.state is ApplicationState.draft:
         return None
@@ -204,13 +208,13 @@ def return_deadline(application: Application) -> Deadline | None:
     return _deadline(application, policy.profile().return_within_working_days)
 
 
-@meta.derived(Application, "approve_due", "发证期限")
+@meta.derived(Application, "approve_due", "发证期限", reads=_DEADLINE_READS)
 def approve_due(application: Application) -> dt.date | None:
     deadline = approve_deadline(application)
     return deadline.due if deadline else None
 
 
-@meta.derived(Application, "return_due", "退回期限")
+@meta.derived(Application, "return_due", "退回期限", reads=_DEADLINE_READS)
 def return_due(application: Application) -> dt.date | None:
     deadline = return_deadline(application)
     return deadline.due if deadline else None
@@ -287,7 +291,7 @@ def deadline_sort():
                 else_=None)
 
 
-@meta.derived(Application, "deadline_status", "审核时限")
+@meta.derived(Application, "deadline_status", "审核时限", reads=_DEADLINE_READS)
 def deadline_status(application: Application) -> str:
     """What a reviewer reads in the list: due date, working days left, overdue."""
     deadline = approve_deadline(application)
