@@ -159,6 +159,25 @@ def derived_of(model) -> dict[str, tuple[str, Callable[[Any], Any]]]:
     return dict(model.__dict__.get("__derived__") or {})
 
 
+def derived_batch(model, name: str, reads: Iterable[str]):
+    """Decorator for the batch form of a derived value (the list export): a function that
+    takes plain rows of the ``reads`` columns and returns the value of each, reading what
+    else it needs for the whole batch at once instead of record by record. It must give what
+    the per-record function gives (tests compare the export's two paths)."""
+
+    def register(fn: Callable[[list[Any]], list[Any]]):
+        model.__dict__.get("__derived_batch__") or setattr(model, "__derived_batch__", {})
+        model.__derived_batch__[name] = (tuple(reads), fn)
+        return fn
+
+    return register
+
+
+def derived_batch_of(model, name: str) -> tuple[tuple[str, ...], Callable] | None:
+    """(reads, function) of a derived value's batch form, else None."""
+    return (model.__dict__.get("__derived_batch__") or {}).get(name)
+
+
 def derived_reads_of(model, name: str) -> tuple[str, ...] | None:
     """The plain columns a derived value reads (``derived(..., reads=)``), else None."""
     return (model.__dict__.get("__derived_reads__") or {}).get(name)
