@@ -13,6 +13,7 @@ hook for the print set-up of list exports (paper, orientation, repeated header r
 from __future__ import annotations
 
 import contextlib
+import copy
 import csv
 import datetime as dt
 import io
@@ -177,15 +178,16 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
     head_fill = PatternFill("solid", fgColor="E8E8E8")
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.append([styled(cell_text(str(x)), head_font, center, head_fill) for x in labels])
-    wrap = Alignment(wrap_text=True, vertical="center")
+    styles = _CellStyles(ws, WriteOnlyCell, Alignment(wrap_text=True, vertical="center"))
     # a text longer than its column wraps (the only cells that carry a style)
     fits = [int(w) - 1 for w in widths[1:]]
+    nfits = len(fits)
     count = 0
     for row in itertools.chain(sample, rows):
         count += 1
         # 序号 a number, dates date cells, every other cell the text shown (codes and phone
         # numbers stay as typed), never a formula
-        ws.append([count, *(_cell(ws, WriteOnlyCell, cell, wrap, fits[i] if i < len(fits) else 0)
+        ws.append([count, *(_cell(styles, cell, fits[i] if i < nfits else 0)
                             for i, cell in enumerate(row))])
         if progress and count % every == 0:
             progress(count)
@@ -195,8 +197,33 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
     return count
 
 
-def _cell(ws, cell_cls, value, wrap, fits: int):
-    text = cell_text(str(value)) if value is not None else ""
+class _CellStyles:
+    """The few styles a list's cells carry, each made once: a cell copies its style (setting
+    a style attribute per cell hashes it into the workbook's style lists every time)."""
+
+    def __init__(self, ws, cell_cls, wrap):
+        self.ws, self.cell_cls = ws, cell_cls
+        self.date = self._style(number_format=_DATE_FORMAT)
+        self.datetime = self._style(number_format=_DATETIME_FORMAT)
+        self.wrap = self._style(alignment=wrap)
+
+    def _style(self, **attrs):
+        cell = self.cell_cls(self.ws)
+        for name, value in attrs.items():
+            setattr(cell, name, value)
+        return cell._style
+
+    def cell(self, value, style=None):
+        cell = self.cell_cls(self.ws, value=value)
+        if style is not None:
+            cell._style = copy.copy(style)
+        return cell
+
+
+def _cell(styles: _CellStyles, value, fits: int):
+    if value is None:
+        return None
+    text = cell_text(value if type(value) is str else str(value))
     if not text:
         return None
     if text[:1].isdigit() and (_ISO_DATE.fullmatch(text) or _ISO_MINUTE.fullmatch(text)):
@@ -206,17 +233,13 @@ def _cell(ws, cell_cls, value, wrap, fits: int):
         except ValueError:  # 2026-02-30 typed by someone stays text
             day = None
         if day is not None:
-            cell = cell_cls(ws, value=day)
-            cell.number_format = _DATE_FORMAT if len(text) == 10 else _DATETIME_FORMAT
-            return cell
+            return styles.cell(day, styles.date if len(text) == 10 else styles.datetime)
     formula, long = text.startswith("="), len(text) * 2 > fits
     if not (formula or long):
         return text
-    cell = cell_cls(ws, value=text)
+    cell = styles.cell(text, styles.wrap if long else None)
     if formula:
         cell.data_type = "s"  # "=..." typed by a user is text, not a formula
-    if long:
-        cell.alignment = wrap
     return cell
 
 
