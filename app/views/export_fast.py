@@ -168,6 +168,12 @@ class FastExport:
                                        order_direction)
 
     def rows(self, query, batch_size: int) -> Iterator[list[str]]:
+        # rows are read by position: the labels' places in the SELECT
+        self.index = {label: i for i, label in enumerate(self.selected)}
+        self.plain_names = [(label[2:], i) for label, i in self.index.items()
+                            if label.startswith("c_")]
+        self.steps = [(kind, self.index[data] if kind == "column" else data)
+                      for kind, data in self.getters]
         batch = []
         for row in query.yield_per(batch_size):
             batch.append(row)
@@ -180,7 +186,8 @@ class FastExport:
     def _related_texts(self, batch, label, target, key, cache_all: bool) -> dict:
         cache_key = (label, target, key)
         texts = self._labels.setdefault(cache_key, {}) if cache_all else {}
-        wanted = {getattr(row, label) for row in batch} - texts.keys() - {None}
+        at = self.index[label]
+        wanted = {row[at] for row in batch} - texts.keys() - {None}
         if wanted:
             session = self.datamodel.session
             found = {}
@@ -195,15 +202,13 @@ class FastExport:
         return texts
 
     def _records(self, batch) -> dict:
-        pks = [getattr(row, _PK) for row in batch]
+        pks = [row[0] for row in batch]  # _PK comes first
         session = self.datamodel.session
         return {getattr(item, self.pk_attr.key): item
                 for item in session.query(self.model).filter(self.pk_attr.in_(pks))}
 
-    @staticmethod
-    def _plain(row) -> _Plain:
-        mapping = row._mapping
-        return _Plain(**{k[2:]: mapping[k] for k in mapping.keys() if k.startswith("c_")})
+    def _plain(self, row) -> _Plain:
+        return _Plain(**{name: row[i] for name, i in self.plain_names})
 
     def _texts(self, batch) -> Iterator[list[str]]:
         if self.fallback:
@@ -219,14 +224,15 @@ class FastExport:
                 # related records: kept for the whole export (many-to-one: few distinct
                 # ones), else for this batch (one per row)
                 related[label] = self._related_texts(batch, label, target, key, many_to_one)
+        steps = self.steps
         for n, row in enumerate(batch):
             cells = []
             plain = None if plains is None else plains[n]
-            for i, (kind, data) in enumerate(self.getters):
+            for i, (kind, data) in enumerate(steps):
                 if kind == "column":
-                    cells.append(cell_text(getattr(row, data)))
+                    cells.append(cell_text(row[data]))
                 elif kind == "related":
-                    value = getattr(row, data[0])
+                    value = row[self.index[data[0]]]
                     cells.append("" if value is None else related[data[0]][value])
                 elif kind == "derived":
                     if plain is None:
@@ -235,6 +241,6 @@ class FastExport:
                 elif kind == "batch":
                     cells.append(cell_text(next(batched[i])))
                 else:
-                    item = records.get(getattr(row, _PK))
+                    item = records.get(row[0])
                     cells.append("" if item is None else record_text(item, data))
             yield cells
