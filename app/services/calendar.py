@@ -99,6 +99,20 @@ def deadline_after(start: dt.date | None, working_days: int, done: bool = False,
     counts the working days left from today; ``done`` work is late if ``finished_on`` > due."""
     if start is None:
         return None
+    memo = None
+    if has_request_context():  # a list or an export asks for the same dates again and again
+        memo = g.setdefault("deadline_memo", {})
+        key = (start, working_days, done, finished_on if done else clock.today())
+        if key in memo:
+            return memo[key]
+    deadline = _deadline_after(start, working_days, done, finished_on)
+    if memo is not None:
+        memo[key] = deadline
+    return deadline
+
+
+def _deadline_after(start: dt.date, working_days: int, done: bool,
+                    finished_on: dt.date | None) -> Deadline:
     calendar = load_calendar()
     try:
         due = calendar.working_days_after(start, working_days)
