@@ -230,7 +230,8 @@ class FastExport:
             plain = None if plains is None else plains[n]
             for i, (kind, data) in enumerate(steps):
                 if kind == "column":
-                    cells.append(cell_text(row[data]))
+                    value = row[data]
+                    cells.append(value if type(value) is str else cell_text(value))
                 elif kind == "related":
                     value = row[self.index[data[0]]]
                     cells.append("" if value is None else related[data[0]][value])
