@@ -13,7 +13,6 @@ hook for the print set-up of list exports (paper, orientation, repeated header r
 from __future__ import annotations
 
 import contextlib
-import copy
 import csv
 import datetime as dt
 import io
@@ -201,8 +200,8 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
 
 
 class _CellStyles:
-    """The few styles a list's cells carry, each made once: a cell copies its style (setting
-    a style attribute per cell hashes it into the workbook's style lists every time)."""
+    """The few styles a list's data cells carry (date, date and time, wrapped text), each
+    made once."""
 
     def __init__(self, ws, cell_cls, wrap):
         self.ws, self.cell_cls = ws, cell_cls
@@ -215,12 +214,6 @@ class _CellStyles:
         for name, value in attrs.items():
             setattr(cell, name, value)
         return cell._style
-
-    def cell(self, value, style=None):
-        cell = self.cell_cls(self.ws, value=value)
-        if style is not None:
-            cell._style = copy.copy(style)
-        return cell
 
 
 class _LeanRow(list):
