@@ -131,16 +131,23 @@ def record_rules_of(model) -> tuple[Callable[[dict[str, Any]], None], ...]:
 
 # --- derived values ------------------------------------------------------------------------
 
-def derived(model, name: str, text: str):
+def derived(model, name: str, text: str, reads: Iterable[str] | None = None):
     """Decorator for a service function that computes a value shown like a column (审核时限,
     剩余有效天数...): the model gets a read-only attribute ``name`` labelled ``text``.
 
     The rule stays in the service of its area; the model imports nothing above it, and every
-    door (list, show, API, export, report) reads the value as ``record.name``."""
+    door (list, show, API, export, report) reads the value as ``record.name``.
+
+    ``reads`` (optional) names the plain columns the function reads and nothing else: the
+    list export then calls it on a plain row of those columns instead of a loaded record
+    (issue 15, exports that stream)."""
 
     def register(fn: Callable[[Any], Any]):
         model.__dict__.get("__derived__") or setattr(model, "__derived__", {})
         model.__derived__[name] = (text, fn)
+        if reads is not None:
+            model.__dict__.get("__derived_reads__") or setattr(model, "__derived_reads__", {})
+            model.__derived_reads__[name] = tuple(reads)
         setattr(model, name, property(fn, doc=f"{text} (derived: {fn.__module__}.{fn.__name__})"))
         return fn
 
@@ -150,6 +157,30 @@ def derived(model, name: str, text: str):
 def derived_of(model) -> dict[str, tuple[str, Callable[[Any], Any]]]:
     """{name: (label, function)} of the values services derive for ``model``."""
     return dict(model.__dict__.get("__derived__") or {})
+
+
+def derived_batch(model, name: str, reads: Iterable[str]):
+    """Decorator for the batch form of a derived value (the list export): a function that
+    takes plain rows of the ``reads`` columns and returns the value of each, reading what
+    else it needs for the whole batch at once instead of record by record. It must give what
+    the per-record function gives (tests compare the export's two paths)."""
+
+    def register(fn: Callable[[list[Any]], list[Any]]):
+        model.__dict__.get("__derived_batch__") or setattr(model, "__derived_batch__", {})
+        model.__derived_batch__[name] = (tuple(reads), fn)
+        return fn
+
+    return register
+
+
+def derived_batch_of(model, name: str) -> tuple[tuple[str, ...], Callable] | None:
+    """(reads, function) of a derived value's batch form, else None."""
+    return (model.__dict__.get("__derived_batch__") or {}).get(name)
+
+
+def derived_reads_of(model, name: str) -> tuple[str, ...] | None:
+    """The plain columns a derived value reads (``derived(..., reads=)``), else None."""
+    return (model.__dict__.get("__derived_reads__") or {}).get(name)
 
 
 def sorted_by(model, name: str):

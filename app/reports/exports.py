@@ -177,16 +177,20 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
     head_fill = PatternFill("solid", fgColor="E8E8E8")
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.append([styled(cell_text(str(x)), head_font, center, head_fill) for x in labels])
-    wrap = Alignment(wrap_text=True, vertical="center")
+    styles = _CellStyles(ws, WriteOnlyCell, Alignment(wrap_text=True, vertical="center"))
     # a text longer than its column wraps (the only cells that carry a style)
     fits = [int(w) - 1 for w in widths[1:]]
+    nfits = len(fits)
+    lean = _LeanRows(ws, styles)
+    letters = [get_column_letter(i) for i in range(2, max(ncols, nfits + 1) + 2)]
     count = 0
     for row in itertools.chain(sample, rows):
         count += 1
         # 序号 a number, dates date cells, every other cell the text shown (codes and phone
         # numbers stay as typed), never a formula
-        ws.append([count, *(_cell(ws, WriteOnlyCell, cell, wrap, fits[i] if i < len(fits) else 0)
-                            for i, cell in enumerate(row))])
+        if len(row) >= len(letters):
+            letters = [get_column_letter(i) for i in range(2, len(row) + 2)]
+        ws.append(lean.row(count, row, fits, nfits, letters))
         if progress and count % every == 0:
             progress(count)
     book.save(target)
@@ -195,29 +199,125 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
     return count
 
 
-def _cell(ws, cell_cls, value, wrap, fits: int):
-    text = cell_text(str(value)) if value is not None else ""
-    if not text:
-        return None
-    if text[:1].isdigit() and (_ISO_DATE.fullmatch(text) or _ISO_MINUTE.fullmatch(text)):
-        try:
-            day = (dt.date.fromisoformat(text) if len(text) == 10
-                   else dt.datetime.fromisoformat(text))
-        except ValueError:  # 2026-02-30 typed by someone stays text
-            day = None
-        if day is not None:
-            cell = cell_cls(ws, value=day)
-            cell.number_format = _DATE_FORMAT if len(text) == 10 else _DATETIME_FORMAT
-            return cell
-    formula, long = text.startswith("="), len(text) * 2 > fits
-    if not (formula or long):
-        return text
-    cell = cell_cls(ws, value=text)
-    if formula:
-        cell.data_type = "s"  # "=..." typed by a user is text, not a formula
-    if long:
-        cell.alignment = wrap
-    return cell
+class _CellStyles:
+    """The few styles a list's data cells carry (date, date and time, wrapped text), each
+    made once."""
+
+    def __init__(self, ws, cell_cls, wrap):
+        self.ws, self.cell_cls = ws, cell_cls
+        self.date = self._style(number_format=_DATE_FORMAT)
+        self.datetime = self._style(number_format=_DATETIME_FORMAT)
+        self.wrap = self._style(alignment=wrap)
+
+    def _style(self, **attrs):
+        cell = self.cell_cls(self.ws)
+        for name, value in attrs.items():
+            setattr(cell, name, value)
+        return cell._style
+
+
+class _LeanRow(list):
+    """A data row already decided cell by cell: (column letter, kind, text, style id)."""
+
+
+class _LeanRows:
+    """Data rows written straight as sheet XML (one lxml element per row), the cells
+    decided as openpyxl decides them — text as an inline string, dates as date numbers with
+    their format, 序号 a number — without an openpyxl cell object per cell (most of the
+    writer's time). The title and header rows go the ordinary way."""
+
+    def __init__(self, ws, styles: _CellStyles):
+        from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+        from openpyxl.compat import safe_string
+        from openpyxl.utils.datetime import to_excel
+
+        self.ws, self.errors, self.to_excel = ws, frozenset(ERROR_CODES), to_excel
+        self.illegal, self.number = ILLEGAL_CHARACTERS_RE, safe_string
+        self.epoch = ws.parent.epoch
+        # a style gets its number in the workbook when a cell first uses it, as openpyxl
+        # numbers them (the same styles.xml)
+        self.date, self.datetime, self.wrap = styles.date, styles.datetime, styles.wrap
+        self.ids: dict[int, str] = {}
+        self.installed = False
+
+    def _install(self) -> None:
+        """Let the write-only sheet pass lean rows to :meth:`write` (its own rows, the
+        title and header, as before)."""
+        ws = self.ws
+        plain_values, plain_write = ws._values_to_row, ws._writer.write_row
+
+        def values_to_row(values, row_idx):
+            return values if isinstance(values, _LeanRow) else plain_values(values, row_idx)
+
+        def write_row(xf, row, row_idx):
+            if isinstance(row, _LeanRow):
+                return self.write(xf, row, row_idx)
+            return plain_write(xf, row, row_idx)
+
+        ws._values_to_row = values_to_row
+        ws._writer.write_row = write_row
+        self.installed = True
+
+    def row(self, number: int, values, fits, nfits: int, letters) -> _LeanRow:
+        if not self.installed:
+            self._install()
+        cells = _LeanRow([("A", "n", f"{number}", None)])
+        for i, value in enumerate(values):
+            cell = self.cell(value, fits[i] if i < nfits else 0)
+            if cell is not None:
+                cells.append((letters[i], *cell))
+        return cells
+
+    def cell(self, value, fits: int):
+        """(kind, text, style id) of a cell as ``_cell`` and openpyxl would write it."""
+        if value is None:
+            return None
+        text = cell_text(value if type(value) is str else str(value))
+        if not text:
+            return None
+        if text[:1].isdigit() and (_ISO_DATE.fullmatch(text) or _ISO_MINUTE.fullmatch(text)):
+            try:
+                day = (dt.date.fromisoformat(text) if len(text) == 10
+                       else dt.datetime.fromisoformat(text))
+            except ValueError:  # 2026-02-30 typed by someone stays text
+                day = None
+            if day is not None:
+                return ("n", self.number(self.to_excel(day, self.epoch)),
+                        self.date if len(text) == 10 else self.datetime)
+        text = text[:32767]  # openpyxl's check_string
+        if self.illegal.search(text):
+            from openpyxl.utils.exceptions import IllegalCharacterError
+
+            raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
+        style = self.wrap if len(text) * 2 > fits else None
+        if text in self.errors and not text.startswith("="):
+            return ("e", text, style)
+        return ("s", text, style)  # "=..." typed by a user is text, never a formula
+
+    def write(self, xf, row: _LeanRow, row_idx: int) -> None:
+        from openpyxl.xml.functions import XML_NS, Element, SubElement
+
+        attrs = {"r": f"{row_idx}"}
+        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
+        el = Element("row", attrs)
+        r = attrs["r"]
+        preserve = {f"{{{XML_NS}}}space": "preserve"}
+        for letter, kind, text, style in row:
+            a = {"r": letter + r}
+            if style is not None:
+                sid = self.ids.get(id(style))
+                if sid is None:
+                    sid = self.ids[id(style)] = f"{self.ws.parent._cell_styles.add(style)}"
+                a["s"] = sid
+            if kind == "s":
+                a["t"] = "inlineStr"
+                t = SubElement(SubElement(SubElement(el, "c", a), "is"), "t",
+                               preserve if text != text.strip() else {})
+                t.text = text
+            else:
+                a["t"] = kind
+                SubElement(SubElement(el, "c", a), "v").text = text
+        xf.write(el)
 
 
 def xlsx_file(title: str, labels: list[str], rows: Iterable[list[str]], **kw) -> str:

@@ -100,18 +100,29 @@ def deadline_after(start: dt.date | None, working_days: int, done: bool = False,
     if start is None:
         return None
     calendar = load_calendar()
-    try:
-        due = calendar.working_days_after(start, working_days)
-    except CalendarUnknown as exc:
-        return Deadline(None, unknown_reason=exc.message)
+    # a list or an export asks for the same dates again and again: each due date and each
+    # count of days left is worked out once per request
+    memo = g.setdefault("deadline_memo", {}) if has_request_context() else {}
+    key = (start, working_days)
+    due = memo.get(key)
+    if due is None:
+        try:
+            due = calendar.working_days_after(start, working_days)
+        except CalendarUnknown as exc:
+            due = exc
+        memo[key] = due
+    if isinstance(due, CalendarUnknown):
+        return Deadline(None, unknown_reason=due.message)
     if done:
         return Deadline(due, done=True, late=finished_on is not None and finished_on > due)
     today = clock.today()
-    try:
-        left = calendar.working_days_between(today, due)
-    except CalendarUnknown:  # today is past the known years: the date alone tells lateness
-        left = None
-    return Deadline(due, left, late=today > due)
+    left_key = ("left", today, due)
+    if left_key not in memo:
+        try:
+            memo[left_key] = calendar.working_days_between(today, due)
+        except CalendarUnknown:  # today is past the known years: the date alone tells lateness
+            memo[left_key] = None
+    return Deadline(due, memo[left_key], late=today > due)
 
 
 def missing_next_year_warning(today: dt.date | None = None) -> str | None:

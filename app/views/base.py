@@ -43,6 +43,7 @@ from app.reports.exports import (
     xlsx_file,
 )
 from app.views import export_progress
+from app.views.export_fast import FastExport
 from app.workflows import run_step
 
 _PARENT_FILTER = re.compile(r"_flt_\d+_(\w+)")
@@ -231,6 +232,9 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
 
     #: Records read per query batch while exporting.
     export_batch: ClassVar[int] = 1000
+    #: Read the export as plain rows (``app.views.export_fast``); False: the old way, each
+    #: record loaded and read through ``datamodel.get_values`` (kept as the reference).
+    export_fast: ClassVar[bool] = True
 
     def export_page_setup(self, worksheet) -> None:
         """Print set-up of this list's .xlsx export (hook; default: the writer's A4
@@ -256,14 +260,18 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
                 export_progress.report(token, 0, total, error=refusal)
                 flash(refusal, "warning")
                 return redirect(url_for(f"{self.endpoint}.list", **request.args.to_dict()))
-        query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
-                                         joined, order[0], order[1])
         columns = self._export_columns()
+        fast = FastExport.plan(self.datamodel, columns) if self.export_fast else None
+        if fast is not None:
+            rows = fast.rows(fast.query(joined, order[0], order[1]), self.export_batch)
+        else:
+            query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
+                                             joined, order[0], order[1])
+            rows = self._export_rows(query, columns)
         labels = [str(self.label_columns.get(c, c)) for c in columns]
         title = meta.model_label(self.datamodel.obj)
         user = g.user
         bureau = user.bureau.name if getattr(user, "bureau", None) else ""
-        rows = self._export_rows(query, columns)
         filename = export_filename(title, fmt)
 
         def progress(done: int) -> None:

@@ -1,0 +1,42 @@
+"""The .xlsx list writer's lean rows (issue 15): each cell reads back as the cell-by-cell
+openpyxl writing made it — dates as dated numbers with their format, text as text (a
+formula typed by a user too), 序号 a number, long text wrapped, spaces kept."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+
+from app.reports.exports import write_xlsx
+
+ROW = ["S310115000019", " lead space", "", "=SUM(A1)", "#N/A", "2026-02-30", "2026-01-02 10:00",
+       "2026-01-09", "-5", "长" * 80, "=长" * 40, None, 12]
+
+
+def _sheet():
+    buf = io.BytesIO()
+    write_xlsx(buf, "免办申请", [f"列{i}" for i in range(len(ROW))], [ROW, ROW], header="h")
+    return openpyxl.load_workbook(io.BytesIO(buf.getvalue())).active
+
+
+def test_lean_rows_read_back_as_openpyxl_cells():
+    ws = _sheet()
+    cells = list(ws.iter_rows(min_row=4, max_row=4))[0]
+    assert cells[0].value == 1 and cells[0].data_type == "n"
+    values = [c.value for c in cells[1:]]
+    assert values[0] == "S310115000019"
+    assert values[1] == " lead space"
+    assert values[2] is None
+    assert values[3] == "=SUM(A1)" and cells[4].data_type == "s"
+    assert values[4] == "#N/A" and cells[5].data_type == "e"
+    assert values[5] == "2026-02-30"  # not a date: stays text
+    assert values[6] == dt.datetime(2026, 1, 2, 10, 0)
+    assert cells[7].number_format == "yyyy-mm-dd hh:mm"
+    assert values[7] == dt.datetime(2026, 1, 9) and cells[8].number_format == "yyyy-mm-dd"
+    assert values[8] == "-5"
+    assert values[9] == "长" * 80 and cells[10].alignment.wrap_text
+    assert values[10] == "=长" * 40 and cells[11].data_type == "s"
+    assert values[11] is None
+    assert values[12] == "12"
+    assert [c.value for c in list(ws.iter_rows(min_row=5, max_row=5))[0]][0] == 2
