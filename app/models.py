@@ -2168,6 +2168,9 @@ Index("ix_application_bureau_due_asc", Application.bureau_id, Application.due_so
       Application.id.desc())
 Index("ix_application_bureau_due_desc", Application.bureau_id, Application.due_sort_desc,
       Application.id)
+# ... and the province's (no bureau filter) reads the same order from these
+Index("ix_application_due_asc", Application.due_sort_asc, Application.id.desc())
+Index("ix_application_due_desc", Application.due_sort_desc, Application.id)
 
 from app.scope import install_carried_owner_listener  # noqa: E402  (scope sits below models)
 

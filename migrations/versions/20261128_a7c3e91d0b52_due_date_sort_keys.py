@@ -4,7 +4,8 @@
 review, else a date after (ascending) / before (descending) every due date, so a district's
 page sorted by 审核时限 in either direction is one range of
 ``ix_application_bureau_due_asc`` / ``_desc`` (bureau_id, key, id) with the undated rows
-last. Replaces ``ix_application_bureau_due`` (a CASE expression no index orders). Backfilled
+last; ``ix_application_due_asc`` / ``_desc`` (key, id) do the same for the province-wide list.
+Replaces ``ix_application_bureau_due`` (a CASE expression no index orders). Backfilled
 from ``approve_due_on`` and the state.
 
 Revision ID: a7c3e91d0b52
@@ -48,9 +49,16 @@ def upgrade():
                     ['bureau_id', 'due_sort_asc', sa.text('id DESC')], unique=False)
     op.create_index('ix_application_bureau_due_desc', 'application',
                     ['bureau_id', 'due_sort_desc', 'id'], unique=False)
+    # the province-wide list (no bureau filter) sorted the same way
+    op.create_index('ix_application_due_asc', 'application',
+                    ['due_sort_asc', sa.text('id DESC')], unique=False)
+    op.create_index('ix_application_due_desc', 'application', ['due_sort_desc', 'id'],
+                    unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_application_due_desc', table_name='application')
+    op.drop_index('ix_application_due_asc', table_name='application')
     op.drop_index('ix_application_bureau_due_desc', table_name='application')
     op.drop_index('ix_application_bureau_due_asc', table_name='application')
     op.create_index('ix_application_bureau_due', 'application',
