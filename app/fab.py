@@ -198,9 +198,7 @@ class ScopedInterface(SQLAInterface):
             order_column = ""  # an unknown or computed column from the URL: keep the default
         sort = meta.derived_sort_of(self.obj, order_column) if order_column else None
         if sort is not None:
-            expr = sort()
-            expr = expr.desc() if order_direction == "desc" else expr.asc()
-            return query.order_by(expr.nulls_last(), self.obj.id.desc())
+            return query.order_by(*sort(order_direction == "desc"))
         return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
 
     def get_order_columns_list(self, list_columns=None):

@@ -184,9 +184,9 @@ def derived_reads_of(model, name: str) -> tuple[str, ...] | None:
 
 
 def sorted_by(model, name: str):
-    """Decorator for a function returning the SQL expression a derived value sorts by (a
-    stored due date): the list can then sort that column (issue 15). Ascending puts the
-    most urgent first; rows without a due date go last either way."""
+    """Decorator for a function ``fn(descending) -> [ORDER BY clauses]`` a derived value
+    sorts by (a stored due date): the list can then sort that column (issue 15). Ascending
+    puts the most urgent first; rows without a due date go last either way."""
 
     def register(fn: Callable[[], Any]):
         model.__dict__.get("__derived_sort__") or setattr(model, "__derived_sort__", {})

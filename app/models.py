@@ -971,12 +971,18 @@ class AnnualAccountReportLine(Audited, Model):
 # =========================================================================================
 
 
+#: 审核时限's sort keys of an application not in review (no due date): last either way
+DUE_SORT_LAST_ASC = dt.date(9999, 12, 31)
+DUE_SORT_LAST_DESC = dt.date(1, 1, 1)
+
+
 class Application(Audited, TimestampMixin, Model):
     """免办申请 as loaded from (or mirrored for) the national system."""
 
     #: ``approve_due_on`` is kept by ``app.services.applications`` from the submission date
     #: and the working calendar: not an edit of the record, so not in its audit trail.
-    __versioned__ = {"exclude": ["updated_at", "lock_version", "approve_due_on"]}
+    __versioned__ = {"exclude": ["updated_at", "lock_version", "approve_due_on",
+                                 "due_sort_asc", "due_sort_desc"]}
 
     __tablename__ = "application"
     __label__ = "免办申请"
@@ -1019,6 +1025,16 @@ class Application(Audited, TimestampMixin, Model):
         DateTime, index=True, info=label("提交时间", help="从国家系统载入时可填写原提交时间"))
     approve_due_on: Mapped[Optional[dt.date]] = mapped_column(
         Date, info=label("办结期限", help="提交后第5个工作日，由系统按工作日历计算"))
+    #: 审核时限's sort keys, kept with ``approve_due_on`` (issue 15): the due date while the
+    #: application is in review, else a date after (ascending) / before (descending) every due
+    #: date, so either direction reads one index range with the undated rows last.
+    due_sort_asc: Mapped[dt.date] = mapped_column(
+        Date, nullable=False, default=DUE_SORT_LAST_ASC, server_default=DUE_SORT_LAST_ASC.isoformat(),
+        info=label("审核时限排序（升序）", help="由系统维护"))
+    due_sort_desc: Mapped[dt.date] = mapped_column(
+        Date, nullable=False, default=DUE_SORT_LAST_DESC,
+        server_default=DUE_SORT_LAST_DESC.isoformat(),
+        info=label("审核时限排序（降序）", help="由系统维护"))
     accepted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("受理时间"))
     first_reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime,
                                                                      info=label("初审时间"))
@@ -2146,8 +2162,15 @@ Index("ix_certificate_request_owner_bureau", CertificateRequest.owner_bureau_id,
       CertificateRequest.id)
 Index("ix_customs_usage_owner_bureau", CustomsUsage.owner_bureau_id, CustomsUsage.used_on)
 Index("ix_usage_record_owner_bureau", UsageRecord.owner_bureau_id, UsageRecord.id)
-# 审核时限 sorts by the stored due date (most urgent first), within a district's rows
-Index("ix_application_bureau_due", Application.bureau_id, Application.approve_due_on)
+# 审核时限 sorts by its stored keys (most urgent first, undated rows last, ties newest first):
+# a district's first page in either direction is one index range
+Index("ix_application_bureau_due_asc", Application.bureau_id, Application.due_sort_asc,
+      Application.id.desc())
+Index("ix_application_bureau_due_desc", Application.bureau_id, Application.due_sort_desc,
+      Application.id)
+# ... and the province's (no bureau filter) reads the same order from these
+Index("ix_application_due_asc", Application.due_sort_asc, Application.id.desc())
+Index("ix_application_due_desc", Application.due_sort_desc, Application.id)
 
 from app.scope import install_carried_owner_listener  # noqa: E402  (scope sits below models)
 

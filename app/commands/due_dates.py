@@ -8,8 +8,8 @@ from app.services.applications import refresh_due_dates
 
 
 class RefreshDueDates(Command):
-    """``approve_due_on`` of the applications in review (``everything``: of all submitted
-    ones). Run by the web app's daily check and by ``flask refresh-due-dates``."""
+    """``approve_due_on`` and the 审核时限 sort keys of the applications in review
+    (``everything``: of all submitted ones). Run by the web app's daily check and by ``flask refresh-due-dates``."""
 
     user = SYSTEM
 

@@ -16,7 +16,15 @@ from app.domain.validators import check_fields, check_record
 from app.domain.workdays import CalendarUnknown
 from app.enums import APPLICATION_IN_REVIEW, ApplicationState, AttachmentKind, ReviewVerdict
 from app.extensions import db
-from app.models import Application, ApplicationReview, Enterprise, EvidenceFile, Product
+from app.models import (
+    DUE_SORT_LAST_ASC,
+    DUE_SORT_LAST_DESC,
+    Application,
+    ApplicationReview,
+    Enterprise,
+    EvidenceFile,
+    Product,
+)
 from app.scope import signature_of
 from app.services import records
 from app.services.calendar import Deadline, deadline_after, load_calendar
@@ -268,9 +276,33 @@ def stored_approve_due(application: Application) -> dt.date | None:
     return deadline.due if deadline else None
 
 
+def due_sort_keys(state, approve_due_on: dt.date | None) -> tuple[dt.date, dt.date]:
+    """审核时限's stored sort keys (``due_sort_asc``, ``due_sort_desc``): the due date of work
+    in review, else a date after / before every due date (undated rows last either way)."""
+    if state in APPLICATION_IN_REVIEW and approve_due_on is not None:
+        return approve_due_on, approve_due_on
+    return DUE_SORT_LAST_ASC, DUE_SORT_LAST_DESC
+
+
+def keep_due_dates(application: Application) -> None:
+    """Set the stored due date and its sort keys of ``application`` (the bulk import, which
+    inserts without the ORM's flush, calls this as the flush listener does)."""
+    application.approve_due_on = stored_approve_due(application)
+    _keep_sort_keys(application)
+
+
+def _keep_sort_keys(application: Application) -> None:
+    asc, desc = due_sort_keys(application.state, application.approve_due_on)
+    if application.due_sort_asc != asc:
+        application.due_sort_asc = asc
+    if application.due_sort_desc != desc:
+        application.due_sort_desc = desc
+
+
 @event.listens_for(Session, "before_flush")
 def _keep_due_dates(session, _context, _instances) -> None:
-    """A new or (re)submitted application gets its stored due date in the same flush."""
+    """A new or (re)submitted application gets its stored due date in the same flush, and
+    every new or changed one its 审核时限 sort keys."""
     for obj in list(session.new) + list(session.dirty):
         if not isinstance(obj, Application):
             continue
@@ -281,6 +313,7 @@ def _keep_due_dates(session, _context, _instances) -> None:
                 due = stored_approve_due(obj)
             if obj.approve_due_on != due:
                 obj.approve_due_on = due
+        _keep_sort_keys(obj)
 
 
 def refresh_due_dates(only_open: bool = True, batch: int = 2000) -> int:
@@ -296,37 +329,41 @@ def refresh_due_dates(only_open: bool = True, batch: int = 2000) -> int:
         where.append(or_(Application.state.in_(APPLICATION_IN_REVIEW),
                          Application.approve_due_on.is_(None)))
     rows = db.session.execute(select(Application.id, Application.submitted_at,
-                                     Application.state, Application.approve_due_on)
+                                     Application.state, Application.approve_due_on,
+                                     Application.due_sort_asc, Application.due_sort_desc)
                               .where(*where)).all()
     changes = []
     days = policy.profile().approve_within_working_days
     calendar = load_calendar()  # once, not once per row
-    for app_id, submitted, state, stored in rows:
+    for app_id, submitted, state, stored, stored_asc, stored_desc in rows:
         due = None
         if state is not ApplicationState.draft:
             try:
                 due = calendar.working_days_after(submitted.date(), days)
             except CalendarUnknown:
                 due = None
-        if due != stored:
-            changes.append({"b_id": app_id, "due": due})
+        asc, desc = due_sort_keys(state, due)
+        if (due, asc, desc) != (stored, stored_asc, stored_desc):
+            changes.append({"b_id": app_id, "due": due, "asc": asc, "desc": desc})
     table = Application.__table__
     from sqlalchemy import bindparam
 
     stmt = update(table).where(table.c.id == bindparam("b_id")).values(
-        approve_due_on=bindparam("due"))
+        approve_due_on=bindparam("due"), due_sort_asc=bindparam("asc"),
+        due_sort_desc=bindparam("desc"))
     for start in range(0, len(changes), batch):
         db.session.connection().execute(stmt, changes[start:start + batch])
     return len(changes)
 
 
 @meta.sorted_by(Application, "deadline_status")
-def deadline_sort():
-    """审核时限 sorts by the stored due date of the work still in review."""
-    from sqlalchemy import case
-
-    return case((Application.state.in_(APPLICATION_IN_REVIEW), Application.approve_due_on),
-                else_=None)
+def deadline_sort(descending: bool) -> list:
+    """审核时限 sorts by the stored due date of the work still in review (its stored sort
+    key of that direction, so a district's page is one range of
+    ``ix_application_bureau_due_asc`` / ``_desc``); ties newest first."""
+    if descending:
+        return [Application.due_sort_desc.desc(), Application.id.desc()]
+    return [Application.due_sort_asc.asc(), Application.id.desc()]
 
 
 @meta.derived(Application, "deadline_status", "审核时限", reads=_DEADLINE_READS)

@@ -214,12 +214,13 @@ def renewal_window_opens(grant: FastTrackGrant) -> dt.date:
 
 
 @meta.sorted_by(FastTrackGrant, "days_left")
-def days_left_sort():
+def days_left_sort(descending: bool) -> list:
     """剩余有效天数 sorts by the stored end date of the grants that show one."""
     from sqlalchemy import case
 
-    return case((FastTrackGrant.state.in_([S.active, S.expired, S.suspended]),
+    expr = case((FastTrackGrant.state.in_([S.active, S.expired, S.suspended]),
                  FastTrackGrant.valid_to), else_=None)
+    return [(expr.desc() if descending else expr.asc()).nulls_last(), FastTrackGrant.id.desc()]
 
 
 @meta.derived(FastTrackGrant, "days_left", "剩余有效天数")

@@ -72,6 +72,10 @@ def test_good_file_creates_exactly_its_rows_and_keeps_national_numbers(app, unit
     # what the ORM's save keeps on the rows, the batched insert keeps too: the stored due date
     # (审核时限 sorts by it) and the products' carried owner (the district's lists filter on it)
     assert first.approve_due_on == dt.date(2026, 3, 23)
+    # ... and its 审核时限 sort keys (in review: the due date both ways; a draft: last both ways)
+    assert (first.due_sort_asc, first.due_sort_desc) == (dt.date(2026, 3, 23),) * 2
+    draft = db.session.scalar(select(Application).where(Application.number == "A9002"))
+    assert (draft.due_sort_asc, draft.due_sort_desc) == (dt.date(9999, 12, 31), dt.date(1, 1, 1))
     assert {p.owner_bureau_id for p in first.products} == {unit.bureau_id}
     assert check_carried_owners() == {}
     assert _count(ImportBatch) == batches + 1

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select, text, update
 
 from app.commands.due_dates import RefreshDueDates
 from app.enums import ApplicationState, FastTrackState
 from app.extensions import db
-from app.models import Application
-from app.services.applications import approve_due
+from app.models import DUE_SORT_LAST_ASC, DUE_SORT_LAST_DESC, Application
+from app.services.applications import approve_due, deadline_sort
 from tests import factories
 from tests.conftest import DISTRICT_A
 
@@ -94,3 +95,52 @@ def test_fast_track_grants_sort_by_days_left(app_ctx, bureaus, client_as):
     html = response.get_data(as_text=True)
     names = [soon.enterprise.name, far.enterprise.name]
     assert _numbers_in_order(html, names) == names
+
+
+def _plan(stmt) -> str:
+    compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
+    prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+    rows = db.session.execute(text(prefix + str(compiled))).all()
+    return "\n".join(str(r[-1]) for r in rows)
+
+
+def test_the_sort_keys_follow_the_state_and_the_refresh(app_ctx, bureaus):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    app_ = _submitted(ent, dt.date(2026, 11, 2))
+    draft = factories.application(ent, products=1)
+    db.session.commit()
+    due = dt.date(2026, 11, 9)
+    assert (app_.due_sort_asc, app_.due_sort_desc) == (due, due)
+    assert (draft.due_sort_asc, draft.due_sort_desc) == (DUE_SORT_LAST_ASC, DUE_SORT_LAST_DESC)
+    app_.state = ApplicationState.issued  # out of review: last either way
+    db.session.commit()
+    assert (app_.due_sort_asc, app_.due_sort_desc) == (DUE_SORT_LAST_ASC, DUE_SORT_LAST_DESC)
+    app_.state = ApplicationState.accepted
+    db.session.commit()
+    assert (app_.due_sort_asc, app_.due_sort_desc) == (due, due)
+    # rows written around the ORM get their keys back from the refresh
+    db.session.execute(update(Application).where(Application.id == app_.id)
+                       .values(approve_due_on=None, due_sort_asc=DUE_SORT_LAST_ASC,
+                               due_sort_desc=DUE_SORT_LAST_DESC))
+    db.session.commit()
+    assert RefreshDueDates().execute() >= 1
+    db.session.expire_all()
+    fresh = db.session.get(Application, app_.id)
+    assert (fresh.approve_due_on, fresh.due_sort_asc, fresh.due_sort_desc) == (due, due, due)
+
+
+@pytest.mark.parametrize("district", [True, False], ids=["district", "province"])
+@pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
+def test_a_due_date_page_reads_one_index_range(app_ctx, bureaus, descending, district):
+    stmt = select(Application.id)
+    if district:
+        stmt = stmt.where(Application.bureau_id == bureaus[DISTRICT_A].id)
+    stmt = stmt.order_by(*deadline_sort(descending)).limit(20)
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        db.session.execute(text("SET LOCAL enable_sort = off"))
+    plan = _plan(stmt)
+    index = "ix_application_" + ("bureau_" if district else "") + (
+        "due_desc" if descending else "due_asc")
+    assert index in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan

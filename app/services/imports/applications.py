@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from app.enums import ApplicantType, ApplicationState, Currency, ExemptionClause, ResearchDetail
 from app.models import Application, Product
 from app.security_model import DISTRICT_OFFICERS
-from app.services.applications import incompleteness, stored_approve_due
+from app.services.applications import incompleteness, keep_due_dates
 from app.services.imports.base import (
     Column,
     ImportKind,
@@ -137,7 +137,7 @@ class ApplicationImport(ImportKind):
             application.enterprise_id = application.enterprise.id
             application.bureau_id = application.bureau.id
             # what the ORM's save would keep on the row: the stored 办结 due date (issue 15)
-            application.approve_due_on = stored_approve_due(application)
+            keep_due_dates(application)  # and its 审核时限 sort keys
         insert_all(Application, applications, transaction_id)
         products = []
         for application, rows in self.new:
