@@ -249,7 +249,7 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
         fmt = request.args.get("format", "xlsx")
         if fmt not in ("xlsx", "csv"):
             abort(400)
-        token = export_progress.valid_token(request.args.get("progress"))
+        token = export_progress.valid_token(request.args.get("progress"), g.user.id)
         order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
         get_filter_args(self._filters)
         joined = self._filters.get_joined_filters(self._base_filters)
@@ -310,7 +310,7 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
     def export_progress(self, token: str):
         """How far the export started with ``progress=<token>`` has got (the list page
         polls this while the file is prepared)."""
-        return jsonify(export_progress.read(token))
+        return jsonify(export_progress.read(export_progress.valid_token(token, g.user.id) or ""))
 
 
 def attachment(filename: str) -> str:

@@ -15,12 +15,17 @@ import tempfile
 import time
 
 _TOKEN = re.compile(r"[A-Za-z0-9]{16,64}")
+_KEY = re.compile(r"(\d+u)?[A-Za-z0-9]{16,64}")
 _DIR = os.path.join(tempfile.gettempdir(), "ccc-export-progress")
 _MAX_AGE_S = 3600
 
 
-def valid_token(token: str | None) -> str | None:
-    return token if token and _TOKEN.fullmatch(token) else None
+def valid_token(token: str | None, user_id: int | None = None) -> str | None:
+    """The page's token, bound to the user who asked (another user holding the token reads
+    and writes nothing of this export: the progress is kept under ``<user id>u<token>``)."""
+    if not (token and _TOKEN.fullmatch(token)):
+        return None
+    return f"{int(user_id)}u{token}" if user_id is not None else token
 
 
 def _path(token: str) -> str:
@@ -42,7 +47,7 @@ def report(token: str | None, done: int, total: int, error: str | None = None) -
 
 
 def read(token: str) -> dict:
-    if valid_token(token) is None:
+    if not (token and _KEY.fullmatch(token)):
         return {"done": 0, "total": 0, "finished": False, "error": None}
     try:
         with open(_path(token), encoding="utf-8") as fh:

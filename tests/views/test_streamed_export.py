@@ -75,6 +75,9 @@ def test_xlsx_export_writes_every_in_scope_row_and_none_outside(app_ctx, bureaus
     state = client.get("/productview/export/progress/" + "a" * 32).get_json()
     assert state == {"done": sum(in_scope.values()), "total": sum(in_scope.values()), "finished": True,
                      "error": None}
+    # another user holding the token reads nothing of this export (its counts stay the user's)
+    other = client_as("pudong").get("/productview/export/progress/" + "a" * 32).get_json()
+    assert other == {"done": 0, "total": 0, "finished": False, "error": None}
 
 
 def test_the_export_follows_the_list_filters(app_ctx, bureaus, client_as):
