@@ -181,6 +181,16 @@ def test_ccc_catalogue_in_the_official_layout(app, app_ctx, users):
     assert db.session.get(CccCategory, "8768").scope_notes == "用于测试的说明"
 
 
+def test_a_code_twice_in_one_file_is_refused_at_its_second_row(app, app_ctx, users):
+    header = ["序号", "产品大类", "产品种类代码", "产品种类", "产品描述/界定", "HS编码示例"]
+    found, errors = _refused(app, users["admin"], "ccc_category", xlsx(("目录", [
+        header, ["九", "信息技术设备", "8770", "测试产品", "", ""],
+        ["九", "信息技术设备", "8770", "测试产品", "", ""]])))
+    assert found == {(3, "产品小类代码")}
+    assert "8770在文件中重复出现" in errors[0].message
+    assert db.session.get(CccCategory, "8770") is None  # all or nothing
+
+
 def test_bureaus_and_division_codes(app, app_ctx, users):
     header = ["部门名称", "简称", "行政区划代码", "层级", "上级部门"]
     found, _ = _refused(app, users["admin"], "bureau", xlsx(("部门", [

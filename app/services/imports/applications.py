@@ -22,6 +22,7 @@ from app.services.imports.base import (
     parse_decimal,
     parse_int,
     parse_upper,
+    repeated_in_file,
 )
 from app.services.imports.bulk import row_of
 from app.services.imports.lookups import BureauFinder, by_key, enterprises_by_uscc, in_scope
@@ -164,10 +165,8 @@ class ApplicationImport(ImportKind):
             if values is None:
                 continue
             number = values["number"]
-            if number in seen:
-                errors.append(RowError(row.number, "申请编号", f"申请编号{number}在文件中重复出现。"))
+            if repeated_in_file(seen, number, row, "申请编号", errors, "申请编号"):
                 continue
-            seen.add(number)
             enterprise = enterprises.get(values["enterprise_uscc"])
             if enterprise is None:
                 errors.append(RowError(row.number, "申请单位统一社会信用代码",

@@ -78,6 +78,17 @@ class RowError:
         return found
 
 
+def repeated_in_file(seen: set, key: Any, row: Row, field: str, errors: list[RowError],
+                     what: str = "") -> bool:
+    """A key met before in this file (the second row is refused, naming it); else remember
+    it. One home for the rule and its words, for every kind keyed by a code or number."""
+    if key in seen:
+        errors.append(RowError(row.number, field, f"{what}{key}在文件中重复出现。"))
+        return True
+    seen.add(key)
+    return False
+
+
 class RowsRefused(DomainError):
     """Some rows are wrong: nothing is imported; ``errors`` lists them by row."""
 

@@ -22,6 +22,7 @@ from app.services.imports.base import (
     enum_value,
     parse_bool,
     parse_upper,
+    repeated_in_file,
     text,
 )
 from app.services.imports.lookups import BureauFinder, by_key, existing_anywhere
@@ -64,10 +65,8 @@ class CertificateImport(ImportKind):
             if values is None:
                 continue
             number = values["number"]
-            if number in seen:
-                errors.append(RowError(row.number, "证明编号", f"证明编号{number}在文件中重复出现。"))
+            if repeated_in_file(seen, number, row, "证明编号", errors, "证明编号"):
                 continue
-            seen.add(number)
             application = applications.get(values["application_number"])
             if application is None:
                 errors.append(RowError(row.number, "申请编号",
@@ -156,10 +155,8 @@ class EnterpriseImport(ImportKind):
             if not self.check_values(Enterprise, sheet, row, record, errors):
                 continue
             uscc = record["uscc"]
-            if uscc in seen:
-                errors.append(RowError(row.number, "统一社会信用代码", f"{uscc}在文件中重复出现。"))
+            if repeated_in_file(seen, uscc, row, "统一社会信用代码", errors):
                 continue
-            seen.add(uscc)
             enterprise = existing.get(uscc)
             if enterprise is None and uscc in taken:
                 errors.append(RowError(row.number, "统一社会信用代码",
@@ -271,10 +268,8 @@ class AccountImport(ImportKind):
             if not self.check_values(ReviewerAccount, sheet, row, record, errors):
                 continue
             name = record["account_name"]
-            if name in seen:
-                errors.append(RowError(row.number, "账号名称", f"账号{name}在文件中重复出现。"))
+            if repeated_in_file(seen, name, row, "账号名称", errors, "账号"):
                 continue
-            seen.add(name)
             account = existing.get(name)
             if account is None and name in taken:
                 errors.append(RowError(row.number, "账号名称", f"账号名称{name}已被使用。"))

@@ -17,6 +17,7 @@ from app.services.imports.base import (
     RowError,
     Sheet,
     enum_value,
+    repeated_in_file,
     text,
 )
 from app.services.tables import parse_date
@@ -57,10 +58,8 @@ class CccCategoryImport(ImportKind):
             if not self.check_values(CccCategory, sheet, row, values, errors):
                 continue
             code = values["code"]
-            if code in seen:
-                errors.append(RowError(row.number, "产品小类代码", f"小类代码{code}在文件中重复出现。"))
+            if repeated_in_file(seen, code, row, "产品小类代码", errors, "小类代码"):
                 continue
-            seen.add(code)
             item = existing.get(code)
             creating = item is None
             if creating:
@@ -213,10 +212,8 @@ class BureauImport(ImportKind):
             if not self.check_values(Bureau, sheet, row, record, errors):
                 continue
             code = record["division_code"]
-            if code in seen:
-                errors.append(RowError(row.number, "行政区划代码", f"{code}在文件中重复出现。"))
+            if repeated_in_file(seen, code, row, "行政区划代码", errors):
                 continue
-            seen.add(code)
             parent = None
             if values.get("parent"):
                 parent = next((b for b in by_code.values()
