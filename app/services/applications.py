@@ -83,10 +83,23 @@ def materials_table(application: Application) -> list[dict]:
     return rows
 
 
+def _missing(required: list[AttachmentKind], attached, reusable_elsewhere) -> list[AttachmentKind]:
+    """The rule, once (one application or a batch): a 必传 kind is missing unless attached
+    here or — a reusable kind — attached to another application of the same unit."""
+    return [kind for kind in required if kind not in attached
+            and not (kind in dossier.REUSABLE and reusable_elsewhere(kind))]
+
+
+def _required(application_or_row) -> list[AttachmentKind]:
+    r = application_or_row
+    return [m.kind for m in dossier.materials_for(r.clause, r.research_detail, r.applicant_type)
+            if m.required]
+
+
 def missing_materials(application: Application) -> list[AttachmentKind]:
     """The 必传 materials not attached (nor reusable from an earlier application)."""
-    return [row["kind"] for row in materials_table(application)
-            if row["required"] and not row["files"] and row["reused"] is None]
+    return _missing(_required(application), {f.kind for f in application.attachments},
+                    lambda kind: reusable_attachment(application, kind) is not None)
 
 
 @meta.derived(Application, "missing_materials", "缺少的必传材料")
@@ -99,9 +112,8 @@ def missing_materials_text(application: Application) -> str:
 def missing_materials_texts(rows) -> list[str]:
     """``missing_materials_text`` of many applications at once (the list export): the kinds
     of their own files, and which applications of their units hold a reusable kind, read in
-    two queries for the whole batch instead of several per application. Same rule as
-    ``materials_table``: a 必传 kind is missing unless attached here or, for a reusable
-    kind, attached to another application of the same unit."""
+    two queries for the whole batch instead of several per application; the rule is
+    ``_missing``, as for one application."""
     ids = [r.id for r in rows]
     own: dict[int, set] = {}
     for start in range(0, len(ids), 500):
@@ -123,11 +135,13 @@ def missing_materials_texts(rows) -> list[str]:
     for r in rows:
         key = (r.clause, r.research_detail, r.applicant_type)
         if key not in lists:
-            lists[key] = [m.kind for m in dossier.materials_for(*key) if m.required]
-        attached = own.get(r.id, ())
-        missing = [kind for kind in lists[key] if kind not in attached and not (
-            kind in dossier.REUSABLE and r.enterprise_id is not None
-            and holders.get((r.enterprise_id, kind), set()) - {r.id})]
+            lists[key] = _required(r)
+
+        def elsewhere(kind, r=r) -> bool:
+            return r.enterprise_id is not None and bool(
+                holders.get((r.enterprise_id, kind), set()) - {r.id})
+
+        missing = _missing(lists[key], own.get(r.id, ()), elsewhere)
         texts.append("、".join(k.label for k in missing))
     return texts
 
