@@ -61,6 +61,6 @@ def login(page, base: str, username: str) -> None:
     assert re.search(r"[\u4e00-\u9fff]", page.inner_text("body")), "login page not Chinese"
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("input[type=submit]")
     assert "/login" not in page.url, f"{username} could not log in"

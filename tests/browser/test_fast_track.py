@@ -59,14 +59,14 @@ def test_refused_submission_and_opening_a_grant(live_server, browser, grants):
     page = context.new_page()
     login(page, live_server, "admin")
     page.goto(f"{live_server}/fasttrackgrantview/show/{waiting_id}")
-    page.click("a:has-text('登记开通')")
-    page.wait_for_load_state()
-    page.click("button:has-text('登记开通')")  # without the account: said at the field
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("a:has-text('登记开通')")
+    with page.expect_navigation():  # without the account: said at the field
+        page.click("button:has-text('登记开通')")
     assert "请填写便捷通道账号" in page.inner_text(".has-error")
     page.fill("#fast_track_account", "SHBJTD-BROWSER")
-    page.click("button:has-text('登记开通')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('登记开通')")
     body = page.inner_text("body")
     assert "便捷通道已开通。" in body and "SHBJTD-BROWSER" in body
     # opened today for the Shanghai profile's two years: until the day before the anniversary

@@ -108,7 +108,7 @@ def test_role_opens_every_menu_entry(live_server_for, browser, profile, username
     assert not violations, violations
     # 退出 is a POST form in the user menu (with the CSRF token): it signs out
     page.click(".navbar-right .dropdown-toggle")
-    page.click("form.console-logout button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form.console-logout button[type=submit]")
     assert page.goto(live_server + "/enterpriseview/list/").url.split("?")[0].endswith("/login/")
     context.close()

@@ -44,8 +44,8 @@ def test_huangpu_workbench_lists_the_annual_report_and_opens_it(
     row = page.locator("table.console-workbench tr", has_text="账号使用人年报").first
     assert "剩2天" in row.inner_text() and f"{year}-11-30" in row.inner_text()
     assert "warning" in (row.get_attribute("class") or "")  # due soon
-    row.locator("a").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        row.locator("a").click()
     assert page.url.endswith(f"/annualreportview/show/{report_id}")
     assert f"{year}" in page.inner_text("body")
     context.close()
@@ -72,8 +72,8 @@ def test_top_bar_search_by_uscc_and_declaration_within_the_district(
 
     def search(term):
         page.fill(".console-topbar-search input[name=q]", term)
-        page.press(".console-topbar-search input[name=q]", "Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.press(".console-topbar-search input[name=q]", "Enter")
         return page.inner_text("body")
 
     body = search(own_uscc)
@@ -99,8 +99,8 @@ def test_product_form_opened_from_an_application_has_it_set(live_server, browser
     login(page, live_server, "huangpu")
     page.goto(f"{live_server}/applicationview/show/{app_id}")
     page.click(".nav-tabs a:has-text('产品')")  # the application's product list
-    page.click(f"a[href*='/productview/add?_flt_0_application={app_id}']")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(f"a[href*='/productview/add?_flt_0_application={app_id}']")
     assert "/productview/add" in page.url
     assert page.locator("#application option:checked").inner_text().strip() == number
     # shown in the type-ahead picker
@@ -133,8 +133,8 @@ def test_batch_confirm_of_two_annual_reports(live_server, browser, demo_app):
     page.click("button.dropdown-toggle:has-text('Actions'), button.dropdown-toggle:has-text('操作'),"
                " button.dropdown-toggle:has-text('动作')")
     page.click("a.confirm_many_menu_item")
-    page.click("#modal-confirm-ok")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the modal submits the action form
+        page.click("#modal-confirm-ok")
     body = page.inner_text("body")
     assert "汇总表已确认（共2份）" in body
     with demo_app.app_context():
