@@ -1619,9 +1619,13 @@ class UsageRecord(Audited, TimestampMixin, Model):
         return self.editing_refusal()
 
     def evidence_refusal(self) -> str | None:
+        """Follow-up evidence is still welcome while the write-off is reviewed (the review
+        waits for it); once written off, the records and their evidence are kept as they are."""
         cert = self.product.application.certificate if self.product is not None else None
         if cert is not None and cert.state is CertificateState.voided:
             return "证明已作废，不能再上传证据材料。"
+        if cert is not None and cert.state is CertificateState.written_off:
+            return self.editing_refusal()
         return None
 
 

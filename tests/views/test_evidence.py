@@ -117,3 +117,32 @@ def test_the_record_decides_when_it_takes_files_at_every_door(app_ctx, client_as
                           data={"file": (io.BytesIO(PNG), "photo.png")})
     assert "证明已作废，不能再上传证据材料。" in posted.get_data(as_text=True)
     assert db.session.query(EvidenceFile).filter_by(usage_record_id=record.id).count() == 0
+
+
+@pytest.mark.parametrize("state,words", [("written_off", "已核销：其使用记录须留存备查")])
+def test_a_usage_record_after_write_off_takes_no_evidence(app_ctx, client_as, api_as,
+                                                          bureaus, state, words):
+    """The records (and their evidence) are the proof of the write-off: frozen with it.
+    (Under review, follow-up evidence is still taken: tests/workflows/test_write_off.py.)"""
+    from app.enums import CertificateState, UsageKind
+    from app.models import EvidenceFile, UsageRecord
+
+    cert = factories.certificate(factories.application(factories.enterprise(bureaus[DISTRICT_A]),
+                                                       products=1))
+    record = UsageRecord(product=cert.application.products[0], kind=UsageKind.use, quantity=1,
+                         used_on=cert.issued_on, using_unit="上海测试研究院")
+    db.session.add(record)
+    db.session.commit()
+    cert.state = CertificateState[state]
+    db.session.commit()
+    client, headers = api_as("huangpu")
+    response = client.post(f"/api/v1/usage_record/{record.id}/evidence", headers=headers,
+                           data={"file": (io.BytesIO(PNG), "photo.png")})
+    assert response.status_code == 409
+    assert words in response.get_json()["message"]
+    console = client_as("huangpu")
+    posted = console.post(f"/usagerecordview/upload/{record.id}", follow_redirects=True,
+                          data={"file": (io.BytesIO(PNG), "photo.png")})
+    assert words in posted.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.query(EvidenceFile).filter_by(usage_record_id=record.id).count() == 0
