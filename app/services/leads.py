@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.domain.errors import RecordInvalid
 from app.extensions import db
 from app.models import Certificate, Enterprise, SupervisionLead
-from app.scope import current_user, signature_of
+from app.scope import bureau_scope, current_user, scope_clause, signature_of
 from app.services import records
 
 
@@ -43,3 +44,15 @@ def leads_for_draw(bureau_id: int, start: dt.date, today: dt.date) -> list[Super
         .where(Enterprise.bureau_id == bureau_id, SupervisionLead.received_on >= start,
                SupervisionLead.received_on <= today)
         .order_by(SupervisionLead.received_on, SupervisionLead.id)))
+
+
+def leads_in_scope(start: dt.date, today: dt.date, user="current") -> list[SupervisionLead]:
+    """The leads the user may see, received from ``start`` to ``today``, newest first: the
+    重点检查对象 board lists them beside the key-target certificates (the draw takes them too)."""
+    return list(db.session.scalars(
+        select(SupervisionLead)
+        .where(scope_clause(SupervisionLead, bureau_scope(user)),
+               SupervisionLead.received_on >= start, SupervisionLead.received_on <= today)
+        .options(joinedload(SupervisionLead.enterprise).joinedload(Enterprise.bureau),
+                 joinedload(SupervisionLead.certificate))
+        .order_by(SupervisionLead.received_on.desc(), SupervisionLead.id.desc())))

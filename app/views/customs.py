@@ -8,6 +8,7 @@ from flask import flash, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 
+from app import clock, policy
 from app.commands import customs_import
 from app.commands.imports import run_import
 from app.domain.errors import DomainError
@@ -17,6 +18,8 @@ from app.security_model import ALL_ROLES, DISTRICT_OFFICERS, Access
 from app.services.imports.base import RowsRefused
 from app.services.imports.registry import KINDS
 from app.services.key_targets import key_target_rules, key_targets
+from app.services.leads import leads_in_scope
+from app.services.supervision import lookback_start
 from app.views.base import DomainModelView
 from app.views.files import EvidenceUploads, evidence_links
 
@@ -96,5 +99,8 @@ class KeyTargetView(BaseView):
     @expose("/")
     @has_access
     def board(self):
+        today = clock.today()
         return self.render_template("console/key_targets.html", title="重点检查对象",
-                                    targets=key_targets(), rules=key_target_rules())
+                                    targets=key_targets(today=today), rules=key_target_rules(),
+                                    leads=leads_in_scope(lookback_start(today), today),
+                                    lead_months=policy.profile().supervision_lookback_months)

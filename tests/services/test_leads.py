@@ -11,7 +11,7 @@ from app.models import SupervisionLead
 from app.workflows import run_step
 from app.workflows.supervision import InspectionPlanWorkflow as P
 from tests import factories
-from tests.conftest import DISTRICT_A, form_errors
+from tests.conftest import DISTRICT_A, DISTRICT_B, form_errors
 
 
 def test_lead_feeds_the_draw_as_a_key_target(app_ctx):
@@ -78,3 +78,22 @@ def test_lead_at_every_door(app_ctx, client_as, api_as, bureaus):
         "enterprise": str(ent.id), "kind": "complaint", "source": "信访",
         "received_on": clock.today().isoformat(), "description": "举报"})
     assert response.status_code == 302, form_errors(response.get_data(as_text=True))
+
+
+def test_leads_in_the_window_are_on_the_key_target_board_within_the_district(app_ctx, client_as,
+                                                                             bureaus):
+    """The board says who to look at first: the certificates by the rules, and the units with
+    a lead in the draw's look-back window (from its first day), never another district's."""
+    from app.services.supervision import lookback_start
+
+    start = lookback_start(clock.today())
+    ours = factories.lead(bureaus[DISTRICT_A], source="12315举报（看板）", received_on=start)
+    old = factories.lead(bureaus[DISTRICT_A], source="过期来源（看板）",
+                         received_on=start - dt.timedelta(days=1))
+    theirs = factories.lead(bureaus[DISTRICT_B], source="浦东来源（看板）")
+    db.session.commit()
+    page = client_as("huangpu").get("/keytargets/").get_data(as_text=True)
+    assert ours.source in page and f"/supervisionleadview/show/{ours.id}" in page
+    assert old.source not in page and theirs.source not in page
+    province = client_as("admin").get("/keytargets/").get_data(as_text=True)
+    assert ours.source in province and theirs.source in province
