@@ -1096,6 +1096,8 @@ class Application(Audited, TimestampMixin, Model):
         CheckConstraint("clause <> 'research_test' OR research_detail IS NOT NULL",
                         name="clause1_needs_detail"),
         Index("ix_application_bureau_state", "bureau_id", "state"),
+        # a district's 申请编号 prefix (the related search scoped first): one index range
+        Index("ix_application_bureau_number", "bureau_id", "number"),
     )
 
     def __str__(self) -> str:
@@ -2178,7 +2180,8 @@ class WorkbenchNotice(Model):
 
 # The carried owner's indexes: a district's first page and count read one index range in
 # the list's default order (issue 15; the plans are in the README).
-Index("ix_product_owner_bureau", Product.owner_bureau_id, Product.id)
+# (the product's application too: a district's 申请编号 filter checks it from the index alone)
+Index("ix_product_owner_bureau", Product.owner_bureau_id, Product.id, Product.application_id)
 Index("ix_certificate_owner_bureau", Certificate.owner_bureau_id, Certificate.issued_on)
 Index("ix_certificate_request_owner_bureau", CertificateRequest.owner_bureau_id,
       CertificateRequest.id)
