@@ -112,11 +112,13 @@ class FilterRelatedText(BaseFilter):
             # record in scope, so the related search reads only the user's share of it —
             # a district's 申请编号 prefix is one range of (bureau_id, number)
             matching = select(remote).where(scope_clause(target, scope), clause)
-            if self._many(matching):
+            if db.engine.dialect.name == "sqlite" and self._many(matching):
                 # most of the district matches (a prefix all its numbers share): walk the
                 # district's own rows in the list's order (the carried owner's covering
                 # index) and stop at a page, instead of collecting every match and sorting
-                # them; ``+ 0`` keeps the planner off the foreign key's index
+                # them; ``+ 0`` keeps the planner off the foreign key's index. (PostgreSQL
+                # hash-joins the district's index-only range with the matches either way:
+                # it is spared the probe.)
                 return query.filter((local + 0).in_(matching))
             return query.filter(local.in_(matching))
         # many-to-one: "fk IN (matching ids)" lets the database use both indexes, where
