@@ -466,6 +466,13 @@ class Enterprise(Audited, TimestampMixin, Model):
     __repr__ = __str__
 
 
+#: A stored sort key of a row with no date to sort by: after (ascending) / before
+#: (descending) every real date, so such rows come last either way and a page is one index
+#: range (审核时限 of applications, 剩余有效天数 of fast-track grants).
+DUE_SORT_LAST_ASC = dt.date(9999, 12, 31)
+DUE_SORT_LAST_DESC = dt.date(1, 1, 1)
+
+
 class FastTrackGrant(Audited, TimestampMixin, Model):
     """A fast-track (便捷通道) application and, once opened, the grant itself (seeds 000, 003)."""
 
@@ -475,8 +482,14 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
     __scope_path__ = ("enterprise", "bureau_id")
     __search_text__ = ("enterprise.name", "^enterprise.uscc")
     __str_loads__ = ("enterprise",)  # relations __str__ reads: loaded with lists that show it
+    # the district's list filters on the carried owner and sorts 剩余有效天数 by a stored key:
+    # one range of ix_fast_track_grant_owner_valid_asc / _desc (issue 15)
+    __scope_column__ = "owner_bureau_id"
+    __versioned__ = {"exclude": ["updated_at", "lock_version", "owner_bureau_id",
+                                 "valid_sort_asc", "valid_sort_desc"]}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_bureau_id: Mapped[Optional[int]] = owner_bureau_column()
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), nullable=False,
                                                index=True, info=label("申请单位"))
     enterprise: Mapped[Enterprise] = relationship(info=label("申请单位"))
@@ -498,6 +511,17 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
         String(64), info=label("便捷通道账号", help="总局开通后给予的指定账号"))
     valid_from: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("有效期起"))
     valid_to: Mapped[Optional[dt.date]] = mapped_column(Date, index=True, info=label("有效期止"))
+    #: 剩余有效天数's sort keys, kept on every flush (``app.services.fast_track``): the end
+    #: date of a grant that shows days left (active, expired, suspended), else a date after
+    #: (ascending) / before (descending) every end date, so those come last either way.
+    valid_sort_asc: Mapped[dt.date] = mapped_column(
+        Date, nullable=False, default=DUE_SORT_LAST_ASC,
+        server_default=DUE_SORT_LAST_ASC.isoformat(),
+        info=label("剩余有效天数排序（升序）", help="由系统维护"))
+    valid_sort_desc: Mapped[dt.date] = mapped_column(
+        Date, nullable=False, default=DUE_SORT_LAST_DESC,
+        server_default=DUE_SORT_LAST_DESC.isoformat(),
+        info=label("剩余有效天数排序（降序）", help="由系统维护"))
     sanction_reason: Mapped[Optional[SanctionReason]] = enum_column(
         SanctionReason, "暂停/取消原因", nullable=True)
     sanctioned_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("暂停/取消日期"))
@@ -972,8 +996,6 @@ class AnnualAccountReportLine(Audited, Model):
 
 
 #: 审核时限's sort keys of an application not in review (no due date): last either way
-DUE_SORT_LAST_ASC = dt.date(9999, 12, 31)
-DUE_SORT_LAST_DESC = dt.date(1, 1, 1)
 
 
 class Application(Audited, TimestampMixin, Model):
@@ -1074,6 +1096,8 @@ class Application(Audited, TimestampMixin, Model):
         CheckConstraint("clause <> 'research_test' OR research_detail IS NOT NULL",
                         name="clause1_needs_detail"),
         Index("ix_application_bureau_state", "bureau_id", "state"),
+        # a district's 申请编号 prefix (the related search scoped first): one index range
+        Index("ix_application_bureau_number", "bureau_id", "number"),
     )
 
     def __str__(self) -> str:
@@ -2160,12 +2184,14 @@ class WorkbenchNotice(Model):
 
 # The carried owner's indexes: a district's first page and count read one index range in
 # the list's default order (issue 15; the plans are in the README).
-Index("ix_product_owner_bureau", Product.owner_bureau_id, Product.id)
+# (the product's application too: a district's 申请编号 filter checks it from the index alone)
+Index("ix_product_owner_bureau", Product.owner_bureau_id, Product.id, Product.application_id)
 Index("ix_certificate_owner_bureau", Certificate.owner_bureau_id, Certificate.issued_on)
 Index("ix_certificate_request_owner_bureau", CertificateRequest.owner_bureau_id,
       CertificateRequest.id)
 Index("ix_customs_usage_owner_bureau", CustomsUsage.owner_bureau_id, CustomsUsage.used_on)
 Index("ix_usage_record_owner_bureau", UsageRecord.owner_bureau_id, UsageRecord.id)
+Index("ix_fast_track_grant_owner_bureau", FastTrackGrant.owner_bureau_id, FastTrackGrant.id)
 # 审核时限 sorts by its stored keys (most urgent first, undated rows last, ties newest first):
 # a district's first page in either direction is one index range
 Index("ix_application_bureau_due_asc", Application.bureau_id, Application.due_sort_asc,
@@ -2175,6 +2201,13 @@ Index("ix_application_bureau_due_desc", Application.bureau_id, Application.due_s
 # ... and the province's (no bureau filter) reads the same order from these
 Index("ix_application_due_asc", Application.due_sort_asc, Application.id.desc())
 Index("ix_application_due_desc", Application.due_sort_desc, Application.id)
+# 剩余有效天数 sorted, a district's first page (carried owner) and the province's
+Index("ix_fast_track_grant_owner_valid_asc", FastTrackGrant.owner_bureau_id,
+      FastTrackGrant.valid_sort_asc, FastTrackGrant.id.desc())
+Index("ix_fast_track_grant_owner_valid_desc", FastTrackGrant.owner_bureau_id,
+      FastTrackGrant.valid_sort_desc, FastTrackGrant.id)
+Index("ix_fast_track_grant_valid_asc", FastTrackGrant.valid_sort_asc, FastTrackGrant.id.desc())
+Index("ix_fast_track_grant_valid_desc", FastTrackGrant.valid_sort_desc, FastTrackGrant.id)
 
 from app.scope import install_carried_owner_listener  # noqa: E402  (scope sits below models)
 

@@ -84,8 +84,11 @@ def csv_chunks(labels: list[str], rows: Iterable[list[str]], progress: Progress 
     out.writerow([neutralise_formula(str(x)) for x in labels])
     yield ("\ufeff" + line.take()).encode("utf-8")
     count = 0
+    triggers = frozenset("".join(FORMULA_TRIGGERS))
     for row in rows:
-        out.writerow([neutralise_formula(str(cell)) for cell in row])
+        # most cells are text that starts with no formula trigger: written as they are
+        out.writerow([cell if type(cell) is str and (not cell or cell[0] not in triggers)
+                      else neutralise_formula(str(cell)) for cell in row])
         count += 1
         if count % every == 0:
             yield line.take().encode("utf-8")

@@ -27,7 +27,7 @@ from app.models import (
 )
 from app.scope import signature_of
 from app.services import records
-from app.services.calendar import Deadline, deadline_after, load_calendar
+from app.services.calendar import Deadline, deadline_after, deadline_memo, load_calendar
 from app.services.numbering import next_application_number
 
 
@@ -249,13 +249,28 @@ def default_applicant_location(application: Application) -> None:
 _DEADLINE_READS = ("submitted_at", "state", "decided_at")
 
 
-def _deadline(application: Application, working_days: int) -> Deadline | None:
+def _deadline(application: Application, working_days: int, **given) -> Deadline | None:
     if application.submitted_at is None or application.state is ApplicationState.draft:
         return None
     decided = application.decided_at.date() if application.decided_at else None
     return deadline_after(application.submitted_at.date(), working_days,
                           done=application.state not in APPLICATION_IN_REVIEW,
-                          finished_on=decided)
+                          finished_on=decided, **given)
+
+
+def _deadlines(rows, working_days: int) -> list[Deadline | None]:
+    """``_deadline`` of many plain rows (the list export's batch): the calendar and the
+    memo read once, each distinct (submitted, state, decided) worked out once."""
+    given = {"calendar": load_calendar(), "memo": deadline_memo()}
+    seen: dict[tuple, Deadline | None] = {}
+    found = []
+    for r in rows:
+        key = (r.submitted_at.date() if r.submitted_at else None, id(r.state),
+               r.decided_at.date() if r.decided_at else None)  # a state by identity: fast
+        if key not in seen:
+            seen[key] = _deadline(r, working_days, **given)
+        found.append(seen[key])
+    return found
 
 
 def approve_deadline(application: Application) -> Deadline | None:
@@ -266,6 +281,33 @@ def approve_deadline(application: Application) -> Deadline | None:
 def return_deadline(application: Application) -> Deadline | None:
     """Return within 2 working days of submission (seed 002 §1)."""
     return _deadline(application, policy.profile().return_within_working_days)
+
+
+@meta.derived_batch(Application, "approve_due", reads=_DEADLINE_READS)
+def approve_dues(rows) -> list[dt.date | None]:
+    days = policy.profile().approve_within_working_days
+    return [d.due if d else None for d in _deadlines(rows, days)]
+
+
+@meta.derived_batch(Application, "return_due", reads=_DEADLINE_READS)
+def return_dues(rows) -> list[dt.date | None]:
+    days = policy.profile().return_within_working_days
+    return [d.due if d else None for d in _deadlines(rows, days)]
+
+
+@meta.derived_batch(Application, "deadline_status", reads=_DEADLINE_READS)
+def deadline_statuses(rows) -> list[str]:
+    days = policy.profile().approve_within_working_days
+    texts: dict[Deadline, str] = {}
+    found = []
+    for d in _deadlines(rows, days):
+        if d is None:
+            found.append("")
+            continue
+        if d not in texts:
+            texts[d] = d.status_text("办结")
+        found.append(texts[d])
+    return found
 
 
 @meta.derived(Application, "approve_due", "发证期限", reads=_DEADLINE_READS)

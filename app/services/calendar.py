@@ -93,16 +93,26 @@ class Deadline:
         return Attention(text, "warning") if pressing else text
 
 
+def deadline_memo() -> dict:
+    """Due dates already worked out in this request (a list or an export asks for the same
+    dates again and again)."""
+    return g.setdefault("deadline_memo", {}) if has_request_context() else {}
+
+
 def deadline_after(start: dt.date | None, working_days: int, done: bool = False,
-                   finished_on: dt.date | None = None) -> Deadline | None:
+                   finished_on: dt.date | None = None, *,
+                   calendar: WorkingCalendar | None = None,
+                   memo: dict | None = None) -> Deadline | None:
     """The due date ``working_days`` after ``start`` (the start day not counted). Open work
-    counts the working days left from today; ``done`` work is late if ``finished_on`` > due."""
+    counts the working days left from today; ``done`` work is late if ``finished_on`` > due.
+    A caller asking for many (the list export) passes the calendar and the memo once."""
     if start is None:
         return None
-    calendar = load_calendar()
-    # a list or an export asks for the same dates again and again: each due date and each
-    # count of days left is worked out once per request
-    memo = g.setdefault("deadline_memo", {}) if has_request_context() else {}
+    if calendar is None:
+        calendar = load_calendar()
+    # each due date and each count of days left is worked out once per request
+    if memo is None:
+        memo = deadline_memo()
     key = (start, working_days)
     due = memo.get(key)
     if due is None:

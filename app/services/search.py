@@ -39,8 +39,15 @@ def _column_match(model, path: str, value: str):
     relation, _, rest = path.lstrip("^").partition(".")
     if rest:
         related = getattr(model, relation)
-        target = related.property.mapper.class_
-        return related.has(_column_match(target, ("^" if prefix else "") + rest, value))
+        prop = related.property
+        target = prop.mapper.class_
+        inner = _column_match(target, ("^" if prefix else "") + rest, value)
+        if not prop.uselist and len(prop.local_remote_pairs) == 1:
+            # many-to-one: "fk IN (matching ids)", so each branch of the OR is an index
+            # lookup (a correlated EXISTS per row made the whole OR a scan of the table)
+            (local, remote), = prop.local_remote_pairs
+            return local.in_(select(remote).where(inner))
+        return related.has(inner)
     column = getattr(model, relation)
     if prefix:
         return starts_with(column, value)

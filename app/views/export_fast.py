@@ -20,9 +20,11 @@ the same; ``tests/views/test_export_fast.py`` compares both paths for every expo
 """
 from __future__ import annotations
 
+import collections
+import datetime as dt
 import enum
 import functools
-import types
+import operator
 from collections.abc import Iterator
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -81,10 +83,6 @@ def _property_of(mapper, column):
         return mapper.get_property_by_column(column)
     except UnmappedColumnError:  # not a mapped column of that table
         return None
-
-
-class _Plain(types.SimpleNamespace):
-    """A plain row a derived value is computed from (its columns as attributes)."""
 
 
 class FastExport:
@@ -174,6 +172,11 @@ class FastExport:
                             if label.startswith("c_")]
         self.steps = [(kind, self.index[data] if kind == "column" else data)
                       for kind, data in self.getters]
+        # a plain row (what derived values read): a named tuple of those columns
+        names = [name for name, _i in self.plain_names]
+        self._plain_type = collections.namedtuple("_PlainRow", names or ["id_"])
+        self._plain_values = (_values_at([i for _name, i in self.plain_names])
+                              if names else lambda row: (None,))
         batch = []
         for row in query.yield_per(batch_size):
             batch.append(row)
@@ -207,41 +210,101 @@ class FastExport:
         return {getattr(item, self.pk_attr.key): item
                 for item in session.query(self.model).filter(self.pk_attr.in_(pks))}
 
-    def _plain(self, row) -> _Plain:
-        return _Plain(**{name: row[i] for name, i in self.plain_names})
+    def _plain(self, row):
+        return self._plain_type._make(self._plain_values(row))
 
     def _texts(self, batch) -> Iterator[list[str]]:
-        if self.fallback:
-            records = self._records(batch)
-        related, batched, plains = {}, {}, None
-        for i, (kind, data) in enumerate(self.getters):
-            if kind == "batch":
-                if plains is None:
-                    plains = [self._plain(row) for row in batch]
-                batched[i] = iter(data(plains))
+        """The batch's cells, worked out column by column (one tight loop per column, each
+        distinct value of a column turned into text once), then given out row by row."""
+        records = self._records(batch) if self.fallback else None
+        plains = None
+        columns = []
+        for i, (kind, data) in enumerate(self.steps):
+            if kind == "column":
+                memo = self._memo(i)
+                texts = []
+                for row in batch:
+                    value = row[data]
+                    if type(value) is str:
+                        texts.append(value)
+                    elif value is None:
+                        texts.append("")
+                    else:
+                        key = _memo_key(value)
+                        text = None if key is None else memo.get(key)
+                        if text is None:
+                            text = cell_text(value)
+                            if key is not None and len(memo) < _MEMO_CAP:
+                                memo[key] = text
+                        texts.append(text)
+                columns.append(texts)
             elif kind == "related":
                 label, target, key, many_to_one = data
                 # related records: kept for the whole export (many-to-one: few distinct
                 # ones), else for this batch (one per row)
-                related[label] = self._related_texts(batch, label, target, key, many_to_one)
-        steps = self.steps
-        for n, row in enumerate(batch):
-            cells = []
-            plain = None if plains is None else plains[n]
-            for i, (kind, data) in enumerate(steps):
-                if kind == "column":
-                    value = row[data]
-                    cells.append(value if type(value) is str else cell_text(value))
-                elif kind == "related":
-                    value = row[self.index[data[0]]]
-                    cells.append("" if value is None else related[data[0]][value])
-                elif kind == "derived":
-                    if plain is None:
-                        plain = self._plain(row)
-                    cells.append(cell_text(data[0](plain)))
-                elif kind == "batch":
-                    cells.append(cell_text(next(batched[i])))
-                else:
-                    item = records.get(row[0])
-                    cells.append("" if item is None else record_text(item, data))
-            yield cells
+                found = self._related_texts(batch, label, target, key, many_to_one)
+                at = self.index[label]
+                columns.append(["" if row[at] is None else found[row[at]] for row in batch])
+            elif kind == "batch":
+                if plains is None:
+                    plains = [self._plain(row) for row in batch]
+                columns.append(_texts_of(data(plains)))
+            elif kind == "derived":
+                if plains is None:
+                    plains = [self._plain(row) for row in batch]
+                fn = data[0]
+                columns.append(_texts_of(fn(p) for p in plains))
+            else:
+                columns.append(["" if (item := records.get(row[0])) is None
+                                else record_text(item, data) for row in batch])
+        for cells in zip(*columns, strict=True):
+            yield list(cells)
+
+    def _memo(self, i: int) -> dict:
+        return self._labels.setdefault(("memo", i), {})
+
+
+#: Distinct values of one column whose text is kept (enums, dates, yes/no repeat a lot).
+_MEMO_CAP = 50_000
+
+
+_MEMO_TYPES = frozenset({dt.date, bool, int})
+
+
+def _values_at(positions: list[int]):
+    """row -> the tuple of its values at ``positions``."""
+    if len(positions) == 1:
+        at = positions[0]
+        return lambda row: (row[at],)
+    return operator.itemgetter(*positions)
+
+
+def _memo_key(value):
+    """The key a value's text is kept under, or None when it is not kept: a value whose text
+    depends on the value alone (equal values, equal texts: not a Decimal, 1.0 and 1.00 read
+    differently) and repeats (not a datetime: nearly every one differs). An enum member is
+    kept by identity (its own hash is slow Python)."""
+    kind = type(value)
+    if kind in _MEMO_TYPES:
+        return (kind, value)
+    if isinstance(value, enum.Enum):
+        return id(value)
+    return None
+
+
+def _texts_of(values) -> list[str]:
+    memo: dict = {}
+    texts = []
+    for value in values:
+        if type(value) is str:
+            texts.append(value)
+            continue
+        key = _memo_key(value)
+        if key is None:
+            texts.append(cell_text(value))
+            continue
+        text = memo.get(key)
+        if text is None:
+            text = memo[key] = cell_text(value)
+        texts.append(text)
+    return texts

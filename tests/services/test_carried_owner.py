@@ -15,6 +15,7 @@ from app.models import (
     Certificate,
     CertificateRequest,
     CustomsUsage,
+    FastTrackGrant,
     Product,
     UsageRecord,
 )
@@ -29,7 +30,7 @@ from app.scope import (
 from tests import factories
 from tests.conftest import DISTRICT_A, DISTRICT_B
 
-CARRIED = (Product, Certificate, CertificateRequest, CustomsUsage, UsageRecord)
+CARRIED = (Product, Certificate, CertificateRequest, CustomsUsage, UsageRecord, FastTrackGrant)
 
 
 def _owners(model, ids) -> set[int]:
@@ -124,6 +125,22 @@ def test_a_product_moved_to_another_application_follows_it(app_ctx, users):
     assert _owners(Product, [moved.id]) == {pudong.id}
     assert _owners(UsageRecord, [record.id]) == {pudong.id}
     assert _owners(Product, [source.products[-1].id]) == {huangpu.id}
+    assert check_carried_owners() == {}
+
+
+def test_a_grant_follows_its_enterprise_to_another_district(app_ctx, users):
+    """The fast-track grant carries its unit's bureau (剩余有效天数 sorts from an index on it)."""
+    huangpu, pudong = factories.bureau(DISTRICT_A), factories.bureau(DISTRICT_B)
+    grant = factories.active_grant(huangpu)
+    db.session.commit()
+    assert _owners(FastTrackGrant, [grant.id]) == {huangpu.id}
+    assert grant.id in _visible_to(huangpu.id, FastTrackGrant)
+    ent = db.session.get(FastTrackGrant, grant.id).enterprise
+    ent.bureau_id = pudong.id  # the unit moved its registration to another district
+    db.session.commit()
+    assert _owners(FastTrackGrant, [grant.id]) == {pudong.id}
+    assert grant.id in _visible_to(pudong.id, FastTrackGrant)
+    assert grant.id not in _visible_to(huangpu.id, FastTrackGrant)
     assert check_carried_owners() == {}
 
 

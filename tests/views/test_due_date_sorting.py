@@ -144,3 +144,64 @@ def test_a_due_date_page_reads_one_index_range(app_ctx, bureaus, descending, dis
         "due_desc" if descending else "due_asc")
     assert index in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+def test_the_days_left_keys_follow_the_state_and_the_end_date(app_ctx, bureaus):
+    from app.models import FastTrackGrant
+
+    grant = factories.active_grant(bureaus[DISTRICT_A], valid_to=dt.date(2027, 3, 1))
+    db.session.commit()
+    assert (grant.valid_sort_asc, grant.valid_sort_desc) == (dt.date(2027, 3, 1),) * 2
+    assert grant.owner_bureau_id == bureaus[DISTRICT_A].id
+    grant.valid_to = dt.date(2028, 3, 1)  # renewed
+    db.session.commit()
+    assert (grant.valid_sort_asc, grant.valid_sort_desc) == (dt.date(2028, 3, 1),) * 2
+    grant.state = FastTrackState.revoked  # shows no days left: last either way
+    db.session.commit()
+    db.session.expire_all()
+    fresh = db.session.get(FastTrackGrant, grant.id)
+    assert (fresh.valid_sort_asc, fresh.valid_sort_desc) == (DUE_SORT_LAST_ASC,
+                                                             DUE_SORT_LAST_DESC)
+
+
+def test_a_district_sorts_its_grants_by_days_left_both_ways(app_ctx, bureaus, client_as):
+    today = dt.date.today()
+    soon = factories.active_grant(bureaus[DISTRICT_A], valid_to=today + dt.timedelta(days=10))
+    far = factories.active_grant(bureaus[DISTRICT_A], valid_to=today + dt.timedelta(days=300))
+    draft = factories.active_grant(bureaus[DISTRICT_A], valid_to=today + dt.timedelta(days=5))
+    draft.state = FastTrackState.draft  # no days left shown: last either way
+    db.session.commit()
+    names = {g: g.enterprise.name for g in (soon, far, draft)}
+    client = client_as("huangpu")
+    url = ("/fasttrackgrantview/list/?_oc_FastTrackGrantView=days_left"
+           "&_od_FastTrackGrantView={}&psize_FastTrackGrantView=100")
+    html = client.get(url.format("asc")).get_data(as_text=True)
+    assert _numbers_in_order(html, list(names.values())) == [names[soon], names[far],
+                                                             names[draft]]
+    html = client.get(url.format("desc")).get_data(as_text=True)
+    assert _numbers_in_order(html, list(names.values())) == [names[far], names[soon],
+                                                             names[draft]]
+
+
+@pytest.mark.parametrize("district", [True, False], ids=["district", "province"])
+@pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
+def test_a_days_left_page_reads_one_index_range(app_ctx, bureaus, descending, district):
+    """剩余有效天数 (fast-track list) as a district sees it: the carried owner and the stored
+    key, one range of an index in the page's order (no sort step)."""
+    from app.models import FastTrackGrant
+    from app.scope import bureau_subtree, scope_clause
+    from app.services.fast_track import days_left_sort
+
+    stmt = select(FastTrackGrant.id)
+    if district:
+        stmt = stmt.where(scope_clause(FastTrackGrant,
+                                       bureau_subtree(bureaus[DISTRICT_A].id)))
+    stmt = stmt.order_by(*days_left_sort(descending)).limit(20)
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        db.session.execute(text("SET LOCAL enable_sort = off"))
+    plan = _plan(stmt)
+    index = "ix_fast_track_grant_" + ("owner_" if district else "") + (
+        "valid_desc" if descending else "valid_asc")
+    assert index in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
