@@ -1,9 +1,8 @@
 """How a sheet prints: one place for the page set-up of every .xlsx the console writes.
 
-Any writer (openpyxl's normal or write-only workbook, XlsxWriter) can call these: the
-functions only compute numbers (:func:`fit_widths`, :func:`pages_wide`) or set the page
-set-up of an openpyxl worksheet (:func:`apply_openpyxl`) from a :class:`PageSetup`; an
-XlsxWriter worksheet gets the same set-up from :func:`apply_xlsxwriter`.
+Either openpyxl workbook (normal or write-only) can call these: the functions only compute
+numbers (:func:`fit_widths`, :func:`pages_wide`) or set the page set-up of a worksheet
+(:func:`apply_openpyxl`) from a :class:`PageSetup`.
 
 Widths are in Excel's character units (the width of a digit of the workbook's default
 font, Calibri 11: about 5.3 pt). A wide (CJK) character takes two of them. The widths are
@@ -17,7 +16,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
-#: The paper-size code of A4 in SpreadsheetML and XlsxWriter.
+#: The paper-size code of A4 in SpreadsheetML.
 PAPER_A4 = 9
 #: Excel's footer codes: &P page number, &N number of pages.
 XLSX_FOOTER = "第 &P 页 共 &N 页"
@@ -136,22 +135,3 @@ def apply_openpyxl(ws, setup: PageSetup) -> None:
         ws.print_title_cols = f"{first}:{last}"
     ws.oddFooter.center.text = setup.footer
     ws.oddFooter.center.size = 9
-
-
-def apply_xlsxwriter(ws, setup: PageSetup) -> None:
-    """Set ``setup`` on an XlsxWriter worksheet."""
-    ws.set_paper(PAPER_A4)
-    if setup.landscape:
-        ws.set_landscape()
-    else:
-        ws.set_portrait()
-    ws.fit_to_pages(setup.fit_width, 0)
-    ws.print_across()
-    if setup.center:
-        ws.center_horizontally()
-    ws.set_margins(left=MARGIN_X, right=MARGIN_X, top=MARGIN_TOP, bottom=MARGIN_BOTTOM)
-    if setup.title_rows:
-        ws.repeat_rows(setup.title_rows[0] - 1, setup.title_rows[1] - 1)
-    if setup.title_cols:
-        ws.repeat_columns(setup.title_cols[0] - 1, setup.title_cols[1] - 1)
-    ws.set_footer("&C&9" + setup.footer, {"margin": MARGIN_FOOTER})

@@ -352,17 +352,3 @@ def test_the_page_setup_works_for_a_write_only_workbook():
     assert back.page_setup.fitToWidth == print_setup.pages_wide(widths) == 2
     assert back.print_title_rows == "$3:$3" and back.print_title_cols == "$A:$A"
     assert back.oddFooter.center.text == "第 &P 页 共 &N 页"
-
-
-def test_the_page_setup_works_for_xlsxwriter():
-    xlsxwriter = pytest.importorskip("xlsxwriter", reason="XlsxWriter is not installed")
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    ws = wb.add_worksheet("列表")
-    print_setup.apply_xlsxwriter(ws, print_setup.list_setup([30.0] * 8, 3))
-    ws.write_row(2, 0, [f"列{i}" for i in range(8)])
-    wb.close()
-    back = _sheet(buf.getvalue())
-    assert back.page_setup.orientation == "landscape" and int(back.page_setup.paperSize) == 9
-    assert back.page_setup.fitToWidth == 2 and back.print_title_rows == "$3:$3"
-    assert "第 &P 页 共 &N 页" in back.oddFooter.center.text
