@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import RelationshipProperty
+from sqlalchemy.orm import aliased as sa_aliased
 from sqlalchemy_continuum import version_class, versioning_manager
 
 from app import clock, meta
@@ -208,3 +209,83 @@ def transaction_details(tx_id: int) -> list[HistoryEntry]:
                 if entry.transaction_id == tx_id:
                     entries.append(entry)
     return entries
+
+
+# --- the audit log's rows: what each transaction did to which record --------------------
+
+
+@dataclasses.dataclass
+class RecordTouch:
+    """One record one transaction wrote: its type, key and human label (``str`` of the record
+    as it is now, or — deleted since — its type and key), the operation, and its ``state``
+    before and after when the transaction changed it (a workflow step moves the state)."""
+
+    model: type
+    pk: Any
+    label: str
+    operation: str
+    state_before: Any = None
+    state_after: Any = None
+
+    @property
+    def table(self) -> str:
+        return self.model.__tablename__
+
+    @property
+    def state_changed(self) -> bool:
+        return self.operation == OPERATIONS[1] and self.state_before != self.state_after
+
+
+def _str_loads(model) -> list:
+    from sqlalchemy.orm import joinedload
+
+    return [joinedload(getattr(model, name)) for name in getattr(model, "__str_loads__", ())]
+
+
+def records_touched(transactions) -> dict[int, list[RecordTouch]]:
+    """For a page of transactions (with their ``changes`` loaded): the records each wrote,
+    in a fixed number of queries per record type on the page — the version rows of the
+    page's transactions (with the state each record had before, as a subquery), then the
+    records that still exist, with what their labels read — never one query per row."""
+    models = audited_models()
+    tx_ids = [tx.id for tx in transactions]
+    wanted: dict[str, set[int]] = {}
+    for tx in transactions:
+        for change in tx.changes or ():
+            if change.entity_name in models:
+                wanted.setdefault(change.entity_name, set()).add(tx.id)
+    found: dict[int, list[RecordTouch]] = {tx_id: [] for tx_id in tx_ids}
+    for name in sorted(wanted):
+        model = models[name]
+        Version = version_class(model)
+        pk_name = primary_key_name(model)
+        pk_col = getattr(Version, pk_name)
+        columns = [pk_col, Version.transaction_id, Version.operation_type]
+        has_state = hasattr(Version, "state") and hasattr(Version, "state_mod")
+        if has_state:
+            earlier = sa_aliased(Version)
+            before = (select(earlier.state)
+                      .where(getattr(earlier, pk_name) == pk_col,
+                             earlier.transaction_id < Version.transaction_id)
+                      .order_by(earlier.transaction_id.desc()).limit(1)
+                      .correlate(Version).scalar_subquery())
+            columns += [Version.state, Version.state_mod, before.label("state_before")]
+        rows = db.session.execute(
+            select(*columns).where(Version.transaction_id.in_(sorted(wanted[name])))
+            .order_by(Version.transaction_id, pk_col)).all()
+        pks = {row[0] for row in rows}
+        live = {}
+        if pks:
+            live = {getattr(r, pk_name): r for r in db.session.scalars(
+                select(model).where(getattr(model, pk_name).in_(pks))
+                .options(*_str_loads(model))).unique()}
+        kind = meta.model_label(model)
+        for row in rows:
+            pk, tx_id, op = row[0], row[1], row[2]
+            record = live.get(pk)
+            label = str(record) if record is not None else f"{kind} {pk}（已删除）"
+            touch = RecordTouch(model, pk, label, OPERATIONS.get(op, OPERATIONS[1]))
+            if has_state and op == 1 and row[4]:
+                touch.state_before, touch.state_after = row[5], row[3]
+            found[tx_id].append(touch)
+    return found
