@@ -226,7 +226,7 @@ class RecordTouch:
 
     model: type
     pk: str
-    label: str
+    label: str | None
     operation: str
     state_before: Any = None
     state_after: Any = None
@@ -299,8 +299,7 @@ def records_touched(transactions) -> dict[int, list[RecordTouch]]:
     rows = db.session.execute(query).all()
     for row in sorted(rows, key=lambda r: (r.tx, r.entity, r.pk)):
         model = models[row.entity]
-        label = row.label or f"{meta.model_label(model)} {row.pk}"
-        touch = RecordTouch(model, row.pk, label, OPERATIONS.get(row.op, OPERATIONS[1]))
+        touch = RecordTouch(model, row.pk, row.label, OPERATIONS.get(row.op, OPERATIONS[1]))
         states = _state_enum(model)
         if row.op == 1 and row.state_mod and states is not None:
             touch.state_before = _enum_or_none(states, row.state_before)

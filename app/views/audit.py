@@ -136,7 +136,8 @@ def _actions(touches) -> str:
 def _records(touches) -> Markup:
     touches = list(touches or [])
     links = [Markup('<a href="{}">{} {}</a>').format(
-        url_for("HistoryView.record", table=t.table, pk=t.pk), meta.model_label(t.model), t.label)
+        url_for("HistoryView.record", table=t.table, pk=t.pk), meta.model_label(t.model),
+        t.label or f"#{t.pk}")
         for t in touches[:RECORDS_SHOWN]]
     more = Markup("…等共{}条").format(len(touches)) if len(touches) > RECORDS_SHOWN else ""
     return Markup("<br>").join(links) + more
