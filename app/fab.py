@@ -57,6 +57,7 @@ from app.domain.validators import check_record
 from app.extensions import db
 from app.scope import UNRESTRICTED, bureau_scope, scope_clause, scope_paths
 from app.security_model import Access
+from app.services.records import deletion_refusal_of, editing_refusal_of
 from app.services.search import (
     contains,
     starts_with,
@@ -250,13 +251,40 @@ class ScopedInterface(SQLAInterface):
             options.append(loader)
         return options
 
+    def _refusal_options(self):
+        """Loaders for the relations the record's edit/delete refusal reads
+        (``__refusal_loads__``: dotted paths), so a list decides each row's 编辑/删除 icons
+        without a query per row."""
+        options = []
+        for path in getattr(self.obj, "__refusal_loads__", ()):
+            owner, loader = self.obj, None
+            for name in path.split("."):
+                attr = getattr(owner, name)
+                loader = joinedload(attr) if loader is None else loader.joinedload(attr)
+                owner = attr.property.mapper.class_
+            options.append(loader)
+        return options
+
     def apply_all(self, query, filters=None, order_column="", order_direction="", page=None,
                   page_size=None, select_columns=None, outer_default_load=False):
         query = super().apply_all(query, filters, order_column, order_direction, page,
                                   page_size, select_columns, outer_default_load)
         if self.eager_relations:
             query = query.options(*self._eager_options(collections_only=bool(select_columns)))
+        if not select_columns:
+            query = query.options(*self._refusal_options())
         return query
+
+    #: Keys of a list row's values (beside its columns) saying why it cannot be edited or
+    #: deleted now: the list shows the 编辑/删除 icons only where the door would accept.
+    EDIT_REFUSAL, DELETE_REFUSAL = "__edit_refusal__", "__delete_refusal__"
+
+    def get_values(self, lst, list_columns):
+        lst = list(lst)
+        for item, values in zip(lst, super().get_values(lst, list_columns)):
+            values[self.EDIT_REFUSAL] = editing_refusal_of(item)
+            values[self.DELETE_REFUSAL] = deletion_refusal_of(item)
+            yield values
 
     def add(self, item, commit=True):
         return SaveRecord(item, creating=True).execute()
@@ -523,7 +551,7 @@ class ConsoleViewAdapter:
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             abort(404)
-        refusal = getattr(item, "editing_refusal", lambda: None)()
+        refusal = editing_refusal_of(item)
         if refusal:
             flash(refusal, "warning")
             return redirect(url_for(f"{self.endpoint}.show", pk=pk))

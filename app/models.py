@@ -636,6 +636,8 @@ class FastTrackProductLine(Audited, Model):
     def __str__(self) -> str:
         return f"{self.ccc_category}"
 
+    __refusal_loads__ = ("grant", "change")  # what the refusals read (list icons)
+
     def editing_refusal(self) -> str | None:
         owner = self.grant or self.change
         return owner.editing_refusal() if owner is not None else None
@@ -986,6 +988,8 @@ class AnnualAccountReportLine(Audited, Model):
 
     __table_args__ = (UniqueConstraint("report_id", "seq", name="uq_annual_line_seq"),)
 
+    __refusal_loads__ = ("report",)  # what the refusals read (list icons)
+
     def editing_refusal(self) -> str | None:
         return self.report.editing_refusal() if self.report else None
 
@@ -1180,6 +1184,8 @@ class Product(Audited, Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.model}）"
 
+    __refusal_loads__ = ("application",)  # what the refusals read (list icons)
+
     def editing_refusal(self) -> str | None:
         if self.application is not None:
             refusal = self.application.editing_refusal()
@@ -1282,6 +1288,8 @@ class Certificate(Audited, TimestampMixin, Model):
 
     def __str__(self) -> str:
         return self.number
+
+    __refusal_loads__ = ("application",)  # what the refusals read (list icons)
 
     def editing_refusal(self) -> str | None:
         """Certificates come from the 签发 step. One recorded by hand (e.g. loaded from the
@@ -1617,6 +1625,8 @@ class UsageRecord(Audited, TimestampMixin, Model):
         return [product.application.certificate for product in [self.product, *earlier]
                 if product is not None and product.application is not None
                 and product.application.certificate is not None]
+
+    __refusal_loads__ = ("product.application.certificate",)  # what the refusals read (list icons)
 
     def editing_refusal(self) -> str | None:
         """Records of a written-off certificate are the proof of its write-off: kept as they
@@ -1968,6 +1978,8 @@ class InspectionAnswer(Audited, Model):
     def __str__(self) -> str:
         return f"{self.point_code} {self.point.content}" if self.inspection else self.point_code
 
+    __refusal_loads__ = ("inspection",)  # what the refusals read (list icons)
+
     def editing_refusal(self) -> str | None:
         return self.inspection.editing_refusal() if self.inspection else None
 
@@ -2018,6 +2030,8 @@ class RemoteUse(Audited, Model):
     @property
     def batch_text(self) -> str:
         return self.certificate.number if self.certificate else (self.batch or "")
+
+    __refusal_loads__ = ("inspection",)  # what the refusals read (list icons)
 
     def editing_refusal(self) -> str | None:
         return self.inspection.editing_refusal() if self.inspection else None

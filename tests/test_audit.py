@@ -143,3 +143,77 @@ def test_the_database_refuses_to_delete_audit_rows(app_ctx, bureaus):
             db.session.flush()
         db.session.rollback()
         assert "审计记录只能追加" in str(exc.value)
+
+
+def _audit_row(html: str, tx_id: int) -> str:
+    """The list row of transaction ``tx_id`` (from its 详情 link to the row's end)."""
+    start = html.index(f"/auditlog/show/{tx_id}\"")
+    return html[start:html.index("</tr>", start)]
+
+
+def _submittable_request(bureau, holder: str = "新人"):
+    from app.models import AccountChangeRequest, AccountFunction
+
+    request = factories.row_factories()[AccountChangeRequest](bureau)
+    request.holder_name = holder
+    request.functions_after = db.session.scalars(select(AccountFunction).limit(1)).all()
+    db.session.commit()
+    return request
+
+
+def test_audit_log_row_names_action_record_and_source_address(app_ctx, client_as, bureaus):
+    """Each row says what was done (新增, or the workflow step that moved the record's state)
+    to which record (its label, linking to its 历史), and from which address."""
+    request = _submittable_request(bureaus[DISTRICT_A], "审计甲")
+    client = client_as("huangpu")
+    client.environ_base["REMOTE_ADDR"] = "10.20.30.40"
+    assert client.post(f"/accountchangerequestview/step/{request.id}/submit").status_code == 302
+    submitted = db.session.scalar(select(sa.func.max(audit.transaction_model().id)))
+    admin = client_as("admin")
+    _data, ent = _add_enterprise_through_console(admin, bureaus[DISTRICT_A])
+    created = db.session.scalar(select(sa.func.max(audit.transaction_model().id)))
+
+    html = admin.get("/auditlog/list/").get_data(as_text=True)
+    assert "<th>操作</th>" in html and "<th>记录</th>" in html
+    row = _audit_row(html, submitted)
+    assert "提交省局" in row and "修改" not in row  # the step, named from the state it moved
+    assert f'href="/history/account_change_request/{request.id}"' in row
+    assert request.account_name in row and "10.20.30.40" in row
+    row = _audit_row(html, created)
+    assert "新增" in row and f'href="/history/enterprise/{ent.id}"' in row and ent.name in row
+
+
+def test_audit_log_names_a_deleted_record_and_a_plain_edit(app_ctx, client_as, bureaus):
+    client = client_as("admin")
+    data, ent = _add_enterprise_through_console(client, bureaus[DISTRICT_A])
+    assert client.post(f"/enterpriseview/edit/{ent.id}",
+                       data={**data, "handler": "改名经办"}).status_code == 302
+    edited = db.session.scalar(select(sa.func.max(audit.transaction_model().id)))
+    pk, name = ent.id, ent.name
+    assert client.post(f"/enterpriseview/delete/{pk}").status_code == 302
+    deleted = db.session.scalar(select(sa.func.max(audit.transaction_model().id)))
+    html = client.get("/auditlog/list/").get_data(as_text=True)
+    assert "修改" in _audit_row(html, edited)
+    row = _audit_row(html, deleted)
+    assert "删除" in row and name in row  # named as its last version stored it
+    assert f'href="/history/enterprise/{pk}"' in row
+
+
+def test_audit_log_page_costs_the_same_queries_for_5_or_50_rows(app_ctx, client_as, bureaus):
+    """The action and records of a page come from a few batched queries, not one per row."""
+    from tests.views.test_query_count import counting_queries
+
+    client = client_as("admin")
+    for _ in range(50):  # 50 transactions, each a workflow step on its own record
+        request = _submittable_request(bureaus[DISTRICT_A])
+        assert client.post(f"/accountchangerequestview/step/{request.id}/submit"
+                           ).status_code == 302
+    url = "/auditlog/list/?psize_AuditLogView="
+    client.get(url + "5")
+    counts = {}
+    for size in (5, 50):
+        with counting_queries() as statements:
+            html = client.get(url + str(size)).get_data(as_text=True)
+        counts[size] = len(statements)
+        assert html.count("提交省局") >= size // 2  # each request: 新增, then 提交省局
+    assert counts[5] == counts[50], counts

@@ -6,9 +6,11 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import RelationshipProperty
+from sqlalchemy.orm import aliased as sa_aliased
 from sqlalchemy_continuum import version_class, versioning_manager
 
 from app import clock, meta
@@ -208,3 +210,108 @@ def transaction_details(tx_id: int) -> list[HistoryEntry]:
                 if entry.transaction_id == tx_id:
                     entries.append(entry)
     return entries
+
+
+# --- the audit log's rows: what each transaction did to which record --------------------
+
+#: The column that names a record for people, first found (a model may say ``__audit_label__``).
+LABEL_COLUMNS = ("number", "name", "account_name", "declaration_no", "title", "holder_name")
+
+
+@dataclasses.dataclass
+class RecordTouch:
+    """One record one transaction wrote: its type, key and label (its number or name as that
+    version stored it — still there when the record is deleted), the operation, and its
+    ``state`` before and after when the transaction changed it (a workflow step moves it)."""
+
+    model: type
+    pk: str
+    label: str | None
+    operation: str
+    state_before: Any = None
+    state_after: Any = None
+
+    @property
+    def table(self) -> str:
+        return self.model.__tablename__
+
+    @property
+    def state_changed(self) -> bool:
+        return self.operation == OPERATIONS[1] and self.state_before != self.state_after
+
+
+def _label_column(model) -> str | None:
+    declared = getattr(model, "__audit_label__", None)
+    if declared:
+        return declared
+    Version = version_class(model)
+    return next((name for name in LABEL_COLUMNS if hasattr(Version, name)), None)
+
+
+def _state_enum(model):
+    column = sa_inspect(model).columns.get("state")
+    return getattr(column.type, "enum_class", None) if column is not None else None
+
+
+def _touch_select(name: str, model, tx_ids):
+    """One record type's part of the page's query: its version rows in the page's
+    transactions, with label, state and (a correlated subquery) the state before."""
+    Version = version_class(model)
+    pk_name = primary_key_name(model)
+    pk_col = getattr(Version, pk_name)
+    label_name = _label_column(model)
+    label_col = sa.cast(getattr(Version, label_name), sa.String) if label_name \
+        else sa.null().cast(sa.String)
+    if _state_enum(model) is not None and hasattr(Version, "state_mod"):
+        earlier = sa_aliased(Version)
+        before = (select(sa.cast(earlier.state, sa.String))
+                  .where(getattr(earlier, pk_name) == pk_col,
+                         earlier.transaction_id < Version.transaction_id)
+                  .order_by(earlier.transaction_id.desc()).limit(1)
+                  .correlate(Version).scalar_subquery())
+        state = [sa.cast(Version.state, sa.String), sa.cast(Version.state_mod, sa.Integer),
+                 before]
+    else:
+        state = [sa.null().cast(sa.String), sa.null().cast(sa.Integer),
+                 sa.null().cast(sa.String)]
+    return select(sa.literal(name).label("entity"), sa.cast(pk_col, sa.String).label("pk"),
+                  Version.transaction_id.label("tx"), Version.operation_type.label("op"),
+                  label_col.label("label"), state[0].label("state"),
+                  state[1].label("state_mod"), state[2].label("state_before")) \
+        .where(Version.transaction_id.in_(tx_ids))
+
+
+def records_touched(transactions) -> dict[int, list[RecordTouch]]:
+    """For a page of transactions (with their ``changes`` loaded): the records each wrote —
+    one query for the whole page (the version rows of every record type it touched), never
+    one per row or per record."""
+    models = audited_models()
+    found: dict[int, list[RecordTouch]] = {tx.id: [] for tx in transactions}
+    wanted: dict[str, set[int]] = {}
+    for tx in transactions:
+        for change in tx.changes or ():
+            if change.entity_name in models:
+                wanted.setdefault(change.entity_name, set()).add(tx.id)
+    if not wanted:
+        return found
+    parts = [_touch_select(name, models[name], sorted(ids)) for name, ids in sorted(wanted.items())]
+    query = sa.union_all(*parts) if len(parts) > 1 else parts[0]
+    rows = db.session.execute(query).all()
+    for row in sorted(rows, key=lambda r: (r.tx, r.entity, r.pk)):
+        model = models[row.entity]
+        touch = RecordTouch(model, row.pk, row.label, OPERATIONS.get(row.op, OPERATIONS[1]))
+        states = _state_enum(model)
+        if row.op == 1 and row.state_mod and states is not None:
+            touch.state_before = _enum_or_none(states, row.state_before)
+            touch.state_after = _enum_or_none(states, row.state)
+        found[row.tx].append(touch)
+    return found
+
+
+def _enum_or_none(enum_cls, code):
+    if code is None:
+        return None
+    try:
+        return enum_cls[code]
+    except KeyError:
+        return code

@@ -94,15 +94,27 @@ def prepare(item, creating: bool) -> None:
     with db.session.no_autoflush:  # nothing half-built reaches the database
         follow_foreign_keys(item)
         ensure_in_scope(item)
-        refusal = getattr(item, "editing_refusal", lambda: None)()
+        refusal = editing_refusal_of(item)
         if refusal:
             raise RuleViolation(refusal)
     for rule in (_CREATE if creating else _UPDATE).get(type(item), ()):
         rule(item)
 
 
+def editing_refusal_of(item) -> str | None:
+    """Why ``item`` cannot be edited now (its state, its parent's state), else ``None``: the
+    one rule behind every edit door and the list's 编辑 icon. The relations it reads are the
+    model's ``__refusal_loads__`` (loaded with a list page, so rows cost no query each)."""
+    return getattr(item, "editing_refusal", lambda: None)()
+
+
+def deletion_refusal_of(item) -> str | None:
+    """Why ``item`` cannot be deleted now, else ``None`` (every delete door, the 删除 icon)."""
+    return getattr(item, "deletion_refusal", lambda: None)()
+
+
 def prepare_deletion(item) -> None:
-    refusal = getattr(item, "deletion_refusal", lambda: None)()
+    refusal = deletion_refusal_of(item)
     if refusal:
         raise RuleViolation(refusal)
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import operator
 
-from flask import abort
+from flask import abort, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
+from markupsafe import Markup
 from wtforms import SelectField
 
 from app import clock, meta
 from app.fab import DomainFilterConverter, ScopedInterface
+from app.present import format_value
 from app.scope import signature_of
 from app.services import audit
+from app.workflows import step_of_transition
 
 
 class HistoryView(BaseView):
@@ -92,8 +95,52 @@ class AuditFilterConverter(DomainFilterConverter):
         return super().convert(col_name)
 
 
+#: Columns of the audit log computed for the whole page at once (``audit.records_touched``).
+PAGE_COLUMNS = ("action", "records")
+#: At most this many records are named in one row; the row's 详情 lists them all.
+RECORDS_SHOWN = 5
+
+
 class AuditInterface(ScopedInterface):
     filter_converter_class = AuditFilterConverter
+
+    def get_values(self, lst, list_columns):
+        """The stored columns per row, plus what each transaction did to which records —
+        derived for the whole page in a few queries (not one per row)."""
+        lst = list(lst)
+        touched = audit.records_touched(lst)
+        stored = [c for c in list_columns if c not in PAGE_COLUMNS]
+        for item, values in zip(lst, super().get_values(lst, stored)):
+            for col in PAGE_COLUMNS:
+                if col in list_columns:
+                    values[col] = touched.get(item.id, [])
+            yield values
+
+
+def action_text(touch: audit.RecordTouch) -> str:
+    """新增/修改/删除, or the workflow step when the change moved the record's state and one
+    declared step makes that move; another state move says from what to what."""
+    if not touch.state_changed:
+        return touch.operation
+    step = step_of_transition(touch.model, touch.state_before, touch.state_after)
+    if step is not None:
+        return step.label
+    return f"{touch.operation}（{format_value(touch.state_before) or '无'}→" \
+           f"{format_value(touch.state_after) or '无'}）"
+
+
+def _actions(touches) -> str:
+    return "、".join(dict.fromkeys(action_text(t) for t in touches or []))
+
+
+def _records(touches) -> Markup:
+    touches = list(touches or [])
+    links = [Markup('<a href="{}">{} {}</a>').format(
+        url_for("HistoryView.record", table=t.table, pk=t.pk), meta.model_label(t.model),
+        t.label or f"#{t.pk}")
+        for t in touches[:RECORDS_SHOWN]]
+    more = Markup("…等共{}条").format(len(touches)) if len(touches) > RECORDS_SHOWN else ""
+    return Markup("<br>").join(links) + more
 
 
 def _record_types(changes) -> str:
@@ -107,19 +154,22 @@ def _user(user) -> str:
 
 
 class AuditLogView(ModelView):
-    """One row per saved transaction: when, who, from where, which record types."""
+    """One row per saved transaction: when, who, from where, what it did (新增/修改/删除 or the
+    workflow step) to which records (each linking to its 历史), which record types."""
 
     route_base = "/auditlog"
     base_permissions = ["can_list", "can_show"]
     list_title = "操作审计日志"
     show_title = "操作详情"
-    list_columns = ["issued_at", "user", "remote_addr", "changes"]
+    list_columns = ["issued_at", "user", "remote_addr", "action", "records", "changes"]
     search_columns = ["issued_at", "user", "remote_addr", "changes"]
     order_columns = ["issued_at"]
     base_order = ("id", "desc")
     label_columns = {"id": "编号", "issued_at": "时间", "user": "操作人",
-                     "remote_addr": "来源地址", "changes": "记录类型"}
+                     "remote_addr": "来源地址", "action": "操作", "records": "记录",
+                     "changes": "记录类型"}
     formatters_columns = {"changes": _record_types, "user": _user,
+                          "action": _actions, "records": _records,
                           "remote_addr": lambda v: v or "",
                           "issued_at": lambda v: f"{clock.from_utc(v):%Y-%m-%d %H:%M:%S}"
                           if v else ""}

@@ -235,6 +235,36 @@ class Workflow:
         cls.bind(item).send(event, **kwargs)
 
 
+def _all_workflows() -> list[type[Workflow]]:
+    found, pending = [], list(Workflow.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def step_of_transition(model, before, after) -> Step | None:
+    """The step that moves a ``model`` record from state ``before`` to ``after`` — when exactly
+    one declared step does (the audit log names it); ``None`` when none does (an automatic
+    move such as expiry) or several could have."""
+    matches = []
+    for workflow in _all_workflows():
+        if getattr(workflow, "model", None) is not model:
+            continue
+        for state in workflow.machine.states:
+            if state.value != before:
+                continue
+            for transition in state.transitions:
+                if transition.target.value != after:
+                    continue
+                events = getattr(transition, "events", None) or [transition.event]
+                ids = {getattr(e, "id", e) for e in events}
+                matches += [step for step in workflow.steps if step.event_id in ids]
+    unique = {step.label: step for step in matches}
+    return next(iter(unique.values())) if len(unique) == 1 else None
+
+
 def _transitions(machine, event_id: str):
     for state in machine.configuration:
         for transition in state.transitions:

@@ -52,11 +52,48 @@
   }
 
   // No inline handlers: the Content-Security-Policy allows only the console's own scripts.
-  // A step that asks first (data-confirm), a select that submits its form (data-autosubmit),
+  // A step that asks first (data-confirm, in the framework's dialog), a select that submits its form (data-autosubmit),
   // a 返回 button that goes back (console-back).
+  // The question is asked in Flask-AppBuilder's own dialog (#modal-confirm, as its list actions
+  // and 删除 do): 取消 leaves the page as it was; 确定 follows the link or submits the form with
+  // the button that was clicked.
+  var pendingConfirm = null;
+  function confirmDialog() { return $("#modal-confirm").first(); }
   $(document).on("click", "[data-confirm]", function (event) {
-    if (!window.confirm($(this).data("confirm"))) { event.preventDefault(); }
+    var $dialog = confirmDialog();
+    if (!$dialog.length || !$.fn.modal) {  // no dialog on this page: the browser's own
+      if (!window.confirm($(this).data("confirm"))) { event.preventDefault(); }
+      return;
+    }
+    event.preventDefault();
+    pendingConfirm = this;
+    $dialog.find(".modal-body").text($(this).data("confirm"));
+    $dialog.modal("show");
   });
+  // Captured before the framework's own handlers on the same button, which then stay out of
+  // it (one of them may still hold a 删除 the user cancelled earlier).
+  document.addEventListener("click", function (event) {
+    var target = pendingConfirm;
+    if (!target || !$(event.target).closest("#modal-confirm-ok").length) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    pendingConfirm = null;
+    confirmDialog().modal("hide");
+    if (target.form && $(target).is("button, input[type=submit]")) {
+      if (target.form.requestSubmit) {
+        target.form.requestSubmit(target);
+      } else {
+        if (target.name) {
+          $("<input type=hidden>").attr({ name: target.name, value: target.value })
+            .appendTo(target.form);
+        }
+        target.form.submit();
+      }
+    } else if (target.href) {
+      window.location.href = target.href;
+    }
+  }, true);
+  $(document).on("hidden.bs.modal", "#modal-confirm", function () { pendingConfirm = null; });
   $(document).on("change", "[data-autosubmit]", function () { this.form.submit(); });
 
   // 账号调整需求: choosing the account fills 原账号功能, user, department, post and phone
