@@ -146,8 +146,8 @@ def test_unit_list_has_open_units_only_with_clauses_validity_and_district(
 
     # the console's list of grants names the clauses too
     listed = client_as("admin").get(
-        f"/fasttrackgrantview/list/?_flt_0_enterprise={huangpu.enterprise_id}").get_data(
-        as_text=True)
+        "/fasttrackgrantview/list/", query_string={
+            "_flt_0_enterprise": huangpu.enterprise.name}).get_data(as_text=True)
     assert huangpu.enterprise.name in listed
     assert ExemptionClause.research_test.label in listed
     assert ExemptionClause.export_parts.label in listed and "条款5" not in listed
