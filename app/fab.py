@@ -1069,6 +1069,27 @@ def _step_body(step) -> dict:
     return body
 
 
+def _step_answer(step, description: str) -> dict:
+    """The 200 answer of a workflow step: the record as it is now, its state and the step's
+    done-message — and ``warning`` for a step that warns rather than refuses (``Step.caution``:
+    e.g. a void filed on a certificate with customs usage says what evidence is needed)."""
+    props = {
+        "id": {"type": "integer", "description": "记录编号"},
+        "state": {"type": "string", "description": "办理后的状态（代码）"},
+        "message": {"type": "string", "description": "完成提示（中文）"},
+        "result": {"type": "object", "description": "记录的当前内容"},
+    }
+    if step.caution is not None:
+        props["warning"] = {
+            "type": "string",
+            "description": "提醒（不阻止办理）：该记录办理此步骤时须注意的事项及所需材料，"
+                           "例如对已有海关调用记录的证明申请作废时须提供产品未实际进口的证据；"
+                           "无须提醒时不返回此项",
+        }
+    return {"description": description, "content": {"application/json": {"schema": {
+        "type": "object", "properties": props, "required": ["id", "state", "message", "result"]}}}}
+
+
 def _loosen(schema: dict) -> None:
     """Derived (read-only) values may be empty; numbers of money and ratios travel as text."""
     for prop in (schema.get("properties") or {}).values():
@@ -1108,6 +1129,9 @@ def truthful_spec(spec: dict, apis) -> dict:
                 operation["requestBody"] = {"required": False, "content": {
                     "application/json": {"schema": _step_body(step)}}}
                 operation["operationId"] = f"{api.resource_name}_{step.name}"
+                operation["responses"]["200"] = _step_answer(
+                    step, operation["responses"].get("200", {}).get(
+                        "description", "the step was taken"))
                 paths[path.replace("{name}", step.name)] = {"post": operation}
     for path, operations in paths.items():
         for method, operation in operations.items():

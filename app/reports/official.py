@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app import clock
 from app.clock import chinese_date
-from app.enums import AccountChangeKind, ExemptionClause
+from app.enums import AccountChangeKind
 from app.models import AccountChangeFiling, AnnualAccountReport
 from app.present import functions_text
 from app.reports.engine import GROUP, Column, HeaderField, ReportData, ReportDeclaration
@@ -118,19 +118,25 @@ FAST_TRACK_LIST = ReportDeclaration(
     code="fast_track_units",
     title="CCC免办便捷通道使用单位名单",
     header_fields=(HeaderField("填报单位", "bureau"), HeaderField("截至日期", "as_of", right=True)),
+    # the clauses by their names, one a line (``clause_names``): the widest column; the
+    # unit's name, the USCC and the dates keep the room for one line each
     columns=(
-        Column("unit", "使用单位名称", 2.6, "left"),
-        Column("uscc", "统一社会信用代码", 1.9),
-        Column("district", "所属区", 0.9),
-        Column("clauses", "适用免办条款", 1.6),
-        Column("account", "便捷通道账号", 1.2),
-        Column("valid_from", "有效期起", 1.1, kind="date"),
-        Column("valid_to", "有效期止", 1.1, kind="date"),
-        Column("remarks", "备注", 1.2, "left"),
+        Column("unit", "使用单位名称", 1.62, "left"),
+        Column("uscc", "统一社会信用代码", 1.2),
+        Column("district", "所属区", 0.5),
+        Column("clauses", "适用免办条款", 1.66, "left"),
+        Column("account", "便捷通道账号", 0.7),
+        Column("valid_from", "有效期起", 0.67, kind="date"),
+        Column("valid_to", "有效期止", 0.67, kind="date"),
+        Column("remarks", "备注", 0.68, "left"),
     ),
-    footnotes=("注：适用免办条款：" + "；".join(
-        f"{c.short_label} {c.label}" for c in ExemptionClause.fast_track_clauses()) + "。",),
 )
+
+
+def clause_names(clauses) -> str:
+    """A grant's clauses as the 名单 prints them: their names (``ExemptionClause``), in clause
+    order, each on its own line and closed by 「；」 but the last (a name may wrap)."""
+    return "；\n".join(c.label for c in sorted((t.code for t in clauses), key=lambda c: c.number))
 
 
 def fast_track_list_data(bureau_name: str, grants) -> ReportData:
@@ -140,10 +146,10 @@ def fast_track_list_data(bureau_name: str, grants) -> ReportData:
         rows.append({
             "unit": grant.enterprise.name, "uscc": grant.enterprise.uscc,
             "district": grant.enterprise.bureau.short_name,
-            "clauses": "、".join(c.code.short_label for c in grant.clauses),
+            "clauses": clause_names(grant.clauses),
             "account": grant.fast_track_account,
             "valid_from": grant.valid_from, "valid_to": grant.valid_to,
-            "remarks": f"已延用至{renewed[-1].new_valid_to:%Y-%m-%d}" if renewed else ""})
+            "remarks": f"已延用至\n{renewed[-1].new_valid_to:%Y-%m-%d}" if renewed else ""})
     return ReportData(header={"bureau": bureau_name, "as_of": chinese_date(clock.today())},
                       rows=rows)
 

@@ -225,6 +225,21 @@ def refuse_unconfirmed_void(cert: Certificate, confirm_not_imported: bool) -> No
                             + "）：审核人须确认证据表明产品未实际进口，方可作废。")
 
 
+def batch_approval_refusal(req: CertificateRequest) -> str | None:
+    """Why a request is not approved together with others (the request list's 批量批准):
+    it is not pending, or its approval needs what the reviewer gives for this record only
+    — a 延期's 核查结论, a 作废's confirmation that the goods never came in when the
+    certificate has customs usage. Those are approved on the request's own page."""
+    if req.state is not CertificateRequestState.pending:
+        return f"申请状态为“{req.state.label}”，不是待审核的申请。"
+    if req.kind is CertificateRequestKind.extend:
+        return "批准延期须填写核查结论，请在该申请页面逐项批准。"
+    if req.kind is CertificateRequestKind.void and usage_declarations(req.certificate):
+        return ("该证明已有海关调用记录，批准作废须核对证据并确认产品未实际进口，"
+                "请在该申请页面逐项批准。")
+    return None
+
+
 def refuse_extension_request(cert: Certificate, new_deadline: dt.date | None) -> None:
     if new_deadline is None:
         raise RecordInvalid({"new_deadline": ["请填写申请延期至的日期。"]})

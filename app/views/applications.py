@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.security.decorators import permission_name
 from wtforms import StringField
@@ -15,13 +16,14 @@ from app.fab import console_errors
 from app.models import Application, Certificate, CertificateChangeItem, CertificateRequest, Product
 from app.security_model import FILERS
 from app.services.applications import REVIEW_STEPS, materials_table
-from app.views.base import DomainModelView, RecordLink
+from app.services.certificates import batch_approval_refusal
+from app.views.base import BatchMove, DomainModelView, RecordLink
 from app.views.customs import CustomsUsageView
 from app.views.files import EvidenceUploads, evidence_links
 from app.views.imports import record_import_link
 from app.workflows import run_step
 from app.workflows.application import ApplicationWorkflow
-from app.workflows.certificate import CertificateWorkflow
+from app.workflows.certificate import APPROVE_STEPS, CertificateWorkflow
 
 
 class ProductView(DomainModelView):
@@ -136,7 +138,16 @@ class CertificateRequestView(EvidenceUploads, DomainModelView):
     ]
     related_views = [CertificateChangeItemView]
     base_order = ("id", "desc")
-    extra_roles = {"can_upload": FILERS}
+    # FAB names an action's permission after it; the roles that decide requests (each
+    # record is still checked by its step: role, scope, the 复审 duty, the rules)
+    extra_roles = {"can_upload": FILERS, **dict.fromkeys(
+        ("can_action_post", "approve_many"), frozenset().union(
+            *(CertificateWorkflow.step(name).roles for name in APPROVE_STEPS.values())))}
+
+    @action("approve_many", "批量批准", "批准勾选的证明申请？（延期申请、已有海关调用的作废申请须逐项办理）",
+            "fa-check", single=False)
+    def approve_many(self, items):
+        return self.run_batch(items, None, "项", plan=_approval_move, done="证明申请已批准")
 
     def record_links(self, pk):
         links = super().record_links(pk)
@@ -148,6 +159,15 @@ class CertificateRequestView(EvidenceUploads, DomainModelView):
             links[1:1] = decision_links(item)
             links.extend(evidence_links(item.evidence))
         return links
+
+
+def _approval_move(req) -> BatchMove | str:
+    """The certificate's step that approves ``req`` (the same step as on its page), or why
+    the batch leaves it alone."""
+    refusal = batch_approval_refusal(req)
+    if refusal:
+        return refusal
+    return BatchMove(CertificateWorkflow, req.certificate_id, APPROVE_STEPS[req.kind])
 
 
 def decision_links(req) -> list[RecordLink]:

@@ -64,6 +64,16 @@ class RecordLink:
     title: str | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class BatchMove:
+    """What a list action does to one ticked record: step ``step`` of ``workflow`` on record
+    ``pk`` (see ``DomainModelView.run_batch``)."""
+
+    workflow: type
+    pk: int
+    step: str
+
+
 def report_downloads(endpoint: str, name: str = "下载", **params) -> list[RecordLink]:
     """The PDF and .xlsx buttons of one official table (``/reports/...?format=``)."""
     return [RecordLink(f"{name}PDF", url_for(endpoint, format="pdf", **params), icon="fa-file-pdf"),
@@ -198,24 +208,35 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
                 flash(warning, "warning")
         return redirect(show_url)
 
-    def run_batch(self, items, name: str, unit: str):
+    def run_batch(self, items, name: str, unit: str, plan=None, done: str | None = None):
         """A list action: one workflow step on each ticked record, each through ``run_step``
         (role, district scope, rules) in its own transaction; says how many were done and,
-        record by record, why the others were not."""
-        step = self.workflow.step(name)
-        targets = [(item.id, str(item)) for item in items]
-        done, refused = 0, []
-        for pk, text in targets:
+        record by record, why the others were not.
+
+        ``plan(item)`` says what the action does to one record: a :class:`BatchMove` (another
+        workflow's step, e.g. the certificate's step that decides a request), or a ``str``
+        — why the record is skipped (its step needs an input only the user can give for that
+        record). Without it: step ``name`` of this view's workflow on the record itself."""
+        count, refused, skipped = 0, [], []
+        for text, move in [(str(item), plan(item) if plan else
+                            BatchMove(self.workflow, item.id, name)) for item in items]:
+            if isinstance(move, str):
+                skipped.append(f"{text}：{move}")
+                continue
+            step = move.workflow.step(move.step)
             try:
-                run_step(self.workflow, pk, name, g.user, {})
+                run_step(move.workflow, move.pk, move.step, g.user, {})
             except (AccessDenied, RecordNotFound, RecordInvalid, RuleViolation) as exc:
-                refused.append(f"{text}：{exc.message}")
+                refused.append(f"未能{step.label}：{text}：{exc.message}")
             else:
-                done += 1
-        if done:
-            flash(f"{step.done_message.rstrip('。')}（共{done}{unit}）。", "success")
+                count += 1
+                done = done or step.done_message
+        if count:
+            flash(f"{done.rstrip('。')}（共{count}{unit}）。", "success")
         for text in refused:
-            flash(f"未能{step.label}：{text}", "danger")
+            flash(text, "danger")
+        for text in skipped:
+            flash(f"已跳过：{text}", "warning")
         return redirect(request.referrer or url_for(f"{self.endpoint}.list"))
 
     def can_export(self) -> bool:

@@ -238,6 +238,10 @@ class CertificateWorkflow(Workflow):
     )
 
 
+#: the step of the certificate that approves a pending request of each kind
+APPROVE_STEPS = {K.change: "approve_change", K.void: "approve_void", K.extend: "approve_extend"}
+
+
 @after_save(UsageRecord)
 def _write_off_when_accounted(record: UsageRecord) -> None:
     """The automatic write-off: when a usage record accounts for the last quantity, the

@@ -290,3 +290,31 @@ def test_the_openapi_spec_tells_the_truth(app, api_as):
                 assert any(p["name"] == "pk" for p in operation["parameters"]), path
     # a door the record type does not have is not in the spec at all
     assert "delete" not in paths["/api/v1/account/{pk}"]
+
+
+def test_the_openapi_spec_names_the_warning_of_the_steps_that_give_one(app, api_as):
+    """A step that warns rather than refuses (``Step.caution``) answers ``warning`` — e.g. a
+    void filed on a certificate with customs usage: the spec says so for those steps only."""
+    from flask_appbuilder.api import BaseApi
+
+    client, headers = api_as("pudong")
+    paths = client.get("/api/v1/_openapi", headers=headers).get_json()["paths"]
+
+    def answer(path):
+        return paths[path]["post"]["responses"]["200"]["content"]["application/json"][
+            "schema"]["properties"]
+
+    void = answer("/api/v1/certificate/{pk}/void")
+    assert void["warning"]["type"] == "string" and "海关调用" in void["warning"]["description"]
+    assert {"id", "state", "message", "result"} <= set(void)
+    assert "warning" in answer("/api/v1/account_change/{pk}/submit")
+    assert "warning" not in answer("/api/v1/certificate/{pk}/approve_void")
+    # every step of every resource: ``warning`` exactly where the step has a caution
+    checked = 0
+    for api in app.appbuilder.baseviews:
+        if isinstance(api, BaseApi) and getattr(api, "workflow", None) is not None:
+            for step in api.workflow.steps:
+                props = answer(f"/api/v1/{api.resource_name}/{{pk}}/{step.name}")
+                assert ("warning" in props) is (step.caution is not None), (api, step.name)
+                checked += 1
+    assert checked > 20

@@ -128,7 +128,8 @@ def test_unit_list_has_open_units_only_with_clauses_validity_and_district(
                if r and r[header.index("使用单位名称")] not in (None, "使用单位名称")}
     line = by_unit[huangpu.enterprise.name]
     assert (line["所属区"], line["适用免办条款"], line["有效期起"], line["有效期止"]) == (
-        "黄浦区", "条款1、条款5", dt.datetime(2026, 11, 23), dt.datetime(2028, 11, 22))  # dates
+        "黄浦区", f"{ExemptionClause.research_test.label}；\n{ExemptionClause.export_parts.label}",
+        dt.datetime(2026, 11, 23), dt.datetime(2028, 11, 22))  # clause names, not codes; dates
     assert line["便捷通道账号"] == huangpu.fast_track_account
     assert pudong.enterprise.name in by_unit
     assert closed.enterprise.name not in by_unit and draft.enterprise.name not in by_unit
@@ -138,6 +139,18 @@ def test_unit_list_has_open_units_only_with_clauses_validity_and_district(
     with pdfplumber.open(io.BytesIO(pdf.data)) as doc:
         text = _squash("".join(p.extract_text() for p in doc.pages))
     assert "CCC免办便捷通道使用单位名单" in text and _squash(huangpu.enterprise.name) in text
+    # the clauses by name (a long name may wrap within its cell), never by code
+    for clause in (ExemptionClause.research_test, ExemptionClause.export_parts):
+        assert _squash(clause.label) in text
+    assert "条款1" not in text and "条款5" not in text
+
+    # the console's list of grants names the clauses too
+    listed = client_as("admin").get(
+        "/fasttrackgrantview/list/", query_string={
+            "_flt_0_enterprise": huangpu.enterprise.name}).get_data(as_text=True)
+    assert huangpu.enterprise.name in listed
+    assert ExemptionClause.research_test.label in listed
+    assert ExemptionClause.export_parts.label in listed and "条款5" not in listed
 
     # a district officer gets their own district's units only
     mine = client_as("pudong").get("/reports/fasttrack_list?format=xlsx")

@@ -19,6 +19,7 @@ import openpyxl
 import pdfplumber
 import pytest
 
+from app.enums import ExemptionClause
 from app.reports import ReportData, print_setup, render_pdf, render_xlsx
 from app.reports.engine import GROUP
 from app.reports.exports import export_table
@@ -56,8 +57,10 @@ def holders_xlsx():
 
 
 def fast_track_list_xlsx():
+    # the longest names the 名单 prints: every fast-track clause by name
+    clause_names_text = "；\n".join(c.label for c in ExemptionClause.fast_track_clauses())
     rows = [{"unit": "上海浦江精密仪器有限公司", "uscc": "91310101MA1FPX1234",
-             "district": "黄浦区", "clauses": "条款1、条款5", "account": "ft_pujiang",
+             "district": "黄浦区", "clauses": clause_names_text, "account": "ft_pujiang",
              "valid_from": dt.date(2026, 11, 23), "valid_to": dt.date(2028, 11, 22),
              "remarks": ""}] * 5
     return render_xlsx(FAST_TRACK_LIST, ReportData(

@@ -84,3 +84,126 @@ def test_approve_several_account_change_requests(app_ctx, client_as, bureaus, us
     assert "调整需求已审核通过（共2项）" in page.get_data(as_text=True)
     assert _state(AccountChangeRequest, first.id) is AccountChangeState.approved
     assert _state(AccountChangeRequest, second.id) is AccountChangeState.approved
+
+
+# --- 批量批准 of certificate requests (issue 14 item 6) --------------------------------------
+
+
+def _cert(bureau_obj):
+    cert = factories.certificate(factories.application(factories.enterprise(bureau_obj),
+                                                       products=1))
+    db.session.commit()
+    return cert
+
+
+def _file(cert, step, user, inputs):
+    from app.models import Certificate
+    from app.workflows.certificate import CertificateWorkflow
+
+    run_step(CertificateWorkflow, cert.id, step, user, inputs)
+    db.session.expire_all()
+    return db.session.get(Certificate, cert.id).requests[-1]
+
+
+def _change(cert, user):
+    product = cert.application.products[0]
+    return _file(cert, "change", user, {"reason": "制造商名称写错", "items": [
+        {"product_id": product.id, "field": "manufacturer", "after": "戴尔（中国）有限公司"}]})
+
+
+def _void(cert, user):
+    return _file(cert, "void", user, {"reason": "合同取消，货物未发运"})
+
+
+def _extend(cert, user):
+    return _file(cert, "extend", user, {
+        "reason": "设备调试未完成", "new_deadline": (cert.supervision_deadline + dt.timedelta(
+            days=90)).isoformat(), "onsite_check_record": "现场核查：设备在调试中"})
+
+
+def _request_state(pk):
+    from app.models import CertificateRequest
+
+    db.session.expire_all()
+    return db.session.get(CertificateRequest, pk).state
+
+
+def _batch_approve(client, *reqs):
+    page = client.post("/certificaterequestview/action_post", data={
+        "action": "approve_many", "rowid": [str(r.id) for r in reqs]}, follow_redirects=True)
+    return page.get_data(as_text=True)
+
+
+def test_batch_approval_of_certificate_requests(app_ctx, client_as, bureaus, users):
+    from app.enums import CertificateRequestState as S
+    from app.enums import CertificateState
+    from app.models import Certificate
+
+    change = _change(_cert(bureaus[DISTRICT_A]), users["huangpu"])
+    void = _void(_cert(bureaus[DISTRICT_B]), users["pudong"])
+    extend = _extend(_cert(bureaus[DISTRICT_A]), users["huangpu"])
+    decided = _void(_cert(bureaus[DISTRICT_A]), users["huangpu"])
+    from app.workflows.certificate import CertificateWorkflow
+
+    run_step(CertificateWorkflow, decided.certificate_id, "reject_void", users["reviewer"],
+             {"remarks": "证据不足"})
+    html = _batch_approve(client_as("reviewer"), change, void, extend, decided)
+    # the two approvable ones went through the certificate's own approval steps
+    assert _request_state(change.id) is S.approved and _request_state(void.id) is S.approved
+    assert db.session.get(Certificate, change.certificate_id).state is CertificateState.changed
+    assert db.session.get(Certificate, void.certificate_id).state is CertificateState.voided
+    assert "证明申请已批准（共2项）" in html
+    # the extension needs a 核查结论 only the reviewer gives for it: skipped, named, why
+    assert _request_state(extend.id) is S.pending
+    assert f"已跳过：{extend.certificate.number}延期申请：批准延期须填写核查结论" in html
+    # a decided request is not in a state to approve: skipped with its state
+    assert _request_state(decided.id) is S.rejected
+    assert f"已跳过：{decided.certificate.number}作废申请：申请状态为“已驳回”" in html
+
+
+def test_batch_approval_skips_a_void_with_customs_usage(app_ctx, client_as, bureaus, users):
+    from app.enums import CertificateRequestState as S
+
+    cert = _cert(bureaus[DISTRICT_A])
+    factories.customs_usage(cert)
+    db.session.commit()
+    void = _file(cert, "void", users["huangpu"], {"reason": "货物未进口", "not_imported": True})
+    html = _batch_approve(client_as("reviewer"), void)
+    assert _request_state(void.id) is S.pending
+    assert "已跳过" in html and "确认产品未实际进口" in html and "已批准（共" not in html
+
+
+def test_a_district_officer_cannot_batch_approve(app_ctx, client_as, bureaus, users):
+    """huangpu holds no 复审 account (the test world links the provincial reviewer only) and
+    pudong's requests are outside huangpu's scope: each record is refused server-side."""
+    from app.enums import CertificateRequestState as S
+
+    own = _change(_cert(bureaus[DISTRICT_A]), users["huangpu"])
+    other = _void(_cert(bureaus[DISTRICT_B]), users["pudong"])
+    client = client_as("huangpu")
+    html = _batch_approve(client, own)
+    assert _request_state(own.id) is S.pending
+    assert "已批准（共" not in html
+    assert "未能批准变更" in html and "复审" in html  # the duty refusal, named
+    # another district's request is not even read (404), and nothing is approved
+    response = client.post("/certificaterequestview/action_post", data={
+        "action": "approve_many", "rowid": [str(own.id), str(other.id)]})
+    assert response.status_code == 404
+    assert _request_state(own.id) is S.pending and _request_state(other.id) is S.pending
+
+
+def test_batch_approval_needs_the_deciders_role(app_ctx, client_as, bureaus, users):
+    from app.enums import CertificateRequestState as S
+
+    req = _change(_cert(bureaus[DISTRICT_A]), users["huangpu"])
+    for username in ("auditor", "admin"):
+        _batch_approve(client_as(username), req)
+        assert _request_state(req.id) is S.pending, username
+
+
+def test_batch_approval_is_offered_on_the_request_list(app_ctx, client_as, bureaus, users):
+    _change(_cert(bureaus[DISTRICT_A]), users["huangpu"])
+    assert "批量批准" in client_as("reviewer").get("/certificaterequestview/list/").get_data(
+        as_text=True)
+    assert "批量批准" not in client_as("auditor").get("/certificaterequestview/list/").get_data(
+        as_text=True)
