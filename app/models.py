@@ -2145,6 +2145,8 @@ class ImportBatch(Audited, TimestampMixin, Model):
     __tablename__ = "import_batch"
     __label__ = "批量导入记录"
     __access__ = READ_ONLY
+    #: the importing user's bureau: a district sees its own batches, the province all
+    __scope_path__ = ("bureau_id",)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), nullable=False, index=True,
@@ -2158,6 +2160,15 @@ class ImportBatch(Audited, TimestampMixin, Model):
     details: Mapped[Optional[str]] = mapped_column(String(500), info=label("其他"))
     imported_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH),
                                                        info=label("导入人"))
+    bureau_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bureau.id"), index=True,
+                                                     info=label("导入单位"))
+    bureau: Mapped[Optional[Bureau]] = relationship(info=label("导入单位"))
+
+    @property
+    def result(self) -> str:
+        """结果: a batch is recorded only when every row was written (all or nothing)."""
+        extra = f"；{self.details}" if self.details else ""
+        return f"成功：新增{self.created_count}条，更新{self.updated_count}条{extra}"
 
     def __str__(self) -> str:
         return f"导入{self.title}：{self.file_name}（新增{self.created_count}，更新{self.updated_count}）"

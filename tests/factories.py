@@ -415,6 +415,16 @@ def _calendar_day(_bureau):
     return row
 
 
+def _import_batch(bureau_obj):
+    from app.models import ImportBatch
+
+    row = ImportBatch(kind="enterprise", title="申请单位", file_name=f"测试{next(_seq)}.xlsx",
+                      created_count=1, updated_count=0, imported_by="测试", bureau=bureau_obj)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 def certificate_request(bureau_obj, kind=None):
     from app.enums import CertificateRequestKind
     from app.models import CertificateRequest
@@ -477,6 +487,7 @@ def row_factories():
         FastTrackGrant,
         FastTrackProductLine,
         FastTrackRenewal,
+        ImportBatch,
         Product,
         ReviewerAccount,
         SupervisionLead,
@@ -507,6 +518,7 @@ def row_factories():
         CustomsUsage: lambda b: customs_usage(certificate(application(enterprise(b)))),
         UsageRecord: _usage_record,
         SupervisionLead: lead,
+        ImportBatch: _import_batch,
         **supervision_row_factories(),
     }
 

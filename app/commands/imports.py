@@ -77,7 +77,8 @@ class RunImport(Command):
                                    file_name=self.filename[:255] or "（未命名）",
                                    created_count=plan.created, updated_count=plan.updated,
                                    details=details[:500] or None,
-                                   imported_by=signature_of(user) if user else None))
+                                   imported_by=signature_of(user) if user else None,
+                                   bureau_id=getattr(user, "bureau_id", None)))
         self.kind.write(plan)  # flushes the batch with the records (one audit transaction)
         db.session.flush()
         return plan

@@ -31,7 +31,7 @@ from app.views.enterprises import (
     FastTrackRenewalView,
 )
 from app.views.files import FilesView
-from app.views.imports import ImportView
+from app.views.imports import ImportBatchView, ImportView
 from app.views.leads import SupervisionLeadView
 from app.views.lookup import LookupView
 from app.views.organisation import BureauView, CccCategoryView
@@ -94,6 +94,7 @@ MENU = [
     (CccCategoryView, "CCC目录", "fa-book", MENU_SYSTEM, "fa-cogs"),
     (CalendarYearView, "工作日历", "fa-calendar-alt", MENU_SYSTEM, "fa-cogs"),
     (CalendarDayView, "节假日与调休", "fa-calendar-day", MENU_SYSTEM, "fa-cogs"),
+    (ImportBatchView, "导入记录", "fa-file-import", MENU_SYSTEM, "fa-cogs"),
     (AuditLogView, "操作审计日志", "fa-history", MENU_SYSTEM, "fa-cogs"),
 ]
 

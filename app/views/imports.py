@@ -13,12 +13,14 @@ from flask_appbuilder.security.decorators import permission_name
 
 from app.commands.imports import preview_import, run_import
 from app.domain.errors import DomainError
+from app.models import ImportBatch
 from app.reports.exports import XLSX_MIMETYPE
 from app.scope import role_of
 from app.security_model import FILERS, Access, Role
 from app.services.imports import uploads
 from app.services.imports.base import RowsRefused, error_report
 from app.services.imports.registry import KINDS
+from app.views.base import DomainModelView
 
 #: the record a kind imports into, passed on from its page (an application's products)
 CONTEXT_ARGS = ("application_id", "grant_id")
@@ -172,3 +174,26 @@ def _remembered_errors(token: str):
         raise DomainError("没有该文件的错误记录，请重新上传。")
     return [RowError(e["row"], e["field"], e["message"], e.get("sheet"))
             for e in json.loads(path.read_text(encoding="utf-8"))]
+
+
+class ImportBatchView(DomainModelView):
+    """导入记录: every import written (who, when, which file, how many rows), read-only.
+    Scoped as every list: a district officer sees his bureau's batches, the province all.
+    A refused file writes nothing, so it leaves no batch (its errors are on its page)."""
+
+    model = ImportBatch
+    route_base = "/importbatchview"
+    list_title = "导入记录"
+    show_title = "导入记录详情"
+    list_columns = ["created_at", "title", "file_name", "imported_by", "bureau",
+                    "created_count", "updated_count", "result"]
+    search_columns = ["title", "file_name", "imported_by", "bureau", "created_at"]
+    show_columns = ["created_at", "title", "kind", "file_name", "imported_by", "bureau",
+                    "created_count", "updated_count", "details", "result"]
+    order_columns = ["created_at", "title", "file_name", "imported_by", "created_count",
+                     "updated_count"]
+    base_order = ("id", "desc")
+    label_columns = {"created_at": "导入时间", "title": "导入内容", "kind": "导入类型（代码）",
+                     "file_name": "文件名", "imported_by": "导入人", "bureau": "导入单位",
+                     "created_count": "新增条数", "updated_count": "更新条数",
+                     "details": "其他数量", "result": "结果"}

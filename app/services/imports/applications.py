@@ -24,7 +24,7 @@ from app.services.imports.base import (
     parse_upper,
     repeated_in_file,
 )
-from app.services.imports.bulk import row_of
+from app.services.imports.bulk import values_of
 from app.services.imports.lookups import BureauFinder, by_key, enterprises_by_uscc, in_scope
 from app.services.tables import Row
 
@@ -71,6 +71,9 @@ APPLICATION_FIELDS = ("clause", "research_detail", "applicant_type", "applicant_
                       "reason")
 
 
+PRODUCT_FIELDS = tuple(c.field for c in PRODUCT_COLUMNS)
+
+
 def _product(values: dict) -> Product:
     fields = {c.field: values.get(c.field) for c in PRODUCT_COLUMNS}
     if fields.get("unit") is None:
@@ -81,13 +84,19 @@ def _product(values: dict) -> Product:
 
 
 class ProductRows:
-    """The products sheet read and checked row by row, grouped by 申请编号."""
+    """The products sheet read and checked row by row, grouped by 申请编号. A checked row is
+    kept as its row number and a tuple of its values (equal texts kept once), not as a
+    record: 50,000 transient ``Product`` records would weigh a hundred megabytes. The
+    records of one application are made while that application is checked
+    (:meth:`records`)."""
 
     def __init__(self, kind: ImportKind, sheet: Sheet, sheet_name: str | None):
         self.kind, self.sheet, self.sheet_name = kind, sheet, sheet_name
-        self.by_number: dict[str, list[tuple[Row, Product]]] = defaultdict(list)
+        self.by_number: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
+        self._share: dict = {}
 
     def read(self, rows: Iterable[Row], errors: list[RowError], fixed_number: str | None = None):
+        share = self._share
         for row in rows:
             if fixed_number and not row.get("application_number", "").strip():
                 row["application_number"] = fixed_number  # from the application's own page
@@ -104,7 +113,15 @@ class ProductRows:
                                           self.sheet_name):
                 continue
             # the row's number is all an error needs later
-            self.by_number[number].append((Row(row.number, {}), _product(values)))
+            self.by_number[number].append((row.number, tuple(
+                share.setdefault(v, v) if type(v) is str else v
+                for v in (values.get(f) for f in PRODUCT_FIELDS))))
+
+    @staticmethod
+    def records(kept: list[tuple[int, tuple]]) -> list[tuple[Row, Product]]:
+        """Kept rows as (row, transient record)."""
+        return [(Row(number, {}), _product(dict(zip(PRODUCT_FIELDS, values))))
+                for number, values in kept]
 
 
 class ApplicationImport(ImportKind):
@@ -121,32 +138,36 @@ class ApplicationImport(ImportKind):
 
     def __init__(self, **context):
         super().__init__(**context)
-        #: applications this import creates, with their products: inserted in batches
-        self.new: list[tuple[Application, list[Product]]] = []
+        #: applications this import creates, as value tuples (``bulk.values_of``), each with
+        #: its products' value tuples: inserted in batches, no record kept for them
+        self.new: list[tuple[tuple, list[tuple]]] = []
+        self._share: dict = {}
 
     def write(self, plan: Plan) -> None:
         """Updated drafts through the ORM; new applications and their products in batches,
         with their audit-trail versions (``bulk``)."""
-        from app.services.imports.bulk import current_transaction_id, insert_all, insert_rows
+        from app.services.imports.bulk import column_names, current_transaction_id, insert_rows
 
         super().write(plan)
         if not self.new:
             return
         transaction_id = current_transaction_id()
-        applications = [application for application, _ in self.new]
-        for application in applications:
-            application.enterprise_id = application.enterprise.id
-            application.bureau_id = application.bureau.id
-            # what the ORM's save would keep on the row: the stored 办结 due date (issue 15)
-            keep_due_dates(application)  # and its 审核时限 sort keys
-        insert_all(Application, applications, transaction_id)
-        products = []
-        for application, rows in self.new:
-            for row in rows:
-                row["application_id"] = application.id
-                row["owner_bureau_id"] = application.bureau_id  # the carried owner (issue 15)
-                products.append(row)
-        insert_rows(Product, products, transaction_id)
+        names = column_names(Application)
+        ids = insert_rows(Application, (dict(zip(names, values)) for values, _ in self.new),
+                          transaction_id)
+        bureau_at = names.index("bureau_id")
+        product_names = column_names(Product)
+
+        def products():
+            for (values, rows), application_id in zip(self.new, ids):
+                for row in rows:
+                    found = dict(zip(product_names, row))
+                    found["application_id"] = application_id
+                    found["owner_bureau_id"] = values[bureau_at]  # the carried owner (issue 15)
+                    yield found
+
+        insert_rows(Product, products(), transaction_id)
+        self.new = []
 
     def plan_rows(self, sheets, plan: Plan, errors: list[RowError]) -> None:
         main = self.sheets[0]
@@ -215,7 +236,7 @@ class ApplicationImport(ImportKind):
             application.state = ApplicationState.draft  # checked as the form checks a draft
             if not self.prepare(application, creating, main, row, errors):
                 continue
-            new_products = products.by_number.pop(number, [])
+            new_products = products.records(products.by_number.pop(number, []))
             if new_products and not creating:
                 for old in list(application.products):
                     application.products.remove(old)
@@ -235,12 +256,18 @@ class ApplicationImport(ImportKind):
                     continue
             application.state = state
             application.submitted_at = values.get("submitted_at")
-            if creating:  # kept as rows to insert: 50,000 product objects would weigh
+            if creating:  # kept as values to insert: 10,000 records would weigh
                 product_rows = []
                 for _, product in new_products:
-                    product_rows.append(row_of(Product, product))
+                    product_rows.append(values_of(Product, product, self._share))
                     product.application = None
-                self.new.append((application, product_rows))
+                # what the ORM's save would keep on the row: the stored 办结 due date
+                # (issue 15) and its 审核时限 sort keys
+                keep_due_dates(application)
+                self.new.append((values_of(Application, application, self._share),
+                                 product_rows))
+                application.enterprise = None  # let the record go (not kept by the
+                application.bureau = None      # enterprise's or bureau's collection)
             else:
                 plan.items.append(application)
                 plan.items.extend(p for _, p in new_products)
@@ -250,8 +277,8 @@ class ApplicationImport(ImportKind):
         for number, orphans in products.by_number.items():
             if number in listed:
                 continue  # its application's row is refused already
-            for product_row, _ in orphans:
-                errors.append(RowError(product_row.number, "申请编号",
+            for row_number, _ in orphans:
+                errors.append(RowError(row_number, "申请编号",
                                        f"申请编号{number}不在“免办申请”工作表中。",
                                        PRODUCT_SHEET.title))
 
@@ -284,7 +311,7 @@ class ApplicationProductsImport(ImportKind):
             Application, Application.number, products.by_number)
         for number, items in products.by_number.items():
             application = applications.get(number)
-            for row, product in items:
+            for row, product in products.records(items):
                 if application is None:
                     errors.append(RowError(row.number, "申请编号",
                                            f"找不到申请{number}，或不在您的管辖范围内。"))

@@ -268,6 +268,7 @@ class ImportKind:
         self.context = context  # e.g. application_id for an application's products
         self._cache: dict = {}
         self._validators: dict = {}
+        self._held: dict = {}
 
     # each kind: the records its rows make, or errors --------------------------------
 
@@ -387,7 +388,21 @@ class ImportKind:
         except DomainError as exc:
             self.add_invalid(exc, sheet, row, errors, sheet_name, self.refusal_column)
             return False
+        self._hold_related(item)
         return True
+
+    def _hold_related(self, item) -> None:
+        """Keep the saved records a row points at (its category, enterprise, bureau) for the
+        import's length: the session's identity map holds records only while something
+        else does, so each row would otherwise load them again, one query a row."""
+        from flask_appbuilder.models.sqla import Model
+        from sqlalchemy import inspect as sa_inspect
+
+        for value in list(vars(item).values()):
+            if isinstance(value, Model):
+                key = sa_inspect(value).identity_key
+                if key is not None and key not in self._held:
+                    self._held[key] = value
 
     # templates -----------------------------------------------------------------------
 

@@ -8,6 +8,10 @@ import's own audit transaction (the one that records the ``ImportBatch``: who, w
 where), so each record's 历史 shows its creation by that import as if saved one by one."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
+from itertools import islice
+
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import String, Text, insert, select
 from sqlalchemy import inspect as sa_inspect
@@ -37,6 +41,7 @@ def _value(item, column, key):
     return value
 
 
+@functools.cache
 def _columns(model):
     mapper = sa_inspect(model)
     return [(column, mapper.get_property_by_column(column).key)
@@ -48,6 +53,21 @@ def row_of(model, item) -> dict:
     return {column.name: _value(item, column, key) for column, key in _columns(model)}
 
 
+def column_names(model) -> tuple[str, ...]:
+    """The order of :func:`values_of`."""
+    return tuple(column.name for column, _key in _columns(model))
+
+
+def values_of(model, item, share: dict | None = None) -> tuple:
+    """A checked, transient record as a compact tuple (``column_names`` order): tens of
+    thousands of them weigh a fraction of as many dicts or records. Equal values are kept
+    once (``share``: the same brand, unit, HS code on every row)."""
+    found = tuple(_value(item, column, key) for column, key in _columns(model))
+    if share is None:
+        return found
+    return tuple(share.setdefault(v, v) if type(v) is str else v for v in found)
+
+
 def insert_all(model, items: list, transaction_id: int) -> None:
     """Insert transient ``items`` of ``model``; their ids are set on them afterwards."""
     columns = _columns(model)
@@ -57,20 +77,23 @@ def insert_all(model, items: list, transaction_id: int) -> None:
         item.id = pk
 
 
-def insert_rows(model, rows: list[dict], transaction_id: int) -> list[int]:
-    """Insert ``rows`` (from :func:`row_of`) with their audit-trail versions; their ids."""
-    if not rows:
-        return []
+def insert_rows(model, rows: Iterable[dict], transaction_id: int) -> list[int]:
+    """Insert ``rows`` (dicts by column name, e.g. from :func:`row_of`; any iterable, taken
+    :data:`BATCH` at a time) with their audit-trail versions; their ids, in order."""
     table = model.__table__
-    ids: list[int] = []
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start:start + BATCH]
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids.extend(row[0] for row in db.session.execute(statement, chunk))
     versions = version_class(model).__table__
-    for start in range(0, len(rows), BATCH):
+    ids: list[int] = []
+    rows = iter(rows)
+    noted = False
+    while True:
+        chunk = list(islice(rows, BATCH))
+        if not chunk:
+            break
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        chunk_ids = [row[0] for row in db.session.execute(statement, chunk)]
+        ids.extend(chunk_ids)
         version_rows = []
-        for row, pk in zip(rows[start:start + BATCH], ids[start:start + BATCH]):
+        for row, pk in zip(chunk, chunk_ids):
             version = {}
             for column in versions.columns:
                 name = column.name
@@ -88,7 +111,9 @@ def insert_rows(model, rows: list[dict], transaction_id: int) -> list[int]:
                     version[name] = row.get(name)
             version_rows.append(version)
         db.session.execute(insert(versions), version_rows)
-    _note_change(model, transaction_id)
+        noted = True
+    if noted:
+        _note_change(model, transaction_id)
     return ids
 
 
