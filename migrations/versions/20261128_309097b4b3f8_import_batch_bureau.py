@@ -3,7 +3,7 @@
 Batches recorded before this revision keep no bureau: only province-wide roles see them.
 
 Revision ID: 309097b4b3f8
-Revises: a7c3e91d0b52
+Revises: f15c3d9e6a71
 Create Date: 2026-11-28 14:09:24.517032
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '309097b4b3f8'
-down_revision = 'a7c3e91d0b52'
+down_revision = 'f15c3d9e6a71'
 branch_labels = None
 depends_on = None
 
