@@ -225,6 +225,17 @@ def refuse_unconfirmed_void(cert: Certificate, confirm_not_imported: bool) -> No
                             + "）：审核人须确认证据表明产品未实际进口，方可作废。")
 
 
+def request_to_decide(cert: Certificate, kind: CertificateRequestKind,
+                      request_id: int | None = None) -> CertificateRequest | None:
+    """The pending request of ``kind`` a decision is about. When the decider named one
+    (the batch, a request's own page, an API client), only that one: a request decided by
+    someone else meanwhile, and another filed since, is never decided in its place."""
+    req = pending_request(cert, kind)
+    if request_id is not None and (req is None or req.id != request_id):
+        raise RuleViolation("该证明申请已不是待审核状态（可能已由他人处理），请刷新后重试。")
+    return req
+
+
 def batch_approval_refusal(req: CertificateRequest) -> str | None:
     """Why a request is not approved together with others (the request list's 批量批准):
     it is not pending, or its approval needs what the reviewer gives for this record only

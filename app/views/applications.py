@@ -167,7 +167,8 @@ def _approval_move(req) -> BatchMove | str:
     refusal = batch_approval_refusal(req)
     if refusal:
         return refusal
-    return BatchMove(CertificateWorkflow, req.certificate_id, APPROVE_STEPS[req.kind])
+    return BatchMove(CertificateWorkflow, req.certificate_id, APPROVE_STEPS[req.kind],
+                     {"request_id": req.id})
 
 
 def decision_links(req) -> list[RecordLink]:
@@ -177,7 +178,7 @@ def decision_links(req) -> list[RecordLink]:
         return []
     suffix = f"_{req.kind.name}"
     return [RecordLink(step.label, url_for("CertificateView.step", pk=req.certificate_id,
-                                           name=step.name),
+                                           name=step.name, request_id=req.id),
                        icon="fa-gavel", style=step.style)
             for step in CertificateWorkflow.offered_steps(req.certificate, g.user)
             if step.name.endswith(suffix) and step.name != req.kind.name]

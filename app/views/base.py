@@ -72,6 +72,7 @@ class BatchMove:
     workflow: type
     pk: int
     step: str
+    inputs: dict | None = None
 
 
 def report_downloads(endpoint: str, name: str = "下载", **params) -> list[RecordLink]:
@@ -184,8 +185,11 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
         if request.method == "GET":
             if not step.inputs:
                 return redirect(show_url)
+            carried = {spec.name: request.args[spec.name] for spec in step.inputs
+                       if not spec.shown and request.args.get(spec.name)}
             return self.render_template("console/step.html", title=step.label, step=step,
-                                        back=show_url, values={}, errors={}, caution=caution)
+                                        back=show_url, values=carried, errors={},
+                                        caution=caution)
         values = {spec.name: request.form.get(spec.name) for spec in step.inputs}
         try:
             item = run_step(self.workflow, pk, name, g.user, values)
@@ -225,7 +229,7 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
                 continue
             step = move.workflow.step(move.step)
             try:
-                run_step(move.workflow, move.pk, move.step, g.user, {})
+                run_step(move.workflow, move.pk, move.step, g.user, dict(move.inputs or {}))
             except (AccessDenied, RecordNotFound, RecordInvalid, RuleViolation) as exc:
                 refused.append(f"未能{step.label}：{text}：{exc.message}")
             else:

@@ -68,6 +68,9 @@ class StepInput:
     required: bool = True
     help: str = ""
     choices: tuple[tuple[str, str], ...] = ()
+    #: False: not a field of the console form, but carried in it (from the link that opened
+    #: it) — e.g. which request a decision is about
+    shown: bool = True
 
     def field(self) -> fields.Field:
         verb = "选择" if self.kind in ("choice", "bool") else "填写"

@@ -122,25 +122,25 @@ class CertificateMachine(StateMachine):
         req = self._new_request(K.change, actor, reason)
         req.items = svc.build_change_items(self.model, items)
 
-    def on_approve_change(self, actor=None, remarks=None, **_kwargs):
-        req = svc.pending_request(self.model, K.change)
+    def on_approve_change(self, actor=None, remarks=None, request_id=None, **_kwargs):
+        req = svc.request_to_decide(self.model, K.change, request_id)
         svc.apply_change(req)
         self.model.change_count += 1
         _decide(req, actor, CertificateRequestState.approved, remarks)
 
-    def on_reject_change(self, actor=None, remarks=None, **_kwargs):
-        _decide(svc.pending_request(self.model, K.change), actor,
+    def on_reject_change(self, actor=None, remarks=None, request_id=None, **_kwargs):
+        _decide(svc.request_to_decide(self.model, K.change, request_id), actor,
                 CertificateRequestState.rejected, remarks)
 
     def on_void(self, actor=None, reason=None, not_imported=None, **_kwargs):
         self._new_request(K.void, actor, reason, not_imported=bool(not_imported))
 
-    def on_approve_void(self, actor=None, remarks=None, **_kwargs):
-        _decide(svc.pending_request(self.model, K.void), actor,
+    def on_approve_void(self, actor=None, remarks=None, request_id=None, **_kwargs):
+        _decide(svc.request_to_decide(self.model, K.void, request_id), actor,
                 CertificateRequestState.approved, remarks)
 
-    def on_reject_void(self, actor=None, remarks=None, **_kwargs):
-        _decide(svc.pending_request(self.model, K.void), actor,
+    def on_reject_void(self, actor=None, remarks=None, request_id=None, **_kwargs):
+        _decide(svc.request_to_decide(self.model, K.void, request_id), actor,
                 CertificateRequestState.rejected, remarks)
 
     def on_extend(self, actor=None, reason=None, new_deadline=None, onsite_check_record=None,
@@ -148,14 +148,15 @@ class CertificateMachine(StateMachine):
         self._new_request(K.extend, actor, reason, new_supervision_deadline=new_deadline,
                           onsite_check_record=onsite_check_record)
 
-    def on_approve_extend(self, actor=None, remarks=None, use_finding=None, **_kwargs):
-        req = svc.pending_request(self.model, K.extend)
+    def on_approve_extend(self, actor=None, remarks=None, request_id=None, use_finding=None,
+                          **_kwargs):
+        req = svc.request_to_decide(self.model, K.extend, request_id)
         req.use_finding = UseFinding[use_finding]
         self.model.supervision_deadline = req.new_supervision_deadline
         _decide(req, actor, CertificateRequestState.approved, remarks)
 
-    def on_reject_extend(self, actor=None, remarks=None, **_kwargs):
-        _decide(svc.pending_request(self.model, K.extend), actor,
+    def on_reject_extend(self, actor=None, remarks=None, request_id=None, **_kwargs):
+        _decide(svc.request_to_decide(self.model, K.extend, request_id), actor,
                 CertificateRequestState.rejected, remarks)
 
     def on_approve_write_off(self, actor=None, **kwargs):
@@ -171,6 +172,9 @@ DECIDERS = frozenset({Role.district_officer, Role.province_reviewer})
 SECOND_REVIEW = FunctionCode.second_review
 REMARKS = StepInput("remarks", "审核意见", kind="textarea", required=False)
 REJECT_REMARKS = StepInput("remarks", "驳回理由", kind="textarea")
+#: the request a decision is about, when the decider names it (see ``request_to_decide``)
+REQUEST_ID = StepInput("request_id", "证明申请", kind="integer", required=False, shown=False,
+                       help="给出时，只在待审核的正是这项申请时办理")
 #: The write-off review (seed 002 §13) is the issuing authority's: its district officers, or
 #: the province's reviewers
 WRITE_OFF_REVIEWERS = DISTRICT_OFFICERS | PROVINCE_REVIEWERS
@@ -196,10 +200,10 @@ class CertificateWorkflow(Workflow):
              done="已登记变更申请，待复审人员审核。"),
         Step("approve_change", "批准变更", DECIDERS, duty=SECOND_REVIEW,
              style="success",
-             inputs=(REMARKS,), done="变更已批准，证明信息已更新。"),
+             inputs=(REMARKS, REQUEST_ID), done="变更已批准，证明信息已更新。"),
         Step("reject_change", "驳回变更", DECIDERS, duty=SECOND_REVIEW,
              style="warning",
-             inputs=(REJECT_REMARKS,), done="变更申请已驳回。"),
+             inputs=(REJECT_REMARKS, REQUEST_ID), done="变更申请已驳回。"),
         Step("void", "申请作废", FILERS, style="danger", inputs=(
             StepInput("reason", "作废理由", kind="textarea"),
             StepInput("not_imported", "有证据证明产品未实际进口", kind="bool", required=False,
@@ -208,11 +212,11 @@ class CertificateWorkflow(Workflow):
         Step("approve_void", "批准作废", DECIDERS, duty=SECOND_REVIEW,
              style="danger", inputs=(
             StepInput("confirm_not_imported", "已核对证据，确认产品未实际进口", kind="bool",
-                      required=False, help="证明有海关调用记录时必须确认"), REMARKS),
+                      required=False, help="证明有海关调用记录时必须确认"), REMARKS, REQUEST_ID),
              done="证明已作废。"),
         Step("reject_void", "驳回作废", DECIDERS, duty=SECOND_REVIEW,
              style="warning",
-             inputs=(REJECT_REMARKS,), done="作废申请已驳回。"),
+             inputs=(REJECT_REMARKS, REQUEST_ID), done="作废申请已驳回。"),
         Step("extend", "申请延期", FILERS, inputs=(
             StepInput("reason", "延期理由", kind="textarea", help="无法在监管期内完成核销的特殊情况"),
             StepInput("new_deadline", "申请延期至", kind="date"),
@@ -222,11 +226,11 @@ class CertificateWorkflow(Workflow):
         Step("approve_extend", "批准延期", DECIDERS, duty=SECOND_REVIEW,
              style="success", inputs=(
             StepInput("use_finding", "核查结论", kind="choice",
-                      choices=tuple(UseFinding.choices())), REMARKS),
+                      choices=tuple(UseFinding.choices())), REMARKS, REQUEST_ID),
              done="延期已批准，监管期限已更新。"),
         Step("reject_extend", "驳回延期", DECIDERS, duty=SECOND_REVIEW,
              style="warning",
-             inputs=(REJECT_REMARKS,), done="延期申请已驳回。"),
+             inputs=(REJECT_REMARKS, REQUEST_ID), done="延期申请已驳回。"),
         Step("approve_write_off", "核销通过", WRITE_OFF_REVIEWERS, style="success",
              inputs=(*CHECK_INPUTS, REMARKS),
              done="核销审核通过，证明已核销；档案自今日起保存至保存期限。"),

@@ -207,3 +207,42 @@ def test_batch_approval_is_offered_on_the_request_list(app_ctx, client_as, burea
         as_text=True)
     assert "批量批准" not in client_as("auditor").get("/certificaterequestview/list/").get_data(
         as_text=True)
+
+
+def test_a_decision_is_about_the_request_it_names(app_ctx, client_as, api_as, bureaus, users):
+    """The batch read request 1 as 待审核; meanwhile another reviewer rejected it and the
+    district filed request 2 of the same kind. The batch's step names request 1: it refuses
+    and request 2 stays pending (never approved in its place). The API and the request's own
+    page name the request the same way."""
+    from app.enums import CertificateRequestState as S
+    from app.views.applications import _approval_move
+    from app.workflows.certificate import CertificateWorkflow
+
+    cert = _cert(bureaus[DISTRICT_A])
+    first = _void(cert, users["huangpu"])
+    move = _approval_move(first)  # what the batch will do, planned from the list
+    run_step(CertificateWorkflow, cert.id, "reject_void", users["reviewer"], {"remarks": "证据不足"})
+    second = _void(cert, users["huangpu"])
+    import pytest
+
+    from app.domain.errors import RuleViolation
+    with pytest.raises(RuleViolation, match="已不是待审核状态"):
+        run_step(move.workflow, move.pk, move.step, users["reviewer"], move.inputs)
+    assert _request_state(first.id) is S.rejected and _request_state(second.id) is S.pending
+    # the API: naming the old request answers 409 and changes nothing; naming the pending one
+    client, headers = api_as("reviewer")
+    stale = client.post(f"/api/v1/certificate/{cert.id}/approve_void", headers=headers,
+                        json={"request_id": first.id})
+    assert stale.status_code == 409, stale.get_json()
+    assert _request_state(second.id) is S.pending
+    # the request's own page opens the decision with the request named in the form
+    page = client_as("reviewer").get(f"/certificaterequestview/show/{second.id}")
+    html = page.get_data(as_text=True)
+    assert f"request_id={second.id}" in html
+    form = client_as("reviewer").get(
+        f"/certificateview/step/{cert.id}/approve_void?request_id={second.id}")
+    assert f'name="request_id" value="{second.id}"' in form.get_data(as_text=True)
+    done = client.post(f"/api/v1/certificate/{cert.id}/approve_void", headers=headers,
+                       json={"request_id": second.id})
+    assert done.status_code == 200, done.get_json()
+    assert _request_state(second.id) is S.approved
