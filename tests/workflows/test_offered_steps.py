@@ -86,10 +86,12 @@ SUPERVISION_INPUTS = {
     "report_samr": {"measure": "suspend"},
     "open_case": lambda item: {"case_no": f"立案-{item.id}"},
     "send": lambda item: {"doc_no": f"黄市监协〔2026〕{item.id}号"},
-    "record_reply": {"replied_on": dt.date.today().isoformat(), "result": "verified",
-                     "summary": "核实无异常"},
-    "answer": {"replied_on": dt.date.today().isoformat(), "result": "verified",
-               "summary": "已核实"},
+    # the console's today (Beijing), read when the step is taken: the host's date differs
+    # from it for eight hours a day, and the suite may cross midnight
+    "record_reply": lambda item: {"replied_on": clock.today().isoformat(), "result": "verified",
+                                  "summary": "核实无异常"},
+    "answer": lambda item: {"replied_on": clock.today().isoformat(), "result": "verified",
+                            "summary": "已核实"},
 }
 
 
