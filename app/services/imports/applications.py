@@ -195,9 +195,8 @@ class ApplicationImport(ImportKind):
                                        "或不在您的管辖范围内（请先导入或登记申请单位）。"))
                 continue
             if values.get("bureau"):
-                bureau, problem = bureaus.find(values["bureau"])
-                if problem:
-                    errors.append(RowError(row.number, "受理市场监督管理局", problem))
+                bureau = bureaus.for_row(main, row, values, errors)
+                if bureau is None:
                     continue
             else:
                 bureau = enterprise.bureau

@@ -58,6 +58,16 @@ class BureauFinder:
                 return bureau, None
         return None, f"找不到市场监管部门“{raw}”：请填写部门全称、简称或6位行政区划代码。"
 
+    def for_row(self, sheet, row, values: dict, errors: list) -> Bureau | None:
+        """The bureau a row names in its ``bureau`` column, or None with the refusal added
+        to ``errors`` under that column's header."""
+        from app.services.imports.base import RowError
+
+        bureau, problem = self.find(values["bureau"])
+        if problem:
+            errors.append(RowError(row.number, sheet.label("bureau"), problem))
+        return bureau
+
 
 def enterprises_by_uscc(codes: Iterable[str]) -> dict[str, Enterprise]:
     return by_key(Enterprise, Enterprise.uscc, codes)

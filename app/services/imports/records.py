@@ -145,9 +145,8 @@ class EnterpriseImport(ImportKind):
             values = self.parse_row(sheet, row, errors)
             if values is None:
                 continue
-            bureau, problem = bureaus.find(values["bureau"])
-            if problem:
-                errors.append(RowError(row.number, "所属区局", problem))
+            bureau = bureaus.for_row(sheet, row, values, errors)
+            if bureau is None:
                 continue
             record = {f: values.get(f) for f in ENTERPRISE_FIELDS}
             if record["credit_standing"] is None:
@@ -251,9 +250,8 @@ class AccountImport(ImportKind):
             values = self.parse_row(sheet, row, errors)
             if values is None:
                 continue
-            bureau, problem = bureaus.find(values["bureau"])
-            if problem:
-                errors.append(RowError(row.number, "市场监管部门", problem))
+            bureau = bureaus.for_row(sheet, row, values, errors)
+            if bureau is None:
                 continue
             if not (values.get("department") and values.get("position")):
                 split = split_department_position(values.get("department_position") or "")
