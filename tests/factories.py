@@ -148,7 +148,7 @@ def application(ent: Enterprise, state: ApplicationState = ApplicationState.draf
 
 def certificate(app: Application, state: CertificateState = CertificateState.valid,
                 issued_on: dt.date | None = None) -> Certificate:
-    issued_on = issued_on or dt.date.today()
+    issued_on = issued_on or clock.today()
     cert = Certificate(number=f"NT{next(_seq):010d}", application=app, issued_on=issued_on,
                        state=state, supervision_deadline=issued_on + dt.timedelta(days=365))
     app.state = ApplicationState.issued
@@ -160,7 +160,7 @@ def certificate(app: Application, state: CertificateState = CertificateState.val
 def customs_usage(cert: Certificate, quantity: int = 1, **kw) -> CustomsUsage:
     usage = CustomsUsage(certificate=cert, declaration_no=kw.pop(
         "declaration_no", fake.declaration_number(_rng, 2026)), port="洋山港",
-        used_on=kw.pop("used_on", dt.date.today()), quantity=quantity, **kw)
+        used_on=kw.pop("used_on", clock.today()), quantity=quantity, **kw)
     db.session.add(usage)
     db.session.flush()
     return usage
@@ -282,8 +282,8 @@ def active_grant(bureau_obj, valid_to: dt.date | None = None):
 
     grant = _grant(bureau_obj)
     grant.state = FastTrackState.active
-    grant.valid_from = dt.date.today() - dt.timedelta(days=300)
-    grant.valid_to = valid_to or dt.date.today() + dt.timedelta(days=60)
+    grant.valid_from = clock.today() - dt.timedelta(days=300)
+    grant.valid_to = valid_to or clock.today() + dt.timedelta(days=60)
     db.session.flush()
     return grant
 
@@ -316,7 +316,7 @@ def _usage_record(bureau_obj):
     app_ = application(enterprise(bureau_obj), products=1)
     certificate(app_)
     record = UsageRecord(product=app_.products[0], kind=UsageKind.use, quantity=1,
-                         used_on=dt.date.today(), using_unit="测试单位")
+                         used_on=clock.today(), using_unit="测试单位")
     db.session.add(record)
     db.session.flush()
     return record
@@ -328,7 +328,7 @@ def _change_request(bureau_obj):
 
     req = AccountChangeRequest(bureau=bureau_obj, kind=AccountChangeKind.open,
                                holder_name="新人", department="认证监管科", position="科员",
-                               phone="13900000000", staffing_changed_on=dt.date.today(),
+                               phone="13900000000", staffing_changed_on=clock.today(),
                                account_name=f"new{next(_seq):05d}")
     db.session.add(req)
     db.session.flush()
@@ -372,7 +372,7 @@ def _function_change(bureau_obj):
 def _filing(bureau_obj):
     from app.models import AccountChangeFiling
 
-    filing = AccountChangeFiling(bureau=bureau_obj, filed_on=dt.date.today(), title="测试报表")
+    filing = AccountChangeFiling(bureau=bureau_obj, filed_on=clock.today(), title="测试报表")
     filing.requests.append(_change_request(bureau_obj))
     db.session.add(filing)
     db.session.flush()

@@ -6,12 +6,12 @@ Each check is slowed down on purpose, so that without the row lock the other tra
 would slip in between the check and the commit."""
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.commands.records import create_record
 from app.domain.errors import DomainError
 from app.enums import CertificateState
@@ -83,7 +83,7 @@ def test_void_and_customs_usage_race(app, monkeypatch):
                 barrier.wait()
                 create_record(CustomsUsage(
                     certificate_id=cert_id, declaration_no=f"22012026{n:010d}", port="洋山港",
-                    used_on=dt.date.today(), quantity=1))
+                    used_on=clock.today(), quantity=1))
                 outcomes["usage"] += 1
             except DomainError:
                 db.session.rollback()

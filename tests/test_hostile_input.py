@@ -17,6 +17,7 @@ import prison
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
 from app.enums import AccountChangeKind
 from app.extensions import db
 from app.models import AccountChangeRequest
@@ -31,7 +32,6 @@ MB = 1024 * 1024
 @pytest.fixture(scope="module")
 def world(app):
     """Records of both demo districts that the hostile requests aim at."""
-    import datetime as dt
 
     with app.app_context():
         a, b = factories.bureau(DISTRICT_A), factories.bureau(DISTRICT_B)
@@ -40,7 +40,7 @@ def world(app):
         for key, bureau in (("a", a), ("b", b)):
             req = AccountChangeRequest(bureau=bureau, kind=AccountChangeKind.open,
                                        holder_name="新人", department="认证监管科", position="科员",
-                                       phone="13900000000", staffing_changed_on=dt.date.today(),
+                                       phone="13900000000", staffing_changed_on=clock.today(),
                                        account_name=f"hostile_{key}_{ent.id}")
             db.session.add(req)
             changes[key] = req

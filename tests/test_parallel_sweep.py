@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy_continuum import version_class
 
+from app import clock
 from app.commands.fast_track import ExpireGrants
 from app.enums import FastTrackState
 from app.extensions import db
@@ -20,7 +21,7 @@ SWEEPERS = 6
 
 
 def test_parallel_sweeps_expire_each_grant_once(app, app_ctx, bureaus):
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = clock.today() - dt.timedelta(days=1)
     grants = [factories.active_grant(bureaus[DISTRICT_A], valid_to=yesterday)
               for _ in range(5)]
     db.session.commit()

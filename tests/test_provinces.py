@@ -18,7 +18,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
-from app import policy
+from app import clock, policy
 from app.enums import BureauLevel, FastTrackState, FunctionCode
 from app.extensions import db
 from app.models import Bureau, Enterprise, FastTrackGrant, Installation
@@ -423,7 +423,7 @@ def test_a_grant_gets_the_profile_validity(province_app, code, district):
         assert policy.profile().code == code
         ports = INSIDE if code == "chongqing" else ("洋山港", "浦东机场")
         grant = factories.fast_track_application(_bureau(district), batches=(12,), ports=ports)
-        factories.open_fast_track(grant, valid_from=dt.date.today().isoformat())
+        factories.open_fast_track(grant, valid_from=clock.today().isoformat())
         years = EXPECTED_YEARS[code]
         assert grant.valid_to == grant.valid_from + relativedelta(years=years) \
             - dt.timedelta(days=1)

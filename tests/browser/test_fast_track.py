@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from app import clock
 from app.enums import CreditStanding
 from app.extensions import db
 from app.workflows import run_step
@@ -74,7 +75,6 @@ def test_refused_submission_and_opening_a_grant(live_server, browser, grants):
 
     from dateutil.relativedelta import relativedelta
 
-    from app import clock
 
     today = clock.today()
     end = today + relativedelta(years=2) - dt.timedelta(days=1)

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from app import meta
+from app import clock, meta
 from app.domain import validators as v
 from app.domain.errors import FieldInvalid, RecordInvalid
 from app.enums import ApplicantType, ExemptionClause, ResearchDetail
@@ -180,4 +180,4 @@ class TestDateOrder:
         assert "监管期限不能早于签发日期" in exc.value.errors["supervision_deadline"][0]
 
     def test_missing_dates_not_compared(self):
-        v.check_record(self.rules, {"issued_on": None, "supervision_deadline": dt.date.today()})
+        v.check_record(self.rules, {"issued_on": None, "supervision_deadline": clock.today()})

@@ -3,10 +3,9 @@ row gets it, a record moved to another district takes its dependants along, and 
 list filtered on the carried column shows exactly what the path says it owns."""
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 
+from app import clock
 from app.commands.records import SaveRecord
 from app.enums import ApplicationState, CertificateRequestKind, UsageKind
 from app.extensions import db
@@ -48,7 +47,7 @@ def _issued_in(bureau_obj):
     cert = factories.certificate(app_)
     usage = factories.customs_usage(cert)
     record = UsageRecord(product=app_.products[0], kind=UsageKind.use, quantity=1,
-                         used_on=dt.date.today(), using_unit="测试单位")
+                         used_on=clock.today(), using_unit="测试单位")
     request = CertificateRequest(certificate=cert, kind=CertificateRequestKind.void,
                                  reason="延期测试")
     db.session.add_all([record, request])
@@ -116,7 +115,7 @@ def test_a_product_moved_to_another_application_follows_it(app_ctx, users):
     db.session.commit()
     moved = source.products[0]
     record = UsageRecord(product=moved, kind=UsageKind.use, quantity=1,
-                         used_on=dt.date.today(), using_unit="测试单位")
+                         used_on=clock.today(), using_unit="测试单位")
     db.session.add(record)
     db.session.commit()
     with acting_as(users["admin"]):

@@ -10,6 +10,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.domain.errors import RuleViolation
 from app.enums import InspectionState, TargetKind, UsageKind
 from app.extensions import db
@@ -52,13 +53,13 @@ def _district_with_units(general: int = 25):
     key = factories.issued_unit(bureau, quantity=5000)  # 单批次数量较多 (seed 001 流程8)
     # a unit whose only certificate is older than the look-back window, and used, is no
     # candidate; one without any usage record 12 months on is a key target (seed 001 流程8)
-    old = factories.issued_unit(bureau, issued_on=dt.date.today() - dt.timedelta(days=800))
+    old = factories.issued_unit(bureau, issued_on=clock.today() - dt.timedelta(days=800))
     product = old.id and db.session.scalar(select(Product).join(Application).where(
         Application.enterprise_id == old.id))
     db.session.add(UsageRecord(product=product, kind=UsageKind.use, quantity=1,
-                               used_on=dt.date.today() - dt.timedelta(days=700),
+                               used_on=clock.today() - dt.timedelta(days=700),
                                using_unit=old.name))
-    silent = factories.issued_unit(bureau, issued_on=dt.date.today() - dt.timedelta(days=400))
+    silent = factories.issued_unit(bureau, issued_on=clock.today() - dt.timedelta(days=400))
     db.session.commit()
     return bureau, officers, generals, fast, (key, silent), old
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from app import clock
 from app.enums import AccountChangeKind, AccountChangeState, AnnualReportState, FunctionCode
 from app.extensions import db
 from app.models import AccountChangeRequest, AnnualAccountReport
@@ -66,7 +67,7 @@ def _submitted_request(bureau_obj, users):
         bureau=bureau_obj, kind=AccountChangeKind.add_functions, account=account,
         holder_name=account.holder_name, department="认证监管科", position="科长",
         section_chief_or_above=True, phone="13812345678",
-        staffing_changed_on=dt.date.today() - dt.timedelta(days=1),
+        staffing_changed_on=clock.today() - dt.timedelta(days=1),
         functions_after=accounts.tags([FunctionCode.first_review, FunctionCode.supervision]))
     db.session.add(req)
     db.session.commit()

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select, text, update
 
+from app import clock
 from app.commands.due_dates import RefreshDueDates
 from app.enums import ApplicationState, FastTrackState
 from app.extensions import db
@@ -79,9 +80,9 @@ def test_a_district_sorts_its_applications_most_urgent_first(app_ctx, bureaus, c
 def test_fast_track_grants_sort_by_days_left(app_ctx, bureaus, client_as):
     from app.models import FastTrackGrant
 
-    soon = factories.active_grant(bureaus[DISTRICT_A], valid_to=dt.date.today()
+    soon = factories.active_grant(bureaus[DISTRICT_A], valid_to=clock.today()
                                   + dt.timedelta(days=10))
-    far = factories.active_grant(bureaus[DISTRICT_A], valid_to=dt.date.today()
+    far = factories.active_grant(bureaus[DISTRICT_A], valid_to=clock.today()
                                  + dt.timedelta(days=300))
     db.session.commit()
     assert soon.state is FastTrackState.active and far.state is FastTrackState.active
@@ -165,7 +166,7 @@ def test_the_days_left_keys_follow_the_state_and_the_end_date(app_ctx, bureaus):
 
 
 def test_a_district_sorts_its_grants_by_days_left_both_ways(app_ctx, bureaus, client_as):
-    today = dt.date.today()
+    today = clock.today()
     soon = factories.active_grant(bureaus[DISTRICT_A], valid_to=today + dt.timedelta(days=10))
     far = factories.active_grant(bureaus[DISTRICT_A], valid_to=today + dt.timedelta(days=300))
     draft = factories.active_grant(bureaus[DISTRICT_A], valid_to=today + dt.timedelta(days=5))

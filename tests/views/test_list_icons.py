@@ -2,6 +2,7 @@
 record's own refusal, the same rule the doors enforce), at no query per row."""
 from __future__ import annotations
 
+from app import clock
 from app.enums import AccountChangeState
 from app.extensions import db
 from app.models import AccountChangeRequest
@@ -42,7 +43,6 @@ def test_child_rows_take_their_parents_refusal_without_a_query_each(app_ctx, cli
                                                                       bureaus):
     """A usage record's refusal reads its product's application's certificate (written off:
     kept as proof), none of which the list shows: the page loads them, not each row."""
-    import datetime as dt
 
     from app.enums import CertificateState, UsageKind
     from app.models import UsageRecord
@@ -55,7 +55,7 @@ def test_child_rows_take_their_parents_refusal_without_a_query_each(app_ctx, cli
                                           state=state).application.products[0]
                     for _ in range(3)]  # each row its own application and certificate
         records[state] = [UsageRecord(product=p, kind=UsageKind.use, quantity=1,
-                                      used_on=dt.date.today(), using_unit=f"图标单位{state.name}")
+                                      used_on=clock.today(), using_unit=f"图标单位{state.name}")
                           for p in products]
         db.session.add_all(records[state])
     db.session.commit()

@@ -9,6 +9,7 @@ import pytest
 from flask_appbuilder import ModelView
 from sqlalchemy import event, select
 
+from app import clock
 from app.api.resources import RESOURCES
 from app.enums import (
     AccountChangeState,
@@ -47,7 +48,7 @@ def many_rows(app):
             cert = factories.certificate(factories.application(ent, products=1))
             factories.customs_usage(cert)
             db.session.add(UsageRecord(product=app_.products[0], kind=UsageKind.use, quantity=1,
-                                       used_on=dt.date.today(), using_unit=ent.name))
+                                       used_on=clock.today(), using_unit=ent.name))
             factories.account(bureau, functions=(FunctionCode.first_review,
                                                  FunctionCode.supervision))
             grant = FastTrackGrant(enterprise=ent, state=FastTrackState.active,
