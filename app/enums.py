@@ -311,7 +311,7 @@ class AttachmentKind(LabeledEnum):
     basic_description = "基本情况说明"
     evidence = "证据材料"
     # 免办申请材料 (seed 001 所需材料; seed 004 §2.1.3): which clause needs which is declared
-    # once in ``app.domain.dossier.MATERIALS``
+    # once in ``app.domain.dossier`` (``materials_for``; all of them: ``APPLICATION_MATERIALS``)
     business_licence = "申请人营业执照"
     undertaking = "后续管理承诺书（附件2-1）"
     catalogue_table = "申请产品与CCC目录对照表（附件2-2）"

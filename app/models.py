@@ -1280,6 +1280,7 @@ class Certificate(Audited, TimestampMixin, Model):
 
     __record_rules__ = (
         v.date_order("issued_on", "supervision_deadline", "监管期限不能早于签发日期。"),
+        rules.written_off_date_matches_state,
     )
     __table_args__ = (
         CheckConstraint("change_count >= 0 AND change_count <= 1", name="change_once"),

@@ -68,8 +68,8 @@ def build_file(applications: int, products_each: int, usccs: list[str]) -> bytes
     for n in range(applications):
         number = f"B310101{n:08d}"
         apps.append([number, usccs[n % len(usccs)], "直接为最终用户维修目的所需的零部件/产品", "",
-                     "最终用户", "上海市黄浦区", "上海市黄浦区", "黄浦区", f"MSKU{n:07d}", "", "",
-                     "维修所需备件，仅用于本单位设备维修。", "2026-03-16 09:30:00", "已提交"])
+                     "最终用户", "上海市黄浦区", "注册地址", "上海市黄浦区", "黄浦区", f"MSKU{n:07d}",
+                     "", "", "维修所需备件，仅用于本单位设备维修。", "2026-03-16 09:30:00", "已提交"])
         for i in range(products_each):
             products.append([number, "8471500000", f"服务器电源{i}", "0901", f"PSU-{n}-{i}",
                              "ACME", "ACME Corp.", 5, "台", "", "100.00", "美元"])

@@ -605,7 +605,7 @@ class DemoBuilder:
                 certificate_id=cert.id, declaration_no=fake.declaration_number(
                     rng, issued.year, self.plan.declaration_prefix),
                 port=rng.choice(self.plan.ports),
-                used_on=issued + dt.timedelta(days=rng.randint(2, 20)),
+                used_on=min(issued + dt.timedelta(days=rng.randint(2, 20)), self.today),
                 quantity=sum(p.quantity for p in app.products)))
             db.session.commit()
         if request_state is CertificateRequestState.pending:
@@ -677,8 +677,14 @@ class DemoBuilder:
             if kind is UsageKind.destroyed:
                 store_evidence(io.BytesIO(DEMO_PHOTO), "销毁现场照片.png", saved)
             else:
-                title = {UsageKind.returned: "出口报关单"}.get(kind, "整机出口报关单"
-                                                             if export_parts else "最终用户确认的使用记录")
+                if kind is UsageKind.returned:
+                    title = "出口报关单"
+                elif export_parts:
+                    title = "整机出口报关单"
+                elif product.application.clause is ExemptionClause.production_line:
+                    title = "生产线使用证明（附现场照片）"
+                else:
+                    title = "最终用户确认的使用记录"
                 store_evidence(io.BytesIO(demo_document(title, product.application.enterprise.name,
                                                         day)), f"{title}.pdf", saved)
             remaining -= qty

@@ -3,11 +3,13 @@ door — console forms, API schemas, imports — before a record is saved. Each 
 the record's values and yields ``(field, message)`` pairs; none reads the database."""
 from __future__ import annotations
 
+from app import clock
 from app.domain import validators as v
 from app.enums import (
     ADDRESS_TYPE_CLAUSE,
     CLAUSES_REQUIRING_APPLICANT_TYPE,
     AddressType,
+    CertificateState,
     ExemptionClause,
     FunctionCode,
 )
@@ -55,6 +57,27 @@ def address_type_matches_clause(values):
     if wanted and clause and clause != wanted:
         yield "address_type", (f"地址类型“{AddressType[kind].label}”只适用于条款"
                                f"“{ExemptionClause[wanted].label}”；请选择注册地址或经营地址。")
+
+
+def written_off_date_matches_state(values):
+    """核销日期 belongs to a written-off certificate — its 保存期限 counts from it (seed 001
+    流程7): a certificate recorded as 已核销 (loaded from the national system) has one, no
+    other has one, and it is neither before the issue nor in the future. The review workflow
+    sets it itself (``app.services.write_off``)."""
+    if "state" not in values and "written_off_on" not in values:
+        return
+    written_off = v.code_of(values.get("state")) == CertificateState.written_off.name
+    day = values.get("written_off_on")
+    if written_off and day is None:
+        yield "written_off_on", "状态为已核销的证明须填写核销日期（保存期限自该日起算）。"
+    elif day is not None and not written_off:
+        yield "written_off_on", "只有状态为已核销的证明填写核销日期。"
+    elif day is not None:
+        issued, today = values.get("issued_on"), clock.today()
+        if issued is not None and day < issued:
+            yield "written_off_on", f"核销日期早于签发日期（{issued:%Y-%m-%d}）。"
+        elif day > today:
+            yield "written_off_on", f"核销日期不能晚于今天（{today:%Y-%m-%d}）。"
 
 
 def research_detail_matches_clause(values):

@@ -28,6 +28,7 @@ from app.models import (
 from app.scope import signature_of
 from app.services import records
 from app.services.calendar import Deadline, deadline_after, deadline_memo, load_calendar
+from app.services.evidence import copy_evidence
 from app.services.numbering import next_application_number
 
 
@@ -56,15 +57,35 @@ def incompleteness(application: Application) -> str | None:
 
 
 def reusable_attachment(application: Application, kind: AttachmentKind) -> EvidenceFile | None:
-    """The latest file of ``kind`` on another application of the same enterprise, which this
-    application may reuse (seed 004 §2.1.3-1: the 营业执照 is fetched from earlier ones)."""
+    """The latest file of ``kind`` on another application of the same enterprise that was
+    submitted (any state but 未提交), which this application may reuse (seed 004 §2.1.3-1:
+    the 营业执照 is fetched from earlier ones). A draft lends nothing: it can still be deleted
+    or changed, and a dossier must not rest on it."""
     if kind not in dossier.REUSABLE or application.enterprise_id is None:
         return None
     return db.session.scalar(
         select(EvidenceFile).join(Application, EvidenceFile.application_id == Application.id)
         .where(Application.enterprise_id == application.enterprise_id,
-               Application.id != application.id, EvidenceFile.kind == kind)
+               Application.id != application.id, Application.state != ApplicationState.draft,
+               EvidenceFile.kind == kind)
         .order_by(EvidenceFile.uploaded_at.desc(), EvidenceFile.id.desc()).limit(1))
+
+
+def keep_reused_materials(application: Application) -> list[EvidenceFile]:
+    """On submission, each reusable material the application borrows becomes its own: a copy
+    of the lender's file (its own stored file, same content and SHA-256), so what was
+    submitted stays in the dossier whatever later happens to the lender's records. Called by
+    the 提交 step, after the completeness check."""
+    attached = {f.kind for f in application.attachments}
+    kept = []
+    for material in dossier.materials_for(application.clause, application.research_detail,
+                                          application.applicant_type):
+        if material.kind in attached:
+            continue
+        lent = reusable_attachment(application, material.kind)
+        if lent is not None:
+            kept.append(copy_evidence(lent, application))
+    return kept
 
 
 def materials_table(application: Application) -> list[dict]:
@@ -85,7 +106,7 @@ def materials_table(application: Application) -> list[dict]:
 
 def _missing(required: list[AttachmentKind], attached, reusable_elsewhere) -> list[AttachmentKind]:
     """The rule, once (one application or a batch): a 必传 kind is missing unless attached
-    here or — a reusable kind — attached to another application of the same unit."""
+    here or — a reusable kind — attached to a submitted application of the same unit."""
     return [kind for kind in required if kind not in attached
             and not (kind in dossier.REUSABLE and reusable_elsewhere(kind))]
 
@@ -97,7 +118,7 @@ def _required(application_or_row) -> list[AttachmentKind]:
 
 
 def missing_materials(application: Application) -> list[AttachmentKind]:
-    """The 必传 materials not attached (nor reusable from an earlier application)."""
+    """The 必传 materials not attached (nor reusable from a submitted application)."""
     return _missing(_required(application), {f.kind for f in application.attachments},
                     lambda kind: reusable_attachment(application, kind) is not None)
 
@@ -111,7 +132,8 @@ def missing_materials_text(application: Application) -> str:
                     reads=("id", "enterprise_id", "clause", "research_detail", "applicant_type"))
 def missing_materials_texts(rows) -> list[str]:
     """``missing_materials_text`` of many applications at once (the list export): the kinds
-    of their own files, and which applications of their units hold a reusable kind, read in
+    of their own files, and which submitted applications of their units hold a reusable
+    kind (``reusable_attachment``'s rule), read in
     two queries for the whole batch instead of several per application; the rule is
     ``_missing``, as for one application."""
     ids = [r.id for r in rows]
@@ -128,6 +150,7 @@ def missing_materials_texts(rows) -> list[str]:
                 select(Application.enterprise_id, EvidenceFile.kind, EvidenceFile.application_id)
                 .join(Application, EvidenceFile.application_id == Application.id)
                 .where(Application.enterprise_id.in_(units[start:start + 500]),
+                       Application.state != ApplicationState.draft,
                        EvidenceFile.kind.in_(dossier.REUSABLE)).distinct()):
             holders.setdefault((unit, kind), set()).add(app_id)
     lists: dict[tuple, list] = {}
@@ -202,7 +225,11 @@ def review_record(application: Application) -> str:
 
 
 def issue_refusal(application: Application) -> str | None:
-    """发证 needs the 复审 of this round recorded with every check ✓."""
+    """发证 needs the 复审 of this round recorded with every check ✓ — also for an application
+    loaded from the national system as 已复审: its review is not on record here, and an
+    import must not stand in for 复审 and its separation of duties (loaded records are kept
+    as loaded; the national system issues their certificates, recorded by the certificate
+    import with an application loaded as 已发证)."""
     for review in reversed(application.reviews):
         if review.step == "second_review":
             failed = [c["label"] for c in review.checks if c.get("ok") is not True]

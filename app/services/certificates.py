@@ -286,13 +286,17 @@ def record_customs_usage(usage: CustomsUsage) -> CustomsUsage:
 
 def customs_usage_refusal(cert: Certificate, used_on: dt.date | None) -> DomainError | None:
     """What refuses a customs usage of ``cert``: a voided certificate (the other half of the
-    void rule), or a date before the certificate was issued. One rule for the console form,
+    void rule), or a date before the certificate was issued or after today (Beijing) — a
+    declaration is used when the goods come in, never ahead. One rule for the console form,
     the API and the customs import."""
     if cert.state is CertificateState.voided:
         return RuleViolation(f"免办证明{cert.number}已作废，不能再登记海关调用记录。")
     if used_on is not None and used_on < cert.issued_on:
         return RecordInvalid({"used_on": [
             f"调用日期早于证明签发日期（{cert.issued_on:%Y-%m-%d}）。"]})
+    today = clock.today()
+    if used_on is not None and used_on > today:
+        return RecordInvalid({"used_on": [f"调用日期不能晚于今天（{today:%Y-%m-%d}）。"]})
     return None
 
 

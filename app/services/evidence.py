@@ -64,17 +64,46 @@ def store_evidence(stream: BinaryIO, original_name: str, owner, user=None,
     mime = sniffed.mime if sniffed else None
     if mime not in ALLOWED_TYPES:
         raise RecordInvalid({"file": [f"“{original_name}”不是可接受的证据材料：只能上传{TYPE_TEXT}。"]})
-    today = clock.today()
-    stored_name = f"{today:%Y/%m}/{uuid.uuid4().hex}{ALLOWED_TYPES[mime]}"
+    stored_name = f"{clock.today():%Y/%m}/{uuid.uuid4().hex}{ALLOWED_TYPES[mime]}"
+    _write(stored_name, data)
+    evidence = EvidenceFile(
+        original_name=(original_name or "未命名")[-255:], stored_name=stored_name,
+        content_type=mime, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_at=clock.now(), uploaded_by=signature_of(user), kind=kind)
+    return _attach(evidence, owner)
+
+
+def copy_evidence(source: EvidenceFile, owner) -> EvidenceFile:
+    """A copy of ``source`` that belongs to ``owner``: its own stored file with the same
+    bytes (checked against the recorded SHA-256), name, type, kind and upload time and
+    uploader, so removing the source's record later leaves the copy whole. The caller decides
+    that ``owner`` may have it (e.g. an application submitted with an earlier 营业执照)."""
+    try:
+        data = evidence_path(source).read_bytes()
+    except OSError:
+        data = None
+    if data is None or hashlib.sha256(data).hexdigest() != source.sha256:
+        raise RuleViolation(f"沿用的{source.kind.label}“{source.original_name}”的文件已缺失或损坏，"
+                            "请重新上传。")
+    stored_name = f"{clock.today():%Y/%m}/{uuid.uuid4().hex}{Path(source.stored_name).suffix}"
+    _write(stored_name, data)
+    return _attach(EvidenceFile(
+        original_name=source.original_name, stored_name=stored_name,
+        content_type=source.content_type, size_bytes=source.size_bytes, sha256=source.sha256,
+        uploaded_at=source.uploaded_at, uploaded_by=source.uploaded_by, kind=source.kind),
+        owner)
+
+
+def _write(stored_name: str, data: bytes) -> None:
     path = upload_root() / stored_name
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(path.suffix + ".part")
     temporary.write_bytes(data)
     temporary.replace(path)
-    evidence = EvidenceFile(
-        original_name=(original_name or "未命名")[-255:], stored_name=stored_name,
-        content_type=mime, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_at=clock.now(), uploaded_by=signature_of(user), kind=kind)
+
+
+def _attach(evidence: EvidenceFile, owner) -> EvidenceFile:
+    """Give ``evidence`` its owner (the one relation it has) and add it to the session."""
     if isinstance(owner, FastTrackGrant):
         evidence.fast_track_grant = owner
     elif isinstance(owner, CertificateRequest):

@@ -48,9 +48,13 @@ def _is_picture_or_video(evidence) -> bool:
 
 def missing_follow_up(cert: Certificate) -> list[str]:
     """What each usage record still lacks of its clause's follow-up evidence (seed 001 materials
-    table and 流程6): 销毁 — destruction proof (photos or video); 退运 — the 《出口报关单》
-    number and file; 条款2 — the end user's confirmation (e.g. the signed repair record);
-    条款5 — the finished goods' 《出口报关单》 number and file."""
+    table 「所涉产品后续管理要求」 and 流程6): 销毁 — destruction proof (photos or video); 退运 —
+    the 《出口报关单》 number and file; a 使用 record under 条款2 — the end user's confirmation
+    (e.g. the signed repair record), under 条款3 — the written proof of use with photos or
+    videos (「须提供被使用的文字证明材料及照片、视频等佐证材料」), under 条款5 — the finished goods'
+    《出口报关单》 number and file. Under 条款1 and 条款4 the seed asks proof of 销毁 and 退运
+    only, so their 使用 records need none (nor under 条款6, which the seed's table does not
+    list)."""
     clause = cert.application.clause
     missing = []
     for record in usage_records(cert):
@@ -66,6 +70,9 @@ def missing_follow_up(cert: Certificate) -> list[str]:
                 missing.append(f"{what}缺少《出口报关单》文件")
         elif record.kind is UsageKind.use and clause is ExemptionClause.repair and not files:
             missing.append(f"{what}缺少最终用户确认的维修记录等证明文件")
+        elif record.kind is UsageKind.use and clause is ExemptionClause.production_line \
+                and not files:
+            missing.append(f"{what}缺少被使用的文字证明材料及照片、视频等佐证材料")
         elif record.kind is UsageKind.use and clause is ExemptionClause.export_parts:
             if not record.export_declaration_no:
                 missing.append(f"{what}缺少整机出口的《出口报关单》号")

@@ -1,5 +1,6 @@
 """免办申请 review as a machine (seed 002 §1, seed 004 §2.1–2.2): 未提交 → 已提交 → 已受理 →
 已初审 → 已复审 → 已发证, or 退回 with a reason (the applicant corrects and resubmits).
+提交 keeps a copy of an earlier 营业执照 the dossier reuses (``keep_reused_materials``).
 
 受理, 初审 and 复审 record their checks (seed 001 流程3: in the catalogue, applicant identity,
 materials complete, content) each ✓/✗ with a remark — passing needs every check ✓, 退回 at
@@ -66,6 +67,8 @@ class ApplicationMachine(StateMachine):
         app.return_reason = None
         app.accepted_at = app.first_reviewed_at = app.second_reviewed_at = None
         app.decided_at = None
+        # an earlier 营业执照 the dossier reuses is kept with it from now on
+        svc.keep_reused_materials(app)
 
     def on_accept(self, actor=None, **kwargs):
         self.model.accepted_at = clock.now()

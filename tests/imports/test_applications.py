@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from app.commands.imports import preview_import, run_import
-from app.enums import ApplicationState
+from app.domain.errors import RuleViolation
+from app.enums import AddressType, ApplicationState
 from app.extensions import db
 from app.models import Application, ImportBatch, Product
 from app.scope import check_carried_owners
@@ -16,6 +19,8 @@ from app.services.audit import record_history
 from app.services.imports.applications import APPLICATION_SHEET, PRODUCT_SHEET
 from app.services.imports.base import RowsRefused
 from app.services.imports.registry import KINDS
+from app.workflows import run_step
+from app.workflows.application import ApplicationWorkflow
 from tests import factories
 from tests.conftest import DISTRICT_A, DISTRICT_B
 from tests.imports.helpers import as_user, csv_bytes, xlsx
@@ -25,9 +30,9 @@ PRODUCT_HEADERS = [c.header for c in PRODUCT_SHEET.columns]
 
 
 def app_row(number, uscc, *, bureau="黄浦区", submitted="2026-03-16 09:30:00", state="已提交",
-            clause="直接为最终用户维修目的所需的零部件/产品"):
-    return [number, uscc, clause, "", "最终用户", "上海市黄浦区", "上海市黄浦区", bureau,
-            "MSKU1234567", "", "", "维修所需备件。", submitted, state]
+            clause="直接为最终用户维修目的所需的零部件/产品", applicant="最终用户", address_type=""):
+    return [number, uscc, clause, "", applicant, "上海市黄浦区", address_type, "上海市黄浦区",
+            bureau, "MSKU1234567", "", "", "维修所需备件。", submitted, state]
 
 
 def product_row(number, name="服务器电源", quantity=5):
@@ -139,3 +144,55 @@ def test_gb18030_csv_reads_right(app, unit, users):
     item = db.session.scalar(select(Application).where(Application.number == "A9401"))
     assert item.reason == "维修所需备件。"
     assert item.final_use_place == "上海市黄浦区"
+
+
+def test_clause2_with_a_testing_institute_refused_on_import(app, unit, users):
+    """The applicant-type rule of seed 001 at the import door: the row names 申请人类型."""
+    file = workbook([app_row("A9501", unit.uscc, applicant="研究、开发、测试机构"),
+                     app_row("A9502", unit.uscc, applicant="维修单位")],
+                    [product_row("A9501"), product_row("A9502")])
+    with as_user(app, users["huangpu"]), pytest.raises(RowsRefused) as refused:
+        run_import(KINDS["application"](), file, "申请.xlsx")
+    (error,) = refused.value.errors
+    assert (error.row, error.field) == (2, "申请人类型")
+    assert "条款2" in error.message and "不能按此条款申请" in error.message
+    assert _count(Application, Application.number.in_(["A9501", "A9502"])) == 0
+
+
+def test_address_type_column(app, unit, users):
+    """地址类型 (seed 004 §2.1.1-3): optional, 注册地址 when blank, a clause's own place only
+    for its clause (维修地 for 条款2; 检测地 refused on a 条款2 row)."""
+    assert "地址类型" in APP_HEADERS
+    template = KINDS["application"]().template()
+    sheet = openpyxl.load_workbook(io.BytesIO(template))["免办申请"]
+    headers = [c.value for c in sheet[1]]
+    assert headers.index("地址类型") == headers.index("申请单位所在地") + 1
+    with as_user(app, users["huangpu"]), pytest.raises(RowsRefused) as refused:
+        run_import(KINDS["application"](), workbook(
+            [app_row("A9601", unit.uscc, address_type="检测地")], [product_row("A9601")]),
+            "申请.xlsx")
+    (error,) = refused.value.errors
+    assert (error.row, error.field) == (2, "地址类型") and "检测地" in error.message
+    with as_user(app, users["huangpu"]):
+        run_import(KINDS["application"](), workbook(
+            [app_row("A9602", unit.uscc), app_row("A9603", unit.uscc, address_type="维修地"),
+             app_row("A9604", unit.uscc, address_type="business")],
+            [product_row("A9602"), product_row("A9603"), product_row("A9604")]), "申请.xlsx")
+    found = {a.number: a.address_type for a in db.session.scalars(
+        select(Application).where(Application.number.in_(["A9602", "A9603", "A9604"])))}
+    assert found == {"A9602": AddressType.registered, "A9603": AddressType.repair,
+                     "A9604": AddressType.business}
+
+
+def test_an_application_loaded_as_second_reviewed_is_kept_as_loaded(app, unit, users):
+    """A record loaded in a later state is the national system's: the console does not
+    issue it on the import's word — 发证 needs the 复审 recorded here."""
+    with as_user(app, users["huangpu"]):
+        run_import(KINDS["application"](), workbook(
+            [app_row("A9701", unit.uscc, state="已复审")], [product_row("A9701")]), "申请.xlsx")
+    loaded = db.session.scalar(select(Application).where(Application.number == "A9701"))
+    assert loaded.state is ApplicationState.second_reviewed and not loaded.reviews
+    with pytest.raises(RuleViolation, match="没有本轮复审的核对记录"):
+        run_step(ApplicationWorkflow, loaded.id, "issue", users["reviewer"])
+    db.session.refresh(loaded)
+    assert loaded.state is ApplicationState.second_reviewed and loaded.certificate is None

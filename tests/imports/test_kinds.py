@@ -78,6 +78,64 @@ def test_certificates(app, app_ctx, bureaus, users):
     assert cert.application_id == issued.id and cert.supervision_deadline == dt.date(2027, 3, 5)
 
 
+def test_certificate_reimport_is_refused_under_its_number(app, app_ctx, bureaus, users):
+    """A certificate is recorded once: a 证明编号 already there is refused — under 证明编号,
+    with the certificate's own refusal — whether the row moves its dates, its state or
+    nothing, and the certificate stays as it was."""
+    unit = factories.enterprise(bureaus[DISTRICT_A])
+    issued = factories.application(unit, state=ApplicationState.issued,
+                                   submitted_at=dt.datetime(2026, 3, 2, 9))
+    db.session.commit()
+    first = ["NX0101", issued.number, "2026-03-06", "2027-03-05", "有效"]
+    assert _run(app, users["huangpu"], "certificate",
+                xlsx(("免办证明", [CERT_HEADERS, first]))).created == 1
+    again = [first, ["NX0101", issued.number, "2026-03-06", "2029-03-05", "已核销"]]
+    for row in again:
+        found, errors = _refused(app, users["huangpu"], "certificate",
+                                 xlsx(("免办证明", [CERT_HEADERS, row])))
+        assert found == {(2, "证明编号")}
+        assert "已登记，不能通过导入修改" in errors[0].message
+        assert "签发日期和监管期限不能直接修改" in errors[0].message
+    db.session.expire_all()
+    cert = db.session.scalar(select(Certificate).where(Certificate.number == "NX0101"))
+    assert cert.supervision_deadline == dt.date(2027, 3, 5) and cert.state.value == "有效"
+    note = KINDS["certificate"]().note
+    assert "不能再次导入" in note and "会更新" not in note
+
+
+def test_certificate_loaded_as_written_off_keeps_its_write_off_date(app, app_ctx, bureaus,
+                                                                    users):
+    """已核销 from the national system comes with its 核销日期: the 保存期限 counts from it
+    (seed 001 流程7); no date, a date on another state, before issue or in the future is
+    refused by row under 核销日期."""
+    from app import clock
+    from app.enums import CertificateState
+
+    unit = factories.enterprise(bureaus[DISTRICT_A])
+    apps = [factories.application(unit, state=ApplicationState.issued,
+                                  submitted_at=dt.datetime(2026, 3, 2, 9)) for _ in range(6)]
+    db.session.commit()
+    headers = CERT_HEADERS + ["核销日期"]
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
+    bad = [["NX0201", apps[0].number, "2026-03-06", "2027-03-05", "已核销", ""],
+           ["NX0202", apps[1].number, "2026-03-06", "2027-03-05", "有效", "2026-06-01"],
+           ["NX0203", apps[2].number, "2026-03-06", "2027-03-05", "已核销", "2026-03-05"],
+           ["NX0204", apps[3].number, "2026-03-06", "2027-03-05", "已核销", tomorrow]]
+    found, errors = _refused(app, users["huangpu"], "certificate",
+                             xlsx(("免办证明", [headers] + bad)))
+    assert found == {(2, "核销日期"), (3, "核销日期"), (4, "核销日期"), (5, "核销日期")}
+    good = [["NX0205", apps[4].number, "2026-03-06", "2027-03-05", "已核销", "2026-06-01"],
+            ["NX0206", apps[5].number, "2026-03-06", "2027-03-05", "已变更", ""]]
+    assert _run(app, users["huangpu"], "certificate",
+                xlsx(("免办证明", [headers] + good))).created == 2
+    written_off = db.session.scalar(select(Certificate).where(Certificate.number == "NX0205"))
+    assert written_off.state is CertificateState.written_off
+    assert written_off.written_off_on == dt.date(2026, 6, 1)
+    assert written_off.retention_until == dt.date(2028, 6, 1)
+    changed = db.session.scalar(select(Certificate).where(Certificate.number == "NX0206"))
+    assert changed.change_count == 1 and changed.written_off_on is None
+
+
 # --- enterprises and registry accounts ----------------------------------------------------
 
 ACCOUNT_HEADERS = ["序号", "市场监管部门", "账号使用人\n姓  名", "所在部门及职务", "科级以上行政编",

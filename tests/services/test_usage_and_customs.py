@@ -316,3 +316,41 @@ def test_customs_usage_dated_before_issue_is_refused_at_every_door(app_ctx, clie
         "certificate_id": cert.id, "declaration_no": "220120261000088884", "port": "洋山港",
         "used_on": cert.issued_on.isoformat(), "quantity": 1})
     assert same_day.status_code == 201
+
+
+def test_customs_usage_dated_after_today_is_refused_at_every_door(app, app_ctx, client_as,
+                                                                 api_as, cert):
+    """A declaration is used when the goods come in, never ahead: tomorrow (Beijing) is
+    refused by the API, the console form, the JSON import and the import of the customs
+    file, under 调用日期; today is accepted."""
+    from app import clock
+    from app.commands.imports import run_import
+    from app.services.imports.base import RowsRefused
+    from app.services.imports.registry import KINDS
+    from tests.imports.helpers import as_user, xlsx
+
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
+    client, headers = api_as("admin")
+    api = client.post("/api/v1/customs_usage/", headers=headers, json={
+        "certificate_id": cert.id, "declaration_no": "220120261000099991", "port": "洋山港",
+        "used_on": tomorrow, "quantity": 1})
+    assert api.status_code == 422
+    assert "不能晚于今天" in api.get_json()["message"]["used_on"][0]
+    page = client_as("admin").post("/customsusageview/add", data={
+        "certificate": str(cert.id), "declaration_no": "220120261000099992", "port": "洋山港",
+        "used_on": tomorrow, "quantity": "1"})
+    assert "不能晚于今天" in page.get_data(as_text=True)
+    imported = import_rows([_rows(cert, declaration_no="220120261000099993", used_on=tomorrow)])
+    assert not imported.ok and imported.errors[0].field == "调用日期"
+    assert "不能晚于今天" in imported.errors[0].message
+    sheet = [["证明编号", "报关单号", "入境口岸", "调用日期", "数量"],
+             [cert.number, "220120261000099994", "洋山港", tomorrow, 1]]
+    with as_user(app, _user("admin")), pytest.raises(RowsRefused) as refused:
+        run_import(KINDS["customs_usage"](), xlsx(("海关调用记录", sheet)), "customs.xlsx")
+    assert [(e.row, e.field) for e in refused.value.errors] == [(2, "调用日期")]
+    assert db.session.scalar(select(func.count()).select_from(CustomsUsage).where(
+        CustomsUsage.certificate_id == cert.id)) == 0
+    today = client.post("/api/v1/customs_usage/", headers=headers, json={
+        "certificate_id": cert.id, "declaration_no": "220120261000099995", "port": "洋山港",
+        "used_on": clock.today().isoformat(), "quantity": 1})
+    assert today.status_code == 201, today.get_json()

@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from app.commands.records import DeleteRecord
 from app.domain import dossier
 from app.domain.errors import AccessDenied, RecordInvalid, RuleViolation
 from app.enums import (
@@ -20,7 +21,8 @@ from app.enums import (
 )
 from app.extensions import db
 from app.models import Application
-from app.services.applications import missing_materials
+from app.services.applications import materials_table, missing_materials, missing_materials_texts
+from app.services.evidence import evidence_path
 from app.workflows import run_step
 from app.workflows.application import ApplicationWorkflow
 from app.workflows.certificate import CertificateWorkflow
@@ -112,16 +114,79 @@ def test_upload_through_the_api_then_submit(app_ctx, api_as, bureaus):
     assert upload("ccc_sample_notice").status_code == 409
 
 
-def test_an_earlier_business_licence_is_reused(app_ctx, bureaus):
+def test_an_earlier_business_licence_is_reused(app_ctx, users, bureaus):
     ent = factories.enterprise(bureaus[DISTRICT_A])
-    earlier = factories.application(ent)  # with its materials
+    earlier = factories.application(ent)  # with its materials, submitted below
     later = factories.application(ent, materials=False)
     factories.attach_materials(later, skip=(AttachmentKind.business_licence,))
+    db.session.commit()
+    # a draft lends nothing: it may still be changed or deleted
+    assert missing_materials(later) == [AttachmentKind.business_licence]
+    run_step(W, earlier.id, "submit", users["huangpu"])
     assert AttachmentKind.business_licence not in missing_materials(later)
+    row = next(r for r in materials_table(later) if r["kind"] is AttachmentKind.business_licence)
+    assert row["reused"].application_id == earlier.id and not row["files"]
     # only the licence travels: the 承诺书 states this application's use
     alone = factories.application(factories.enterprise(bureaus[DISTRICT_A]), materials=False)
     assert AttachmentKind.business_licence in missing_materials(alone)
-    assert earlier.id != later.id
+
+
+def _licence(application):
+    return [f for f in application.attachments if f.kind is AttachmentKind.business_licence]
+
+
+def test_a_reused_licence_is_the_submitted_dossiers_own(app_ctx, users, bureaus):
+    """The reviewer's probe: the licence of a draft, lent to a dossier that was submitted,
+    went when the draft was deleted. A draft now lends nothing, and a licence lent by a
+    submitted application is copied into the dossier when it is submitted."""
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    draft = factories.application(ent)  # holds a licence, never submitted
+    dossier_ = factories.application(ent, materials=False)
+    factories.attach_materials(dossier_, skip=(AttachmentKind.business_licence,))
+    db.session.commit()
+    with pytest.raises(RuleViolation, match="缺少“申请人营业执照”"):
+        run_step(W, dossier_.id, "submit", users["huangpu"])
+    assert missing_materials_texts([dossier_]) == ["申请人营业执照"]  # the list export agrees
+    DeleteRecord(db.session.get(Application, draft.id)).execute()
+    db.session.commit()
+
+    lender = factories.application(ent)
+    db.session.commit()
+    run_step(W, lender.id, "submit", users["huangpu"])
+    assert missing_materials_texts([dossier_]) == [""]
+    run_step(W, dossier_.id, "submit", users["huangpu"])
+    db.session.expire_all()
+    dossier_ = db.session.get(Application, dossier_.id)
+    (copy,) = _licence(dossier_)
+    (lent,) = _licence(db.session.get(Application, lender.id))
+    assert copy.id != lent.id and copy.stored_name != lent.stored_name
+    assert (copy.sha256, copy.original_name, copy.size_bytes) == \
+        (lent.sha256, lent.original_name, lent.size_bytes)
+    assert evidence_path(copy).read_bytes() == evidence_path(lent).read_bytes()
+    # whatever happens to the lender's record and file later, the dossier keeps its licence
+    path = evidence_path(lent)
+    db.session.delete(lent)
+    db.session.commit()
+    path.unlink()
+    db.session.expire_all()
+    dossier_ = db.session.get(Application, dossier_.id)
+    assert missing_materials(dossier_) == [] and missing_materials_texts([dossier_]) == [""]
+    assert evidence_path(_licence(dossier_)[0]).is_file()
+
+
+def test_a_lent_licence_whose_file_is_gone_is_not_copied(app_ctx, users, bureaus):
+    ent = factories.enterprise(bureaus[DISTRICT_A])
+    lender = factories.application(ent)
+    dossier_ = factories.application(ent, materials=False)
+    factories.attach_materials(dossier_, skip=(AttachmentKind.business_licence,))
+    db.session.commit()
+    run_step(W, lender.id, "submit", users["huangpu"])
+    evidence_path(_licence(lender)[0]).unlink()
+    with pytest.raises(RuleViolation, match="文件已缺失或损坏，请重新上传"):
+        run_step(W, dossier_.id, "submit", users["huangpu"])
+    db.session.expire_all()
+    dossier_ = db.session.get(Application, dossier_.id)
+    assert dossier_.state is ApplicationState.draft and not _licence(dossier_)
 
 
 # --- 2. applicant type ↔ clause ----------------------------------------------------------
@@ -288,6 +353,31 @@ def test_the_same_officer_is_refused_through_the_api(app_ctx, users, bureaus, ap
     refused = client.post(f"/api/v1/application/{app_.id}/second_review", headers=headers,
                           json=PASS())
     assert refused.status_code == 409 and "初审与复审不能为同一人" in refused.get_json()["message"]
+
+
+def test_the_same_officer_is_refused_through_the_console_form(app_ctx, users, bureaus,
+                                                              client_as):
+    bureau = bureaus[DISTRICT_A]
+    both = factories.supervisor(bureau, functions=(FunctionCode.first_review,
+                                                   FunctionCode.second_review), chief=True)
+    app_ = _first_reviewed_by(both, bureau, users)
+    client = client_as(both.username)
+    shown = client.get(f"/applicationview/show/{app_.id}").get_data(as_text=True)
+    assert "初审与复审不能为同一人" in shown  # the button greyed with its reason
+    page = client.post(f"/applicationview/step/{app_.id}/second_review", data=PASS(),
+                       follow_redirects=True).get_data(as_text=True)
+    assert "初审与复审不能为同一人" in page and users["reviewer"].signature in page
+    db.session.expire_all()
+    app_ = db.session.get(Application, app_.id)
+    assert app_.state is ApplicationState.first_reviewed
+    assert [r.step for r in app_.reviews] == ["accept", "first_review"]
+    # another 复审 holder's form goes through
+    other = factories.supervisor(bureau, functions=(FunctionCode.second_review,), chief=True)
+    done = client_as(other.username).post(f"/applicationview/step/{app_.id}/second_review",
+                                          data=PASS(), follow_redirects=True)
+    assert "复审已通过" in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Application, app_.id).state is ApplicationState.second_reviewed
 
 
 def test_second_review_needs_an_account_holding_it(app_ctx, users, bureaus, api_as):

@@ -639,3 +639,30 @@ def test_shanghai_approval_records_the_commerce_commission_confirmation(app_ctx,
     run_step(W, other.id, "decide", users["reviewer"], {"decision": "approve"})
     db.session.refresh(other)
     assert other.state is S.approved and other.commerce_confirmed_on is None
+
+
+def test_shanghai_renewal_approval_needs_the_commerce_commission_date(app_ctx, users, bureaus,
+                                                                      today):
+    """Seed 003 §二: 延用 is decided with the commerce commission too — approved without the
+    date of its confirmation it is refused, while the grant is active and after it expired
+    with the renewal pending; nothing changes until the date is given."""
+    grant = opened()
+    today(dt.date(2028, 11, 1))
+    run_step(W, grant.id, "renew", users["huangpu"], {"reason": "使用期内无违规，申请延用"})
+    with pytest.raises(RecordInvalid) as exc:
+        run_step(W, grant.id, "decide_renewal", users["reviewer"], {"decision": "approve"})
+    assert "市商务委" in exc.value.errors["commerce_confirmed_on"][0]
+    today(dt.date(2028, 11, 23))  # the end date passes while the renewal waits
+    assert expire_due_grants() >= 1
+    with pytest.raises(RecordInvalid) as exc:
+        run_step(W, grant.id, "decide_renewal", users["reviewer"], {"decision": "approve"})
+    assert "确认日期" in exc.value.errors["commerce_confirmed_on"][0]
+    db.session.refresh(grant)
+    renewal = grant.renewals[-1]
+    assert grant.state is S.expired and grant.valid_to == dt.date(2028, 11, 22)
+    assert renewal.state is DecisionState.pending and renewal.commerce_confirmed_on is None
+    run_step(W, grant.id, "decide_renewal", users["reviewer"],
+             {"decision": "approve", "commerce_confirmed_on": "2028-11-20"})
+    db.session.refresh(grant)
+    assert grant.state is S.active and grant.valid_to == dt.date(2030, 11, 22)
+    assert grant.renewals[-1].commerce_confirmed_on == dt.date(2028, 11, 20)

@@ -195,6 +195,7 @@ def test_resubmission_needs_everything_accounted_for(app_ctx, users, cert):
     (ExemptionClause.research_test, UsageKind.returned,
      {"export_declaration_no": "530120261000000001"}, "《出口报关单》文件"),
     (ExemptionClause.repair, UsageKind.use, {}, "最终用户确认"),
+    (ExemptionClause.production_line, UsageKind.use, {}, "被使用的文字证明材料及照片、视频等佐证材料"),
     (ExemptionClause.export_parts, UsageKind.use,
      {"export_declaration_no": "530120261000000002"}, "整机出口的《出口报关单》文件"),
 ])
@@ -218,6 +219,26 @@ def test_follow_up_evidence_per_clause(app_ctx, users, bureaus, clause, kind, ex
         run_step(W, cert.id, "approve_write_off", users["huangpu"], ALL_CHECKS)
     store_evidence(io.BytesIO(PNG), "proof.png", db.session.get(UsageRecord, record.id))
     db.session.commit()
+    run_step(W, cert.id, "approve_write_off", users["huangpu"], ALL_CHECKS)
+    db.session.refresh(cert)
+    assert cert.state is CertificateState.written_off
+
+
+@pytest.mark.parametrize("clause", [ExemptionClause.research_test, ExemptionClause.display])
+def test_use_under_clauses_1_and_4_needs_no_follow_up_file(app_ctx, users, bureaus, clause):
+    """Seed 001 asks proof of 销毁 and 退运 under 条款1 and 条款4, nothing of a 使用 record:
+    the edge next to 条款2 and 条款3, whose 使用 needs its proof."""
+    from app.enums import ApplicantType
+
+    kw = {"clause": clause}
+    if clause is ExemptionClause.display:
+        kw.update(research_detail=None, applicant_type=ApplicantType.display_company)
+    cert = factories.certificate(factories.application(
+        factories.enterprise(bureaus[DISTRICT_A]), products=1, **kw), issued_on=ISSUED)
+    db.session.commit()
+    _account_for_everything(cert, UsageKind.use)
+    assert cert.state is CertificateState.write_off_pending
+    assert cert.follow_up_status == "齐全"
     run_step(W, cert.id, "approve_write_off", users["huangpu"], ALL_CHECKS)
     db.session.refresh(cert)
     assert cert.state is CertificateState.written_off

@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from app.enums import ApplicantType, ApplicationState, Currency, ExemptionClause, ResearchDetail
+from app.enums import (
+    AddressType,
+    ApplicantType,
+    ApplicationState,
+    Currency,
+    ExemptionClause,
+    ResearchDetail,
+)
 from app.models import Application, Product
 from app.security_model import DISTRICT_OFFICERS
 from app.services.applications import incompleteness, keep_due_dates
@@ -38,6 +45,8 @@ APPLICATION_SHEET = Sheet("免办申请", (
     Column("申请人类型", "applicant_type", False, ApplicantType.end_user.value,
            parse=enum_value(ApplicantType)),
     Column("申请单位所在地", "applicant_location", False, "上海市黄浦区"),
+    Column("地址类型", "address_type", False, AddressType.registered.value,
+           parse=enum_value(AddressType)),
     Column("产品最终使用地", "final_use_place", True, "上海市黄浦区"),
     Column("受理市场监督管理局", "bureau", False, "黄浦区", target="bureau_id"),
     Column("提运单号", "bill_of_lading_no", False, "MSKU1234567"),
@@ -67,8 +76,8 @@ PRODUCT_SHEET = Sheet("产品", (Column("申请编号", "application_number", Tr
                       + PRODUCT_COLUMNS, limit_factor=10)
 
 APPLICATION_FIELDS = ("clause", "research_detail", "applicant_type", "applicant_location",
-                      "final_use_place", "bill_of_lading_no", "contract_no", "invoice_no",
-                      "reason")
+                      "address_type", "final_use_place", "bill_of_lading_no", "contract_no",
+                      "invoice_no", "reason")
 
 
 PRODUCT_FIELDS = tuple(c.field for c in PRODUCT_COLUMNS)
@@ -222,6 +231,8 @@ class ApplicationImport(ImportKind):
             if not record["applicant_location"]:
                 record["applicant_location"] = enterprise.bureau.short_name \
                     if enterprise.bureau else enterprise.registered_address
+            if record["address_type"] is None:  # as the form's default
+                record["address_type"] = AddressType.registered
             if not self.check_values(Application, main, row, record, errors):
                 continue
             if creating:

@@ -5,7 +5,6 @@ import re
 
 from app.enums import (
     AccountStatus,
-    ApplicationState,
     CertificateState,
     CreditStanding,
     EconomicNature,
@@ -38,10 +37,16 @@ CERTIFICATE_SHEET = Sheet("免办证明", (
     Column("监管期限", "supervision_deadline", True, "2027-03-19", parse=parse_date),
     Column("状态", "state", False, CertificateState.valid.value,
            parse=enum_value(CertificateState)),
+    Column("核销日期", "written_off_on", False, "", parse=parse_date),
 ))
 
 
 class CertificateImport(ImportKind):
+    """Certificates the national system issued, recorded once with their dates and state
+    (the record the national system holds; the console keeps it as loaded). After that a
+    certificate moves only through its workflow, so a 证明编号 already recorded is refused —
+    under 证明编号, with the certificate's own refusal (``Certificate.editing_refusal``)."""
+
     name = "certificate"
     title = "免办证明"
     model = Certificate
@@ -49,7 +54,9 @@ class CertificateImport(ImportKind):
     roles = DISTRICT_OFFICERS
     refusal_column = "申请编号"
     list_endpoint = "CertificateView.list"
-    note = "补录国家系统已签发的免办证明：申请须已导入且状态为已发证；再次导入同一证明编号会更新签发日期、监管期限和状态。"
+    note = ("补录国家系统已签发的免办证明：申请须已导入且状态为已发证；状态为已核销的须填写核销日期"
+            "（保存期限自该日起算）。已登记的证明编号不能再次导入：证明签发后只能经变更、作废、延期、"
+            "核销流程改变。")
 
     def plan_rows(self, sheets, plan: Plan, errors: list[RowError]) -> None:
         sheet = self.sheets[0]
@@ -67,38 +74,37 @@ class CertificateImport(ImportKind):
             number = values["number"]
             if repeated_in_file(seen, number, row, "证明编号", errors, "证明编号"):
                 continue
+            recorded = existing.get(number)
+            if recorded is not None:
+                errors.append(RowError(row.number, "证明编号",
+                                       f"证明编号{number}已登记，不能通过导入修改。"
+                                       + (recorded.editing_refusal() or "")))
+                continue
+            if number in taken:
+                errors.append(RowError(row.number, "证明编号", f"证明编号{number}已被使用。"))
+                continue
             application = applications.get(values["application_number"])
             if application is None:
                 errors.append(RowError(row.number, "申请编号",
                                        f"找不到申请{values['application_number']}，或不在您的管辖范围内。"))
                 continue
-            certificate = existing.get(number)
-            if certificate is None and number in taken:
-                errors.append(RowError(row.number, "证明编号", f"证明编号{number}已被使用。"))
-                continue
-            creating = certificate is None
-            if creating and application.certificate is not None:
+            if application.certificate is not None:
                 errors.append(RowError(row.number, "申请编号",
                                        f"申请{application.number}已有免办证明{application.certificate.number}。"))
                 continue
-            if not creating and certificate.application_id != application.id:
-                errors.append(RowError(row.number, "申请编号",
-                                       f"证明{number}属于申请{certificate.application.number}，不能改为其他申请。"))
-                continue
             record = {"issued_on": values["issued_on"],
                       "supervision_deadline": values["supervision_deadline"],
-                      "state": values.get("state") or CertificateState.valid}
+                      "state": values.get("state") or CertificateState.valid,
+                      "written_off_on": values.get("written_off_on")}
             if not self.check_values(Certificate, sheet, row, record, errors):
                 continue
-            if creating:
-                certificate = Certificate(number=number, application=application)
-            for field, value in record.items():
-                setattr(certificate, field, value)
-            if application.state is not ApplicationState.issued and creating:
-                pass  # the certificate's own refusal says why (records.prepare)
-            if self.prepare(certificate, creating, sheet, row, errors):
+            certificate = Certificate(number=number, application=application, **record)
+            if record["state"] is CertificateState.changed:
+                certificate.change_count = 1  # changed once: the one change it may have
+            # an application not yet 已发证: the certificate's own refusal says why
+            if self.prepare(certificate, True, sheet, row, errors):
                 plan.items.append(certificate)
-                plan.record(row, "新增" if creating else "更新", sheet)
+                plan.record(row, "新增", sheet)
 
 
 # --- enterprises -------------------------------------------------------------------------
