@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
+import sys
 from typing import Any, ClassVar
 
 from flask import abort, flash, g, jsonify, redirect, request, url_for
@@ -46,11 +47,13 @@ from app import clock, meta, present
 from app.commands.records import DeleteRecord, SaveRecord
 from app.domain.errors import (
     AccessDenied,
+    Busy,
     DomainError,
     FieldInvalid,
     RecordInvalid,
     RecordNotFound,
     RuleViolation,
+    headers_of,
     payload,
 )
 from app.domain.validators import check_record
@@ -64,6 +67,7 @@ from app.services.search import (
     text_search_clause,
     text_search_columns,
 )
+from app.transaction import read_only_from_now
 from app.widgets import LabeledEnumField, RemoteSelectField, label_blank_choices
 
 log = logging.getLogger(__name__)
@@ -511,9 +515,8 @@ class ConsoleViewAdapter:
         widgets = self._add()
         if not widgets:
             return self.post_add_redirect()
-        status = 409 if isinstance(g.console_refusal, RuleViolation) else 200
         return self.render_template(self.add_template, title=self.add_title,
-                                    widgets=widgets), status
+                                    widgets=widgets), *_refusal_status(g.console_refusal)
 
     def _add(self):
         if request.method != "POST":
@@ -559,9 +562,9 @@ class ConsoleViewAdapter:
         widgets = self._edit(pk)
         if not widgets:
             return self.post_edit_redirect()
-        status = 409 if isinstance(g.console_refusal, RuleViolation) else 200
         return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
-                                    related_views=self._related_views), status
+                                    related_views=self._related_views), \
+            *_refusal_status(g.console_refusal)
 
     def _edit(self, pk):
         if request.method != "POST":
@@ -629,6 +632,8 @@ class ConsoleViewAdapter:
         """Nothing half-done stays (the command rolled back); the reason is shown at the
         field it names, else above the form."""
         g.console_refusal = exc
+        if isinstance(exc, Busy):
+            read_only_from_now()  # the form is shown again without waiting for the lock again
         placed = False
         for name, messages in (getattr(exc, "errors", None) or {}).items():
             if name in form and name != "lock_version":
@@ -638,10 +643,19 @@ class ConsoleViewAdapter:
             flash(exc.message, "danger")
 
 
+def _refusal_status(refusal: DomainError | None) -> tuple[int, dict[str, str]]:
+    """The status (and headers) of a console form shown again with a refusal: 409 when a rule
+    refused, 503 (``Retry-After``) when the database was busy, else 200 (invalid input)."""
+    if isinstance(refusal, Busy):
+        return 503, headers_of(refusal)
+    return (409 if isinstance(refusal, RuleViolation) else 200), {}
+
+
 def console_errors(back):
     """Decorator for a console POST door (a workflow step, an upload, an import): a role
-    refusal answers 403, a record out of scope 404, any other refusal is flashed in Chinese
-    and the user goes ``back`` (a function of the view and the route's arguments)."""
+    refusal answers 403, a record out of scope 404, a busy database the 503 page
+    (``app.web``), any other refusal is flashed in Chinese and the user goes ``back`` (a
+    function of the view and the route's arguments)."""
 
     def decorate(method):
         @functools.wraps(method)
@@ -652,6 +666,8 @@ def console_errors(back):
                 abort(403)
             except RecordNotFound:
                 abort(404)
+            except Busy:
+                raise
             except DomainError as exc:
                 flash(exc.message, "danger")
                 return redirect(back(self, *args, **kwargs))
@@ -830,10 +846,6 @@ class ApiAdapter:
         info["description"] = self.description_columns.get(field.name, "")
         return info
 
-    def domain_error_response(self, exc: DomainError):
-        status, message = payload(exc)
-        return self.response(status, message=message)
-
     def _body(self) -> dict[str, Any]:
         if not request.is_json:
             raise RecordInvalid(NOT_JSON)
@@ -946,6 +958,7 @@ ERROR_TEXTS = {
     422: "提交的数据无效。",
     429: "尝试次数过多，请稍后再试。",
     500: "服务器内部错误，请联系管理员。",
+    503: "系统繁忙，请稍后重试。",
 }
 #: The API's answer to a request without a valid token (console pages redirect to the login).
 API_LOGIN_NEEDED = "未登录或登录已失效：请先通过 /api/v1/security/login 获取令牌，并以“Authorization: Bearer 令牌”提交。"
@@ -973,6 +986,22 @@ class ChineseApiResponses:
 
     def response_404(self):
         return self.response(404, message=ERROR_TEXTS[404])
+
+    def domain_error_response(self, exc: DomainError):
+        """A domain refusal: its status and Chinese message (``app.domain.errors.payload``)."""
+        status, message = payload(exc)
+        response = self.response(status, message=message)
+        response.headers.update(headers_of(exc))
+        return response
+
+    def response_500(self, message: str | None = None):
+        """Flask-AppBuilder's ``safe`` answers every exception of its routes with a 500 (its
+        text English): a domain refusal met there (a busy database while listing, say) is
+        answered as every other door answers it, anything else in Chinese."""
+        exc = sys.exc_info()[1]  # ``safe`` calls this inside its ``except`` block
+        if isinstance(exc, DomainError):
+            return self.domain_error_response(exc)
+        return self.response(500, message=ERROR_TEXTS[500])
 
 
 def install_jwt_messages(jwt_manager) -> None:
