@@ -56,6 +56,9 @@ class Config:
     # SQLALCHEMY_DATABASE_URI and SECRET_KEY are filled by app.create_app from the environment
     # (database_url(), secret_key()) unless a caller passes them.
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # How long a write waits for another writer's lock (SQLite busy timeout, PostgreSQL
+    # lock_timeout) before the console answers 「系统繁忙，请稍后重试。」 (503, app.transaction).
+    DATABASE_BUSY_TIMEOUT_MS = int(os.environ.get("CCC_BUSY_TIMEOUT_MS", "30000"))
 
     CCC_PROVINCE = os.environ.get("CCC_PROVINCE", "shanghai")
     # The embedded default sets itself up at start (migrations, reference data, roles); a

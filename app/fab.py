@@ -17,6 +17,8 @@ from __future__ import annotations
 import copy
 import functools
 import logging
+import re
+import sys
 from typing import Any, ClassVar
 
 from flask import abort, flash, g, jsonify, redirect, request, url_for
@@ -26,6 +28,7 @@ from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.api.manager import OpenApi as FabOpenApi
 from flask_appbuilder.baseviews import BaseCRUDView
+from flask_appbuilder.exceptions import InvalidOperationFilterFABException
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
@@ -46,11 +49,13 @@ from app import clock, meta, present
 from app.commands.records import DeleteRecord, SaveRecord
 from app.domain.errors import (
     AccessDenied,
+    Busy,
     DomainError,
     FieldInvalid,
     RecordInvalid,
     RecordNotFound,
     RuleViolation,
+    headers_of,
     payload,
 )
 from app.domain.validators import check_record
@@ -64,6 +69,7 @@ from app.services.search import (
     text_search_clause,
     text_search_columns,
 )
+from app.transaction import read_only_from_now
 from app.widgets import LabeledEnumField, RemoteSelectField, label_blank_choices
 
 log = logging.getLogger(__name__)
@@ -78,7 +84,7 @@ PRIVATE_HOOKS: dict[type, tuple[str, ...]] = {
                    "_deserialize_pk_if_composite", "_get_related_views_widgets"),
     ModelRestApi: ("_init_properties", "_init_titles", "_init_model_schemas", "_get_field_info",
                    "_merge_update_item", "post_headless", "put_headless", "delete_headless",
-                   "get_headless"),
+                   "get_headless", "_handle_filters_args"),
     Model2SchemaConverter: ("_column2field", "_meta_schema_factory"),
     BaseSecurityManager: ("_has_view_access",),
 }
@@ -511,9 +517,8 @@ class ConsoleViewAdapter:
         widgets = self._add()
         if not widgets:
             return self.post_add_redirect()
-        status = 409 if isinstance(g.console_refusal, RuleViolation) else 200
         return self.render_template(self.add_template, title=self.add_title,
-                                    widgets=widgets), status
+                                    widgets=widgets), *_refusal_status(g.console_refusal)
 
     def _add(self):
         if request.method != "POST":
@@ -559,9 +564,9 @@ class ConsoleViewAdapter:
         widgets = self._edit(pk)
         if not widgets:
             return self.post_edit_redirect()
-        status = 409 if isinstance(g.console_refusal, RuleViolation) else 200
         return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
-                                    related_views=self._related_views), status
+                                    related_views=self._related_views), \
+            *_refusal_status(g.console_refusal)
 
     def _edit(self, pk):
         if request.method != "POST":
@@ -629,6 +634,8 @@ class ConsoleViewAdapter:
         """Nothing half-done stays (the command rolled back); the reason is shown at the
         field it names, else above the form."""
         g.console_refusal = exc
+        if isinstance(exc, Busy):
+            read_only_from_now()  # the form is shown again without waiting for the lock again
         placed = False
         for name, messages in (getattr(exc, "errors", None) or {}).items():
             if name in form and name != "lock_version":
@@ -638,10 +645,19 @@ class ConsoleViewAdapter:
             flash(exc.message, "danger")
 
 
+def _refusal_status(refusal: DomainError | None) -> tuple[int, dict[str, str]]:
+    """The status (and headers) of a console form shown again with a refusal: 409 when a rule
+    refused, 503 (``Retry-After``) when the database was busy, else 200 (invalid input)."""
+    if isinstance(refusal, Busy):
+        return 503, headers_of(refusal)
+    return (409 if isinstance(refusal, RuleViolation) else 200), {}
+
+
 def console_errors(back):
     """Decorator for a console POST door (a workflow step, an upload, an import): a role
-    refusal answers 403, a record out of scope 404, any other refusal is flashed in Chinese
-    and the user goes ``back`` (a function of the view and the route's arguments)."""
+    refusal answers 403, a record out of scope 404, a busy database the 503 page
+    (``app.web``), any other refusal is flashed in Chinese and the user goes ``back`` (a
+    function of the view and the route's arguments)."""
 
     def decorate(method):
         @functools.wraps(method)
@@ -652,6 +668,8 @@ def console_errors(back):
                 abort(403)
             except RecordNotFound:
                 abort(404)
+            except Busy:
+                raise
             except DomainError as exc:
                 flash(exc.message, "danger")
                 return redirect(back(self, *args, **kwargs))
@@ -823,16 +841,25 @@ class ApiAdapter:
         for FAB's default); ``app.api.base`` supplies tag lists."""
         return None
 
+    def _handle_filters_args(self, rison_args):
+        """Flask-AppBuilder skips a filter whose operation its column does not have (a typo
+        lists every row unfiltered): refused instead, with the operations it has."""
+        for item in rison_args.get("filters") or []:
+            if not isinstance(item, dict):
+                continue
+            column, operation = item.get("col"), item.get("opr")
+            if column in (self.search_columns or []) \
+                    and operation not in _filter_names(self, column):
+                raise InvalidOperationFilterFABException(
+                    f"Filter operation: {operation} not allowed on column: {column}")
+        return super()._handle_filters_args(rison_args)
+
     def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
         info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
         # gettext("") returns the catalogue header: an absent text must stay absent.
         info["label"] = self.label_columns.get(field.name) or field.name
         info["description"] = self.description_columns.get(field.name, "")
         return info
-
-    def domain_error_response(self, exc: DomainError):
-        status, message = payload(exc)
-        return self.response(status, message=message)
 
     def _body(self) -> dict[str, Any]:
         if not request.is_json:
@@ -908,10 +935,6 @@ class ApiAdapter:
         self.post_delete(item)
         return self.response(200, message="已删除。")
 
-    def response_400(self, message: str | None = None):
-        if message == "Request is not JSON":
-            message = NOT_JSON
-        return super().response_400(message=message)
 
 
 def api_errors(method):
@@ -946,6 +969,7 @@ ERROR_TEXTS = {
     422: "提交的数据无效。",
     429: "尝试次数过多，请稍后再试。",
     500: "服务器内部错误，请联系管理员。",
+    503: "系统繁忙，请稍后重试。",
 }
 #: The API's answer to a request without a valid token (console pages redirect to the login).
 API_LOGIN_NEEDED = "未登录或登录已失效：请先通过 /api/v1/security/login 获取令牌，并以“Authorization: Bearer 令牌”提交。"
@@ -961,9 +985,91 @@ def edit_refusal_of_path(app, path: str) -> str | None:
     return None
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+#: How jsonschema names the types of ``q``'s values.
+_JSON_TYPES = {"integer": "整数", "number": "数字", "string": "文本", "array": "列表",
+               "object": "对象", "boolean": "true/false"}
+_QUERY_HELP = "（参见 /api/v1/_openapi；例如 (order_column:name,order_direction:asc,page:0,page_size:20)）"
+
+
+def _names(values) -> str:
+    return "、".join(str(v) for v in values or []) or "无"
+
+
+def _bad_query(detail: str) -> str:
+    """jsonschema's first line about the rison ``q`` (Flask-AppBuilder's ``rison`` check)."""
+    match = re.fullmatch(r"(.*) is not one of \[(.*)\]", detail)
+    if match:
+        return f"查询参数q中的 {match.group(1)} 不是允许的取值（可用：{match.group(2)}）。"
+    match = re.fullmatch(r"(.*) is not of type '(\w+)'", detail)
+    if match:
+        kind = _JSON_TYPES.get(match.group(2), match.group(2))
+        return f"查询参数q中的 {match.group(1)} 类型不正确（应为{kind}）。"
+    match = re.fullmatch(r"'(\w+)' is a required property", detail)
+    if match:
+        return f"查询参数q的筛选条件缺少 {match.group(1)}（每个条件须有 col、opr、value）。"
+    return "查询参数q的内容不符合接口说明" + _QUERY_HELP + "。"
+
+
+#: Flask-AppBuilder's own English 400 texts (list and item queries, the login), in Chinese:
+#: pattern -> function of the API and the match.
+FAB_400_TEXTS: list[tuple[re.Pattern, Any]] = [
+    (re.compile(r"Request (?:payload )?is not JSON"), lambda api, m: NOT_JSON),
+    (re.compile(r"Invalid order by column: (.*)"), lambda api, m:
+        f"不能按“{m.group(1)}”排序。可排序的列：{_names(getattr(api, 'order_columns', None))}。"),
+    (re.compile(r"Filter column: (.*) not allowed to filter"), lambda api, m:
+        f"不能按“{m.group(1)}”筛选。可筛选的列：{_names(getattr(api, 'search_columns', None))}。"),
+    (re.compile(r"Filter operation: (.*) not allowed on column: (.*)"), lambda api, m:
+        f"列“{m.group(2)}”不支持筛选方式“{m.group(1)}”。可用的筛选方式：{_names(_filter_names(api, m.group(2)))}。"),
+    (re.compile(r"Cannot use both select and sel columns"), lambda api, m:
+        "查询参数q中 columns 与 select_columns 只能用其一。"),
+    (re.compile(r"Not a valid rison(?:/json)? argument"), lambda api, m:
+        "查询参数q格式不正确（应为Rison格式，例如 (page:0,page_size:20)）。"),
+    (re.compile(r"Not a valid rison schema (.*)", re.S), lambda api, m: _bad_query(m.group(1))),
+]
+
+
+def _filter_names(api, column: str) -> list[str]:
+    """The filter operations (``opr``) the API's column ``column`` takes."""
+    filters = getattr(getattr(api, "_filters", None), "_search_filters", None) or {}
+    return [f.arg_name for f in filters.get(column, [])]
+
+
+def chinese_400(api, message):
+    """A 400 answer's ``message`` in Chinese: Flask-AppBuilder's known texts translated (with
+    what would have been accepted), any other English text replaced by 「请求无效。」."""
+    if isinstance(message, dict):  # field errors: each said in Chinese
+        return {key: chinese_400(api, value) for key, value in message.items()}
+    if isinstance(message, list):
+        return [chinese_400(api, value) for value in message]
+    if not isinstance(message, str) or _HAN.search(message):
+        return message
+    for pattern, say in FAB_400_TEXTS:
+        match = pattern.fullmatch(message.strip())
+        if match:
+            return say(api, match)
+    return MARSHMALLOW_TEXTS.get(message, ERROR_TEXTS[400])
+
+
+#: marshmallow's default field messages (Flask-AppBuilder's own schemas: the login body).
+MARSHMALLOW_TEXTS = {
+    "Missing data for required field.": "此项为必填项。",
+    "Field may not be null.": "此项不能为空。",
+    "Not a valid string.": "应为文本。",
+    "Not a valid boolean.": "应为 true 或 false。",
+    "Not a valid integer.": "应为整数。",
+    "Unknown field.": "不支持的字段。",
+    "Invalid input type.": "输入类型不正确。",
+}
+
+
 class ChineseApiResponses:
-    """Flask-AppBuilder's API answers its own 401/403/404 in English ("Not authorized",
-    "Forbidden", "Not found"); ours say it in Chinese, with the console's texts."""
+    """Flask-AppBuilder's API answers its own 400/401/403/404/500 in English ("Not authorized",
+    "Forbidden", "Not found", "Invalid order by column: ..."); ours say it in Chinese, with
+    the console's texts."""
+
+    def response_400(self, message=None):
+        return super().response_400(message=chinese_400(self, message))
 
     def response_401(self):
         return self.response(401, message=API_LOGIN_NEEDED)
@@ -973,6 +1079,22 @@ class ChineseApiResponses:
 
     def response_404(self):
         return self.response(404, message=ERROR_TEXTS[404])
+
+    def domain_error_response(self, exc: DomainError):
+        """A domain refusal: its status and Chinese message (``app.domain.errors.payload``)."""
+        status, message = payload(exc)
+        response = self.response(status, message=message)
+        response.headers.update(headers_of(exc))
+        return response
+
+    def response_500(self, message: str | None = None):
+        """Flask-AppBuilder's ``safe`` answers every exception of its routes with a 500 (its
+        text English): a domain refusal met there (a busy database while listing, say) is
+        answered as every other door answers it, anything else in Chinese."""
+        exc = sys.exc_info()[1]  # ``safe`` calls this inside its ``except`` block
+        if isinstance(exc, DomainError):
+            return self.domain_error_response(exc)
+        return self.response(500, message=ERROR_TEXTS[500])
 
 
 def install_jwt_messages(jwt_manager) -> None:

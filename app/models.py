@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     func,
 )
 from sqlalchemy import (
@@ -238,10 +239,20 @@ class Bureau(Audited, TimestampMixin, Model):
 
 
 class ConsoleUser(User):
-    """A console login (Flask-AppBuilder user) attached to the bureau it works for."""
+    """A console login (Flask-AppBuilder user) attached to the bureau it works for.
+
+    Saved with an optimistic lock like the audited records: ``lock_version`` goes up when
+    what an administrator edits changes (name, e-mail, bureau, roles, account, active...),
+    and a user form opened before another save is refused (``app.security``). A login's
+    own bookkeeping (last login, login counts) and a password change leave it alone, so
+    they never make an open form stale (``bump_user_version``)."""
 
     __tablename__ = "ab_user"
     __label__ = "控制台用户"
+
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                              server_default="1", info=label("版本号"))
+    __mapper_args__ = {"version_id_col": lock_version, "version_id_generator": False}
 
     bureau_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("bureau.id", name="fk_ab_user_bureau_id_bureau"), nullable=True,
@@ -264,6 +275,22 @@ class ConsoleUser(User):
         printed page and still unambiguous; the login alone if that would not fit the column."""
         text = f"{self.get_full_name()}（{self.username}）"
         return text if len(text) <= ACTOR_NAME_LENGTH else self.username
+
+
+#: What a login or a password change writes on a user: not an edit an open user form could
+#: undo, so it leaves ``lock_version`` alone.
+USER_BOOKKEEPING = frozenset({"last_login", "login_count", "fail_login_count", "password",
+                              "changed_on", "changed_by_fk", "lock_version"})
+
+
+@event.listens_for(ConsoleUser, "before_update")
+def bump_user_version(_mapper, _connection, user: ConsoleUser) -> None:
+    """A user's version goes up when an edited attribute changed (the UPDATE also checks the
+    version it read, so a save between another's read and write is refused)."""
+    state = sa_inspect(user)
+    if any(attr.history.has_changes() for attr in state.attrs
+           if attr.key not in USER_BOOKKEEPING):
+        user.lock_version = state.committed_state.get("lock_version", user.lock_version) + 1
 
 
 # =========================================================================================

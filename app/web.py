@@ -6,6 +6,7 @@ import re
 
 from flask import Flask, g, jsonify, request
 
+from app.domain.errors import DomainError, headers_of, payload
 from app.fab import ERROR_TEXTS, edit_refusal_of_path
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -35,17 +36,30 @@ def install_web(app: Flask) -> None:
         # and our own plain views need it too for the shared layout.
         return {"appbuilder": app.appbuilder}
 
+    def _answer(code: int, text: str, json_message=None, headers=None):
+        """An error page (or, for the API and JSON clients, ``{"message": ...}``). The rest of
+        the request only reads: the page must not wait for a write lock (busy database)."""
+        from app.transaction import read_only_from_now
+
+        read_only_from_now()
+        if "user" not in g:
+            # the error may come before Flask-AppBuilder's own before_request (e.g. CSRF)
+            from flask_login import current_user
+
+            g.user = current_user
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return jsonify(message=text if json_message is None else json_message), code, \
+                headers or {}
+        from flask import render_template
+
+        return render_template("error.html", code=code, text=text), code, headers or {}
+
     def _error(exc):
         code = getattr(exc, "code", 500) or 500
         if code == 500:  # the failed transaction must not break the error page as well
             from app.extensions import db
 
             db.session.rollback()
-        if "user" not in g:
-            # the error may come before Flask-AppBuilder's own before_request (e.g. CSRF)
-            from flask_login import current_user
-
-            g.user = current_user
         # a Chinese description given with abort() (e.g. by app.http_guards) says exactly
         # what was wrong; the framework's English descriptions are not shown
         description = getattr(exc, "description", None)
@@ -53,11 +67,18 @@ def install_web(app: Flask) -> None:
             else ERROR_TEXTS.get(code, "请求失败。")
         if code == 405 and request.method in ("PUT", "PATCH"):
             text = edit_refusal_of_path(app, request.path) or text
-        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-            return jsonify(message=text), code
-        from flask import render_template
+        return _answer(code, text)
 
-        return render_template("error.html", code=code, text=text), code
+    def _domain_error(exc: DomainError):
+        """A domain refusal no door caught — above all a busy database met before the view
+        (loading the signed-in user, the login's password check): its status, its Chinese
+        message and headers (503 with ``Retry-After``), through the one mapping
+        (``app.domain.errors``), never a 500."""
+        from app.extensions import db
+
+        db.session.rollback()
+        status, message = payload(exc)
+        return _answer(status, exc.message, json_message=message, headers=headers_of(exc))
 
     install_expiry_timer(app)
     from app.headers import install_headers
@@ -68,6 +89,7 @@ def install_web(app: Flask) -> None:
 
     for code in ERROR_TEXTS:
         app.register_error_handler(code, _error)
+    app.register_error_handler(DomainError, _domain_error)
 
 
 EXPIRY_CHECK_SECONDS = 600

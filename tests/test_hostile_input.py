@@ -156,6 +156,27 @@ CASES = [
     Case("api-page-size-negative", "admin", "api", "GET",
          "/api/v1/enterprise/?q=(page:0,page_size:-1)", 400, words="页码"),
     Case("api-q-not-rison", "admin", "api", "GET", "/api/v1/enterprise/?q=(page:", 400, words="Rison"),
+    # the framework's own list-query refusals, in Chinese, saying what is accepted
+    Case("api-order-unknown", "admin", "api", "GET", "/api/v1/enterprise/?" + _q(
+        {"order_column": "nope"}), 400, words="不能按“nope”排序。可排序的列：id、name"),
+    Case("api-order-direction-unknown", "admin", "api", "GET", "/api/v1/enterprise/?" + _q(
+        {"order_column": "name", "order_direction": "sideways"}), 400, words="'asc', 'desc'"),
+    Case("api-filter-column-unknown", "admin", "api", "GET", "/api/v1/enterprise/?" + _q(
+        {"filters": [{"col": "nope", "opr": "ct", "value": "x"}]}), 400,
+        words="不能按“nope”筛选。可筛选的列：name"),
+    Case("api-filter-operation-unknown", "admin", "api", "GET", "/api/v1/enterprise/?" + _q(
+        {"filters": [{"col": "name", "opr": "zz", "value": "x"}]}), 400,
+        words="不支持筛选方式“zz”。可用的筛选方式：ct"),
+    Case("api-filter-without-operation", "admin", "api", "GET", "/api/v1/enterprise/?" + _q(
+        {"filters": [{"col": "name", "value": "x"}]}), 400, words="缺少 opr"),
+    Case("api-columns-and-select-columns", "admin", "api", "GET", "/api/v1/enterprise/?" + _q(
+        {"columns": ["name"], "select_columns": ["name"]}), 400, words="只能用其一"),
+    Case("api-page-size-text", "admin", "api", "GET", "/api/v1/enterprise/?" + _q(
+        {"page_size": "abc"}), 400, words="页码"),
+    Case("api-info-keys-unknown", "admin", "api", "GET", "/api/v1/enterprise/_info?" + _q(
+        {"keys": ["nope"]}), 400, words="不是允许的取值"),
+    Case("api-login-missing-password", "admin", "api", "POST", "/api/v1/security/login", 400,
+         lambda w: {"json": {"username": "admin"}}, words="必填"),
     Case("console-page-negative", "admin", "console", "GET",
          "/enterpriseview/list/?page_EnterpriseView=-1", 400, words="页码"),
     Case("console-page-size-negative", "admin", "console", "GET",

@@ -257,3 +257,43 @@ def test_good_logins_from_one_address_never_lock_it(app):
         ).status_code == 401
     assert client.post("/api/v1/security/login", json={
         "username": names[1], "password": PASSWORD, "provider": "db"}).status_code == 429
+
+
+def test_a_stale_user_save_is_refused(app, app_ctx, client_as):
+    """Two administrators edit one user: the save based on the older form is refused with
+    「该记录已被他人修改，请刷新后重试。」 (409) and undoes nothing. The user's own logins in
+    the meantime do not make a form stale."""
+    from app.models import ConsoleUser
+
+    name = make_user(app)
+    user = db.session.query(ConsoleUser).filter_by(username=name).one()
+    user_id, version = user.id, user.lock_version
+    form = {"username": name, "last_name": "试", "email": f"{name}@test.local",
+            "bureau": str(user.bureau_id), "roles": [str(r.id) for r in user.roles],
+            "active": "y"}
+    first, second = client_as("admin"), client_as("admin")
+
+    def opened_version(client) -> str:
+        page = client.get(f"/users/edit/{user_id}").get_data(as_text=True)
+        return re.search(r'name="lock_version" type="hidden" value="(\d+)"', page).group(1)
+
+    opened = opened_version(first)
+    assert opened == str(version)
+    assert client_at(app).post("/login/", data={"username": name, "password": PASSWORD}) \
+        .status_code == 302  # a login writes the user's login count, not an edit
+    assert second.post(f"/users/edit/{user_id}", data=dict(
+        form, first_name="先到", lock_version=opened_version(second))).status_code == 302
+    stale = first.post(f"/users/edit/{user_id}", data=dict(
+        form, first_name="后到", lock_version=opened))
+    assert stale.status_code == 409
+    assert "该记录已被他人修改，请刷新后重试" in stale.get_data(as_text=True)
+    assert "后到" in stale.get_data(as_text=True)  # the form as typed
+    db.session.expire_all()
+    saved = db.session.get(ConsoleUser, user_id)
+    assert saved.first_name == "先到" and saved.lock_version == version + 1
+    assert saved.login_count == 1
+    # refreshed, the same administrator saves
+    assert first.post(f"/users/edit/{user_id}", data=dict(
+        form, first_name="后到", lock_version=opened_version(first))).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ConsoleUser, user_id).first_name == "后到"

@@ -48,12 +48,6 @@ class ImportsApi(ChineseApiResponses, BaseApi):
     extra_permission_roles = {"can_import": FILERS}
     openapi_spec_tag = "Imports"
 
-    def domain_error_response(self, exc):
-        from app.domain.errors import payload
-
-        status, message = payload(exc)
-        return self.response(status, message=message)
-
     @expose("/<resource>/import", methods=["POST"])
     @protect()
     @api_errors

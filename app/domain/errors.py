@@ -1,5 +1,6 @@
 """Domain exceptions. Each carries a Chinese message for the user; the web layer maps
-them to HTTP status codes once (422 invalid input, 409 rule refused, 404/403 access)."""
+them to HTTP status codes once (422 invalid input, 409 rule refused, 404/403 access,
+503 database busy)."""
 from __future__ import annotations
 
 
@@ -69,9 +70,33 @@ class PreconditionFailed(DomainError):
         super().__init__(message)
 
 
+#: What a user reads when other writers held the database past the lock wait.
+BUSY = "系统繁忙，请稍后重试。"
+
+
+class Busy(DomainError):
+    """The database stayed locked by other writers longer than a write may wait (SQLite's
+    busy timeout, PostgreSQL's ``lock_timeout``, a serialization failure or deadlock):
+    nothing was saved, and the same request may simply be sent again (HTTP 503 with
+    ``Retry-After``)."""
+
+    status_code = 503
+    #: Seconds after which trying again is sensible (the ``Retry-After`` header).
+    retry_after = 5
+
+    def __init__(self, message: str = BUSY):
+        super().__init__(message)
+
+
 def payload(exc: DomainError) -> tuple[int, object]:
     """The one mapping of a domain refusal to HTTP: (status, ``message``). Invalid input
     names its fields ({field: [messages]}); every other refusal is one Chinese sentence."""
     if isinstance(exc, RecordInvalid):
         return exc.status_code, exc.errors
     return exc.status_code, exc.message
+
+
+def headers_of(exc: DomainError) -> dict[str, str]:
+    """HTTP headers that go with the refusal: ``Retry-After`` when trying again later helps."""
+    retry_after = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if retry_after else {}

@@ -1,8 +1,9 @@
 """Uploaded tables (.xlsx, .csv) read row by row.
 
-``read_rows`` is the one reader of every import: it streams the file (openpyxl's read-only
-mode for .xlsx, the ``csv`` module for .csv), so a file far over the row limit is refused
-as soon as the limit is passed, not after it has been parsed whole. Row 1 is the header;
+``read_rows`` is the one reader of every import: it streams the file (the ``csv`` module
+for .csv; for .xlsx python-calamine where the sheet is known to be small enough to parse at
+once, else openpyxl's read-only mode), so a file far over the row limit is refused as soon
+as the limit is passed, not after it has been parsed whole. Row 1 is the header;
 rows are dicts keyed by header with every value as text, and each knows its row number as
 the user counts it in the sheet. Whatever cannot be read is said in Chinese
 (``TableError``), never as a library's message.
@@ -65,7 +66,7 @@ def read_rows(stream: IO[bytes], filename: str, limit: int | None = None, *,
     """
     kind = _kind_of(stream, filename)
     if kind == "xlsx":
-        raw = _xlsx_rows(stream, sheet) if sheet else _xlsx_rows(stream)
+        raw = _xlsx_rows(stream, sheet, max_rows=None if limit is None else limit + 1)
     else:
         raw = _csv_rows(stream)
     try:
@@ -149,16 +150,33 @@ def _text(value) -> str:
 
 # --- .xlsx ------------------------------------------------------------------------------
 
-def _xlsx_rows(stream: IO[bytes], sheet: str | None = None) -> Iterator[tuple]:
-    """The rows of one worksheet (default: the first), as cell values. python-calamine (a
-    compiled reader) reads a sheet an order of magnitude faster than openpyxl; openpyxl's
-    read-only mode is the fallback where it is not installed."""
+def _xlsx_rows(stream: IO[bytes], sheet: str | None = None,
+               max_rows: int | None = None) -> Iterator[tuple]:
+    """The rows of one worksheet (default: the first), as cell values.
+
+    python-calamine (a compiled reader) reads a sheet an order of magnitude faster than
+    openpyxl, but it parses the whole sheet into one grid from its first to its last cell
+    before the first row is handed out. It is used only for a sheet measured first
+    (:func:`_sheet_fits`, one pass over its XML, stopped as soon as it does not fit): at most
+    ``max_rows`` rows (header included) and a grid of at most ``MAX_GRID_CELLS``. Any other
+    sheet — far over the row limit, with a cell at row 1,000,000 or column XFD, or one that
+    cannot be measured — is read row by row (openpyxl's read-only mode), which stops at the
+    limit and holds one row at a time."""
     _check_zip(stream)
     try:
-        from python_calamine import CalamineWorkbook
+        from python_calamine import CalamineWorkbook  # noqa: F401
     except ImportError:  # pragma: no cover - calamine is in requirements.txt
         yield from _openpyxl_rows(stream, sheet)
         return
+    if not _sheet_fits(stream, sheet, max_rows):
+        yield from _openpyxl_rows(stream, sheet)
+        return
+    yield from _calamine_rows(stream, sheet)
+
+
+def _calamine_rows(stream: IO[bytes], sheet: str | None = None) -> Iterator[tuple]:
+    from python_calamine import CalamineWorkbook
+
     try:
         book = CalamineWorkbook.from_filelike(stream)
         names = book.sheet_names
@@ -180,6 +198,121 @@ def _xlsx_rows(stream: IO[bytes], sheet: str | None = None) -> Iterator[tuple]:
         except Exception as exc:  # noqa: BLE001 - a damaged sheet part
             raise TableError(NOT_XLSX) from exc
         yield row
+
+
+#: The largest grid (rows x columns, from A1 to the last cell) python-calamine may build for
+#: one sheet (about 32 bytes a cell): the product sheet's 100,000 rows fit, a stray cell at
+#: column XFD or at row 1,000,000 does not.
+MAX_GRID_CELLS = 4_000_000
+# The sheet's XML is measured with literal-prefixed patterns (fast): rows and cells as Excel,
+# WPS, LibreOffice and openpyxl write them — unprefixed tags, the position ``r`` first. A
+# sheet written otherwise is not measured but read row by row.
+_ROW_TAG = re.compile(rb"<row(?=[\s/>])")
+_ROW_NUMBER = re.compile(rb'<row r="([0-9]+)"')
+_CELL_WITHOUT_REF = re.compile(rb'<c(?=[\s/>])(?! r=")')
+_PREFIXED_TAG = re.compile(rb":(?:row|c|sheetData)[\s/>]")
+_WIDE_CELL = re.compile(rb' r="[A-Z]{2,3}[0-9]')  # a cell beyond column Z
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+#: A sheet part must be UTF-8 XML without a document type (no entities to expand).
+_XML_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<")
+_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _sheet_fits(stream: IO[bytes], sheet: str | None, max_rows: int | None) -> bool:
+    """Is the sheet small enough to be parsed at once: at most ``max_rows`` rows, its last
+    row and column within ``MAX_GRID_CELLS``? Measured from the sheet's XML itself (its
+    ``<dimension>`` may be missing or wrong), streamed and stopped as soon as the answer is
+    no; rows or cells without their position (``r``), or a part that cannot be found, are
+    not guessed at: no."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            member = _sheet_member(archive, sheet)
+            if member is None:
+                return False
+            rows = last_row = 0
+            last_column = 26  # up to Z unless a wider cell is found
+            tail = b""
+            with archive.open(member) as part:
+                first = True
+                while True:
+                    chunk = part.read(_CHUNK)
+                    if first and not _XML_START.match(chunk):
+                        return False  # not UTF-8 XML (UTF-16, say): not measured
+                    first = False
+                    buffer = tail + chunk
+                    # complete tags only: a tag cannot hold "<", so cut before the last one
+                    cut = len(buffer) if not chunk else buffer.rfind(b"<")
+                    if cut <= 0 and chunk:
+                        tail = buffer
+                        if len(tail) > 8 * _CHUNK:
+                            return False  # one text of megabytes: not measured
+                        continue
+                    text, tail = buffer[:cut], buffer[cut:]
+                    if _DOCTYPE.search(text) or _PREFIXED_TAG.search(text) \
+                            or _CELL_WITHOUT_REF.search(text):
+                        return False
+                    numbers = _ROW_NUMBER.findall(text)
+                    if len(numbers) != len(_ROW_TAG.findall(text)):
+                        return False  # a row without its position first
+                    if numbers:
+                        rows += len(numbers)
+                        last_row = max(last_row, max(map(int, numbers)))
+                    if _WIDE_CELL.search(text):
+                        last_column = max(last_column, max(
+                            _column_number(c) for c in set(_CELL_COLUMN.findall(text))))
+                    if (max_rows is not None and max(rows, last_row) > max_rows) \
+                            or last_row * last_column > MAX_GRID_CELLS:
+                        return False
+                    if not chunk:
+                        return True
+    except Exception:  # noqa: BLE001 - a damaged part: the row-by-row reader says so
+        return False
+    finally:
+        stream.seek(0)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_member(archive: zipfile.ZipFile, sheet: str | None) -> str | None:
+    """The archive path of the worksheet named ``sheet`` (default: the first), read from the
+    package's relationships; None if it cannot be told."""
+    import posixpath
+    from xml.etree import ElementTree
+
+    def relationships(path: str) -> dict[str, tuple[str, str]]:
+        folder, name = posixpath.split(path)
+        rels = posixpath.join(folder, "_rels", name + ".rels")
+        root = ElementTree.fromstring(archive.read(rels))
+        found = {}
+        for rel in root:
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") \
+                else posixpath.normpath(posixpath.join(folder, target))
+            found[rel.get("Id")] = (rel.get("Type", ""), target)
+        return found
+
+    workbook = next((target for kind, target in relationships("").values()
+                     if kind.endswith("/officeDocument")), None)
+    if workbook is None:
+        return None
+    targets = relationships(workbook)
+    root = ElementTree.fromstring(archive.read(workbook))
+    sheets = [element for element in root.iter() if _local(element.tag) == "sheet"]
+    chosen = next((e for e in sheets if sheet is None or e.get("name") == sheet), None)
+    if chosen is None:
+        return None
+    rel_id = next((value for key, value in chosen.attrib.items() if _local(key) == "id"), None)
+    kind, target = targets.get(rel_id, ("", ""))
+    return target if kind.endswith("/worksheet") and target in archive.namelist() else None
 
 
 def sheet_names(stream: IO[bytes]) -> list[str]:
@@ -217,16 +350,42 @@ def _check_zip(stream: IO[bytes]) -> None:
         stream.seek(0)
 
 
-def _openpyxl_rows(stream: IO[bytes], sheet: str | None = None) -> Iterator[tuple]:
-    import openpyxl
+def _openpyxl_book(stream: IO[bytes]):
+    """``openpyxl.load_workbook(stream, read_only=True, data_only=True)``, except that its
+    sheets are not sized when opened: openpyxl reads a sheet that has no ``<dimension>``
+    whole to size it, and these are read row by row, stopped at the limit (and sized as they
+    are read, ``reset_dimensions``). Chart sheets are left out, as ``worksheets`` does."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+    class UnsizedSheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            return None
+
+    class Reader(ExcelReader):
+        def read_worksheets(self) -> None:
+            for found, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                    continue
+                worksheet = UnsizedSheet(self.wb, found.name, rel.target, self.shared_strings)
+                worksheet.sheet_state = found.state
+                self.wb._sheets.append(worksheet)
+
+    reader = Reader(stream, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+def _openpyxl_rows(stream: IO[bytes], sheet: str | None = None) -> Iterator[tuple]:
     try:
-        book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        book = _openpyxl_book(stream)
     except Exception as exc:  # noqa: BLE001 - zip, XML or openpyxl failures: a damaged file
         raise TableError(NOT_XLSX) from exc
     try:
         if sheet is not None:
-            sheet = book[sheet] if sheet in book.sheetnames else None
+            if sheet not in book.sheetnames:
+                raise TableError(f"Excel文件中没有名为“{sheet}”的工作表。")
+            sheet = book[sheet]
         else:
             sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:

@@ -34,23 +34,29 @@ def _xlsx(rows, header=HEADER) -> io.BytesIO:
     return buffer
 
 
-@pytest.fixture(scope="session")
-def big_workbook(tmp_path_factory) -> bytes:
-    """A real .xlsx of 200,000 data rows, its sheet written as XML directly (openpyxl would
-    take long to write it cell by cell): the template's parts with a long sheet1.xml."""
+def _cell(ref, text):
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _data_rows(first: int, last: int, extra=lambda n: ""):
+    """Sheet XML rows ``first``..``last`` of customs data (``extra(n)``: more cells)."""
+    return "".join(f'<row r="{n}">{_cell(f"A{n}", "N31010126000001")}'
+                   f'{_cell(f"B{n}", f"2201202610{n:08d}")}{_cell(f"C{n}", "洋山港")}'
+                   f'{_cell(f"D{n}", "2026-11-20")}<c r="E{n}"><v>1</v></c>{extra(n)}</row>'
+                   for n in range(first, last + 1))
+
+
+def _workbook_with_sheet(rows_xml: str, dimension: str | None) -> bytes:
+    """A real .xlsx whose first sheet is the header and ``rows_xml``, written as XML directly
+    (openpyxl would take long to write big sheets cell by cell), with the ``<dimension>``
+    given (None: none)."""
     template = _xlsx([["N31010126000001", "220120261000012345", "洋山港", "2026-11-20", 1]])
-    def cell(ref, text):
-        return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
-    parts = ['<row r="1">' + "".join(cell(f"{c}1", h) for c, h in zip("ABCDE", HEADER))
-             + "</row>"]
-    for n in range(2, BIG_ROWS + 2):
-        parts.append(f'<row r="{n}">{cell(f"A{n}", "N31010126000001")}'
-                     f'{cell(f"B{n}", f"2201202610{n:08d}")}{cell(f"C{n}", "洋山港")}'
-                     f'{cell(f"D{n}", "2026-11-20")}<c r="E{n}"><v>1</v></c></row>')
+    header = '<row r="1">' + "".join(_cell(f"{c}1", h) for c, h in zip("ABCDE", HEADER)) \
+        + "</row>"
     sheet_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                  '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                 f'<dimension ref="A1:E{BIG_ROWS + 1}"/><sheetData>' + "".join(parts)
-                 + "</sheetData></worksheet>")
+                 + (f'<dimension ref="{dimension}"/>' if dimension else "")
+                 + "<sheetData>" + header + rows_xml + "</sheetData></worksheet>")
     out = io.BytesIO()
     with zipfile.ZipFile(template) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -61,13 +67,74 @@ def big_workbook(tmp_path_factory) -> bytes:
     return out.getvalue()
 
 
+@pytest.fixture(scope="session")
+def big_workbook() -> bytes:
+    """A real .xlsx of 200,000 data rows."""
+    return _workbook_with_sheet(_data_rows(2, BIG_ROWS + 1), f"A1:E{BIG_ROWS + 1}")
+
+
+@pytest.fixture()
+def calamine_spy(monkeypatch):
+    """The sheets handed to python-calamine, which parses a whole sheet at once."""
+    handed = []
+    original = tables._calamine_rows
+
+    def spy(stream, sheet=None):
+        handed.append(sheet)
+        return original(stream, sheet)
+
+    monkeypatch.setattr(tables, "_calamine_rows", spy)
+    return handed
+
+
+@pytest.mark.parametrize("dimension", [f"A1:E{BIG_ROWS + 1}", "A1:A1", None],
+                         ids=["true-dimension", "lying-dimension", "no-dimension"])
+def test_a_sheet_over_the_limit_is_never_parsed_whole(big_workbook, calamine_spy, dimension):
+    """python-calamine parses a whole sheet before its first row: a sheet over the limit
+    never reaches it, whatever its ``<dimension>`` says; it is read row by row up to the
+    limit and refused there."""
+    data = big_workbook if dimension == f"A1:E{BIG_ROWS + 1}" \
+        else _workbook_with_sheet(_data_rows(2, 3 * policy.MAX_IMPORT_ROWS), dimension)
+    seen = 0
+    with pytest.raises(TableError) as refused:
+        for _row in read_rows(io.BytesIO(data), "customs.xlsx", limit=policy.MAX_IMPORT_ROWS):
+            seen += 1
+    assert seen == policy.MAX_IMPORT_ROWS
+    assert refused.value.row == policy.MAX_IMPORT_ROWS + 2
+    assert calamine_spy == []
+
+
+def test_a_stray_far_cell_does_not_make_a_giant_grid(calamine_spy):
+    """A small file with one cell far out (column XFD of its last row: python-calamine would
+    build a grid of 300 x 16,384 cells) is read row by row, and reads as the user sees it."""
+    data = _workbook_with_sheet(
+        _data_rows(2, 300, extra=lambda n: f'<c r="XFD{n}"><v>9</v></c>' if n == 300 else ""),
+        "A1:XFD300")
+    rows = list(read_rows(io.BytesIO(data), "customs.xlsx", limit=policy.MAX_IMPORT_ROWS))
+    assert len(rows) == 299 and rows[-1]["报关单号"] == "220120261000000300"
+    assert calamine_spy == []
+
+
+def test_a_sheet_within_the_limit_is_read_by_calamine(calamine_spy):
+    """The fast reader stays in use for what it can take: a sheet measured within the limit."""
+    data = _workbook_with_sheet(_data_rows(2, 501), "A1:E501")
+    rows = list(read_rows(io.BytesIO(data), "customs.xlsx", limit=policy.MAX_IMPORT_ROWS))
+    assert len(rows) == 500 and rows[0]["入境口岸"] == "洋山港"
+    assert calamine_spy == [None]
+    # rows without their position (allowed, but not measured): read row by row, the same
+    unnumbered = _workbook_with_sheet(_data_rows(2, 501).replace(' r="', ' x="'), None)
+    assert [dict(r) for r in read_rows(io.BytesIO(unnumbered), "customs.xlsx",
+                                       limit=policy.MAX_IMPORT_ROWS)] == [dict(r) for r in rows]
+    assert calamine_spy == [None]
+
+
 def test_a_workbook_over_the_limit_is_refused_after_reading_just_past_it(big_workbook,
                                                                          monkeypatch):
     read = {"rows": 0}
     original = tables._xlsx_rows
 
-    def counting(stream):
-        for row in original(stream):
+    def counting(stream, *args, **kwargs):
+        for row in original(stream, *args, **kwargs):
             read["rows"] += 1
             yield row
 
