@@ -4,7 +4,9 @@ file with Locust, headless, against the loopback address only).
 - district officers of 黄浦区 and 浦东新区: browse their enterprises in the console, edit them
   through the API, file applications with products, correct draft products, submit drafts,
   record product usage on issued certificates;
-- provincial reviewers: step submitted applications through 受理 → 初审 → 复审 → 发证;
+  upload the materials a draft lacks, take 受理 and 初审 of their district's applications;
+- the provincial reviewer (who holds 复审): 复审 and 发证 — never the 初审 officer (separation of
+  duties, issue 12);
 - the province (admin, auditor): export lists, download official reports, read the API.
 
 A step or write that a rule refuses (409, 412, 422: another reviewer was first, the product is
@@ -20,6 +22,7 @@ import os
 import random
 import re
 from collections import Counter
+from zoneinfo import ZoneInfo
 
 from locust import HttpUser, between, events, task
 
@@ -31,8 +34,17 @@ REVIEW_PASSED = {f"check_{c.code}": "passed" for c in REVIEW_CHECKS}
 PASSWORD = "Demo@2026"
 REFUSALS = (409, 412, 422)
 TALLY: Counter = Counter()
-STEPS = {"submitted": "accept", "accepted": "first_review", "first_reviewed": "second_review",
-         "second_reviewed": "issue"}
+#: who takes which step: the district officer 受理 and 初审, the provincial reviewer 复审 and 发证
+DISTRICT_STEPS = {"submitted": "accept", "accepted": "first_review"}
+REVIEWER_STEPS = {"first_reviewed": "second_review", "second_reviewed": "issue"}
+#: the smallest file the evidence store takes as a PDF (type checked from the content)
+PDF = b"%PDF-1.4\n% load test\n%%EOF\n"
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_today() -> dt.date:
+    """The console's today (Beijing), not the load generator's."""
+    return dt.datetime.now(BEIJING).date()
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -105,6 +117,18 @@ class ConsoleUser(HttpUser):
             return response
 
 
+def step_some(user: ConsoleUser, steps: dict[str, str]) -> None:
+    """Take the step of one application waiting in a state ``steps`` names (of the first ten)."""
+    state = random.choice(list(steps))
+    waiting = user.api_list("application", "api: application queue", state=state)
+    if waiting:
+        pk = random.choice(waiting[:10])["id"]
+        step = steps[state]
+        # 受理 / 初审 / 复审 record their checks (all ✓ here); 发证 takes none
+        body = {} if step == "issue" else REVIEW_PASSED
+        user.api("POST", f"/api/v1/application/{pk}/{step}", f"api: step {step}", json=body)
+
+
 class DistrictOfficer(ConsoleUser):
     abstract = True
     weight = 6
@@ -173,10 +197,20 @@ class DistrictOfficer(ConsoleUser):
 
     @task(2)
     def submit_draft(self):
-        if self.drafts:
-            pk = self.drafts.pop(random.randrange(len(self.drafts)))
-            self.api("POST", f"/api/v1/application/{pk}/submit", "api: application submit",
-                     json={})
+        if not self.drafts:
+            return
+        pk = self.drafts.pop(random.randrange(len(self.drafts)))
+        got = self.api("GET", f"/api/v1/application/{pk}", "api: application get")
+        if got.status_code == 200:
+            for material in got.json()["result"].get("missing_materials") or []:
+                self.api("POST", f"/api/v1/application/{pk}/attachment", "api: material upload",
+                         data={"kind": material["code"]},
+                         files={"file": (f"{material['code']}.pdf", PDF, "application/pdf")})
+        self.api("POST", f"/api/v1/application/{pk}/submit", "api: application submit", json={})
+
+    @task(2)
+    def step_an_application(self):
+        step_some(self, DISTRICT_STEPS)
 
     @task(1)
     def record_usage(self):
@@ -189,7 +223,7 @@ class DistrictOfficer(ConsoleUser):
         if products:
             self.api("POST", "/api/v1/usage_record/", "api: usage record", json={
                 "product_id": random.choice(products)["id"], "kind": "use",
-                "quantity": random.randint(1, 3), "used_on": dt.date.today().isoformat(),
+                "quantity": random.randint(1, 3), "used_on": beijing_today().isoformat(),
                 "using_unit": "上海某研究所"})
 
 
@@ -207,14 +241,7 @@ class Reviewer(ConsoleUser):
 
     @task(5)
     def step_an_application(self):
-        state = random.choice(list(STEPS))
-        waiting = self.api_list("application", "api: application queue", state=state)
-        if waiting:
-            pk = random.choice(waiting[:10])["id"]
-            step = STEPS[state]
-            # 受理 / 初审 / 复审 record their checks (all ✓ here); 发证 takes none
-            body = {} if step == "issue" else REVIEW_PASSED
-            self.api("POST", f"/api/v1/application/{pk}/{step}", f"api: step {step}", json=body)
+        step_some(self, REVIEWER_STEPS)
 
     @task(1)
     def console_queue(self):
@@ -244,7 +271,7 @@ class Province(ConsoleUser):
 
     @task(1)
     def rollup(self):
-        self.page(f"/reports/annual_rollup/{dt.date.today().year}?format=xlsx",
+        self.page(f"/reports/annual_rollup/{beijing_today().year}?format=xlsx",
                   "report: annual rollup xlsx")
 
     @task(1)
