@@ -48,12 +48,10 @@ from wtforms.validators import ValidationError as FormValidationError
 from app import clock, meta, present
 from app.commands.records import DeleteRecord, SaveRecord
 from app.domain.errors import (
-    AccessDenied,
     Busy,
     DomainError,
     FieldInvalid,
     RecordInvalid,
-    RecordNotFound,
     RuleViolation,
     headers_of,
     payload,
@@ -653,26 +651,63 @@ def _refusal_status(refusal: DomainError | None) -> tuple[int, dict[str, str]]:
     return (409 if isinstance(refusal, RuleViolation) else 200), {}
 
 
-def console_errors(back):
-    """Decorator for a console POST door (a workflow step, an upload, an import): a role
-    refusal answers 403, a record out of scope 404, a busy database the 503 page
-    (``app.web``), any other refusal is flashed in Chinese and the user goes ``back`` (a
-    function of the view and the route's arguments)."""
+#: Refusals about the door itself — the role may not (403), the record is not there or not in
+#: the user's district (404): a console POST answers them with the error page of their status.
+DOOR_REFUSALS = (403, 404)
+
+
+def _flash_refusal(message: str) -> None:
+    flash(message, "danger")
+
+
+def console_refusal(exc: DomainError, back=None, *, invalid=None, error_pages=DOOR_REFUSALS,
+                    say=_flash_refusal):
+    """The console's answer to a domain refusal: the one mapping (``payload``) told as a page.
+
+    - a busy database is never said on the page: it is raised on to the app's answer to it
+      (the 503 page with ``Retry-After``, ``app.web``);
+    - a status in ``error_pages`` (by default the role's 403 and the out-of-scope 404) answers
+      the error page of that status;
+    - invalid input, when ``invalid`` is given, shows its form again: ``invalid(errors)``
+      answers (e.g. the step's form with the reasons at its fields, 422), or None to go on;
+    - any other refusal is said in Chinese (``say``: flashed by default) and ``back()``
+      answers — a URL (redirected to) or a response; without ``back``, None.
+
+    A page whose refusals are all about its contents (a list action, an import, a board)
+    passes ``error_pages=()``: it says every refusal on the page."""
+    if isinstance(exc, Busy):
+        raise exc  # the app's one answer: the 503 page with Retry-After (``app.web``)
+    status, _message = payload(exc)
+    if status in error_pages:
+        abort(status)
+    if invalid is not None and isinstance(exc, RecordInvalid):
+        answer = invalid(exc.errors)
+        if answer is not None:
+            return answer
+    say(exc.message)
+    if back is None:
+        return None
+    answer = back()
+    return redirect(answer) if isinstance(answer, str) else answer
+
+
+def console_errors(back, *, invalid=None, error_pages=DOOR_REFUSALS):
+    """Decorator for a console POST door (a workflow step, an upload, an import, a list
+    action): a ``DomainError`` raised by the route is answered by :func:`console_refusal`.
+    ``back`` and ``invalid`` are functions of the view and the route's arguments
+    (``invalid`` also of the errors: ``invalid(view, errors, *args)``)."""
 
     def decorate(method):
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
             try:
                 return method(self, *args, **kwargs)
-            except AccessDenied:
-                abort(403)
-            except RecordNotFound:
-                abort(404)
-            except Busy:
-                raise
             except DomainError as exc:
-                flash(exc.message, "danger")
-                return redirect(back(self, *args, **kwargs))
+                return console_refusal(
+                    exc, lambda: back(self, *args, **kwargs),
+                    invalid=None if invalid is None else
+                    (lambda errors: invalid(self, errors, *args, **kwargs)),
+                    error_pages=error_pages)
 
         return wrapper
 
@@ -1148,7 +1183,7 @@ def session_or_token(permission: str, formats: tuple[str, ...] | None = None):
 
 
 __all__ = ["ApiAdapter", "ConsoleViewAdapter", "DomainDoor", "ModelRestApi", "ModelView",
-           "ScopedInterface", "api_errors", "console_errors", "session_or_token"]
+           "ScopedInterface", "api_errors", "console_errors", "console_refusal", "session_or_token"]
 
 
 # =========================================================================================
