@@ -4,13 +4,13 @@ A concrete view names its model and the columns it shows. What it shares with th
 resource of the same model — labels, help texts, validators, access, writes through the one
 path — comes from ``app.fab`` (``DomainDoor``, ``ConsoleViewAdapter``). This module adds what
 only a screen has: the record's buttons (workflow steps, report downloads, 历史), the step
-form, list exports and evidence uploads.
+form, list exports and evidence uploads. It touches no private part of Flask-AppBuilder: what
+it needs of one (a list's filters, a new record's parent) ``app.fab`` offers.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -26,17 +26,11 @@ from flask import (
     url_for,
 )
 from flask_appbuilder import ModelView, expose, has_access, permission_name
-from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.urltools import get_order_args
 
 from app import meta, policy
 from app.domain.errors import DomainError
-from app.fab import (
-    ConsoleViewAdapter,
-    DomainDoor,
-    ScopedInterface,
-    console_errors,
-    console_refusal,
-)
+from app.fab import ConsoleViewAdapter, DomainDoor, console_errors, console_refusal
 from app.present import format_value
 from app.reports.exports import (
     CSV_MIMETYPE,
@@ -51,8 +45,6 @@ from app.reports.exports import (
 from app.views import export_progress
 from app.views.export_fast import FastExport
 from app.workflows import run_step
-
-_PARENT_FILTER = re.compile(r"_flt_\d+_(\w+)")
 
 
 @dataclasses.dataclass
@@ -96,28 +88,6 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
     show_template = "console/show.html"
     #: Columns of the .xlsx/.csv export; default: every column of the show page.
     export_columns: ClassVar[list[str] | None] = None
-
-    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
-        if request.method == "GET":
-            self.prefill_from_parent(form)
-        return super()._get_add_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
-
-    def prefill_from_parent(self, form) -> None:
-        """A record opened from its parent's page (the related list's 新增 carries
-        ``?_flt_0_<relation>=<id>``) has the parent set — if the user may see it."""
-        for key, value in request.args.items():
-            match = _PARENT_FILTER.fullmatch(key)
-            if not match or not value.isdigit():
-                continue
-            name = match.group(1)
-            field = getattr(form, name, None)
-            if field is None or field.data or not self.datamodel.is_relation_many_to_one(name):
-                continue
-            related = ScopedInterface(self.datamodel.get_related_model(name))
-            query = related.apply_all(related.session.query(related.obj))
-            parent = query.filter(related.obj.id == int(value)).one_or_none()
-            if parent is not None:
-                field.data = parent
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("view", self)
@@ -284,8 +254,7 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
             abort(400)
         token = export_progress.valid_token(request.args.get("progress"), g.user.id)
         order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
-        get_filter_args(self._filters)
-        joined = self._filters.get_joined_filters(self._base_filters)
+        joined = self.list_filters()
         total, _first = self.datamodel.query(joined, order[0], order[1], page=0, page_size=1)
         if fmt == "xlsx":
             refusal = too_many_for_excel(total)
