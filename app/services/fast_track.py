@@ -212,6 +212,12 @@ def validity_over_refusal(valid_from: dt.date | None) -> str | None:
     return None
 
 
+def renewed_validity_end(old_valid_to: dt.date) -> dt.date:
+    """The end of a renewed term: a new term that starts the day after the old end date, not
+    on the day the renewal is approved."""
+    return validity_end(old_valid_to + dt.timedelta(days=1))
+
+
 def renewal_window_opens(grant: FastTrackGrant) -> dt.date:
     return grant.valid_to - dt.timedelta(days=policy.profile().fast_track_renewal_window_days)
 
