@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app import clock, meta, policy
+from app import clock, meta, policy, present
 from app.domain.errors import RecordInvalid, RuleViolation
 from app.enums import (
     FAST_TRACK_IN_PROGRESS,
@@ -171,7 +171,7 @@ def eligibility_checks(grant: FastTrackGrant) -> list[dict]:
 
 @meta.derived(FastTrackGrant, "eligibility_text", "申请条件核查")
 def eligibility_text(grant: FastTrackGrant) -> str:
-    return "；".join(("✓ " if c.ok else "✗ ") + c.text for c in eligibility(grant))
+    return "；".join(f"{present.check_mark(c.ok)} {c.text}" for c in eligibility(grant))
 
 
 def ineligibility(grant: FastTrackGrant) -> str | None:
