@@ -9,9 +9,10 @@ Where FAB has a public hook that covers every door it is used. Where it has none
 method or attribute is overridden, called or read — here only, never in another module of the
 app, which calls what this module offers instead. Each is listed in :data:`PRIVATE_HOOKS`, and
 ``tests/test_fab_canary.py`` fails when an upgrade removes one or changes its parameters, or
-when a module other than this one touches one — an upgrade of FAB starts by reading this module. (``base_filters`` is FAB's documented row-level
-mechanism, but its list actions and related-field queries skip it; scope is applied in
-``ScopedInterface._apply_inner_all``, which every list, count, get and lookup passes.)
+when a module other than this one touches one — an upgrade of FAB starts by reading this
+module. (``base_filters`` is FAB's documented row-level mechanism, but its list actions and
+related-field queries skip it; scope is applied in ``ScopedInterface._apply_inner_all``, which
+every list, count, get and lookup passes.)
 """
 from __future__ import annotations
 
@@ -93,8 +94,8 @@ PRIVATE_HOOKS: dict[type, tuple[str, ...]] = {
     FabOpenApi: ("_create_api_spec",),
 }
 # Also private: ``form._id``, the record's key that FAB's ``_edit`` sets on an edit form for its
-# ``Unique`` validator to read; ``ConsoleViewAdapter._edit`` sets it too (the canary checks that
-# ``Unique`` still reads it).
+# ``Unique`` validator to read; ``ConsoleViewAdapter._edit`` and ``VersionedEdit.edit`` set it
+# too (the canary checks that ``Unique`` still reads it).
 
 
 # =========================================================================================
