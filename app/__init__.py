@@ -1,4 +1,32 @@
-"""CCC免办 admin console: the application factory."""
+"""CCC免办 admin console: the application factory (``create_app``, ``set_up_database``).
+
+The package is layered; a module imports only from its own layer and the layers below it,
+never upwards (``a | b``: side by side, neither imports the other; ``a : b``: side by side):
+
+=========================================  ==================================================
+``web : cli : security : backup :``        wiring of the whole app: error pages and timers,
+``headers : http_guards``                  CLI commands, login and roles, backups, guards
+``views/ | api/``                          the doors: console screens and REST resources
+``fab``                                    every Flask-AppBuilder adaptation; the doors' base
+``reports/``                               official tables (PDF, .xlsx) and list exports
+``commands/``                              use cases that are not workflow steps
+``workflows/``                             state machines and their steps: wiring only
+``services/ : schema : installation``      rules and queries, one module per area; the
+                                           database's schema and the province it belongs to
+``models``                                 tables and their metadata; plain refusals
+``scope | transaction``                    row isolation; the one transaction boundary
+``present | widgets``                      how values read; form fields
+``enums``                                  enumerations
+=========================================  ==================================================
+
+Under them all the base — ``meta``, ``domain/``, ``clock``, ``policy``, ``security_model``,
+``extensions``, ``enums``, ``present``, ``i18n`` — imports nothing of the domain above it. So
+models ← services ← workflows ← commands ← reports ← views / API: a model never imports a
+service, a service never a workflow, a workflow never a command, a report or a door; a rule
+lives in its area's service, whichever door enforces it. ``.importlinter`` states these
+contracts and ``tests/test_layers.py`` (``lint-imports`` in CI) enforces them on the real
+import graph, imports inside functions included.
+"""
 from __future__ import annotations
 
 import logging

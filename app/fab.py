@@ -6,11 +6,13 @@ its access and permissions, row scope on every query, and writes through the con
 (``app.commands.records``) — is :class:`DomainDoor` plus one adapter per kind of door.
 
 Where FAB has a public hook that covers every door it is used. Where it has none, a private
-method is overridden or called; each is listed in :data:`PRIVATE_HOOKS`, and
-``tests/test_fab_canary.py`` fails when an upgrade removes one or changes its parameters — an
-upgrade of FAB starts by reading this module. (``base_filters`` is FAB's documented row-level
-mechanism, but its list actions and related-field queries skip it; scope is applied in
-``ScopedInterface._apply_inner_all``, which every list, count, get and lookup passes.)
+method or attribute is overridden, called or read — here only, never in another module of the
+app, which calls what this module offers instead. Each is listed in :data:`PRIVATE_HOOKS`, and
+``tests/test_fab_canary.py`` fails when an upgrade removes one or changes its parameters, or
+when a module other than this one touches one — an upgrade of FAB starts by reading this
+module. (``base_filters`` is FAB's documented row-level mechanism, but its list actions and
+related-field queries skip it; scope is applied in ``ScopedInterface._apply_inner_all``, which
+every list, count, get and lookup passes.)
 """
 from __future__ import annotations
 
@@ -48,13 +50,12 @@ from wtforms.validators import ValidationError as FormValidationError
 from app import clock, meta, present
 from app.commands.records import DeleteRecord, SaveRecord
 from app.domain.errors import (
-    AccessDenied,
     Busy,
     DomainError,
     FieldInvalid,
     RecordInvalid,
-    RecordNotFound,
     RuleViolation,
+    StaleRecord,
     headers_of,
     payload,
 )
@@ -62,7 +63,7 @@ from app.domain.validators import check_record
 from app.extensions import db
 from app.scope import UNRESTRICTED, bureau_scope, scope_clause, scope_paths
 from app.security_model import Access
-from app.services.records import deletion_refusal_of, editing_refusal_of
+from app.services.records import check_version, deletion_refusal_of, editing_refusal_of
 from app.services.search import (
     contains,
     starts_with,
@@ -76,18 +77,25 @@ log = logging.getLogger(__name__)
 
 FAB_VERSION_CHECKED = "5.3.0"
 
-#: FAB's private methods this module overrides or calls, by the class that defines them.
+#: FAB's private methods and attributes this module overrides, calls or reads, by the class
+#: that defines them. No other module of the app touches FAB's private API: it calls what this
+#: module offers (``BlankChoiceLabels``, ``ConsoleViewAdapter.list_filters``, ``record_pk``…).
 PRIVATE_HOOKS: dict[type, tuple[str, ...]] = {
     SQLAInterface: ("_apply_inner_all", "apply_all", "apply_order_by", "get_order_columns_list"),
     BaseCRUDView: ("_init_properties", "_init_titles", "_init_forms", "_add", "_edit",
                    "_delete", "_get_add_widget", "_get_edit_widget", "_fill_form_exclude_cols",
-                   "_deserialize_pk_if_composite", "_get_related_views_widgets"),
+                   "_deserialize_pk_if_composite", "_get_related_views_widgets",
+                   "_filters", "_base_filters", "_related_views"),
     ModelRestApi: ("_init_properties", "_init_titles", "_init_model_schemas", "_get_field_info",
                    "_merge_update_item", "post_headless", "put_headless", "delete_headless",
-                   "get_headless", "_handle_filters_args"),
+                   "get_headless", "_handle_filters_args", "_base_filters"),
     Model2SchemaConverter: ("_column2field", "_meta_schema_factory"),
     BaseSecurityManager: ("_has_view_access",),
+    FabOpenApi: ("_create_api_spec",),
 }
+# Also private: ``form._id``, the record's key that FAB's ``_edit`` sets on an edit form for its
+# ``Unique`` validator to read; ``ConsoleViewAdapter._edit`` and ``VersionedEdit.edit`` set it
+# too (the canary checks that ``Unique`` still reads it).
 
 
 # =========================================================================================
@@ -431,9 +439,71 @@ def _console_form(form_cls, rules, datamodel, versioned: bool):
     return ConsoleForm
 
 
-class ConsoleViewAdapter:
+class BlankChoiceLabels:
+    """``ModelView`` mixin: the blank choice of every select box FAB generates (add, edit and
+    search forms) says 请选择 (``app.widgets.label_blank_choices``) — on our screens and on
+    FAB's own (user management, ``app.security``)."""
+
+    def _init_forms(self):
+        super()._init_forms()
+        for form_cls in (self.add_form, self.edit_form, self.search_form):
+            label_blank_choices(form_cls)
+
+
+class VersionField(HiddenField):
+    """The ``lock_version`` a form was opened with: compared, never written onto the record."""
+
+    def populate_obj(self, obj, name) -> None:
+        return None
+
+
+class VersionedEdit:
+    """``ModelView`` mixin for Flask-AppBuilder's own screens (user management,
+    ``app.security``): the edit form carries the record's ``lock_version``, and a save based on
+    a form opened before someone else saved the record is refused — nothing changes; the form
+    is shown again as typed, with 「该记录已被他人修改，请刷新后重试。」 above it (409). (Our own
+    screens save through ``ConsoleViewAdapter``, which does the same.)"""
+
+    def _init_forms(self):
+        super()._init_forms()
+        self.edit_form = type(self.edit_form.__name__, (self.edit_form,),
+                              {"lock_version": VersionField()})
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        if request.method == "POST":
+            item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+            if item is None:
+                abort(404)
+            try:
+                check_version(item, (request.form.get("lock_version") or "").strip() or None)
+            except StaleRecord as exc:
+                flash(exc.message, "danger")
+                form = self.edit_form.refresh(request.form)
+                form._id = item.id
+                widgets = self._get_edit_widget(form=form, exclude_cols=[])
+                widgets = self._get_related_views_widgets(
+                    item, filters={}, orders={}, pages={}, page_sizes={}, widgets=widgets)
+                return self.render_template(self.edit_template, title=self.edit_title,
+                                            widgets=widgets,
+                                            related_views=self._related_views), 409
+        return super().edit(pk)
+
+
+#: A list's filter in a URL (``_flt_<n>_<column>``): a related list's 新增 carries its parent's.
+_PARENT_FILTER = re.compile(r"_flt_\d+_(\w+)")
+
+
+def record_pk(view, text: str):
+    """A record's key as a FAB view reads it from a URL (a composite key is JSON)."""
+    return view._deserialize_pk_if_composite(text)
+
+
+class ConsoleViewAdapter(BlankChoiceLabels):
     """FAB ``ModelView`` overrides: metadata-driven forms, the optimistic lock, writes through
-    the console's one path, refusals said in Chinese and kept on the page."""
+    the console's one path, refusals said in Chinese and kept on the page, a new record's parent
+    filled in from the page it was opened from."""
 
     READ_PERMISSIONS = ("can_list", "can_show", "can_export")
     WRITE_PERMISSIONS = {"add": "can_add", "edit": "can_edit", "delete": "can_delete"}
@@ -497,15 +567,41 @@ class ConsoleViewAdapter:
                     required=not self.datamodel.is_nullable(col),
                     description=self.description_columns.get(col, "")))
             setattr(self, attr, extra)
-        super()._init_forms()
-        for form_cls in (self.add_form, self.edit_form, self.search_form):
-            label_blank_choices(form_cls)
+        super()._init_forms()  # BlankChoiceLabels: then every blank choice says 请选择
         rules = meta.record_rules_of(self.datamodel.obj)
         versioned = hasattr(self.datamodel.obj, "lock_version")
         self.add_form = _console_form(self.add_form, rules, self.datamodel, False)
         self.edit_form = _console_form(self.edit_form, rules, self.datamodel, versioned)
 
+    def list_filters(self):
+        """The filters of the list as its URL sets them (``_flt_…``), joined with the view's
+        base filters: the rows the list shows (an export of the list reads these)."""
+        get_filter_args(self._filters)
+        return self._filters.get_joined_filters(self._base_filters)
+
     # --- add ---------------------------------------------------------------------------
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        if request.method == "GET":
+            self.prefill_from_parent(form)
+        return super()._get_add_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def prefill_from_parent(self, form) -> None:
+        """A record opened from its parent's page (the related list's 新增 carries
+        ``?_flt_0_<relation>=<id>``) has the parent set — if the user may see it."""
+        for key, value in request.args.items():
+            match = _PARENT_FILTER.fullmatch(key)
+            if not match or not value.isdigit():
+                continue
+            name = match.group(1)
+            field = getattr(form, name, None)
+            if field is None or field.data or not self.datamodel.is_relation_many_to_one(name):
+                continue
+            related = ScopedInterface(self.datamodel.get_related_model(name))
+            query = related.apply_all(related.session.query(related.obj))
+            parent = query.filter(related.obj.id == int(value)).one_or_none()
+            if parent is not None:
+                field.data = parent
 
     @expose("/add", methods=["GET", "POST"])
     @has_access
@@ -653,26 +749,63 @@ def _refusal_status(refusal: DomainError | None) -> tuple[int, dict[str, str]]:
     return (409 if isinstance(refusal, RuleViolation) else 200), {}
 
 
-def console_errors(back):
-    """Decorator for a console POST door (a workflow step, an upload, an import): a role
-    refusal answers 403, a record out of scope 404, a busy database the 503 page
-    (``app.web``), any other refusal is flashed in Chinese and the user goes ``back`` (a
-    function of the view and the route's arguments)."""
+#: Refusals about the door itself — the role may not (403), the record is not there or not in
+#: the user's district (404): a console POST answers them with the error page of their status.
+DOOR_REFUSALS = (403, 404)
+
+
+def _flash_refusal(message: str) -> None:
+    flash(message, "danger")
+
+
+def console_refusal(exc: DomainError, back=None, *, invalid=None, error_pages=DOOR_REFUSALS,
+                    say=_flash_refusal):
+    """The console's answer to a domain refusal: the one mapping (``payload``) told as a page.
+
+    - a busy database is never said on the page: it is raised on to the app's answer to it
+      (the 503 page with ``Retry-After``, ``app.web``);
+    - a status in ``error_pages`` (by default the role's 403 and the out-of-scope 404) answers
+      the error page of that status;
+    - invalid input, when ``invalid`` is given, shows its form again: ``invalid(errors)``
+      answers (e.g. the step's form with the reasons at its fields, 422), or None to go on;
+    - any other refusal is said in Chinese (``say``: flashed by default) and ``back()``
+      answers — a URL (redirected to) or a response; without ``back``, None.
+
+    A page whose refusals are all about its contents (a list action, an import, a board)
+    passes ``error_pages=()``: it says every refusal on the page."""
+    if isinstance(exc, Busy):
+        raise exc  # the app's one answer: the 503 page with Retry-After (``app.web``)
+    status, _message = payload(exc)
+    if status in error_pages:
+        abort(status)
+    if invalid is not None and isinstance(exc, RecordInvalid):
+        answer = invalid(exc.errors)
+        if answer is not None:
+            return answer
+    say(exc.message)
+    if back is None:
+        return None
+    answer = back()
+    return redirect(answer) if isinstance(answer, str) else answer
+
+
+def console_errors(back, *, invalid=None, error_pages=DOOR_REFUSALS):
+    """Decorator for a console POST door (a workflow step, an upload, an import, a list
+    action): a ``DomainError`` raised by the route is answered by :func:`console_refusal`.
+    ``back`` and ``invalid`` are functions of the view and the route's arguments
+    (``invalid`` also of the errors: ``invalid(view, errors, *args)``)."""
 
     def decorate(method):
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
             try:
                 return method(self, *args, **kwargs)
-            except AccessDenied:
-                abort(403)
-            except RecordNotFound:
-                abort(404)
-            except Busy:
-                raise
             except DomainError as exc:
-                flash(exc.message, "danger")
-                return redirect(back(self, *args, **kwargs))
+                return console_refusal(
+                    exc, lambda: back(self, *args, **kwargs),
+                    invalid=None if invalid is None else
+                    (lambda errors: invalid(self, errors, *args, **kwargs)),
+                    error_pages=error_pages)
 
         return wrapper
 
@@ -1148,7 +1281,7 @@ def session_or_token(permission: str, formats: tuple[str, ...] | None = None):
 
 
 __all__ = ["ApiAdapter", "ConsoleViewAdapter", "DomainDoor", "ModelRestApi", "ModelView",
-           "ScopedInterface", "api_errors", "console_errors", "session_or_token"]
+           "ScopedInterface", "api_errors", "console_errors", "console_refusal", "session_or_token"]
 
 
 # =========================================================================================

@@ -298,6 +298,8 @@ def _check_action_post() -> None:
         abort(400, description=UNKNOWN_ACTION)
     from flask_login import current_user
 
+    from app.fab import record_pk
+
     if not current_user.is_authenticated or not view.appbuilder.sm.has_access(
             view.get_action_permission_name(name), view.class_permission_name):
         return  # the framework refuses it (log-in page or "access denied")
@@ -306,5 +308,5 @@ def _check_action_post() -> None:
     for pk in pks:
         text = pk.strip()
         if NUL in text or (_INTEGER_TEXT.fullmatch(text) and not _fits(int(text))) \
-                or view.datamodel.get(view._deserialize_pk_if_composite(text)) is None:
+                or view.datamodel.get(record_pk(view, text)) is None:
             abort(404, description="所选记录不存在，或不在您的管辖范围内。")

@@ -1442,7 +1442,7 @@ class WriteOffReview(Audited, Model):
                                                       info=label("审核人"))
 
     def __str__(self) -> str:
-        marks = "，".join(f"{text}{'✓' if getattr(self, name) else '✗'}"
+        marks = "，".join(f"{text}{present.check_mark(getattr(self, name))}"
                          for name, text in (("complete", "资料完整"), ("consistent", "信息一致"),
                                             ("use_unchanged", "用途未变"),
                                             ("logical", "逻辑合理")))
@@ -2000,8 +2000,8 @@ class InspectionAnswer(Audited, Model):
 
     @property
     def compliance(self) -> str:
-        ok = self.point.complies(self.answer.name if self.answer else None)
-        return "" if ok is None else ("符合" if ok else "不符合")
+        return present.compliance_text(
+            self.point.complies(self.answer.name if self.answer else None))
 
     def __str__(self) -> str:
         return f"{self.point_code} {self.point.content}" if self.inspection else self.point_code
@@ -2194,9 +2194,8 @@ class ImportBatch(Audited, TimestampMixin, Model):
 
     @property
     def result(self) -> str:
-        """结果: a batch is recorded only when every row was written (all or nothing)."""
-        extra = f"；{self.details}" if self.details else ""
-        return f"成功：新增{self.created_count}条，更新{self.updated_count}条{extra}"
+        """结果 (``app.present.import_result_text``)."""
+        return present.import_result_text(self.created_count, self.updated_count, self.details)
 
     def __str__(self) -> str:
         return f"导入{self.title}：{self.file_name}（新增{self.created_count}，更新{self.updated_count}）"

@@ -49,6 +49,26 @@ def yes_no(value: Any) -> str:
     return "是" if value else "否"
 
 
+def check_mark(value: Any) -> str:
+    """✓ or ✗: whether a check (a review point, an eligibility condition) is met."""
+    return "✓" if value else "✗"
+
+
+def compliance_text(complies: bool | None) -> str:
+    """符合 / 不符合 — an on-site check point's answer read against the checklist; nothing for
+    a point not answered (or whose answer says neither)."""
+    if complies is None:
+        return ""
+    return "符合" if complies else "不符合"
+
+
+def import_result_text(created: int, updated: int, details: str | None) -> str:
+    """结果 of an import batch: one is recorded only when every row was written (all or
+    nothing), so it always reads as a success with its counts."""
+    extra = f"；{details}" if details else ""
+    return f"成功：新增{created}条，更新{updated}条{extra}"
+
+
 def functions_text(functions) -> str:
     """'复审、监管' — how the seed's tables write a set of functions, in enum order."""
     order = list(FunctionCode)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import abort, flash, g, has_request_context, redirect, request
-from flask_appbuilder import expose, has_access
+from flask import g, has_request_context, redirect, request
+from flask_appbuilder import expose
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.security.api import SecurityApi
@@ -23,15 +23,12 @@ from flask_appbuilder.security.views import (
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from wtforms import HiddenField, PasswordField
+from wtforms import PasswordField
 from wtforms.validators import DataRequired, ValidationError
 
-from app.domain.errors import StaleRecord
-from app.fab import ChineseApiResponses, install_jwt_messages
+from app.fab import BlankChoiceLabels, ChineseApiResponses, VersionedEdit, install_jwt_messages
 from app.models import ConsoleUser
 from app.security_model import Role
-from app.services.records import check_version
-from app.widgets import label_blank_choices
 
 log = logging.getLogger(__name__)
 
@@ -156,14 +153,7 @@ def _account_of_own_bureau(form, field):
         raise ValidationError("该账号已注销，不能关联。")
 
 
-class VersionField(HiddenField):
-    """The ``lock_version`` a form was opened with: compared, never written onto the record."""
-
-    def populate_obj(self, obj, name) -> None:
-        return None
-
-
-class ConsoleUserView(UserDBModelView):
+class ConsoleUserView(VersionedEdit, BlankChoiceLabels, UserDBModelView):
     """User management with the bureau each user works for and the national-system account
     they hold (``reviewer_account``)."""
 
@@ -177,37 +167,6 @@ class ConsoleUserView(UserDBModelView):
     }
     formatters_columns = {"active": _yes_no, "roles": _joined,
                           "reviewer_account": lambda account: str(account) if account else ""}
-
-    def _init_forms(self):
-        super()._init_forms()
-        for form_cls in (self.add_form, self.edit_form, self.search_form):
-            label_blank_choices(form_cls)
-        self.edit_form = type(self.edit_form.__name__, (self.edit_form,),
-                              {"lock_version": VersionField()})
-
-    @expose("/edit/<pk>", methods=["GET", "POST"])
-    @has_access
-    def edit(self, pk):
-        """The form carries the user's ``lock_version``: a save based on a form opened before
-        someone else saved this user is refused — nothing changes; the form is shown again as
-        typed, with 「该记录已被他人修改，请刷新后重试。」 above it (409)."""
-        if request.method == "POST":
-            item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
-            if item is None:
-                abort(404)
-            try:
-                check_version(item, (request.form.get("lock_version") or "").strip() or None)
-            except StaleRecord as exc:
-                flash(exc.message, "danger")
-                form = self.edit_form.refresh(request.form)
-                form._id = item.id
-                widgets = self._get_edit_widget(form=form, exclude_cols=[])
-                widgets = self._get_related_views_widgets(
-                    item, filters={}, orders={}, pages={}, page_sizes={}, widgets=widgets)
-                return self.render_template(self.edit_template, title=self.edit_title,
-                                            widgets=widgets,
-                                            related_views=self._related_views), 409
-        return super().edit(pk)
 
     list_columns = ["username", "last_name", "first_name", "bureau", "reviewer_account", "roles",
                     "active"]

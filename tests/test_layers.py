@@ -1,8 +1,12 @@
-"""The layering (README: models ← services ← workflows ← commands ← reports ← doors) is checked
-by import-linter's contracts in ``.importlinter``, on the real import graph (imports inside
-functions included). A model that imports a workflow breaks the build."""
+"""The layering (README, ``app``'s docstring: models ← services ← workflows ← commands ← reports
+← doors) is checked by import-linter's contracts in ``.importlinter``, on the real import graph
+(imports inside functions included). A model that imports a workflow breaks the build, every
+module of the app has its place in a contract, and no migration imports the app."""
 from __future__ import annotations
 
+import ast
+import configparser
+import re
 import shutil
 import subprocess
 import sys
@@ -37,3 +41,34 @@ def test_a_model_importing_a_workflow_breaks_the_contract(tmp_path):
     result = lint_imports(tmp_path)
     assert result.returncode != 0
     assert "app.models -> app.workflows.application" in result.stdout
+
+
+def test_every_module_of_the_app_is_in_a_contract():
+    """A new top-level module or package of ``app`` takes its place in ``.importlinter``."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / ".importlinter", encoding="utf-8")
+    named = {name for section in config.sections() for key in ("layers", "source_modules")
+             for name in re.findall(r"\bapp\.(\w+)", config[section].get(key, ""))}
+    app = ROOT / "app"
+    modules = {p.stem for p in app.glob("*.py") if p.stem != "__init__"} | {
+        p.parent.name for p in app.glob("*/__init__.py")}
+    assert not modules - named, f"not in any contract of .importlinter: {sorted(modules - named)}"
+
+
+def _imported_modules(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+
+
+def test_no_migration_imports_the_app():
+    """A migration is history: it carries its own DDL and the values it needs (copied, never
+    imported), so a later change to the app cannot change what an old migration does."""
+    found = []
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        found += [f"{path.name}: {name}" for name in _imported_modules(tree)
+                  if name == "app" or name.startswith("app.")]
+    assert not found, "migrations importing app code: " + ", ".join(found)

@@ -3,7 +3,7 @@
 Each field validator takes one value and raises ``FieldInvalid``; each record rule takes a
 mapping of a record's values and yields ``(field, message)`` pairs. They are attached to
 columns and models in ``app.models`` and adapted once to WTForms (console) and marshmallow
-(REST API) by ``app.views.base`` and ``app.api.base``.
+(REST API) by ``app.fab``.
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app import clock, meta, policy
+from app import clock, meta, policy, present
 from app.domain.errors import RecordInvalid, RuleViolation
 from app.enums import (
     FAST_TRACK_IN_PROGRESS,
@@ -171,7 +171,7 @@ def eligibility_checks(grant: FastTrackGrant) -> list[dict]:
 
 @meta.derived(FastTrackGrant, "eligibility_text", "申请条件核查")
 def eligibility_text(grant: FastTrackGrant) -> str:
-    return "；".join(("✓ " if c.ok else "✗ ") + c.text for c in eligibility(grant))
+    return "；".join(f"{present.check_mark(c.ok)} {c.text}" for c in eligibility(grant))
 
 
 def ineligibility(grant: FastTrackGrant) -> str | None:
@@ -210,6 +210,12 @@ def validity_over_refusal(valid_from: dt.date | None) -> str | None:
         return (f"按本省政策有效期{policy.profile().fast_track_validity_years}年，"
                 f"自{clock.chinese_date(valid_from)}起算已于{ended}届满，请核对有效期起。")
     return None
+
+
+def renewed_validity_end(old_valid_to: dt.date) -> dt.date:
+    """The end of a renewed term: a new term that starts the day after the old end date, not
+    on the day the renewal is approved."""
+    return validity_end(old_valid_to + dt.timedelta(days=1))
 
 
 def renewal_window_opens(grant: FastTrackGrant) -> dt.date:

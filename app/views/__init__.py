@@ -1,4 +1,13 @@
-"""Console screens and the menu, grouped the way a regulator works."""
+"""Console screens and the menu, grouped the way a regulator works.
+
+A door, in the top layer but one (see ``app``): a screen may import ``app.fab`` (its base,
+``DomainModelView`` in ``app.views.base``, and every Flask-AppBuilder adaptation), reports,
+commands, workflows, services, models and the base — and nothing imports a screen but the
+application factory. A screen declares columns and buttons; it takes a step with
+``app.workflows.run_step``, writes through ``app.commands``, reads through the scoped interface
+(``app.fab.ScopedInterface``), and answers a refusal with ``app.fab.console_errors``. Rules
+never live here: they are the services'.
+"""
 from __future__ import annotations
 
 from flask_appbuilder import AppBuilder

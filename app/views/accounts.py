@@ -12,7 +12,7 @@ from app.clock import chinese_date
 from app.commands.accounts import FileTogether
 from app.commands.annual_reports import RemindUnfiled
 from app.domain.errors import DomainError
-from app.fab import ScopedInterface
+from app.fab import ScopedInterface, console_errors, console_refusal
 from app.models import (
     AccountChangeFiling,
     AccountChangeRequest,
@@ -101,12 +101,10 @@ class AccountChangeRequestView(DomainModelView):
 
     @action("file_together", "合并为一份报表", "将勾选的调整需求合并为一份账号调整需求信息报表？",
             "fa-file-alt", single=False)
+    @console_errors(back=lambda view, items: request.referrer or url_for(f"{view.endpoint}.list"),
+                    error_pages=())
     def file_together(self, items):
-        try:
-            filing = FileTogether([item.id for item in items]).execute()
-        except DomainError as exc:
-            flash(exc.message, "danger")
-            return redirect(request.referrer or url_for(f"{self.endpoint}.list"))
+        filing = FileTogether([item.id for item in items]).execute()
         flash(f"已合并为报表（{len(filing.requests)}条需求）。", "success")
         return redirect(url_for("AccountChangeFilingView.show", pk=filing.id))
 
@@ -213,7 +211,7 @@ class AnnualReportBoardView(BaseView):
         try:
             notices = RemindUnfiled(year).execute()
         except DomainError as exc:
-            flash(exc.message, "danger")
+            console_refusal(exc, error_pages=())
         else:
             flash(f"已向{len(notices)}个未报送单位发出催报提醒。" if notices
                   else "各单位均已报送，无需催报。", "success")

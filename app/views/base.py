@@ -4,13 +4,13 @@ A concrete view names its model and the columns it shows. What it shares with th
 resource of the same model — labels, help texts, validators, access, writes through the one
 path — comes from ``app.fab`` (``DomainDoor``, ``ConsoleViewAdapter``). This module adds what
 only a screen has: the record's buttons (workflow steps, report downloads, 历史), the step
-form, list exports and evidence uploads.
+form, list exports and evidence uploads. It touches no private part of Flask-AppBuilder: what
+it needs of one (a list's filters, a new record's parent) ``app.fab`` offers.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -26,11 +26,11 @@ from flask import (
     url_for,
 )
 from flask_appbuilder import ModelView, expose, has_access, permission_name
-from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.urltools import get_order_args
 
 from app import meta, policy
-from app.domain.errors import AccessDenied, RecordInvalid, RecordNotFound, RuleViolation
-from app.fab import ConsoleViewAdapter, DomainDoor, ScopedInterface
+from app.domain.errors import DomainError
+from app.fab import ConsoleViewAdapter, DomainDoor, console_errors, console_refusal
 from app.present import format_value
 from app.reports.exports import (
     CSV_MIMETYPE,
@@ -45,8 +45,6 @@ from app.reports.exports import (
 from app.views import export_progress
 from app.views.export_fast import FastExport
 from app.workflows import run_step
-
-_PARENT_FILTER = re.compile(r"_flt_\d+_(\w+)")
 
 
 @dataclasses.dataclass
@@ -90,28 +88,6 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
     show_template = "console/show.html"
     #: Columns of the .xlsx/.csv export; default: every column of the show page.
     export_columns: ClassVar[list[str] | None] = None
-
-    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
-        if request.method == "GET":
-            self.prefill_from_parent(form)
-        return super()._get_add_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
-
-    def prefill_from_parent(self, form) -> None:
-        """A record opened from its parent's page (the related list's 新增 carries
-        ``?_flt_0_<relation>=<id>``) has the parent set — if the user may see it."""
-        for key, value in request.args.items():
-            match = _PARENT_FILTER.fullmatch(key)
-            if not match or not value.isdigit():
-                continue
-            name = match.group(1)
-            field = getattr(form, name, None)
-            if field is None or field.data or not self.datamodel.is_relation_many_to_one(name):
-                continue
-            related = ScopedInterface(self.datamodel.get_related_model(name))
-            query = related.apply_all(related.session.query(related.obj))
-            parent = query.filter(related.obj.id == int(value)).one_or_none()
-            if parent is not None:
-                field.data = parent
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("view", self)
@@ -169,48 +145,49 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
     @expose("/step/<int:pk>/<name>", methods=["GET", "POST"])
     @has_access
     @permission_name("step")
+    @console_errors(back=lambda view, pk, name: url_for(f"{view.endpoint}.show", pk=pk),
+                    invalid=lambda view, errors, pk, name: view.step_form(pk, name, errors))
     def step(self, pk: int, name: str):
-        """A workflow step: GET shows the form for its inputs, POST takes the step."""
+        """A workflow step: GET shows the form for its inputs, POST takes the step. A refusal
+        is answered by ``console_errors``: invalid input shows the form again (422)."""
         if self.workflow is None:
             abort(404)
-        try:
-            step = self.workflow.step(name)
-        except RecordNotFound:
-            abort(404)
+        step = self.workflow.step(name)
         show_url = url_for(f"{self.endpoint}.show", pk=pk)
         record = self.datamodel.get(pk)
         if record is None:
             abort(404)
-        caution = step.warning_for(record)
         if request.method == "GET":
             if not step.inputs:
                 return redirect(show_url)
             carried = {spec.name: request.args[spec.name] for spec in step.inputs
                        if not spec.shown and request.args.get(spec.name)}
-            return self.render_template("console/step.html", title=step.label, step=step,
-                                        back=show_url, values=carried, errors={},
-                                        caution=caution)
+            return self.step_form(pk, name, values=carried, record=record)
         values = {spec.name: request.form.get(spec.name) for spec in step.inputs}
-        try:
-            item = run_step(self.workflow, pk, name, g.user, values)
-        except AccessDenied:
-            abort(403)
-        except RecordNotFound:
-            abort(404)
-        except RecordInvalid as exc:
-            if step.inputs:
-                return self.render_template("console/step.html", title=step.label, step=step,
-                                            back=show_url, values=values, errors=exc.errors,
-                                            caution=caution), 422
-            flash(exc.message, "danger")
-        except RuleViolation as exc:
-            flash(exc.message, "danger")
-        else:
-            flash(step.done_message, "success")
-            warning = step.warning_for(item)
-            if warning:
-                flash(warning, "warning")
+        item = run_step(self.workflow, pk, name, g.user, values)
+        flash(step.done_message, "success")
+        warning = step.warning_for(item)
+        if warning:
+            flash(warning, "warning")
         return redirect(show_url)
+
+    def step_form(self, pk: int, name: str, errors: dict | None = None,
+                  values: dict | None = None, record=None):
+        """The form of a step's inputs: blank (GET), or as typed with the reasons at its fields
+        (422); a step without inputs has no form (None: its refusal is flashed)."""
+        step = self.workflow.step(name)
+        if not step.inputs:
+            return None
+        record = record if record is not None else self.datamodel.get(pk)
+        if record is None:
+            abort(404)
+        page = self.render_template(
+            "console/step.html", title=step.label, step=step,
+            back=url_for(f"{self.endpoint}.show", pk=pk),
+            values=values if errors is None else
+            {spec.name: request.form.get(spec.name) for spec in step.inputs},
+            errors=errors or {}, caution=step.warning_for(record))
+        return page if errors is None else (page, 422)
 
     def run_batch(self, items, name: str, unit: str, plan=None, done: str | None = None):
         """A list action: one workflow step on each ticked record, each through ``run_step``
@@ -230,8 +207,9 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
             step = move.workflow.step(move.step)
             try:
                 run_step(move.workflow, move.pk, move.step, g.user, dict(move.inputs or {}))
-            except (AccessDenied, RecordNotFound, RecordInvalid, RuleViolation) as exc:
-                refused.append(f"未能{step.label}：{text}：{exc.message}")
+            except DomainError as exc:  # said beside its record; the batch goes on
+                console_refusal(exc, error_pages=(), say=lambda message, step=step, text=text:
+                                refused.append(f"未能{step.label}：{text}：{message}"))
             else:
                 count += 1
                 done = done or step.done_message
@@ -276,8 +254,7 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
             abort(400)
         token = export_progress.valid_token(request.args.get("progress"), g.user.id)
         order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
-        get_filter_args(self._filters)
-        joined = self._filters.get_joined_filters(self._base_filters)
+        joined = self.list_filters()
         total, _first = self.datamodel.query(joined, order[0], order[1], page=0, page_size=1)
         if fmt == "xlsx":
             refusal = too_many_for_excel(total)

@@ -12,6 +12,7 @@ from app import clock, policy
 from app.commands import customs_import
 from app.commands.imports import run_import
 from app.domain.errors import DomainError
+from app.fab import console_refusal
 from app.models import CustomsUsage, UsageRecord
 from app.reports.exports import XLSX_MIMETYPE
 from app.security_model import ALL_ROLES, DISTRICT_OFFICERS, Access
@@ -52,7 +53,7 @@ class CustomsUsageView(DomainModelView):
             except RowsRefused as exc:
                 result = customs_import.ImportResult(0, exc.errors)
             except DomainError as exc:
-                flash(exc.message, "danger")
+                console_refusal(exc, error_pages=())
                 refused = True
             if result is not None and result.ok:
                 flash(f"已导入{result.created}条海关调用记录。", "success")

@@ -15,6 +15,7 @@ from app.models import (
     FastTrackProductLine,
     FastTrackRenewal,
 )
+from app.present import check_mark
 from app.security_model import ALL_ROLES, FILERS, Access
 from app.services.fast_track import reminder_board
 from app.views.applications import ApplicationView
@@ -71,7 +72,7 @@ def eligibility_list(checks) -> Markup:
     """Each condition on its own line, met in green and unmet in red."""
     return Markup("<ul class=\"list-unstyled eligibility\">{}</ul>").format(Markup("").join(
         Markup("<li class=\"{}\">{} {}</li>").format(
-            "text-success" if c["ok"] else "text-danger", "✓" if c["ok"] else "✗", c["text"])
+            "text-success" if c["ok"] else "text-danger", check_mark(c["ok"]), c["text"])
         for c in checks or []))
 
 

@@ -13,6 +13,7 @@ from flask_appbuilder.security.decorators import permission_name
 
 from app.commands.imports import preview_import, run_import
 from app.domain.errors import DomainError
+from app.fab import console_refusal
 from app.models import ImportBatch
 from app.reports.exports import XLSX_MIMETYPE
 from app.scope import role_of
@@ -101,8 +102,7 @@ class ImportView(BaseView):
             _remember_errors(token, exc)
             return self._page(kind, 422, errors=exc.errors, token=token, filename=upload.filename)
         except DomainError as exc:
-            flash(exc.message, "danger")
-            return self._page(kind, 422)
+            return console_refusal(exc, lambda: self._page(kind, 422), error_pages=())
         return self._page(kind, plan=plan, token=token, filename=upload.filename)
 
     @expose("/<kind_name>/confirm/<token>", methods=["POST"])
@@ -118,8 +118,7 @@ class ImportView(BaseView):
             _remember_errors(token, exc)
             return self._page(kind, 422, errors=exc.errors, token=token, filename="")
         except DomainError as exc:
-            flash(exc.message, "danger")
-            return self._page(kind, 422)
+            return console_refusal(exc, lambda: self._page(kind, 422), error_pages=())
         uploads.discard(g.user.id, token)
         extra = "".join(f"，{label}{count}条" for label, count in plan.details.items())
         flash(f"导入完成：新增{plan.created}条，更新{plan.updated}条{extra}。", "success")
@@ -148,8 +147,7 @@ class ImportView(BaseView):
             stream, filename = uploads.open_upload(g.user.id, token, kind.name)
             found = _remembered_errors(token)
         except DomainError as exc:
-            flash(exc.message, "danger")
-            return self._page(kind, 404)
+            return console_refusal(exc, lambda: self._page(kind, 404), error_pages=())
         data = error_report(kind(), stream, filename, found)
         stem = filename.rsplit(".", 1)[0] or kind.title
         return send_file(io.BytesIO(data), as_attachment=True,

@@ -128,8 +128,7 @@ class FastTrackMachine(StateMachine):
         renewal.decided_by = signature_of(actor)
         renewal.decision_remarks = remarks
         if decision == "approve":
-            # a new term that starts the day after the old end date, not on the day of approval
-            renewal.new_valid_to = svc.validity_end(renewal.old_valid_to + dt.timedelta(days=1))
+            renewal.new_valid_to = svc.renewed_validity_end(renewal.old_valid_to)
             grant.valid_to = renewal.new_valid_to
             renewal.state = DecisionState.approved
         else:
