@@ -129,7 +129,7 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
                 links.append(RecordLink(
                     step.label, url_for(f"{self.endpoint}.step", pk=pk, name=step.name),
                     icon="fa-arrow-right", style=step.style,
-                    method="GET" if step.inputs else "POST", confirm=step.confirm))
+                    method="GET" if step.asked_inputs else "POST", confirm=step.confirm))
             for step, reason in self.workflow.blocked_steps(item, g.user):
                 links.append(RecordLink(step.label, "#", icon="fa-ban", style="default",
                                         disabled=True, title=reason))
@@ -183,14 +183,14 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
             abort(404)
         caution = step.warning_for(record)
         if request.method == "GET":
-            if not step.inputs:
+            if not step.asked_inputs:
                 return redirect(show_url)
-            carried = {spec.name: request.args[spec.name] for spec in step.inputs
+            carried = {spec.name: request.args[spec.name] for spec in step.asked_inputs
                        if not spec.shown and request.args.get(spec.name)}
             return self.render_template("console/step.html", title=step.label, step=step,
                                         back=show_url, values=carried, errors={},
                                         caution=caution)
-        values = {spec.name: request.form.get(spec.name) for spec in step.inputs}
+        values = {spec.name: request.form.get(spec.name) for spec in step.asked_inputs}
         try:
             item = run_step(self.workflow, pk, name, g.user, values)
         except AccessDenied:
@@ -198,7 +198,7 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
         except RecordNotFound:
             abort(404)
         except RecordInvalid as exc:
-            if step.inputs:
+            if step.asked_inputs:
                 return self.render_template("console/step.html", title=step.label, step=step,
                                             back=show_url, values=values, errors=exc.errors,
                                             caution=caution), 422
