@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from app.domain.checklists import CHECKLISTS
 from app.meta import LabeledEnum
+from app.policy import local
 
 
 class BureauLevel(LabeledEnum):
@@ -185,7 +186,7 @@ class FastTrackState(LabeledEnum):
     draft = "草稿"
     submitted = "已提交"
     district_reviewed = "区局已初审"
-    approved = "市局已审核"
+    approved = local("{province_bureau_short}已审核")
     forwarded = "已报总局"
     active = "已开通"
     rejected = "不予通过"
@@ -300,10 +301,10 @@ class FastTrackChangeKind(LabeledEnum):
 
 class FastTrackChangeState(LabeledEnum):
     draft = "草稿"
-    submitted = "已报市局"
+    submitted = local("已报{province_bureau_short}")
     approved = "已批准"
     rejected = "已驳回"
-    forwarded = "已报总局调整"  # seed 000 第十条: 市局审核后报总局调整
+    forwarded = "已报总局调整"  # seed 000 第十条: 市市场监管局审核后报总局调整
 
 
 class AttachmentKind(LabeledEnum):
@@ -396,7 +397,7 @@ class InspectionState(LabeledEnum):
     correcting = "整改中"
     corrected = "已整改"
     overdue = "逾期未改正"
-    reported_city = "已上报市局"
+    reported_city = local("已上报{province_bureau_short}")
     reported_samr = "已报总局"
     case_opened = "已立案调查"
 

@@ -47,7 +47,7 @@ from sqlalchemy.orm import RelationshipProperty, joinedload, selectinload
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import ValidationError as FormValidationError
 
-from app import clock, meta, present
+from app import clock, meta, policy, present
 from app.commands.records import DeleteRecord, SaveRecord
 from app.domain.errors import (
     Busy,
@@ -516,7 +516,27 @@ class ConsoleViewAdapter(BlankChoiceLabels):
             self.base_permissions = self.door_permissions()
         super().__init__(**kwargs)
 
+    #: Columns a screen shows only in a province whose profile says so: {column: profile ->
+    #: bool} (the commerce co-confirmation date, where fast-track decisions have none)
+    profile_columns: ClassVar[dict[str, Any]] = {}
+
+    def _drop_profile_columns(self) -> None:
+        active = policy.profile()
+        hidden = {col for col, shown in self.profile_columns.items() if not shown(active)}
+        if not hidden:
+            return
+        for attr in ("list_columns", "show_columns", "add_columns", "edit_columns",
+                     "search_columns", "export_columns"):
+            columns = getattr(self, attr, None)
+            if columns:
+                setattr(self, attr, [c for c in columns if c not in hidden])
+        if self.show_fieldsets:
+            self.show_fieldsets = [
+                (title, {**spec, "fields": [c for c in spec["fields"] if c not in hidden]})
+                for title, spec in self.show_fieldsets]
+
     def _init_properties(self):
+        self._drop_profile_columns()
         self.domain_properties(_wtforms_validators)
         formatters = {}
         for col in set(self.list_columns or []) | set(self.show_columns or []) \
@@ -1309,15 +1329,15 @@ def _step_body(step) -> dict:
              "integer": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
              "items": {"type": "array", "items": {"type": "object"}}}
     properties = {}
-    for spec in step.inputs:
+    for spec in step.asked_inputs:
         schema = dict(kinds.get(spec.kind, {"type": "string", "maxLength": 4000}))
         if spec.kind == "choice":
             schema["enum"] = [code for code, _text in spec.choices]
         if not spec.required:
             schema["nullable"] = True
-        schema["description"] = spec.label + (f"：{spec.help}" if spec.help else "")
+        schema["description"] = f"{spec.label}" + (f"：{spec.help}" if spec.help else "")
         properties[spec.name] = schema
-    required = [s.name for s in step.inputs if s.required]
+    required = [s.name for s in step.asked_inputs if s.required]
     body = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         body["required"] = required
@@ -1377,7 +1397,7 @@ def truthful_spec(spec: dict, apis) -> dict:
             generic = paths.pop(path)["post"]
             for step in api.workflow.steps:
                 operation = copy.deepcopy(generic)
-                operation["summary"] = step.label
+                operation["summary"] = str(step.label)
                 operation["description"] = step.done_message
                 operation["parameters"] = [p for p in operation.get("parameters", [])
                                            if p.get("name") != "name"]

@@ -43,16 +43,18 @@ class LabeledEnum(enum.Enum):
 
     @property
     def label(self) -> str:
-        return self.value
+        """The value as shown: a ``policy.LocalText`` value (a state naming the provincial
+        bureau) reads as the active profile's wording."""
+        return str(self.value)
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
-        return [(m.name, m.value) for m in cls]
+        return [(m.name, m.label) for m in cls]
 
     @classmethod
     def from_label(cls, label: str):
         for m in cls:
-            if m.value == label:
+            if m.label == label:
                 return m
         raise KeyError(label)
 
@@ -61,7 +63,7 @@ class LabeledEnum(enum.Enum):
         return list(cls.__members__)
 
     def __str__(self) -> str:  # used by Jinja and string formatting
-        return self.value
+        return self.label
 
 
 FieldValidator = Callable[[Any], None]
@@ -102,14 +104,14 @@ def labels_of(model) -> dict[str, str]:
     for key, prop in _mapper_items(model):
         text = (prop.info or {}).get("label")
         if text:
-            labels[key] = text
+            labels[key] = str(text)  # a ``policy.LocalText`` reads as the active profile's
     labels.update(getattr(model, "__extra_labels__", {}))
     labels.update({name: text for name, (text, _fn) in derived_of(model).items()})
     return labels
 
 
 def help_texts_of(model) -> dict[str, str]:
-    return {key: prop.info["help"] for key, prop in _mapper_items(model)
+    return {key: str(prop.info["help"]) for key, prop in _mapper_items(model)
             if prop.info and prop.info.get("help")}
 
 

@@ -45,7 +45,7 @@ from sqlalchemy_continuum.plugins import (
     TransactionChangesPlugin,
 )
 
-from app import clock, present
+from app import clock, policy, present
 from app.domain import dossier, rules
 from app.domain import validators as v
 from app.enums import (
@@ -95,6 +95,7 @@ from app.enums import (
     WriteOffDecision,
 )
 from app.meta import LabeledEnum, enum_label, label
+from app.policy import local
 from app.security_model import (
     ADMIN_ONLY,
     DISTRICT_EDITS_ONLY,
@@ -205,6 +206,18 @@ class EnumTagMixin:
 # =========================================================================================
 
 
+def _commerce_help(profile) -> str:
+    if not profile.fast_track_commerce_co_confirms:
+        return f"{profile.province_name}便捷通道审核不会同商务主管部门确认"
+    return (f"{profile.province_bureau_short}会同{profile.fast_track_commerce_authority}确认"
+            f"（{profile.fast_track_commerce_basis}）")
+
+
+#: The help text of a commerce co-confirmation date (only a province with co-confirmation
+#: asks for it: the profile's ``fast_track_commerce_co_confirms``)
+COMMERCE_HELP = local(_commerce_help)
+
+
 class Bureau(Audited, TimestampMixin, Model):
     __tablename__ = "bureau"
     __label__ = "市场监管部门"
@@ -213,13 +226,14 @@ class Bureau(Audited, TimestampMixin, Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False,
-                                      info=label("部门名称", help="如：上海市黄浦区市场监督管理局"))
+                                      info=label("部门名称", help=local("如：{example_bureau_name}")))
     short_name: Mapped[str] = mapped_column(String(50), nullable=False,
-                                            info=label("简称", help="如：黄浦区"))
+                                            info=label("简称", help=local("如：{example_bureau_short_name}")))
     level: Mapped[BureauLevel] = enum_column(BureauLevel, "层级")
     division_code: Mapped[str] = mapped_column(
         String(6), unique=True, nullable=False,
-        info=label("行政区划代码", help="6位GB/T 2260行政区划代码，如黄浦区310101",
+        info=label("行政区划代码", help=local("6位GB/T 2260行政区划代码，如{example_bureau_short_name}"
+                                  "{example_division_code}"),
                    validators=[v.division_code]))
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bureau.id"), index=True,
                                                      info=label("上级部门"))
@@ -533,7 +547,7 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
     district_opinion: Mapped[Optional[str]] = mapped_column(Text, info=label("区县市场监管部门意见"))
     onsite_checked_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("现场核查日期"))
     onsite_check_record: Mapped[Optional[str]] = mapped_column(Text, info=label("现场核查记录"))
-    provincial_opinion: Mapped[Optional[str]] = mapped_column(Text, info=label("市局审核意见"))
+    provincial_opinion: Mapped[Optional[str]] = mapped_column(Text, info=label(local("{province_bureau_short}审核意见")))
     fast_track_account: Mapped[Optional[str]] = mapped_column(
         String(64), info=label("便捷通道账号", help="总局开通后给予的指定账号"))
     valid_from: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("有效期起"))
@@ -555,7 +569,7 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
     sanction_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("暂停/取消说明"))
     sanction_inspection_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("inspection.id", name="fk_fast_track_grant_sanction_inspection_id_inspection"),
-        index=True, info=label("暂停/取消依据的检查记录", help="区局检查发现问题、上报市局并报总局的检查记录"))
+        index=True, info=label("暂停/取消依据的检查记录", help=local("区局检查发现问题、上报{province_bureau_short}并报总局的检查记录")))
     sanction_inspection: Mapped[Optional["Inspection"]] = relationship(
         foreign_keys=[sanction_inspection_id], info=label("暂停/取消依据的检查记录"))
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
@@ -564,12 +578,12 @@ class FastTrackGrant(Audited, TimestampMixin, Model):
         DateTime, info=label("区局初审时间"))
     district_reviewer: Mapped[Optional[str]] = mapped_column(
         String(ACTOR_NAME_LENGTH), info=label("区局经办人"))
-    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("市局审核时间"))
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label(local("{province_bureau_short}审核时间")))
     decided_by: Mapped[Optional[str]] = mapped_column(
-        String(ACTOR_NAME_LENGTH), info=label("市局审核人"))
+        String(ACTOR_NAME_LENGTH), info=label(local("{province_bureau_short}审核人")))
     commerce_confirmed_on: Mapped[Optional[dt.date]] = mapped_column(
         Date, info=label("会同商务主管部门确认日期",
-                         help="上海：市市场监管局会同市商务委确认（沪市监认证〔2021〕212号 §一）"))
+                         help=COMMERCE_HELP))
     forwarded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("报总局时间"))
     activated_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("开通时间"))
     lines: Mapped[list["FastTrackProductLine"]] = relationship(
@@ -702,7 +716,7 @@ class FastTrackRenewal(Audited, TimestampMixin, Model):
     decision_remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("审核意见"))
     commerce_confirmed_on: Mapped[Optional[dt.date]] = mapped_column(
         Date, info=label("会同商务主管部门确认日期",
-                         help="上海：市市场监管局会同市商务委确认（沪市监认证〔2021〕212号 §二）"))
+                         help=COMMERCE_HELP))
 
     def __str__(self) -> str:
         return f"{self.grant}延用申请"
@@ -735,7 +749,7 @@ class FastTrackChange(Audited, TimestampMixin, Model):
     new_legal_representative: Mapped[Optional[str]] = mapped_column(
         String(50), info=label("变更后法定代表人"))
     district_opinion: Mapped[Optional[str]] = mapped_column(Text, info=label("区局初审意见"))
-    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("报市局时间"))
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label(local("报{province_bureau_short}时间")))
     decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, info=label("审核时间"))
     forwarded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime,
                                                                 info=label("报总局调整时间"))
@@ -783,7 +797,7 @@ class ReviewerAccount(Audited, TimestampMixin, Model):
                                           info=label("职务", help="如：科长、科员"))
     section_chief_or_above: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False,
-        info=label("科级以上行政编", help="复审岗位账号使用人应为科级以上行政编人员（沪市监认证〔2021〕212号）"))
+        info=label("科级以上行政编", help=local("复审岗位账号使用人应为科级以上行政编人员（{account_rules_basis}）")))
     account_name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False,
                                               info=label("账号名称"))
     functions: Mapped[list[AccountFunction]] = relationship(
@@ -797,7 +811,7 @@ class ReviewerAccount(Audited, TimestampMixin, Model):
     closed_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("注销日期"))
     password_changed_on: Mapped[Optional[dt.date]] = mapped_column(
         Date, info=label("最近修改密码日期",
-                         help="定期更新密码（沪市监认证〔2021〕212号 §三）；超过本省规定天数未更新的列入提醒"))
+                         help=local("定期更新密码（{account_rules_basis}）；超过本省规定天数未更新的列入提醒")))
     remarks: Mapped[Optional[str]] = mapped_column(Text, info=label("备注"))
     function_changes: Mapped[list["AccountFunctionChange"]] = relationship(
         back_populates="account", order_by="(AccountFunctionChange.changed_at, AccountFunctionChange.id)",
@@ -1747,11 +1761,13 @@ class InspectionPlan(Audited, TimestampMixin, Model):
         String(200), info=label("依据的省级年度计划", help="省局年度双随机CCC免办监督检查计划的标题及文号"))
     ratio_percent: Mapped[Decimal] = mapped_column(
         Numeric(5, 2), nullable=False,
-        info=label("一般单位现场检查比例（百分数）", help="区局根据区域实际制定，如填10即抽取一般单位的百分之十；按比例抽取时向上取整，有候选单位时至少抽取1家",
+        default=lambda: Decimal(policy.profile().supervision_ratio_percent),
+        info=label("一般单位现场检查比例（百分数）", help=local("区局根据区域实际制定（本省默认{supervision_ratio_percent}）；如填10即抽取一般单位的百分之十；按比例抽取时向上取整，有候选单位时至少抽取1家"),
                    validators=[v.percent_ratio]))
     batches_per_unit: Mapped[int] = mapped_column(
-        Integer, nullable=False,
-        info=label("每家抽查批次数", help="每家单位随机抽取核查的免办证明批次数", validators=[v.positive]))
+        Integer, nullable=False, default=lambda: policy.profile().supervision_batches_per_unit,
+        info=label("每家抽查批次数", help=local("每家单位随机抽取核查的免办证明批次数（本省默认{supervision_batches_per_unit}）"),
+                   validators=[v.positive]))
     period_start: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("检查期间起"))
     period_end: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("检查期间止"))
     state: Mapped[PlanState] = enum_column(PlanState, "状态", default=PlanState.draft, index=True)
@@ -1904,7 +1920,7 @@ class Inspection(Audited, TimestampMixin, Model):
     sanction_reason: Mapped[Optional[SanctionReason]] = enum_column(
         SanctionReason, "上报情形（第十二条）", nullable=True)
     reported_city_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime,
-                                                                    info=label("上报市局时间"))
+                                                                    info=label(local("上报{province_bureau_short}时间")))
     reported_city_by: Mapped[Optional[str]] = mapped_column(String(ACTOR_NAME_LENGTH),
                                                             info=label("上报人"))
     proposed_measure: Mapped[Optional[SanctionMeasure]] = enum_column(

@@ -26,9 +26,21 @@ def console_menu_counts() -> dict[str, int]:
     return menu_counts()
 
 
+class _ActiveProfile:
+    """The profile of the request's console, read when a template asks."""
+
+    def __getattr__(self, name: str):
+        from app import policy
+
+        return getattr(policy.profile(), name)
+
+
 def install_web(app: Flask) -> None:
     app.jinja_env.globals["console_banners"] = console_banners
     app.jinja_env.globals["console_menu_counts"] = console_menu_counts
+    # the active province's profile (``app.policy``): templates name the provincial bureau
+    # as it does (``{{ province.province_bureau_short }}``: 市局, 省局)
+    app.jinja_env.globals["province"] = _ActiveProfile()
 
     @app.context_processor
     def _appbuilder():

@@ -374,7 +374,8 @@ class DemoBuilder:
             day = min(day + dt.timedelta(days=rng.randint(3, 7)), today)
             if name == "activate":
                 day = min(opens, today)
-            if name == "decide":  # confirmed with the commerce commission that day (seed 003)
+            if name == "decide" and self.plan.profile.fast_track_commerce_co_confirms:
+                # confirmed with the commerce authority that day (上海: seed 003 §一)
                 inputs = {**inputs, "commerce_confirmed_on": day.isoformat()}
             with on(day):
                 run_step(W, grant.id, name, user, inputs)
@@ -391,10 +392,11 @@ class DemoBuilder:
                     "reason": "使用期内按承诺使用和处理免办产品，无违规记录；区局初审同意延用。"})
             if plan == "renewed":
                 with on(grant.valid_to - dt.timedelta(days=38)):
-                    run_step(W, grant.id, "decide_renewal", reviewer,
-                             {"decision": "approve", "remarks": "同意延用。",
-                              "commerce_confirmed_on": (grant.valid_to - dt.timedelta(
-                                  days=38)).isoformat()})
+                    decided = {"decision": "approve", "remarks": "同意延用。"}
+                    if self.plan.profile.fast_track_commerce_co_confirms:  # seed 003 §二
+                        decided["commerce_confirmed_on"] = (
+                            grant.valid_to - dt.timedelta(days=38)).isoformat()
+                    run_step(W, grant.id, "decide_renewal", reviewer, decided)
         elif plan in ("suspended", "revoked"):
             reason = rng.choice(list(SanctionReason)).name
             with on(today - dt.timedelta(days=rng.randint(20, 100))):

@@ -4,6 +4,7 @@ with boards and roll-ups that follow the tree; Chongqing's customs-district cond
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -112,6 +113,106 @@ def test_the_console_does_not_start_with_a_bad_profile_file(tmp_path_factory, tm
         create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path_factory, "badprof"),
                     "SECRET_KEY": "x", "TESTING": True, "CCC_PROVINCE": "shanghai"})
     assert "shanghai.toml" in str(exc.value) and "未知的配置项“renewal_window”" in str(exc.value)
+
+
+def _without_key(path: Path, key: str) -> str:
+    """The profile file's text without the line (or list) that gives ``key``."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    out, skipping = [], False
+    for line in lines:
+        if re.match(rf"{key}\s*=", line):
+            skipping = line.rstrip().endswith("[")  # a list over several lines
+            continue
+        if skipping:
+            skipping = not line.strip().startswith("]")
+            continue
+        out.append(line)
+    text = "".join(out)
+    assert not re.search(rf"^{key}\s*=", text, re.M)
+    return text
+
+
+PROFILE_KEYS = [f.name for f in dataclasses.fields(policy.PolicyProfile)]
+
+
+@pytest.mark.parametrize("code", ["shanghai", "chongqing", "jiangsu"])
+@pytest.mark.parametrize("key", PROFILE_KEYS)
+def test_every_profile_key_is_required(tmp_path, code, key):
+    """No silent code default for a province's numbers (or texts): a file without any one of
+    its keys is refused naming it — supervision_months, approve_within_working_days,
+    account_change_forward_working_days and the 双随机 defaults included."""
+    path = tmp_path / f"{code}.toml"
+    path.write_text(_without_key(PROFILE_DIR / f"{code}.toml", key), encoding="utf-8")
+    label = next(f.metadata["label"] for f in dataclasses.fields(policy.PolicyProfile)
+                 if f.name == key)
+    with pytest.raises(policy.ProfileError) as exc:
+        policy.read_profile(path)
+    assert f"缺少必填配置项“{key}”（{label}）" in str(exc.value), str(exc.value)
+    assert f"{code}.toml" in str(exc.value)
+
+
+def test_profile_keys_have_no_defaults_and_every_file_gives_them_all():
+    assert all(f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+               for f in dataclasses.fields(policy.PolicyProfile))
+    for path in sorted(PROFILE_DIR.glob("*.toml")):
+        given = set(re.findall(r"^(\w+)\s*=", path.read_text(encoding="utf-8"), re.M))
+        assert given == set(PROFILE_KEYS), (path.name, set(PROFILE_KEYS) ^ given)
+    for key in ("supervision_ratio_percent", "supervision_lookback_months",
+                "supervision_batches_per_unit", "correction_days", "supervision_months",
+                "approve_within_working_days", "account_change_forward_working_days"):
+        assert key in PROFILE_KEYS
+
+
+@pytest.mark.parametrize("national", ["record_retention_months = 24",
+                                      "key_target_no_usage_months = 12",
+                                      "key_target_batch_window_months = 12",
+                                      "supervision_inspectors_per_unit = 2"])
+def test_a_national_number_is_not_a_profile_key(tmp_path, national):
+    """Numbers the national texts fix for every province have one home: app/policy.py."""
+    path = _bad_profile(tmp_path, add=national + "\n")
+    with pytest.raises(policy.ProfileError) as exc:
+        policy.read_profile(path)
+    assert f"未知的配置项“{national.split()[0]}”" in str(exc.value)
+    assert (policy.RECORD_RETENTION_MONTHS, policy.KEY_TARGET_NO_USAGE_MONTHS,
+            policy.KEY_TARGET_BATCH_WINDOW_MONTHS, policy.SUPERVISION_INSPECTORS_PER_UNIT) \
+        == (24, 12, 12, 2)
+
+
+@pytest.mark.parametrize("change,expected", [
+    ({"replace": ('fast_track_commerce_authority = "市商务委"', 'fast_track_commerce_authority = ""')},
+     "fast_track_commerce_co_confirms = true：须写明配置项“fast_track_commerce_authority”"),
+    ({"replace": ("fast_track_commerce_co_confirms = true", "fast_track_commerce_co_confirms = false")},
+     "应留空"),
+    ({"replace": ('province_bureau_short = "市局"', 'province_bureau_short = " "')},
+     "配置项“province_bureau_short”"),
+    ({"replace": ('example_division_code = "310101"', 'example_division_code = "320102"')},
+     "配置项“example_division_code”"),
+], ids=["commerce-without-authority", "authority-without-co-confirmation", "blank-short-name",
+        "example-of-another-province"])
+def test_profile_texts_are_checked(tmp_path, change, expected):
+    path = _bad_profile(tmp_path, **change)
+    with pytest.raises(policy.ProfileError) as exc:
+        policy.read_profile(path)
+    assert expected in str(exc.value), str(exc.value)
+
+
+def test_the_console_does_not_start_with_a_missing_number(tmp_path_factory, tmp_path,
+                                                          monkeypatch):
+    """The reviewer's case: Chongqing's file without supervision_months is refused at start,
+    in Chinese, naming the key — not run with a default."""
+    from app import create_app
+
+    for source in PROFILE_DIR.glob("*.toml"):
+        (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), "utf-8")
+    (tmp_path / "chongqing.toml").write_text(
+        _without_key(PROFILE_DIR / "chongqing.toml", "supervision_months"), "utf-8")
+    monkeypatch.setattr(policy, "PROFILE_DIR", tmp_path)
+    monkeypatch.setattr(policy, "_loaded", None)
+    with pytest.raises(policy.ProfileError) as exc:
+        create_app({"SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path_factory, "nonum"),
+                    "SECRET_KEY": "x", "TESTING": True, "CCC_PROVINCE": "chongqing"})
+    assert "chongqing.toml" in str(exc.value)
+    assert "缺少必填配置项“supervision_months”（监管期（月））" in str(exc.value)
 
 
 def test_an_unknown_province_is_refused_at_start(tmp_path_factory):
@@ -406,6 +507,160 @@ def test_the_board_follows_the_tree(js):
     assert "下辖单位填报情况" in listing
     assert "下辖单位填报情况" not in _login(js, "xuanwu").get(
         "/annualreportview/list/").get_data(as_text=True)
+
+
+# --- Jiangsu names its provincial bureau 省局 (市局 is a city bureau there) --------------------
+
+def test_jiangsu_steps_states_and_messages_say_省局(js, province_app):
+    from app.enums import FastTrackChangeState, FastTrackState, InspectionState
+    from app.workflows import run_step
+    from app.workflows.fast_track import FastTrackChangeWorkflow, FastTrackWorkflow
+    from app.workflows.supervision import InspectionWorkflow
+
+    def wording():
+        return (FastTrackWorkflow.step("decide").label,
+                FastTrackWorkflow.step("decide").done_message,
+                FastTrackWorkflow.step("renew").done_message,
+                FastTrackChangeWorkflow.step("submit").label,
+                FastTrackChangeWorkflow.step("submit").done_message,
+                InspectionWorkflow.step("report_city").label,
+                InspectionWorkflow.step("report_city").done_message,
+                FastTrackState.approved.label, FastTrackChangeState.submitted.label,
+                InspectionState.reported_city.label)
+
+    assert wording() == ("省局审核", "省局审核结论已登记。", "延用申请已提交，待省局审核。",
+                         "初审后报省局", "变更事项已报省局。", "上报省局", "已上报省局。",
+                         "省局已审核", "已报省局", "已上报省局")
+    # the same declarations read as 市局 in a municipality: one home, read when shown
+    with province_app("shanghai").app_context():
+        assert wording() == ("市局审核", "市局审核结论已登记。", "延用申请已提交，待市局审核。",
+                             "初审后报市局", "变更事项已报市局。", "上报市局", "已上报市局。",
+                             "市局已审核", "已报市局", "已上报市局")
+
+    grant = factories.fast_track_application(_bureau(XUANWU), batches=(12,))
+    run_step(FastTrackWorkflow, grant.id, "submit", factories.user_named("xuanwu"))
+    run_step(FastTrackWorkflow, grant.id, "district_review", factories.user_named("xuanwu"),
+             factories.FAST_TRACK_DISTRICT_REVIEW)
+    reviewer = _login(js, "reviewer")
+    page = reviewer.get(f"/fasttrackgrantview/show/{grant.id}").get_data(as_text=True)
+    assert "省局审核" in page and "省局审核与开通" in page and "省局审核意见" in page
+    assert "市局审核" not in page
+    form = reviewer.get(f"/fasttrackgrantview/step/{grant.id}/decide").get_data(as_text=True)
+    assert "省局审核" in form and "市局" not in form
+    listing = reviewer.get("/fasttrackgrantview/list/?_flt_0_state=district_reviewed")
+    assert listing.status_code == 200
+    done = reviewer.post(f"/fasttrackgrantview/step/{grant.id}/decide",
+                         data={"decision": "approve"}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "省局审核结论已登记。" in text and "省局已审核" in text and "市局已审核" not in text
+
+
+def test_the_plan_form_offers_the_profile_defaults(js):
+    """The 双随机 defaults are profile keys (seed 002 §9: each district sets its ratio; the
+    form starts from the province's), used by the form and by a plan filed without them."""
+    from app.models import InspectionPlan
+
+    profile = policy.profile()
+    page = _login(js, "xuanwu").get("/inspectionplanview/add").get_data(as_text=True)
+    for name, value in (("ratio_percent", profile.supervision_ratio_percent),
+                        ("batches_per_unit", profile.supervision_batches_per_unit)):
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+        assert re.search(rf'value="{value}(\.0+)?"', field), field
+    assert f"本省默认{profile.supervision_batches_per_unit}" in page
+    plan = InspectionPlan(bureau=_bureau(XUANWU), year=2049)
+    db.session.add(plan)
+    db.session.flush()
+    assert (plan.ratio_percent, plan.batches_per_unit) == (
+        profile.supervision_ratio_percent, profile.supervision_batches_per_unit)
+    db.session.rollback()
+
+
+# --- province-wide tables group by city ---------------------------------------------------------
+
+def _summary_rows(client, year) -> list[tuple[str, str]]:
+    from openpyxl import load_workbook
+
+    response = client.get(f"/reports/supervision_summary/{year}?format=xlsx")
+    assert response.status_code == 200
+    ws = load_workbook(io.BytesIO(response.data)).active
+    assert ws["A3"].value == "区局"
+    rows = []
+    for row in ws.iter_rows(min_row=4, values_only=True):
+        if not row[0] or str(row[0]).startswith("注："):
+            break
+        rows.append((row[0], row[1]))
+    return rows
+
+
+def test_the_province_supervision_summary_groups_by_city(js, province_app):
+    year = 2048
+    for code in (XUANWU, GUSU, NANJING):
+        factories.inspection_plan(_bureau(code), year=year)
+    db.session.commit()
+
+    rows = _summary_rows(_login(js, "admin"), year)
+    names = [name for name, _plan in rows]
+    assert len(names) == 108 + 13 + 1  # every bureau, a 小计 per city, the 合计
+    assert names[0] == "南京市（市局本级）" and names[1] == "南京市玄武区"
+    assert names[12] == "南京市小计" and rows[12][1] == "2个"  # 南京市局 and 玄武区 have plans
+    assert names[13] == "无锡市（市局本级）"
+    suzhou = names.index("苏州市小计")
+    assert rows[suzhou][1] == "1个" and "苏州市姑苏区" in names[names.index("苏州市（市局本级）"):suzhou]
+    assert len([n for n in names if n.endswith("小计")]) == 13
+    assert rows[-1] == ("合计", "3个")
+    # a city bureau's own table: its bureaus and the total, no 小计
+    city = [name for name, _plan in _summary_rows(_login(js, "nanjing"), year)]
+    assert city[0] == "南京市（市局本级）" and city[-1] == "合计" and len(city) == 13
+    assert not any(n.endswith("小计") for n in city)
+
+    board = _login(js, "admin").get(f"/supervisionboard/?year={year}").get_data(as_text=True)
+    assert board.index("南京市（市局本级）") < board.index("南京市玄武区") < board.index("南京市小计") \
+        < board.index("无锡市（市局本级）")
+    assert "上报省局" in board and "上报市局" not in board
+    # a municipality: its districts as they are, no 小计
+    shanghai = province_app("shanghai")
+    municipal = _login(shanghai, "admin").get(f"/supervisionboard/?year={year}")
+    assert "小计" not in municipal.get_data(as_text=True)
+    with shanghai.app_context():
+        names = [name for name, _plan in _summary_rows(_login(shanghai, "admin"), year)]
+    assert names[:2] == ["黄浦区", "徐汇区"] and names[-1] == "合计" and len(names) == 17
+
+
+def test_the_province_statistics_group_by_city(js, province_app):
+    import openpyxl
+
+    from app.enums import ApplicationState
+    from app.services.statistics import year_statistics
+
+    year = 2047
+    for code in (NANJING, XUANWU, XUANWU, GUSU):
+        application = factories.application(factories.enterprise(_bureau(code)),
+                                            state=ApplicationState.submitted)
+        application.submitted_at = dt.datetime(year, 3, 2, 9, 0)
+    db.session.commit()
+
+    stats = year_statistics(year, factories.user_named("admin"))
+    assert [(d.name, d.applications) for d in stats.rows] == [
+        ("南京市（市局本级）", 1), ("南京市玄武区", 2), ("南京市小计", 3), ("苏州市姑苏区", 1),
+        ("苏州市小计", 1)]
+    assert stats.totals.applications == 4
+    admin = _login(js, "admin")
+    page = admin.get(f"/statistics/?year={year}").get_data(as_text=True)
+    assert page.index("南京市（市局本级）") < page.index("南京市小计") < page.index("苏州市姑苏区") \
+        < page.index("苏州市小计") < page.index("合计")
+    book = openpyxl.load_workbook(io.BytesIO(admin.get(f"/statistics/download?year={year}").data))
+    column = [row[0] for row in book.active.iter_rows(min_row=5, max_row=10, values_only=True)]
+    assert column == ["南京市（市局本级）", "南京市玄武区", "南京市小计", "苏州市姑苏区", "苏州市小计",
+                      "合计"]
+    # the city's own figures: no 小计
+    nanjing = year_statistics(year, factories.user_named("nanjing"))
+    assert [d.name for d in nanjing.rows] == ["南京市（市局本级）", "南京市玄武区"]
+    # a municipality: unchanged
+    shanghai = province_app("shanghai")
+    with shanghai.app_context():
+        stats = year_statistics(year, factories.user_named("admin"))
+        assert not any(d.subtotal for d in stats.rows)
+        db.session.remove()
 
 
 # --- fast-track validity by province ----------------------------------------------------

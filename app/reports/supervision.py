@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import io
 
+from app import policy
 from app.clock import chinese_date
 from app.domain.checklists import (
     ANSWER_BOXES,
@@ -395,12 +396,27 @@ _COUNTS = ("drawn", "inspected", "failed", "correcting", "corrected", "cases", "
            "letters_sent", "letters_answered", "letters_overdue")
 
 
+def summary_declaration() -> ReportDeclaration:
+    """:data:`SUMMARY` in the active province's words and numbers: the column of units
+    reported to the provincial bureau (上报市局, 上报省局) and the letters' reply period."""
+    profile = policy.profile()
+    columns = tuple(
+        dataclasses.replace(c, header=f"上报{profile.province_bureau_short}\n（家）")
+        if c.key == "reported" else c for c in SUMMARY.columns)
+    footnotes = ("注：计划检查为抽查名单所列单位数；已检查、不合格等按检查时间计入年度；"
+                 f"协查函按发函日期计入年度，发函后{profile.assistance_reply_days}日内未反馈的为逾期。",)
+    return dataclasses.replace(SUMMARY, columns=columns, footnotes=footnotes)
+
+
 def summary_data(bureau_name: str, year: int, progress: list, as_of: dt.date) -> ReportData:
+    """One row per bureau (and, in a province of cities, each city's 小计 row after its
+    bureaus), then the 合计 of the bureaus' rows."""
     rows = [dict({"district": p.bureau, "plan": p.plan_state},
                  **{k: getattr(p, k) for k in _COUNTS}) for p in progress]
-    if len(rows) > 1:
-        rows.append(dict({"district": "合计", "plan": f"{sum(p.planned for p in progress)}个"},
-                         **{k: sum(getattr(p, k) for p in progress) for k in _COUNTS}))
+    bureaus = [p for p in progress if not getattr(p, "subtotal", False)]
+    if len(bureaus) > 1:
+        rows.append(dict({"district": "合计", "plan": f"{sum(p.planned for p in bureaus)}个"},
+                         **{k: sum(getattr(p, k) for p in bureaus) for k in _COUNTS}))
     return ReportData(header={"bureau": bureau_name, "year": str(year),
                               "as_of": chinese_date(as_of)}, rows=rows)
 

@@ -413,6 +413,7 @@ def commerce_confirmation_refusal(decision: str | None, confirmed_on: dt.date | 
         return f"确认日期不能晚于今天（{clock.today():%Y-%m-%d}）。"
     if decision == "approve" and policy.profile().fast_track_commerce_co_confirms \
             and confirmed_on is None:
-        return (f"{policy.profile().province_name}便捷通道审核通过须会同商务主管部门（市商务委）确认，"
-                "请填写确认日期。")
+        profile = policy.profile()
+        return (f"{profile.province_name}便捷通道审核通过须会同商务主管部门"
+                f"（{profile.fast_track_commerce_authority}）确认，请填写确认日期。")
     return None

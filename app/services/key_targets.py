@@ -36,10 +36,10 @@ def key_target_rules() -> str:
     return ("依据《免予办理强制性产品认证证明办事指南》流程8：单批次（一张证明）免办进口产品数量合计≥"
             f"{profile.key_target_single_batch_quantity}或金额合计≥"
             f"{profile.key_target_single_batch_amount_cny:,}元的；"
-            f"{profile.key_target_batch_window_months}个月内免办批次≥"
+            f"{policy.KEY_TARGET_BATCH_WINDOW_MONTHS}个月内免办批次≥"
             f"{profile.key_target_batches_in_window}批且累计数量≥"
             f"{profile.key_target_cumulative_quantity}的，列为重点检查对象；签发之日起超过"
-            f"{profile.key_target_no_usage_months}个月（周年日的次日起）未填写使用记录的，"
+            f"{policy.KEY_TARGET_NO_USAGE_MONTHS}个月（周年日的次日起）未填写使用记录的，"
             "以及登记的线索（系统随机抽查不合格、企业无法正常联系、变更产品最终使用地、"
             "违法违规线索或举报投诉），进行现场检查。")
 
@@ -64,7 +64,7 @@ def key_targets(user="current", today: dt.date | None = None) -> list[KeyTarget]
 
     # 「超过12个月」: from the day after the anniversary of the issue (the anniversary itself
     # is still within 12 months); relativedelta keeps 29 February's anniversary on 28 February
-    months = profile.key_target_no_usage_months
+    months = policy.KEY_TARGET_NO_USAGE_MONTHS
     no_usage_since = today - relativedelta(months=months)
     no_usage = select(Certificate.id).where(
         in_scope, Certificate.state.in_(CERTIFICATE_IN_FORCE),
@@ -85,7 +85,7 @@ def key_targets(user="current", today: dt.date | None = None) -> list[KeyTarget]
 
     # 「在12个月内免办进口产品批次较多，累计数量较大」: many batches AND a large cumulative
     # quantity, over the certificates issued in the window (its first day included)
-    window = profile.key_target_batch_window_months
+    window = policy.KEY_TARGET_BATCH_WINDOW_MONTHS
     window_start = today - relativedelta(months=window)
     recent = and_(in_scope, Certificate.issued_on >= window_start, Certificate.issued_on <= today,
                   Certificate.state != CertificateState.voided)

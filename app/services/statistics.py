@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Application, Bureau, Certificate, Enterprise, FastTrackGrant
 from app.scope import bureau_scope, scope_clause
 from app.services.applications import approve_deadline
+from app.services.bureau_tree import in_tree_order, row_name, subtotal_name, with_subtotals
 
 #: The four outcomes of the 发证期限 (approve within N working days of submission).
 DEADLINE_OUTCOMES = ("按期办结", "逾期办结", "办理中（未超期）", "办理中（已超期）")
@@ -22,13 +23,22 @@ DEADLINE_OUTCOMES = ("按期办结", "逾期办结", "办理中（未超期）",
 
 @dataclass
 class DistrictFigures:
-    bureau_id: int
+    bureau_id: int  # 0: a 小计 or 合计 row
     name: str
     applications: int = 0
     certificates: int = 0
     fast_track_units: int = 0
     written_off: int = 0
     write_off_due: int = 0  # certificates past their 监管期限 or written off (not voided)
+    subtotal: bool = False  # a city's 小计 row (a province of cities)
+
+    def add(self, other: DistrictFigures) -> DistrictFigures:
+        self.applications += other.applications
+        self.certificates += other.certificates
+        self.fast_track_units += other.fast_track_units
+        self.written_off += other.written_off
+        self.write_off_due += other.write_off_due
+        return self
 
     @property
     def write_off_rate(self) -> float | None:
@@ -43,17 +53,16 @@ class YearStatistics:
     applications_by_month: list[int]
     certificates_by_month: list[int]
     deadlines: dict[str, int]               # DEADLINE_OUTCOMES -> count
+    #: one row per bureau with figures, in tree order (the charts)
     districts: list[DistrictFigures] = field(default_factory=list)
+    #: the table: the bureaus' rows and, in a province of cities, each city's 小计 row
+    rows: list[DistrictFigures] = field(default_factory=list)
 
     @property
     def totals(self) -> DistrictFigures:
         total = DistrictFigures(0, "合计")
         for d in self.districts:
-            total.applications += d.applications
-            total.certificates += d.certificates
-            total.fast_track_units += d.fast_track_units
-            total.written_off += d.written_off
-            total.write_off_due += d.write_off_due
+            total.add(d)
         return total
 
     @property
@@ -71,9 +80,9 @@ def year_statistics(year: int, user="current") -> YearStatistics:
     start, end = _year_bounds(year)
     today = clock.today()
 
-    bureaus = db.session.scalars(
-        select(Bureau).where(scope_clause(Bureau, scope)).order_by(Bureau.division_code)).all()
-    districts = {b.id: DistrictFigures(b.id, b.short_name or b.name) for b in bureaus}
+    bureaus = {b.id: b for b in in_tree_order(db.session.scalars(
+        select(Bureau).where(scope_clause(Bureau, scope))))}
+    districts = {b.id: DistrictFigures(b.id, row_name(b)) for b in bureaus.values()}
 
     applications = db.session.scalars(
         select(Application).where(scope_clause(Application, scope),
@@ -122,19 +131,28 @@ def year_statistics(year: int, user="current") -> YearStatistics:
 
     shown = [d for d in districts.values()
              if d.applications or d.certificates or d.fast_track_units]
+
+    def subtotal(city: Bureau, members: list[DistrictFigures]) -> DistrictFigures:
+        row = DistrictFigures(0, subtotal_name(city), subtotal=True)
+        for member in members:
+            row.add(member)
+        return row
+
     return YearStatistics(
         year=year, months=[f"{m}月" for m in range(1, 13)],
         applications_by_month=[by_month.get(m, 0) for m in range(1, 13)],
         certificates_by_month=[cert_by_month.get(m, 0) for m in range(1, 13)],
-        deadlines=deadlines, districts=shown)
+        deadlines=deadlines, districts=shown,
+        rows=with_subtotals(shown, lambda d: bureaus[d.bureau_id], subtotal))
 
 
 def statistics_rows(stats: YearStatistics) -> tuple[list[str], list[list[object]]]:
-    """The .xlsx download: one line per district and a 合计 line, then one per month."""
+    """The .xlsx download: one line per district (in a province of cities, each city's
+    bureaus and its 小计 line) and a 合计 line."""
     labels = ["区局", "免办申请（件）", "免办证明（份）", "便捷通道单位（家）",
               "已核销（份）", "应核销（份）", "核销率（%）"]
     rows: list[list[object]] = []
-    for d in [*stats.districts, stats.totals]:
+    for d in [*stats.rows, stats.totals]:
         rate = d.write_off_rate
         rows.append([d.name, d.applications, d.certificates, d.fast_track_units,
                      d.written_off, d.write_off_due, "" if rate is None else rate])

@@ -76,6 +76,7 @@ from app.models import (
     reviewer_account_function,
 )
 from app.services import records
+from app.services.bureau_tree import in_tree_order, row_name, subtotal_name, with_subtotals
 
 ALGORITHM = "sha256-rank-v1"
 
@@ -194,9 +195,8 @@ def inspector_refusal(enterprise: Enterprise, inspectors: list[ConsoleUser],
                       on: dt.date) -> dict[str, list[str]] | None:
     """At least the policy's number of officers, each of the unit's bureau with an active 监管
     account, none recused for the unit."""
-    profile = policy.profile()
     errors = []
-    needed = profile.supervision_inspectors_per_unit
+    needed = policy.SUPERVISION_INSPECTORS_PER_UNIT
     if len(inspectors) < needed:
         errors.append(f"检查人员不少于{needed}人（已选{len(inspectors)}人）。")
     allowed = {u.id for u in supervision_officers(enterprise.bureau_id)}
@@ -276,12 +276,11 @@ def _gather_units(plan: InspectionPlan, today: dt.date):
             reasons.append(reason_text(lead))
     fast = sorted({uscc for _eid, uscc in fast_rows})
     general = sorted(set(uscc for _eid, uscc in rows) - set(fast) - set(key))
-    profile = policy.profile()
     inputs = {
         "algorithm": ALGORITHM, "window": [start.isoformat(), today.isoformat()],
         "ratio_percent": f"{Decimal(plan.ratio_percent):.2f}",
         "batches_per_unit": plan.batches_per_unit,
-        "inspectors_per_unit": profile.supervision_inspectors_per_unit,
+        "inspectors_per_unit": policy.SUPERVISION_INSPECTORS_PER_UNIT,
         "general": general, "fast_track": fast,
         "key": {u: sorted(r) for u, r in sorted(key.items())},
     }
@@ -525,7 +524,8 @@ def record_incompleteness(inspection: Inspection) -> str | None:
 def escalation_refusal(inspection: Inspection) -> str | None:
     """上报市局 is for 便捷通道使用单位 (seed 000 第十二条)."""
     if inspection.checklist is not ChecklistKind.fast_track:
-        return "只有便捷通道使用单位的检查发现上报市局（《实施办法》第十二条）；其他单位请责令改正或立案调查。"
+        return (f"只有便捷通道使用单位的检查发现上报{policy.profile().province_bureau_short}"
+                "（《实施办法》第十二条）；其他单位请责令改正或立案调查。")
     return None
 
 
@@ -542,7 +542,8 @@ def sanction_source_refusal(grant: FastTrackGrant, inspection_id: Any) -> str | 
     if inspection is None or inspection.enterprise_id != grant.enterprise_id:
         return f"检查记录#{pk}不存在，或不是该便捷通道使用单位的检查记录。"
     if inspection.reported_samr_at is None:
-        return f"检查记录#{pk}尚未由市局报总局，不能据此暂停或取消便捷通道。"
+        return (f"检查记录#{pk}尚未由{policy.profile().province_bureau_short}报总局，"
+                "不能据此暂停或取消便捷通道。")
     return None
 
 
@@ -693,6 +694,32 @@ class Progress:
     letters_sent: int = 0
     letters_answered: int = 0
     letters_overdue: int = 0
+    subtotal: bool = False  # a city's 小计 row (a province of cities)
+
+
+#: the counts a 小计 or 合计 row adds up
+PROGRESS_COUNTS = ("drawn", "inspected", "failed", "correcting", "corrected", "cases",
+                   "reported", "letters_sent", "letters_answered", "letters_overdue")
+
+
+def progress_subtotal(name: str, rows: list[Progress]) -> Progress:
+    """A 小计 (or 合计) row: the rows' counts added, the plans counted (N个)."""
+    total = Progress(0, name, subtotal=True)
+    total.planned = any(p.planned for p in rows)
+    total.plan_state = f"{sum(p.planned for p in rows)}个"
+    for key in PROGRESS_COUNTS:
+        setattr(total, key, sum(getattr(p, key) for p in rows))
+    return total
+
+
+def progress_table(bureau_ids: list[int] | None, year: int,
+                   today: dt.date | None = None) -> list[Progress]:
+    """:func:`progress` as the board and the year's summary list it: the bureaus in tree
+    order and, in a province of cities seen province-wide, each city's rows followed by its
+    小计 row (the city bureau's own row named 南京市（市局本级）)."""
+    rows = list(progress(bureau_ids, year, today).values())
+    return with_subtotals(rows, lambda p: db.session.get(Bureau, p.bureau_id),
+                          lambda city, members: progress_subtotal(subtotal_name(city), members))
 
 
 def progress(bureau_ids: list[int] | None, year: int,
@@ -700,11 +727,10 @@ def progress(bureau_ids: list[int] | None, year: int,
     """Per district bureau: the year's plan, drawn / inspected / 不合格 / 整改 / 立案 counts and
     the letters sent, answered and overdue — grouped queries, one per measure."""
     today = today or clock.today()
-    bureaus = db.session.execute(select(Bureau.id, Bureau.short_name).where(
+    bureaus = in_tree_order(db.session.scalars(select(Bureau).where(
         Bureau.level != BureauLevel.province,
-        Bureau.id.in_(bureau_ids) if bureau_ids is not None else True)
-        .order_by(Bureau.division_code)).all()
-    out = {bid: Progress(bid, name) for bid, name in bureaus}
+        Bureau.id.in_(bureau_ids) if bureau_ids is not None else True)))
+    out = {b.id: Progress(b.id, row_name(b)) for b in bureaus}
     ids = list(out)
     for bid, state in db.session.execute(select(InspectionPlan.bureau_id, InspectionPlan.state)
                                          .where(InspectionPlan.year == year,

@@ -266,7 +266,8 @@ def _grants(scope, today, role) -> list[Line]:
     waiting = {Role.district_officer: [FastTrackState.submitted],
                Role.province_reviewer: [FastTrackState.district_reviewed],
                Role.province_admin: [FastTrackState.approved, FastTrackState.forwarded]}
-    actions = {FastTrackState.submitted: "区局初审", FastTrackState.district_reviewed: "市局审核",
+    actions = {FastTrackState.submitted: "区局初审",
+               FastTrackState.district_reviewed: f"{policy.profile().province_bureau_short}审核",
                FastTrackState.approved: "报总局", FastTrackState.forwarded: "登记开通"}
     for grant in _rows(FastTrackGrant, scope, FastTrackGrant.state.in_(waiting.get(role, [])),
                        order=FastTrackGrant.id):

@@ -2,7 +2,7 @@
 accounted for it waits for the authority's review (核销待审); the reviewer checks that the
 records are complete, consistent with the certificate, the use unchanged and the materials
 logical, and writes it off (已核销) or returns it for 补正. Each clause has its follow-up
-evidence; records are kept 24 months (the profile's ``record_retention_months``) from the
+evidence; records are kept 24 months (``policy.RECORD_RETENTION_MONTHS``, seed 001 流程7) from the
 write-off."""
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def retention_until(cert: Certificate) -> dt.date | None:
     the write-off (seed 001 流程7 "以所涉产品依法依规核销完毕之日起算")."""
     if cert.state is not CertificateState.written_off or cert.written_off_on is None:
         return None
-    return cert.written_off_on + relativedelta(months=policy.profile().record_retention_months)
+    return cert.written_off_on + relativedelta(months=policy.RECORD_RETENTION_MONTHS)
 
 
 def usage_records(cert: Certificate) -> list[UsageRecord]:

@@ -124,7 +124,7 @@ def action_text(touch: audit.RecordTouch) -> str:
         return touch.operation
     step = step_of_transition(touch.model, touch.state_before, touch.state_after)
     if step is not None:
-        return step.label
+        return str(step.label)  # a label may name the provincial bureau (``policy.LocalText``)
     return f"{touch.operation}（{format_value(touch.state_before) or '无'}→" \
            f"{format_value(touch.state_after) or '无'}）"
 

@@ -105,7 +105,7 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
                 links.append(RecordLink(
                     step.label, url_for(f"{self.endpoint}.step", pk=pk, name=step.name),
                     icon="fa-arrow-right", style=step.style,
-                    method="GET" if step.inputs else "POST", confirm=step.confirm))
+                    method="GET" if step.asked_inputs else "POST", confirm=step.confirm))
             for step, reason in self.workflow.blocked_steps(item, g.user):
                 links.append(RecordLink(step.label, "#", icon="fa-ban", style="default",
                                         disabled=True, title=reason))
@@ -158,12 +158,12 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
         if record is None:
             abort(404)
         if request.method == "GET":
-            if not step.inputs:
+            if not step.asked_inputs:
                 return redirect(show_url)
-            carried = {spec.name: request.args[spec.name] for spec in step.inputs
+            carried = {spec.name: request.args[spec.name] for spec in step.asked_inputs
                        if not spec.shown and request.args.get(spec.name)}
             return self.step_form(pk, name, values=carried, record=record)
-        values = {spec.name: request.form.get(spec.name) for spec in step.inputs}
+        values = {spec.name: request.form.get(spec.name) for spec in step.asked_inputs}
         item = run_step(self.workflow, pk, name, g.user, values)
         flash(step.done_message, "success")
         warning = step.warning_for(item)
@@ -176,7 +176,7 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
         """The form of a step's inputs: blank (GET), or as typed with the reasons at its fields
         (422); a step without inputs has no form (None: its refusal is flashed)."""
         step = self.workflow.step(name)
-        if not step.inputs:
+        if not step.asked_inputs:
             return None
         record = record if record is not None else self.datamodel.get(pk)
         if record is None:
@@ -185,7 +185,7 @@ class DomainModelView(DomainDoor, ConsoleViewAdapter, ModelView):
             "console/step.html", title=step.label, step=step,
             back=url_for(f"{self.endpoint}.show", pk=pk),
             values=values if errors is None else
-            {spec.name: request.form.get(spec.name) for spec in step.inputs},
+            {spec.name: request.form.get(spec.name) for spec in step.asked_inputs},
             errors=errors or {}, caution=step.warning_for(record))
         return page if errors is None else (page, 422)
 

@@ -15,6 +15,7 @@ from app.models import (
     FastTrackProductLine,
     FastTrackRenewal,
 )
+from app.policy import local
 from app.present import check_mark
 from app.security_model import ALL_ROLES, FILERS, Access
 from app.services.fast_track import reminder_board
@@ -23,6 +24,11 @@ from app.views.base import DomainModelView, RecordLink, report_downloads
 from app.views.files import EvidenceUploads, evidence_links
 from app.views.imports import record_import_link
 from app.workflows.fast_track import FastTrackChangeWorkflow, FastTrackWorkflow
+
+
+def commerce_co_confirms(profile) -> bool:
+    """The commerce co-confirmation date is shown where the profile has co-confirmation."""
+    return profile.fast_track_commerce_co_confirms
 
 
 class FastTrackProductLineView(DomainModelView):
@@ -44,6 +50,7 @@ class FastTrackRenewalView(DomainModelView):
     show_columns = ["grant", "state", "reason", "requested_at", "requested_by", "old_valid_to",
                     "new_valid_to", "decided_at", "decided_by", "decision_remarks",
                     "commerce_confirmed_on"]
+    profile_columns = {"commerce_confirmed_on": commerce_co_confirms}
     search_columns = ["grant", "state", "requested_at"]
     base_order = ("id", "desc")
 
@@ -90,9 +97,10 @@ class FastTrackGrantView(EvidenceUploads, DomainModelView):
         ("区局初审", {"fields": ["onsite_checked_on", "onsite_check_record",
                               "district_recommendation", "district_opinion",
                               "district_reviewer", "district_reviewed_at"]}),
-        ("市局审核与开通", {"fields": ["provincial_opinion", "decided_by", "decided_at",
-                                  "commerce_confirmed_on", "forwarded_at", "fast_track_account", "activated_at",
-                                  "valid_from", "valid_to", "days_left"]}),
+        (local("{province_bureau_short}审核与开通"), {"fields": [
+            "provincial_opinion", "decided_by", "decided_at", "commerce_confirmed_on",
+            "forwarded_at", "fast_track_account", "activated_at", "valid_from", "valid_to",
+            "days_left"]}),
         ("暂停与取消", {"fields": ["sanction_reason", "sanction_inspection", "sanctioned_on",
                                "sanction_remarks", "remarks"]}),
     ]
@@ -106,6 +114,7 @@ class FastTrackGrantView(EvidenceUploads, DomainModelView):
                       "provincial_opinion", "fast_track_account", "valid_from", "valid_to",
                       "days_left", "sanction_reason", "sanctioned_on", "remarks"]
     related_views = [FastTrackProductLineView, FastTrackRenewalView, FastTrackChangeView]
+    profile_columns = {"commerce_confirmed_on": commerce_co_confirms}
     base_order = ("id", "desc")
     extra_roles = {"can_upload": FILERS}
     formatters_columns = {"attachments": lambda files: "、".join(

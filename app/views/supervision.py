@@ -27,13 +27,13 @@ from app.models import (
 from app.present import link_to
 from app.reports import render
 from app.reports.supervision import (
-    SUMMARY,
     blank_sheet,
     inspection_sheet,
     letter_text,
     render_checklist,
     render_letter,
     summary_data,
+    summary_declaration,
     target_list_data,
 )
 from app.scope import bureau_scope, scope_clause
@@ -220,7 +220,7 @@ class SupervisionBoardView(BaseView):
         year = request.args.get("year", type=int) or clock.today().year
         due = rules.due_work(lambda model: scope_clause(model, scope))
         ids = None if scope is None else sorted(scope)
-        rows = list(rules.progress(ids, year).values())
+        rows = rules.progress_table(ids, year)
         return self.render_template(
             "console/supervision_board.html", title="监督检查提醒", year=year, due=due,
             rows=rows, today=clock.today(),
@@ -297,13 +297,13 @@ class SupervisionReportsView(BaseView):
     def summary(self, year: int, fmt: str):
         """The year's supervision summary: every district (province-wide roles) or one's own."""
         scope = bureau_scope()
-        rows = list(rules.progress(None if scope is None else sorted(scope), year).values())
+        rows = rules.progress_table(None if scope is None else sorted(scope), year)
         if scope is None:
             name = db.session.query(Bureau.name).filter(
                 Bureau.level == BureauLevel.province).scalar() or ""
         else:
             name = g.user.bureau.name if getattr(g.user, "bureau", None) else ""
-        decl = SUMMARY
+        decl = summary_declaration()
         data = summary_data(name, year, rows, clock.today())
         content, mimetype, _name = render(decl, data, fmt)
         return _send(content, mimetype, f"双随机监督检查年度汇总表_{year}.{fmt}")

@@ -27,6 +27,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from statemachine import StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
+from app import policy
 from app.domain.errors import AccessDenied, RecordInvalid, RecordNotFound, RuleViolation
 from app.extensions import db
 from app.scope import acting_as, bureau_scope, ensure_in_scope, role_of, scope_clause
@@ -71,6 +72,13 @@ class StepInput:
     #: False: not a field of the console form, but carried in it (from the link that opened
     #: it) — e.g. which request a decision is about
     shown: bool = True
+    #: Asked only where this says so (a function of the active profile, read when the step
+    #: is shown or taken): e.g. the commerce co-confirmation date, only in a province whose
+    #: profile has co-confirmation. Elsewhere the step neither shows nor accepts the input.
+    applies: Callable[[Any], bool] | None = None
+
+    def asked(self) -> bool:
+        return self.applies is None or bool(self.applies(policy.profile()))
 
     def field(self) -> fields.Field:
         verb = "选择" if self.kind in ("choice", "bool") else "填写"
@@ -144,7 +152,13 @@ class Step:
 
     @property
     def done_message(self) -> str:
-        return self.done or f"已完成：{self.label}。"
+        return str(self.done) if self.done else f"已完成：{self.label}。"
+
+    @property
+    def asked_inputs(self) -> tuple[StepInput, ...]:
+        """The inputs the step takes in the active province (``StepInput.applies``): what its
+        form shows, its schema accepts and the API documents."""
+        return tuple(spec for spec in self.inputs if spec.asked())
 
     def warning_for(self, item) -> str | None:
         return self.caution(item) if self.caution is not None else None
@@ -169,11 +183,15 @@ def _flatten(messages) -> list[str]:
     return [str(messages)]
 
 
-@functools.cache
 def step_schema(step: Step) -> type[Schema]:
-    """One marshmallow schema per step, generated from its inputs: the console form and the
-    API both go through it (and the OpenAPI spec describes it)."""
-    attrs = {spec.name: spec.field() for spec in step.inputs}
+    """One marshmallow schema per step and province, generated from the inputs it takes there:
+    the console form and the API both go through it (and the OpenAPI spec describes it)."""
+    return _step_schema(step, policy.profile().code)
+
+
+@functools.cache
+def _step_schema(step: Step, _province: str) -> type[Schema]:
+    attrs = {spec.name: spec.field() for spec in step.asked_inputs}
     name = "".join(part.capitalize() for part in step.name.split("_")) + "StepInput"
     return type(name, (_StepSchema,), attrs)
 

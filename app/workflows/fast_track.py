@@ -13,6 +13,7 @@ from app.domain.errors import RecordInvalid
 from app.enums import DecisionState, FastTrackChangeState, FastTrackState, SanctionReason
 from app.extensions import db
 from app.models import FastTrackChange, FastTrackGrant, FastTrackRenewal
+from app.policy import local
 from app.scope import signature_of
 from app.security_model import DISTRICT_OFFICERS, FILERS, PROVINCE_ADMINS, PROVINCE_REVIEWERS
 from app.services import fast_track as svc
@@ -98,7 +99,7 @@ class FastTrackMachine(StateMachine):
     def on_decide(self, actor=None, opinion=None, decision=None, commerce_confirmed_on=None,
                   **_kwargs):
         self.model.provincial_opinion = opinion
-        if decision == "approve":
+        if decision == "approve":  # given only where the profile asks for it (COMMERCE)
             self.model.commerce_confirmed_on = commerce_confirmed_on
         self.model.decided_at = clock.now()
         self.model.decided_by = signature_of(actor)
@@ -151,14 +152,19 @@ SANCTION_INPUTS = (
     StepInput("reason", "原因", kind="choice", choices=tuple(SanctionReason.choices()),
               help="《实施办法》第十二条所列五种情形之一"),
     StepInput("inspection_id", "依据的检查记录编号", kind="integer", required=False,
-              help="区局检查发现、已上报市局并报总局的检查记录；系统上线前的情形可留空并在情况说明中写明"),
+              help=local("区局检查发现、已上报{province_bureau_short}并报总局的检查记录；"
+                         "系统上线前的情形可留空并在情况说明中写明")),
     StepInput("remarks", "情况说明", kind="textarea", required=False),
 )
 DECISION = StepInput("decision", "审核结论", kind="choice",
                      choices=(("approve", "通过"), ("reject", "不予通过")))
-COMMERCE = StepInput("commerce_confirmed_on", "会同商务主管部门确认日期", kind="date",
-                     required=False,
-                     help="本省政策要求会同商务主管部门确认的（上海：市商务委），审核通过时必填")
+#: Asked only in a province whose fast-track decisions are co-confirmed with the commerce
+#: authority (the profile's ``fast_track_commerce_co_confirms``: 上海, seed 003 §一、§二)
+COMMERCE = StepInput(
+    "commerce_confirmed_on", "会同商务主管部门确认日期", kind="date", required=False,
+    help=local(lambda p: f"{p.province_bureau_short}会同{p.fast_track_commerce_authority}确认"
+                         f"（{p.fast_track_commerce_basis}），审核通过时必填"),
+    applies=lambda p: p.fast_track_commerce_co_confirms)
 
 
 class FastTrackWorkflow(Workflow):
@@ -177,9 +183,9 @@ class FastTrackWorkflow(Workflow):
                       choices=(("recommend", "推荐"), ("not_recommend", "不推荐"))),
             StepInput("opinion", "区县市场监管部门意见", kind="textarea", required=False)),
              done="区局初审意见已登记。"),
-        Step("decide", "市局审核", PROVINCE_REVIEWERS, inputs=(
+        Step("decide", local("{province_bureau_short}审核"), PROVINCE_REVIEWERS, inputs=(
             DECISION, COMMERCE, StepInput("opinion", "审核意见", kind="textarea", required=False)),
-             done="市局审核结论已登记。"),
+             done=local("{province_bureau_short}审核结论已登记。")),
         Step("forward", "报总局", PROVINCE_ADMINS,
              confirm="确认已报请市场监管总局开通便捷通道使用权限？", done="已登记报总局。"),
         Step("activate", "登记开通", PROVINCE_ADMINS, style="success", inputs=(
@@ -190,7 +196,7 @@ class FastTrackWorkflow(Workflow):
         Step("renew", "申请延用", DISTRICT_OFFICERS, inputs=(
             StepInput("reason", "延用说明", kind="textarea",
                       help="使用期内免办产品申请和后续管理情况，区局初审意见"),),
-             done="延用申请已提交，待市局审核。"),
+             done=local("延用申请已提交，待{province_bureau_short}审核。")),
         Step("decide_renewal", "审核延用", PROVINCE_REVIEWERS, inputs=(
             DECISION, COMMERCE, StepInput("remarks", "审核意见", kind="textarea",
                                           required=False)),
@@ -251,8 +257,9 @@ class FastTrackChangeWorkflow(Workflow):
     model = FastTrackChange
     machine = FastTrackChangeMachine
     steps = (
-        Step("submit", "初审后报市局", DISTRICT_OFFICERS, inputs=(
-            StepInput("opinion", "区局初审意见", kind="textarea"),), done="变更事项已报市局。"),
+        Step("submit", local("初审后报{province_bureau_short}"), DISTRICT_OFFICERS, inputs=(
+            StepInput("opinion", "区局初审意见", kind="textarea"),),
+             done=local("变更事项已报{province_bureau_short}。")),
         Step("approve", "批准变更", PROVINCE_REVIEWERS, style="success", inputs=(
             StepInput("remarks", "审核意见", kind="textarea", required=False),),
              done="变更已批准并生效。"),

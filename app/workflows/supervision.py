@@ -10,7 +10,7 @@ from __future__ import annotations
 from statemachine import StateMachine
 from statemachine.states import States
 
-from app import clock
+from app import clock, policy
 from app.domain.errors import RecordInvalid
 from app.enums import (
     InspectionState,
@@ -21,6 +21,7 @@ from app.enums import (
     SanctionReason,
 )
 from app.models import AssistanceLetter, Inspection, InspectionPlan
+from app.policy import local
 from app.scope import signature_of
 from app.security_model import (
     DISTRICT_OFFICERS,
@@ -168,7 +169,7 @@ class InspectionMachine(StateMachine):
         item.proposed_measure = SanctionMeasure[measure]
         if opinion:
             item.escalation_opinion = "\n".join(filter(None, [item.escalation_opinion,
-                                                              f"市局意见：{opinion}"]))
+                                                              f"{policy.profile().province_bureau_short}意见：{opinion}"]))
         item.reported_samr_at = clock.now()
         item.reported_samr_by = signature_of(actor)
 
@@ -197,14 +198,17 @@ class InspectionWorkflow(Workflow):
             StepInput("corrected_on", "整改完成日期", kind="date", required=False,
                       help="已整改的填写；在整改期限当日或之前完成为按期整改"),
             StepInput("record", "复查记录", kind="textarea")), done="复查结果已登记。"),
-        Step("report_city", "上报市局", DISTRICT_OFFICERS, style="danger", inputs=(
+        Step("report_city", local("上报{province_bureau_short}"), DISTRICT_OFFICERS,
+             style="danger", inputs=(
             StepInput("reason", "情形（《实施办法》第十二条）", kind="choice",
                       choices=tuple(SanctionReason.choices())),
-            StepInput("opinion", "区局意见", kind="textarea")), done="已上报市局。"),
+            StepInput("opinion", "区局意见", kind="textarea")),
+             done=local("已上报{province_bureau_short}。")),
         Step("report_samr", "报总局", PROVINCE_ADMINS, style="danger", inputs=(
             StepInput("measure", "报请措施", kind="choice",
                       choices=tuple(SanctionMeasure.choices())),
-            StepInput("opinion", "市局意见", kind="textarea", required=False)),
+            StepInput("opinion", local("{province_bureau_short}意见"), kind="textarea",
+                      required=False)),
              done="已登记报总局。"),
         Step("open_case", "立案调查", DISTRICT_OFFICERS, style="danger", inputs=(
             StepInput("case_no", "立案编号"),

@@ -16,6 +16,7 @@ from app.enums import (
     ResearchDetail,
 )
 from app.models import Application, Product
+from app.policy import local
 from app.security_model import DISTRICT_OFFICERS
 from app.services.applications import incompleteness, keep_due_dates
 from app.services.imports.base import (
@@ -36,19 +37,20 @@ from app.services.imports.lookups import BureauFinder, by_key, enterprises_by_us
 from app.services.tables import Row
 
 APPLICATION_SHEET = Sheet("免办申请", (
-    Column("申请编号", "number", True, "A310101260315000001"),
-    Column("申请单位统一社会信用代码", "enterprise_uscc", True, "91310101MA1FPX1234",
+    Column("申请编号", "number", True, local("{example_application_number}")),
+    Column("申请单位统一社会信用代码", "enterprise_uscc", True, local("{example_uscc}"),
            parse=parse_upper, target="enterprise_id"),
     Column("免办条款", "clause", True, ExemptionClause.repair.value,
            parse=enum_value(ExemptionClause)),
     Column("二级明细条款", "research_detail", False, "", parse=enum_value(ResearchDetail)),
     Column("申请人类型", "applicant_type", False, ApplicantType.end_user.value,
            parse=enum_value(ApplicantType)),
-    Column("申请单位所在地", "applicant_location", False, "上海市黄浦区"),
+    Column("申请单位所在地", "applicant_location", False, local("{example_place}")),
     Column("地址类型", "address_type", False, AddressType.registered.value,
            parse=enum_value(AddressType)),
-    Column("产品最终使用地", "final_use_place", True, "上海市黄浦区"),
-    Column("受理市场监督管理局", "bureau", False, "黄浦区", target="bureau_id"),
+    Column("产品最终使用地", "final_use_place", True, local("{example_place}")),
+    Column("受理市场监督管理局", "bureau", False, local("{example_bureau_short_name}"),
+           target="bureau_id"),
     Column("提运单号", "bill_of_lading_no", False, "MSKU1234567"),
     Column("进口合同号", "contract_no", False, "HT-2026-001"),
     Column("发票号", "invoice_no", False, ""),
@@ -72,7 +74,7 @@ PRODUCT_COLUMNS = (
     Column("币种", "currency", False, Currency.USD.value, parse=enum_value(Currency)),
 )
 PRODUCT_SHEET = Sheet("产品", (Column("申请编号", "application_number", True,
-                                     "A310101260315000001", target="application_id"),)
+                                     local("{example_application_number}"), target="application_id"),)
                       + PRODUCT_COLUMNS, limit_factor=10)
 
 APPLICATION_FIELDS = ("clause", "research_detail", "applicant_type", "applicant_location",

@@ -34,7 +34,7 @@ class Column:
     header: str            # the template's Chinese header
     field: str             # the API's field name
     required: bool = False
-    example: str = ""
+    example: str = ""      # or a ``policy.LocalText`` (the active province's example place)
     parse: Callable[[str], Any] | None = None  # text -> value (raises FieldInvalid)
     #: the model attribute a refusal names when it is not ``field`` (e.g. enterprise_id)
     target: str | None = None
@@ -417,7 +417,8 @@ class ImportKind:
         for sheet in self.sheets:
             ws = book.create_sheet(sheet.title)
             ws.append([c.header for c in sheet.columns])
-            ws.append([c.example for c in sheet.columns])
+            # an example may name the province's places (``policy.LocalText``): read it now
+            ws.append([str(c.example) for c in sheet.columns])
             for cell in ws[1]:
                 cell.font = Font(bold=True)
                 cell.fill = PatternFill("solid", fgColor="DDEBF7")

@@ -11,6 +11,7 @@ from app.enums import (
     FunctionCode,
 )
 from app.models import AccountFunction, Application, Certificate, Enterprise, ReviewerAccount
+from app.policy import local
 from app.security_model import DISTRICT_OFFICERS
 from app.services.imports.base import (
     Column,
@@ -31,7 +32,7 @@ from app.services.tables import parse_date
 
 CERTIFICATE_SHEET = Sheet("免办证明", (
     Column("证明编号", "number", True, "N3101012600001"),
-    Column("申请编号", "application_number", True, "A310101260315000001",
+    Column("申请编号", "application_number", True, local("{example_application_number}"),
            target="application_id"),
     Column("签发日期", "issued_on", True, "2026-03-20", parse=parse_date),
     Column("监管期限", "supervision_deadline", True, "2027-03-19", parse=parse_date),
@@ -110,11 +111,11 @@ class CertificateImport(ImportKind):
 # --- enterprises -------------------------------------------------------------------------
 
 ENTERPRISE_SHEET = Sheet("申请单位", (
-    Column("单位名称", "name", True, "上海某某电子科技有限公司"),
-    Column("统一社会信用代码", "uscc", True, "91310101MA1FPX1234", parse=parse_upper),
-    Column("注册地址", "registered_address", True, "上海市黄浦区某某路1号"),
-    Column("经营地址", "business_address", True, "上海市黄浦区某某路1号"),
-    Column("所属区局", "bureau", True, "黄浦区", target="bureau_id"),
+    Column("单位名称", "name", True, "某某电子科技有限公司"),
+    Column("统一社会信用代码", "uscc", True, local("{example_uscc}"), parse=parse_upper),
+    Column("注册地址", "registered_address", True, local("{example_place}某某路1号")),
+    Column("经营地址", "business_address", True, local("{example_place}某某路1号")),
+    Column("所属区局", "bureau", True, local("{example_bureau_short_name}"), target="bureau_id"),
     Column("单位经济性质", "economic_nature", True, EconomicNature.private.value,
            parse=enum_value(EconomicNature)),
     Column("法定代表人", "legal_representative", True, "张三"),
@@ -205,7 +206,7 @@ def parse_functions(raw: str) -> list[FunctionCode]:
 parse_functions.choices = [m.value for m in FunctionCode]
 
 ACCOUNT_SHEET = Sheet("账号使用人信息", (
-    Column("市场监管部门", "bureau", True, "黄浦区", target="bureau_id"),
+    Column("市场监管部门", "bureau", True, local("{example_bureau_short_name}"), target="bureau_id"),
     Column("账号使用人姓名", "holder_name", True, "张三", aliases=("账号使用人姓名",)),
     Column("所在部门", "department", False, "认证监管科"),
     Column("职务", "position", False, "科长"),

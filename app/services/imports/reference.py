@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from app.enums import BureauLevel, CalendarDayKind
 from app.extensions import db
 from app.models import Bureau, CalendarDay, CalendarYear, CccCategory
+from app.policy import local
 from app.services.imports.base import (
     Column,
     ImportKind,
@@ -182,11 +183,11 @@ def removed_days(year: int):
 # --- bureaus and division codes --------------------------------------------------------
 
 BUREAU_SHEET = Sheet("市场监管部门", (
-    Column("部门名称", "name", True, "上海市黄浦区市场监督管理局"),
-    Column("简称", "short_name", True, "黄浦区"),
-    Column("行政区划代码", "division_code", True, "310101"),
+    Column("部门名称", "name", True, local("{example_bureau_name}")),
+    Column("简称", "short_name", True, local("{example_bureau_short_name}")),
+    Column("行政区划代码", "division_code", True, local("{example_division_code}")),
     Column("层级", "level", True, BureauLevel.county.value, parse=enum_value(BureauLevel)),
-    Column("上级部门", "parent", False, "上海市市场监督管理局", target="parent_id"),
+    Column("上级部门", "parent", False, local("{province_bureau_name}"), target="parent_id"),
 ))
 
 
