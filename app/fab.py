@@ -50,6 +50,7 @@ from wtforms.validators import ValidationError as FormValidationError
 from app import clock, meta, policy, present
 from app.commands.records import DeleteRecord, SaveRecord
 from app.domain.errors import (
+    BUSY,
     Busy,
     DomainError,
     FieldInvalid,
@@ -1103,7 +1104,7 @@ def api_errors(method):
             return self.domain_error_response(exc)
         except Exception:  # noqa: BLE001 - logged; the client gets a plain Chinese answer
             log.exception("API error")
-            return self.response(500, message="服务器内部错误，请联系管理员。")
+            return self.response(500, message=ERROR_TEXTS[500])
 
     return wrapper
 
@@ -1122,7 +1123,7 @@ ERROR_TEXTS = {
     422: "提交的数据无效。",
     429: "尝试次数过多，请稍后再试。",
     500: "服务器内部错误，请联系管理员。",
-    503: "系统繁忙，请稍后重试。",
+    503: BUSY,
 }
 #: The API's answer to a request without a valid token (console pages redirect to the login).
 API_LOGIN_NEEDED = "未登录或登录已失效：请先通过 /api/v1/security/login 获取令牌，并以“Authorization: Bearer 令牌”提交。"
@@ -1138,6 +1139,7 @@ def edit_refusal_of_path(app, path: str) -> str | None:
     return None
 
 
+#: A Chinese character: an answer that has one is already for the user.
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 #: How jsonschema names the types of ``q``'s values.
 _JSON_TYPES = {"integer": "整数", "number": "数字", "string": "文本", "array": "列表",

@@ -49,8 +49,11 @@ def yes_no(value: Any) -> str:
     return "是" if value else "否"
 
 
-def check_mark(value: Any) -> str:
-    """✓ or ✗: whether a check (a review point, an eligibility condition) is met."""
+def check_mark(value: Any, unanswered: str | None = None) -> str:
+    """✓ or ✗: whether a check (a review point, an eligibility condition) is met; with
+    ``unanswered`` (e.g. "—"), a check not yet answered (None) reads so."""
+    if value is None and unanswered is not None:
+        return unanswered
     return "✓" if value else "✗"
 
 

@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import gc
-import re
 
 from flask import Flask, g, jsonify, request
 
 from app.domain.errors import DomainError, headers_of, payload
-from app.fab import ERROR_TEXTS, edit_refusal_of_path
-
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+from app.fab import _HAN, ERROR_TEXTS, edit_refusal_of_path
 
 
 def console_banners() -> list[dict]:

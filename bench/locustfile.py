@@ -16,16 +16,15 @@ named by ``CCC_BENCH_TALLY`` when Locust stops.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import random
 import re
 from collections import Counter
-from zoneinfo import ZoneInfo
 
 from locust import HttpUser, between, events, task
 
+from app.clock import today as beijing_today  # the console's today, not the host's
 from app.domain.dossier import REVIEW_CHECKS
 
 #: A recorded review whose every check is ✓ (the step's inputs ``check_<code>``).
@@ -39,12 +38,7 @@ DISTRICT_STEPS = {"submitted": "accept", "accepted": "first_review"}
 REVIEWER_STEPS = {"first_reviewed": "second_review", "second_reviewed": "issue"}
 #: the smallest file the evidence store takes as a PDF (type checked from the content)
 PDF = b"%PDF-1.4\n% load test\n%%EOF\n"
-BEIJING = ZoneInfo("Asia/Shanghai")
 
-
-def beijing_today() -> dt.date:
-    """The console's today (Beijing), not the load generator's."""
-    return dt.datetime.now(BEIJING).date()
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 

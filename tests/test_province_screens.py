@@ -183,8 +183,8 @@ def test_examples_name_the_provinces_own_places(demo_app_for, code, example):
     app = demo_app_for(code)
     admin = _login(app, "admin")
     form = admin.get("/bureauview/add")
-    if form.status_code == 200:
-        assert f"如：{example}" in form.get_data(as_text=True)
+    assert form.status_code == 200
+    assert f"如：{example}" in form.get_data(as_text=True)
     book = _template_text(admin.get("/imports/enterprise/template/").data)
     assert example in book
     with app.app_context():

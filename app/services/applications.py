@@ -25,6 +25,7 @@ from app.models import (
     EvidenceFile,
     Product,
 )
+from app.present import check_mark
 from app.scope import signature_of
 from app.services import records
 from app.services.calendar import Deadline, deadline_after, deadline_memo, load_calendar
@@ -206,13 +207,9 @@ def record_review(application: Application, step: str, actor, values: dict) -> A
     return review
 
 
-def _mark(ok) -> str:
-    return "✓" if ok is True else "✗" if ok is False else "—"
-
-
 def review_text(review: ApplicationReview) -> str:
     """One review as a line of text (the application's page and its history)."""
-    checks = "；".join(f"{_mark(c['ok'])}{c['label']}" + (f"（{c['remark']}）" if c.get("remark") else "")
+    checks = "；".join(f"{check_mark(c['ok'], '—')}{c['label']}" + (f"（{c['remark']}）" if c.get("remark") else "")
                       for c in review.checks)
     account = f"，账号{review.reviewer_account}" if review.reviewer_account else ""
     return (f"{REVIEW_STEPS.get(review.step, review.step)}（{review.reviewer}{account}，"

@@ -405,14 +405,20 @@ def open_grants(user="current") -> list[FastTrackGrant]:
         .order_by(Enterprise.bureau_id, Enterprise.name)).all()
 
 
+def commerce_co_confirms(profile=None) -> bool:
+    """Whether the province's fast-track decisions are co-confirmed with the commerce authority
+    (the profile's ``fast_track_commerce_co_confirms``): where they are, the decision forms ask
+    for the confirmation date, the record shows it and an approval needs it."""
+    return (profile or policy.profile()).fast_track_commerce_co_confirms
+
+
 def commerce_confirmation_refusal(decision: str | None, confirmed_on: dt.date | None) -> str | None:
     """Shanghai approves fast-track applications and renewals together with the commerce
     commission (seed 003 §一、§二 "市市场监管局将会同市商务委确认"; the profile's
     ``fast_track_commerce_co_confirms``): an approval records the date of that confirmation."""
     if confirmed_on is not None and confirmed_on > clock.today():
         return f"确认日期不能晚于今天（{clock.today():%Y-%m-%d}）。"
-    if decision == "approve" and policy.profile().fast_track_commerce_co_confirms \
-            and confirmed_on is None:
+    if decision == "approve" and commerce_co_confirms() and confirmed_on is None:
         profile = policy.profile()
         return (f"{profile.province_name}便捷通道审核通过须会同商务主管部门"
                 f"（{profile.fast_track_commerce_authority}）确认，请填写确认日期。")

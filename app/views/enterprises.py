@@ -18,17 +18,12 @@ from app.models import (
 from app.policy import local
 from app.present import check_mark
 from app.security_model import ALL_ROLES, FILERS, Access
-from app.services.fast_track import reminder_board
+from app.services.fast_track import commerce_co_confirms, reminder_board
 from app.views.applications import ApplicationView
 from app.views.base import DomainModelView, RecordLink, report_downloads
 from app.views.files import EvidenceUploads, evidence_links
 from app.views.imports import record_import_link
 from app.workflows.fast_track import FastTrackChangeWorkflow, FastTrackWorkflow
-
-
-def commerce_co_confirms(profile) -> bool:
-    """The commerce co-confirmation date is shown where the profile has co-confirmation."""
-    return profile.fast_track_commerce_co_confirms
 
 
 class FastTrackProductLineView(DomainModelView):

@@ -164,7 +164,7 @@ COMMERCE = StepInput(
     "commerce_confirmed_on", "会同商务主管部门确认日期", kind="date", required=False,
     help=local(lambda p: f"{p.province_bureau_short}会同{p.fast_track_commerce_authority}确认"
                          f"（{p.fast_track_commerce_basis}），审核通过时必填"),
-    applies=lambda p: p.fast_track_commerce_co_confirms)
+    applies=svc.commerce_co_confirms)
 
 
 class FastTrackWorkflow(Workflow):

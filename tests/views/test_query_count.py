@@ -63,7 +63,7 @@ def many_rows(app):
             db.session.add(grant)
             # a submitted request: its 报总局时限 reads the working calendar, on every page size
             request = factories.row_factories()[AccountChangeRequest](bureau)
-            request.state, request.submitted_at = AccountChangeState.submitted, dt.datetime.now()
+            request.state, request.submitted_at = AccountChangeState.submitted, clock.now()
         db.session.commit()
 
 

@@ -5,6 +5,7 @@ decisions need a 复审-holding registry account)."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -297,7 +298,12 @@ def test_the_review_form_in_the_console(app_ctx, users, bureaus, client_as):
     assert "申报产品属于CCC目录内产品" in form and "✗ 不符合" in form
     failing = {**PASS(), "check_applicant": "failed", "remark_applicant": "非维修单位"}
     refused = client.post(f"/applicationview/step/{app_.id}/accept", data=failing)
-    assert refused.status_code == 422 and "不符合的请退回" in refused.get_data(as_text=True)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "不符合的请退回" in page
+    # the form comes back as typed: the remark and the ✗ chosen
+    assert "非维修单位" in page
+    chosen = re.search(r'name="check_applicant">(.*?)</select>', page, re.S)
+    assert chosen and 'value="failed" selected' in chosen.group(1)
     done = client.post(f"/applicationview/step/{app_.id}/accept", data=PASS(),
                        follow_redirects=True)
     assert "核对结果已记录" in done.get_data(as_text=True)
