@@ -87,6 +87,7 @@ FINDINGS = {
 
 
 def supervision(builder, sm, bureau: Bureau, officer, admin, password: str) -> None:
+    from app.commands.checklists import LayOutChecklist
     from app.services.evidence import store_evidence
     from app.workflows import run_step
     from app.workflows.fast_track import FastTrackWorkflow
@@ -107,6 +108,8 @@ def supervision(builder, sm, bureau: Bureau, officer, admin, password: str) -> N
 
     def record(item: Inspection, day: dt.date, finding: bool) -> None:
         code, text = FINDINGS[item.checklist.name]
+        with on(day):  # the officer opens the inspection: its checklist is laid out
+            LayOutChecklist(item.id, user=lead).execute()
         _answer(item, code if finding else None, text)
         item.inspected_on = day
         item.method = InspectionMethod.onsite if rng.random() < 0.7 else InspectionMethod.online

@@ -8,6 +8,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields
 
 from app.api.base import DomainModelApi, EvidenceDoor, evidence_list
+from app.commands.checklists import open_for_recording
 from app.models import (
     AssistanceLetter,
     Inspection,
@@ -16,7 +17,7 @@ from app.models import (
     RemoteUse,
 )
 from app.security_model import DISTRICT_OFFICERS, FILERS
-from app.services import supervision  # noqa: F401  (installs the derived columns)
+from app.services import supervision  # (also installs the derived columns)
 from app.workflows.supervision import (
     AssistanceLetterWorkflow,
     InspectionPlanWorkflow,
@@ -77,11 +78,13 @@ class InspectionPlanApi(DomainModelApi):
 
 
 def _answers(inspection: Inspection) -> list[dict]:
+    """Every point in the paper's order (laid out when the inspection is first opened: an
+    ``id`` is null only where the reader could not lay them out, e.g. after the record)."""
     return [{"id": a.id, "point_code": a.point_code, "item": a.point.item,
              "content": a.point.content, "answer": a.answer.name if a.answer else None,
              "compliant": a.point.complies(a.answer.name) if a.answer else None,
              "description": a.description, "evidence": evidence_list(a.evidence)}
-            for a in inspection.answers]
+            for a in supervision.answers_of(inspection)]
 
 
 def _remote_uses(inspection: Inspection) -> list[dict]:
@@ -119,6 +122,16 @@ class InspectionApi(EvidenceDoor, DomainModelApi):
                   "evidence": fields.Function(lambda i: evidence_list(i.evidence), dump_only=True),
                   "correction_status": fields.String(dump_only=True)}
     extra_roles = {"can_evidence": DISTRICT_OFFICERS}
+
+    def get_headless(self, pk, **kwargs):
+        """A pending inspection of a draw gets its checklist points (with their ids, to be
+        answered through ``inspection_answer``) when first read."""
+        try:
+            item = self.datamodel.get(pk, self._base_filters)
+        except (TypeError, ValueError):
+            item = None
+        open_for_recording(item)
+        return super().get_headless(pk, **kwargs)
 
 
 

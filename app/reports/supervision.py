@@ -535,7 +535,7 @@ def remote_use_lines(inspection) -> list[str]:
 
 def inspection_sheet(inspection) -> ChecklistSheet:
     """The filled checklist of one inspection: part 一 from the records, part 二 as answered."""
-    from app.services.supervision import unit_facts
+    from app.services.supervision import answers_of, unit_facts
 
     findings = remote_use_lines(inspection)
     if inspection.other_findings:
@@ -545,6 +545,6 @@ def inspection_sheet(inspection) -> ChecklistSheet:
         inspectors="、".join(u.get_full_name() for u in inspection.inspectors),
         facts=unit_facts(inspection.enterprise, inspection.checklist),
         answers={a.point_code: (a.answer.name if a.answer else None, a.description or "")
-                 for a in inspection.answers},
+                 for a in answers_of(inspection)},
         other_findings="\n".join(findings), unit_opinion=inspection.unit_opinion or "",
         confirmed_on=inspection.unit_confirmed_on, method=inspection.method.label)

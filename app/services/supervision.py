@@ -38,6 +38,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy_continuum import version_class, versioning_manager
 
 from app import clock, meta, policy
@@ -73,6 +74,9 @@ from app.models import (
     InspectionPlan,
     InspectionTarget,
     ReviewerAccount,
+    inspection_inspector,
+    inspection_target_certificate,
+    inspection_target_inspector,
     reviewer_account_function,
 )
 from app.services import records
@@ -308,8 +312,9 @@ def candidates_refusal(plan: InspectionPlan, today: dt.date | None = None) -> st
 
 
 def run_draw(plan: InspectionPlan, actor, seed: str | None = None,
-             today: dt.date | None = None) -> list[InspectionTarget]:
-    """Freeze the candidates, draw, and write the 抽查名单 and one pending inspection per unit."""
+             today: dt.date | None = None) -> int:
+    """Freeze the candidates, draw, and write the 抽查名单 and one pending inspection per unit
+    (:func:`write_draw`); the number of units drawn."""
     refusal = draw_refusal(plan)
     if refusal:
         raise RuleViolation(refusal)
@@ -355,31 +360,46 @@ def run_draw(plan: InspectionPlan, actor, seed: str | None = None,
             f"可抽取的监管人员不足：本局持有“监管”功能在用账号的人员共{len(officers)}人，"
             f"{len(short)}家单位回避后不足{inputs['inspectors_per_unit']}人（如{short[0]}）。"
             "请先在“用户管理”中关联检查人员的国家系统账号。")
-    users = {u.username: u for u in officers}
-    certs = {c.id: c for c in db.session.scalars(
-        select(Certificate).where(Certificate.id.in_(by_number.values())))} if by_number else {}
-    targets = []
-    for row in result:
-        eid = drawn_ids[row["uscc"]]
-        target = InspectionTarget(
-            seq=row["seq"], enterprise_id=eid, kind=TargetKind[row["kind"]],
-            fast_track=row["fast_track"], reasons="；".join(row["reasons"]) or None,
-            certificates=[certs[by_number[n]] for n in row["certificates"]],
-            inspectors=[users[login] for login in row["inspectors"]])
-        plan.targets.append(target)
-        inspection = Inspection(
-            plan=plan, target=target, enterprise_id=eid, origin=InspectionOrigin.plan,
-            checklist=ChecklistKind.fast_track if row["fast_track"] else ChecklistKind.general,
-            inspectors=list(target.inspectors), state=InspectionState.pending)
-        add_answers(inspection)
-        db.session.add(inspection)
-        targets.append(target)
+    user_ids = {u.username: u.id for u in officers}
     plan.seed = inputs["seed"]
     plan.draw_inputs = inputs
     plan.draw_result = result
     plan.drawn_at = clock.now()
     plan.drawn_by = getattr(actor, "signature", None)
-    return targets
+    write_draw(plan, result, drawn_ids, by_number, user_ids)
+    return len(result)
+
+
+def write_draw(plan: InspectionPlan, result: list[dict[str, Any]], drawn_ids: dict[str, int],
+               by_number: dict[str, int], user_ids: dict[str, int]) -> None:
+    """The 抽查名单 and one pending inspection per unit, written in bulk (a draw of 10,000
+    candidate units writes a thousand of each) with their audit-trail versions under the
+    draw's own audit transaction — the one that records the plan's seed and result — so each
+    row's 历史 shows its creation by the draw as if saved one by one. The checklist points are
+    laid out when the inspection is first opened (:func:`lay_out_answers`)."""
+    from app.services.imports.bulk import current_transaction_id, insert_links, insert_rows, row_of
+
+    db.session.flush()  # the plan's new version opens the draw's audit transaction
+    tx = current_transaction_id()
+    target_ids = insert_rows(InspectionTarget, (row_of(InspectionTarget, InspectionTarget(
+        plan_id=plan.id, seq=row["seq"], enterprise_id=drawn_ids[row["uscc"]],
+        kind=TargetKind[row["kind"]], fast_track=row["fast_track"],
+        reasons="；".join(row["reasons"]) or None)) for row in result), tx)
+    insert_links(inspection_target_certificate, [
+        {"target_id": tid, "certificate_id": by_number[n]}
+        for tid, row in zip(target_ids, result) for n in row["certificates"]], tx)
+    insert_links(inspection_target_inspector, [
+        {"target_id": tid, "user_id": user_ids[login]}
+        for tid, row in zip(target_ids, result) for login in row["inspectors"]], tx)
+    inspection_ids = insert_rows(Inspection, (row_of(Inspection, Inspection(
+        plan_id=plan.id, target_id=tid, enterprise_id=drawn_ids[row["uscc"]],
+        origin=InspectionOrigin.plan,
+        checklist=ChecklistKind.fast_track if row["fast_track"] else ChecklistKind.general,
+        state=InspectionState.pending)) for tid, row in zip(target_ids, result)), tx)
+    insert_links(inspection_inspector, [
+        {"inspection_id": iid, "user_id": user_ids[login]}
+        for iid, row in zip(inspection_ids, result) for login in row["inspectors"]], tx)
+    db.session.expire(plan, ["targets"])
 
 
 def targets_as_result(plan: InspectionPlan) -> list[dict[str, Any]]:
@@ -431,12 +451,58 @@ def completion_refusal(plan: InspectionPlan) -> str | None:
 
 
 def add_answers(inspection: Inspection) -> None:
-    """One answer row per point of the inspection's checklist, in the paper's order."""
+    """One answer row per point of the inspection's checklist, in the paper's order (a new
+    inspection recorded outside a plan)."""
     checklist = inspection.checklist.checklist
     have = {a.point_code for a in inspection.answers}
     for seq, point in enumerate(checklist.points, start=1):
         if point.code not in have:
             inspection.answers.append(InspectionAnswer(seq=seq, point_code=point.code))
+
+
+def answers_of(inspection: Inspection) -> list[InspectionAnswer]:
+    """Every point of the inspection's checklist in the paper's order: its stored answer, or
+    — for an inspection of a draw not opened yet — an empty answer that is not saved (no id).
+    What every reader of a checklist uses (the sheets, the outcome, the API)."""
+    stored = {a.point_code: a for a in inspection.answers}
+    out = []
+    for seq, point in enumerate(inspection.checklist.checklist.points, start=1):
+        answer = stored.get(point.code)
+        if answer is None:
+            answer = InspectionAnswer(seq=seq, point_code=point.code, inspection_id=inspection.id)
+            # read-only link: no backref event, so it never joins the inspection's answers
+            set_committed_value(answer, "inspection", inspection)
+        out.append(answer)
+    return out
+
+
+def answers_laid_out(inspection: Inspection) -> bool:
+    return {a.point_code for a in inspection.answers} \
+        >= {p.code for p in inspection.checklist.checklist.points}
+
+
+def lay_out_answers(inspection_id: int) -> int:
+    """The first opening of an inspection for recording: one empty answer row per point of
+    its checklist not stored yet. Call inside a write transaction: the inspection's row is
+    locked first and the stored points read after the lock, so of two officers opening it at
+    once the second finds the first one's rows and adds none (the unique key on
+    (inspection_id, point_code) backs this up). The number of rows added."""
+    from app.transaction import lock
+
+    inspection = lock(Inspection, inspection_id)
+    if inspection is None or inspection.state is not InspectionState.pending:
+        return 0
+    have = set(db.session.scalars(select(InspectionAnswer.point_code).where(
+        InspectionAnswer.inspection_id == inspection_id)))
+    added = 0
+    for seq, point in enumerate(inspection.checklist.checklist.points, start=1):
+        if point.code not in have:
+            db.session.add(InspectionAnswer(inspection_id=inspection_id, seq=seq,
+                                            point_code=point.code))
+            added += 1
+    db.session.flush()
+    db.session.expire(inspection, ["answers"])
+    return added
 
 
 @records.on_save(Inspection)
@@ -460,7 +526,8 @@ def inspection_outcome(inspection: Inspection) -> Any:
     """合格 when every point complies; 不合格 when one does not (the declaration says which
     answer complies for each point)."""
     checklist = inspection.checklist.checklist
-    ok = all(checklist.point(a.point_code).complies(a.answer.name) for a in inspection.answers)
+    ok = all(a.answer is not None and checklist.point(a.point_code).complies(a.answer.name)
+             for a in answers_of(inspection))
     return InspectionResult["pass"] if ok else InspectionResult["fail"]
 
 
@@ -470,10 +537,11 @@ def record_refusal(inspection: Inspection) -> dict[str, list[str]] | None:
         errors["inspected_on"] = ["请填写检查时间。"]
     elif inspection.inspected_on > clock.today():
         errors["inspected_on"] = ["检查时间不能晚于今天。"]
-    missing = [a.point_code for a in inspection.answers if a.answer is None]
-    if missing or not inspection.answers:
+    answers = answers_of(inspection)
+    missing = [a.point_code for a in answers if a.answer is None]
+    if missing:
         errors["answers"] = [f"检查表还有{len(missing)}个检查点未填写检查结论（{'、'.join(missing)}）。"]
-    findings = [a for a in inspection.answers if a.answer is not None
+    findings = [a for a in answers if a.answer is not None
                 and not inspection.checklist.checklist.point(a.point_code).complies(a.answer.name)
                 and not (a.description or "").strip()]
     if findings:

@@ -12,6 +12,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 
 from app import clock, policy
+from app.commands.checklists import open_for_recording
 from app.enums import BureauLevel
 from app.extensions import db
 from app.fab import ScopedInterface, session_or_token
@@ -197,6 +198,27 @@ class InspectionView(EvidenceUploads, DomainModelView):
         "inspectors": lambda users: "、".join(u.signature for u in users or []),
         "evidence": _files_text}
     description_columns = {"origin": "计划内的检查记录由随机抽取生成；此处登记投诉举报、线索等计划外检查"}
+
+    def _open_for_recording(self, pk) -> None:
+        """A pending inspection of a draw gets its checklist points when first opened."""
+        try:
+            item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        except (TypeError, ValueError):
+            return
+        open_for_recording(item)
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        self._open_for_recording(pk)
+        return super().show(pk)
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        if request.method == "GET":
+            self._open_for_recording(pk)
+        return super().edit(pk)
 
     def report_links(self, item):
         return report_downloads("SupervisionReportsView.inspection",

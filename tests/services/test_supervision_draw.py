@@ -16,7 +16,13 @@ from app.enums import InspectionState, TargetKind, UsageKind
 from app.extensions import db
 from app.models import Application, Product, UsageRecord
 from app.scope import acting_as
-from app.services.supervision import compute_draw, general_sample_size, rank, verify_draw
+from app.services.supervision import (
+    answers_of,
+    compute_draw,
+    general_sample_size,
+    rank,
+    verify_draw,
+)
 from app.workflows import run_step
 from app.workflows.supervision import InspectionPlanWorkflow as P
 from tests import factories
@@ -97,7 +103,11 @@ def test_draw_covers_fast_track_and_key_units_and_re_runs_to_the_same_list(app_c
         # one pending inspection per unit, on the checklist of its kind, with its inspectors
         assert target.inspection.state is InspectionState.pending
         assert target.inspection.checklist.name == ("fast_track" if target.fast_track else "general")
-        assert len(target.inspection.answers) == len(target.inspection.checklist.checklist.points)
+        # its checklist is laid out when first opened: nothing stored yet, every point shown
+        points = target.inspection.checklist.checklist.points
+        assert target.inspection.answers == []
+        assert [(a.seq, a.point_code, a.answer) for a in answers_of(target.inspection)] == \
+            [(n, p.code, None) for n, p in enumerate(points, start=1)]
 
     # 复核: the stored inputs give the stored list, and the saved 名单 is that list
     assert plan.draw_inputs["seed"] == plan.seed == "种子-2026"

@@ -117,6 +117,22 @@ def insert_rows(model, rows: Iterable[dict], transaction_id: int) -> list[int]:
     return ids
 
 
+def insert_links(table, rows: list[dict], transaction_id: int) -> None:
+    """Insert rows of a many-to-many ``table`` (dicts by column name) with their audit-trail
+    versions. The audit trail queues one INSERT of a version row per link it sees written,
+    run one by one at the next flush; the same version rows are written here at once."""
+    versions = table.metadata.tables[f"{table.name}_version"]
+    uow = versioning_manager.unit_of_work(db.session)
+    rows = list(rows)
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start:start + BATCH]
+        queued = len(uow.pending_statements)
+        db.session.execute(insert(table), chunk)
+        del uow.pending_statements[queued:]
+        db.session.execute(insert(versions), [
+            {**row, "transaction_id": transaction_id, "operation_type": 0} for row in chunk])
+
+
 def _note_change(model, transaction_id: int) -> None:
     """The audit log's list of record types a transaction changed."""
     changes = None
