@@ -381,21 +381,25 @@ def write_draw(plan: InspectionPlan, result: list[dict[str, Any]], drawn_ids: di
 
     db.session.flush()  # the plan's new version opens the draw's audit transaction
     tx = current_transaction_id()
-    target_ids = insert_rows(InspectionTarget, (row_of(InspectionTarget, InspectionTarget(
-        plan_id=plan.id, seq=row["seq"], enterprise_id=drawn_ids[row["uscc"]],
+    # one record of each kind gives every column its value (defaults included); the rows differ
+    # only in their links and kind
+    target_row = row_of(InspectionTarget, InspectionTarget(plan_id=plan.id, fast_track=False))
+    target_ids = insert_rows(InspectionTarget, [dict(
+        target_row, seq=row["seq"], enterprise_id=drawn_ids[row["uscc"]],
         kind=TargetKind[row["kind"]], fast_track=row["fast_track"],
-        reasons="；".join(row["reasons"]) or None)) for row in result), tx)
+        reasons="；".join(row["reasons"]) or None) for row in result], tx)
     insert_links(inspection_target_certificate, [
         {"target_id": tid, "certificate_id": by_number[n]}
         for tid, row in zip(target_ids, result) for n in row["certificates"]], tx)
     insert_links(inspection_target_inspector, [
         {"target_id": tid, "user_id": user_ids[login]}
         for tid, row in zip(target_ids, result) for login in row["inspectors"]], tx)
-    inspection_ids = insert_rows(Inspection, (row_of(Inspection, Inspection(
-        plan_id=plan.id, target_id=tid, enterprise_id=drawn_ids[row["uscc"]],
-        origin=InspectionOrigin.plan,
-        checklist=ChecklistKind.fast_track if row["fast_track"] else ChecklistKind.general,
-        state=InspectionState.pending)) for tid, row in zip(target_ids, result)), tx)
+    inspection_row = row_of(Inspection, Inspection(
+        plan_id=plan.id, origin=InspectionOrigin.plan, state=InspectionState.pending))
+    inspection_ids = insert_rows(Inspection, [dict(
+        inspection_row, target_id=tid, enterprise_id=drawn_ids[row["uscc"]],
+        checklist=ChecklistKind.fast_track if row["fast_track"] else ChecklistKind.general)
+        for tid, row in zip(target_ids, result)], tx)
     insert_links(inspection_inspector, [
         {"inspection_id": iid, "user_id": user_ids[login]}
         for iid, row in zip(inspection_ids, result) for login in row["inspectors"]], tx)

@@ -119,16 +119,22 @@ def insert_rows(model, rows: Iterable[dict], transaction_id: int) -> list[int]:
 
 def insert_links(table, rows: list[dict], transaction_id: int) -> None:
     """Insert rows of a many-to-many ``table`` (dicts by column name) with their audit-trail
-    versions. The audit trail queues one INSERT of a version row per link it sees written,
-    run one by one at the next flush; the same version rows are written here at once."""
+    versions, under the given audit transaction. The audit trail would build and queue one
+    INSERT of a version row per link it sees written (run one by one at the next flush); the
+    links are written as driver SQL, which it does not watch, and the same version rows are
+    written here at once."""
     versions = table.metadata.tables[f"{table.name}_version"]
-    uow = versioning_manager.unit_of_work(db.session)
+    conn = db.session.connection()
+    compiled = insert(table).compile(dialect=conn.dialect,
+                                     column_keys=[c.name for c in table.columns])
     rows = list(rows)
     for start in range(0, len(rows), BATCH):
         chunk = rows[start:start + BATCH]
-        queued = len(uow.pending_statements)
-        db.session.execute(insert(table), chunk)
-        del uow.pending_statements[queued:]
+        if compiled.positional:
+            conn.exec_driver_sql(str(compiled), [tuple(row[key] for key in compiled.positiontup)
+                                                 for row in chunk])
+        else:
+            conn.exec_driver_sql(str(compiled), chunk)
         db.session.execute(insert(versions), [
             {**row, "transaction_id": transaction_id, "operation_type": 0} for row in chunk])
 
