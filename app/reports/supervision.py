@@ -42,6 +42,7 @@ from app.reports.engine import (
     html_to_pdf,
     xlsx_line_count,
 )
+from app.services.supervision import PROGRESS_COUNTS, progress_subtotal
 
 TICKED, UNTICKED = "■", "□"  # ☑/☐ are not in the embedded font (see app.reports.forms)
 CLAUSE_LABELS = tuple(c.label for c in ExemptionClause.fast_track_clauses())
@@ -392,10 +393,6 @@ SUMMARY = ReportDeclaration(
     sequence_column=None,
 )
 
-_COUNTS = ("drawn", "inspected", "failed", "correcting", "corrected", "cases", "reported",
-           "letters_sent", "letters_answered", "letters_overdue")
-
-
 def summary_declaration() -> ReportDeclaration:
     """:data:`SUMMARY` in the active province's words and numbers: the column of units
     reported to the provincial bureau (上报市局, 上报省局) and the letters' reply period."""
@@ -410,13 +407,13 @@ def summary_declaration() -> ReportDeclaration:
 
 def summary_data(bureau_name: str, year: int, progress: list, as_of: dt.date) -> ReportData:
     """One row per bureau (and, in a province of cities, each city's 小计 row after its
-    bureaus), then the 合计 of the bureaus' rows."""
-    rows = [dict({"district": p.bureau, "plan": p.plan_state},
-                 **{k: getattr(p, k) for k in _COUNTS}) for p in progress]
+    bureaus), then the 合计 of the bureaus' rows — added up by the one rule of the board's
+    小计 rows (``services.supervision.progress_subtotal``)."""
     bureaus = [p for p in progress if not getattr(p, "subtotal", False)]
     if len(bureaus) > 1:
-        rows.append(dict({"district": "合计", "plan": f"{sum(p.planned for p in bureaus)}个"},
-                         **{k: sum(getattr(p, k) for p in bureaus) for k in _COUNTS}))
+        progress = [*progress, progress_subtotal("合计", bureaus)]
+    rows = [dict({"district": p.bureau, "plan": p.plan_state},
+                 **{k: getattr(p, k) for k in PROGRESS_COUNTS}) for p in progress]
     return ReportData(header={"bureau": bureau_name, "year": str(year),
                               "as_of": chinese_date(as_of)}, rows=rows)
 
