@@ -104,8 +104,8 @@ class InspectionApi(EvidenceDoor, DomainModelApi):
                     "correction_requirements", "correction_ordered_on", "correction_due",
                     "correction_status", "rechecked_on", "corrected_on", "recheck_record",
                     "sanction_reason", "reported_city_at", "proposed_measure",
-                    "reported_samr_at", "escalation_opinion", "case_no", "case_opened_on",
-                    "evidence"]
+                    "reported_samr_at", "escalation_opinion", "sanctioned_on", "case_no",
+                    "case_opened_on", "evidence"]
     add_columns = ["enterprise_id", "origin", "origin_remarks", "checklist", "method",
                    "inspected_on", "inspectors", "other_findings", "unit_opinion",
                    "unit_confirmed_on"]

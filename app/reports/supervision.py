@@ -384,6 +384,7 @@ SUMMARY = ReportDeclaration(
         Column("corrected", "已整改\n（家）", 0.8, kind="number"),
         Column("cases", "已立案\n（件）", 0.8, kind="number"),
         Column("reported", "上报市局\n（家）", 0.8, kind="number"),
+        Column("sanctioned", "暂停/取消\n便捷通道（家）", 0.9, kind="number"),
         Column("letters_sent", "发出协查函\n（件）", 0.9, kind="number"),
         Column("letters_answered", "已反馈\n（件）", 0.8, kind="number"),
         Column("letters_overdue", "逾期未反馈\n（件）", 0.9, kind="number"),
