@@ -128,12 +128,13 @@ class InspectionAnswerApi(EvidenceDoor, DomainModelApi):
     resource_name = "inspection_answer"
     model = InspectionAnswer
     list_columns = ["id", "inspection_id", "point_code", "answer", "description"]
-    show_columns = list_columns + ["compliance"]
+    show_columns = list_columns + ["compliance", "evidence"]
     edit_columns = ["answer", "description"]
     add_columns = ["answer", "description"]
     order_columns = ["id", "inspection_id", "point_code"]
     search_columns = ["inspection_id", "point_code", "answer"]
-    api_fields = {"compliance": fields.String(dump_only=True)}
+    api_fields = {"compliance": fields.String(dump_only=True),
+                  "evidence": fields.Function(lambda a: evidence_list(a.evidence), dump_only=True)}
     extra_roles = {"can_evidence": DISTRICT_OFFICERS}
 
 

@@ -353,6 +353,17 @@ TARGET_LIST = ReportDeclaration(
 )
 
 
+def verification_line(plan) -> str:
+    """The seed and the 复核 verdict, printed under the 名单 (公平可复核)."""
+    if plan.verified_at is None:
+        verdict = "尚未复核"
+    else:
+        same = "结果与本名单一致" if plan.verified_same else "结果与本名单不一致，请核查"
+        verdict = (f"{plan.verified_at:%Y-%m-%d %H:%M}由{plan.verified_by or ''}按保存的候选名单和种子"
+                   f"重新抽取复核，{same}")
+    return f"3．随机种子：{plan.seed or ''}；复核：{verdict}。"
+
+
 def target_list_data(plan, users_by_login: dict[str, str]) -> tuple[ReportDeclaration, ReportData]:
     rows = []
     for t in plan.targets:
@@ -360,7 +371,8 @@ def target_list_data(plan, users_by_login: dict[str, str]) -> tuple[ReportDeclar
         rows.append({"unit": t.enterprise.name, "uscc": t.enterprise.uscc, "kind": kind,
                      "batches": "\n".join(c.number for c in t.certificates) or "（无获证批次）",
                      "inspectors": "、".join(u.get_full_name() for u in t.inspectors)})
-    decl = dataclasses.replace(TARGET_LIST, title=f"{plan.year}年度CCC免办双随机抽查名单")
+    decl = dataclasses.replace(TARGET_LIST, title=f"{plan.year}年度CCC免办双随机抽查名单",
+                               footnotes=(*TARGET_LIST.footnotes, verification_line(plan)))
     return decl, ReportData(header={
         "bureau": plan.bureau.name, "year": str(plan.year),
         "drawn_at": plan.drawn_at.strftime("%Y-%m-%d %H:%M") if plan.drawn_at else "",
