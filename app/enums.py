@@ -400,6 +400,9 @@ class InspectionState(LabeledEnum):
     reported_city = local("已上报{province_bureau_short}")
     reported_samr = "已报总局"
     case_opened = "已立案调查"
+    #: closed by the grant's sanction that names the inspection (seed 000 第十二条)
+    suspended = "已暂停便捷通道"
+    revoked = "已取消便捷通道"
 
 
 #: Inspections whose findings are still being followed up (the board's 跟进中).

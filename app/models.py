@@ -1933,6 +1933,9 @@ class Inspection(Audited, TimestampMixin, Model):
     case_no: Mapped[Optional[str]] = mapped_column(String(64), unique=True,
                                                    info=label("立案编号"))
     case_opened_on: Mapped[Optional[dt.date]] = mapped_column(Date, info=label("立案日期"))
+    sanctioned_on: Mapped[Optional[dt.date]] = mapped_column(
+        Date, info=label("暂停/取消便捷通道日期",
+                         help="依据本检查记录暂停或取消该单位便捷通道的日期"))
     answers: Mapped[list["InspectionAnswer"]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan",
         order_by="InspectionAnswer.seq", info=label("检查情况记录"))

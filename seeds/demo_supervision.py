@@ -1,6 +1,6 @@
 """Demo 双随机 supervision for the profile's demo districts, walked through the real workflows: three
 inspectors per district linked to their 监管 accounts, last year's plan completed, this year's
-plan drawn with inspections in every state (待检查 … 已报总局, 已立案), an ad-hoc inspection from
+plan drawn with inspections in every state (待检查 … 已报总局, 已暂停/已取消便捷通道, 已立案), an ad-hoc inspection from
 a complaint, out-of-province rows, letters sent / answered / overdue / received, and next year's
 plan as a draft. Dates are relative to the demo's "today"."""
 from __future__ import annotations
@@ -49,7 +49,9 @@ def demo_officer(bureau: Bureau):
 #: given to fast-track units)
 THIS_YEAR = ["failed", "correcting", "corrected", "overdue", "case_opened", "passed", "pending",
              "passed", "pending"]
-FAST_TRACK_ONLY = ["reported_samr", "reported_city"]
+FAST_TRACK_ONLY = ["suspended", "revoked", "reported_samr", "reported_city"]
+#: closed by the grant's sanction naming the inspection (its 暂停 / 取消)
+SANCTIONED = {"suspended": "suspend", "revoked": "revoke"}
 
 
 def inspectors(sm, bureau: Bureau, password: str) -> list:
@@ -132,7 +134,15 @@ def supervision(builder, sm, bureau: Bureau, officer, admin, password: str) -> N
         run_step(P, plan.id, "publish", officer)
         run_step(P, plan.id, "draw", lead)
     for i, target in enumerate(plan.targets):
-        record(target.inspection, drawn_on + dt.timedelta(days=20 + 7 * i), finding=False)
+        # the first unit's finding went to a case (立案调查): this year's 名单 is taken by the
+        # fast-track path (上报, 报总局, 暂停, 取消) and the correction states
+        day = drawn_on + dt.timedelta(days=20 + 7 * i)
+        finding = i == 0 and len(plan.targets) > 1
+        record(target.inspection, day, finding=finding)
+        if finding:
+            with on(day + dt.timedelta(days=10)):
+                run_step(W, target.inspection.id, "open_case", officer, {
+                    "case_no": f"{short}市监案〔{last_year}〕{rng.randint(100, 999)}号"})
     with on(drawn_on + dt.timedelta(days=30 + 7 * len(plan.targets))):
         run_step(P, plan.id, "verify", officer)
         run_step(P, plan.id, "complete", officer)
@@ -159,7 +169,11 @@ def supervision(builder, sm, bureau: Bureau, officer, admin, password: str) -> N
         run_step(P, plan.id, "draw", lead)
     with on(t0 + dt.timedelta(days=1)):
         run_step(P, plan.id, "verify", officer)
-    fast = [t.inspection for t in plan.targets if t.fast_track]
+    open_grant = set(db.session.scalars(select(FastTrackGrant.enterprise_id).where(
+        FastTrackGrant.state == FastTrackState.active)))
+    # units whose grant is open first: they are the ones a sanction can close
+    fast = sorted((t.inspection for t in plan.targets if t.fast_track),
+                  key=lambda i: i.enterprise_id not in open_grant)
     others = [t.inspection for t in plan.targets if not t.fast_track]
     wanted = {}
     for item, state in zip(fast, FAST_TRACK_ONLY):
@@ -202,22 +216,25 @@ def supervision(builder, sm, bureau: Bureau, officer, admin, password: str) -> N
             run_step(W, item.id, "recheck", officer, {
                 "rechecked_on": (due + dt.timedelta(days=3)).isoformat(), "corrected": "no",
                 "record": "复查：整改期限届满，仍未建立追溯台帐。"})
-        if state in ("reported_city", "reported_samr"):
+        if state in ("reported_city", "reported_samr", *SANCTIONED):
             with on(due + dt.timedelta(days=5)):
                 run_step(W, item.id, "report_city", officer, {
                     "reason": "no_longer_eligible", "opinion": "逾期未改正，建议暂停便捷通道使用权限。"})
-        if state == "reported_samr":
+        if state == "reported_samr" or state in SANCTIONED:
+            measure = SANCTIONED.get(state, "suspend")
+            verb = "暂停" if measure == "suspend" else "取消"
             with on(due + dt.timedelta(days=8)):
-                run_step(W, item.id, "report_samr", admin, {"measure": "suspend",
-                                                            "opinion": "同意，报请总局暂停。"})
+                run_step(W, item.id, "report_samr", admin, {"measure": measure,
+                                                            "opinion": f"同意，报请总局{verb}。"})
+        if state in SANCTIONED:  # 总局 agreed: the grant's sanction closes the inspection
             grant = db.session.scalar(select(FastTrackGrant).where(
                 FastTrackGrant.enterprise_id == item.enterprise_id,
                 FastTrackGrant.state == FastTrackState.active))
             if grant is not None:
                 with on(due + dt.timedelta(days=12)):
-                    run_step(FastTrackWorkflow, grant.id, "suspend", admin, {
+                    run_step(FastTrackWorkflow, grant.id, SANCTIONED[state], admin, {
                         "reason": "no_longer_eligible", "inspection_id": item.id,
-                        "remarks": "总局已同意暂停。"})
+                        "remarks": f"总局已同意{verb}。"})
     # out-of-province use found at one inspection; the signed checklist scanned
     found = next((t.inspection for t in plan.targets
                   if t.inspection.state is not InspectionState.pending), None)

@@ -107,8 +107,8 @@ class InspectionApi(EvidenceDoor, DomainModelApi):
                     "correction_requirements", "correction_ordered_on", "correction_due",
                     "correction_status", "rechecked_on", "corrected_on", "recheck_record",
                     "sanction_reason", "reported_city_at", "proposed_measure",
-                    "reported_samr_at", "escalation_opinion", "case_no", "case_opened_on",
-                    "evidence"]
+                    "reported_samr_at", "escalation_opinion", "sanctioned_on", "case_no",
+                    "case_opened_on", "evidence"]
     add_columns = ["enterprise_id", "origin", "origin_remarks", "checklist", "method",
                    "inspected_on", "inspectors", "other_findings", "unit_opinion",
                    "unit_confirmed_on"]
@@ -141,12 +141,13 @@ class InspectionAnswerApi(EvidenceDoor, DomainModelApi):
     resource_name = "inspection_answer"
     model = InspectionAnswer
     list_columns = ["id", "inspection_id", "point_code", "answer", "description"]
-    show_columns = list_columns + ["compliance"]
+    show_columns = list_columns + ["compliance", "evidence"]
     edit_columns = ["answer", "description"]
     add_columns = ["answer", "description"]
     order_columns = ["id", "inspection_id", "point_code"]
     search_columns = ["inspection_id", "point_code", "answer"]
-    api_fields = {"compliance": fields.String(dump_only=True)}
+    api_fields = {"compliance": fields.String(dump_only=True),
+                  "evidence": fields.Function(lambda a: evidence_list(a.evidence), dump_only=True)}
     extra_roles = {"can_evidence": DISTRICT_OFFICERS}
 
 

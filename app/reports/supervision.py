@@ -42,6 +42,7 @@ from app.reports.engine import (
     html_to_pdf,
     xlsx_line_count,
 )
+from app.services.supervision import PROGRESS_COUNTS, progress_subtotal
 
 TICKED, UNTICKED = "■", "□"  # ☑/☐ are not in the embedded font (see app.reports.forms)
 CLAUSE_LABELS = tuple(c.label for c in ExemptionClause.fast_track_clauses())
@@ -352,6 +353,17 @@ TARGET_LIST = ReportDeclaration(
 )
 
 
+def verification_line(plan) -> str:
+    """The seed and the 复核 verdict, printed under the 名单 (公平可复核)."""
+    if plan.verified_at is None:
+        verdict = "尚未复核"
+    else:
+        same = "结果与本名单一致" if plan.verified_same else "结果与本名单不一致，请核查"
+        verdict = (f"{plan.verified_at:%Y-%m-%d %H:%M}由{plan.verified_by or ''}按保存的候选名单和种子"
+                   f"重新抽取复核，{same}")
+    return f"3．随机种子：{plan.seed or ''}；复核：{verdict}。"
+
+
 def target_list_data(plan, users_by_login: dict[str, str]) -> tuple[ReportDeclaration, ReportData]:
     rows = []
     for t in plan.targets:
@@ -359,7 +371,8 @@ def target_list_data(plan, users_by_login: dict[str, str]) -> tuple[ReportDeclar
         rows.append({"unit": t.enterprise.name, "uscc": t.enterprise.uscc, "kind": kind,
                      "batches": "\n".join(c.number for c in t.certificates) or "（无获证批次）",
                      "inspectors": "、".join(u.get_full_name() for u in t.inspectors)})
-    decl = dataclasses.replace(TARGET_LIST, title=f"{plan.year}年度CCC免办双随机抽查名单")
+    decl = dataclasses.replace(TARGET_LIST, title=f"{plan.year}年度CCC免办双随机抽查名单",
+                               footnotes=(*TARGET_LIST.footnotes, verification_line(plan)))
     return decl, ReportData(header={
         "bureau": plan.bureau.name, "year": str(plan.year),
         "drawn_at": plan.drawn_at.strftime("%Y-%m-%d %H:%M") if plan.drawn_at else "",
@@ -383,6 +396,7 @@ SUMMARY = ReportDeclaration(
         Column("corrected", "已整改\n（家）", 0.8, kind="number"),
         Column("cases", "已立案\n（件）", 0.8, kind="number"),
         Column("reported", "上报市局\n（家）", 0.8, kind="number"),
+        Column("sanctioned", "暂停/取消\n便捷通道（家）", 0.9, kind="number"),
         Column("letters_sent", "发出协查函\n（件）", 0.9, kind="number"),
         Column("letters_answered", "已反馈\n（件）", 0.8, kind="number"),
         Column("letters_overdue", "逾期未反馈\n（件）", 0.9, kind="number"),
@@ -391,10 +405,6 @@ SUMMARY = ReportDeclaration(
                "协查函按发函日期计入年度，发函后15日内未反馈的为逾期。",),
     sequence_column=None,
 )
-
-_COUNTS = ("drawn", "inspected", "failed", "correcting", "corrected", "cases", "reported",
-           "letters_sent", "letters_answered", "letters_overdue")
-
 
 def summary_declaration() -> ReportDeclaration:
     """:data:`SUMMARY` in the active province's words and numbers: the column of units
@@ -410,13 +420,13 @@ def summary_declaration() -> ReportDeclaration:
 
 def summary_data(bureau_name: str, year: int, progress: list, as_of: dt.date) -> ReportData:
     """One row per bureau (and, in a province of cities, each city's 小计 row after its
-    bureaus), then the 合计 of the bureaus' rows."""
-    rows = [dict({"district": p.bureau, "plan": p.plan_state},
-                 **{k: getattr(p, k) for k in _COUNTS}) for p in progress]
+    bureaus), then the 合计 of the bureaus' rows — added up by the one rule of the board's
+    小计 rows (``services.supervision.progress_subtotal``)."""
     bureaus = [p for p in progress if not getattr(p, "subtotal", False)]
     if len(bureaus) > 1:
-        rows.append(dict({"district": "合计", "plan": f"{sum(p.planned for p in bureaus)}个"},
-                         **{k: sum(getattr(p, k) for p in bureaus) for k in _COUNTS}))
+        progress = [*progress, progress_subtotal("合计", bureaus)]
+    rows = [dict({"district": p.bureau, "plan": p.plan_state},
+                 **{k: getattr(p, k) for k in PROGRESS_COUNTS}) for p in progress]
     return ReportData(header={"bureau": bureau_name, "year": str(year),
                               "as_of": chinese_date(as_of)}, rows=rows)
 

@@ -73,6 +73,7 @@ from app.models import (
     InspectionAnswer,
     InspectionPlan,
     InspectionTarget,
+    RemoteUse,
     ReviewerAccount,
     inspection_inspector,
     inspection_target_certificate,
@@ -774,6 +775,7 @@ class Progress:
     corrected: int = 0
     cases: int = 0
     reported: int = 0
+    sanctioned: int = 0  # closed by the fast-track sanction naming them (暂停/取消)
     letters_sent: int = 0
     letters_answered: int = 0
     letters_overdue: int = 0
@@ -782,7 +784,7 @@ class Progress:
 
 #: the counts a 小计 or 合计 row adds up
 PROGRESS_COUNTS = ("drawn", "inspected", "failed", "correcting", "corrected", "cases",
-                   "reported", "letters_sent", "letters_answered", "letters_overdue")
+                   "reported", "sanctioned", "letters_sent", "letters_answered", "letters_overdue")
 
 
 def progress_subtotal(name: str, rows: list[Progress]) -> Progress:
@@ -837,11 +839,13 @@ def progress(bureau_ids: list[int] | None, year: int,
                func.sum(case((Inspection.state == S.correcting, 1), else_=0)),
                func.sum(case((Inspection.state == S.corrected, 1), else_=0)),
                func.sum(case((Inspection.case_no.is_not(None), 1), else_=0)),
-               func.sum(case((Inspection.reported_city_at.is_not(None), 1), else_=0)))
+               func.sum(case((Inspection.reported_city_at.is_not(None), 1), else_=0)),
+               func.sum(case((Inspection.state.in_([S.suspended, S.revoked]), 1), else_=0)))
         .join(Enterprise, Enterprise.id == Inspection.enterprise_id)
         .where(Enterprise.bureau_id.in_(ids), in_year).group_by(Enterprise.bureau_id))
-    for bid, inspected, failed, correcting, corrected, cases, reported in counts:
+    for bid, inspected, failed, correcting, corrected, cases, reported, sanctioned in counts:
         p = out[bid]
+        p.sanctioned = int(sanctioned or 0)
         p.inspected, p.failed, p.correcting = int(inspected or 0), int(failed or 0), int(correcting or 0)
         p.corrected, p.cases, p.reported = int(corrected or 0), int(cases or 0), int(reported or 0)
     due_limit = today - dt.timedelta(days=policy.profile().assistance_reply_days)
@@ -920,3 +924,63 @@ def incoming_incompleteness(letter: AssistanceLetter) -> str | None:
     if not letter.doc_no:
         return "请填写来函文号。"
     return None
+
+
+# --- letters from an inspection's out-of-province rows (seed 002 §16) ------------------------
+
+def uncovered_remote_uses(inspection: Inspection) -> list[RemoteUse]:
+    """The inspection's 外省市使用情况 rows that are in no letter yet."""
+    return [r for r in inspection.remote_uses if r.letter_id is None and r.letter is None]
+
+
+def letter_rows_refusal(inspection: Inspection) -> str | None:
+    """协查函 are drafted from the inspection's out-of-province rows not yet in a letter."""
+    if not inspection.remote_uses:
+        return "该检查记录没有登记外省市使用情况，无需据此发协查函。"
+    if not uncovered_remote_uses(inspection):
+        return "该检查记录的外省市使用情况均已起草协查函。"
+    return None
+
+
+def addressee_for(place: str) -> str:
+    """主送: the market-regulation bureau of the place of use (江苏省苏州市 →
+    江苏省苏州市市场监督管理局); a place already written as a bureau is kept."""
+    place = place.strip()
+    return place if place.endswith("局") else f"{place}市场监督管理局"
+
+
+def draft_letters(inspection: Inspection) -> list[AssistanceLetter]:
+    """One draft 协查函 per place of use (具体省市) of the inspection's rows not yet in a letter,
+    in the order the rows were recorded: addressed to that place's market-regulation bureau,
+    from the unit's bureau, naming the unit, the batches (证明编号) and what to verify (the use
+    type declared — 直接维修/商业展示/科研测试 — and the write-off), linked to the inspection;
+    the rows are marked as covered by it. The officer checks the draft, gives its 文号 and
+    sends it (发函); deleting a draft releases its rows, and the step is offered again."""
+    rows = uncovered_remote_uses(inspection)
+    if not rows:
+        raise RuleViolation(letter_rows_refusal(inspection) or "没有可发协查函的外省市使用情况。")
+    by_place: dict[str, list[RemoteUse]] = {}
+    for row in rows:
+        by_place.setdefault(row.place.strip(), []).append(row)
+    enterprise = inspection.enterprise
+    letters = []
+    for place, group in by_place.items():
+        batches = "\n".join(f"{i}. 免办证明（批次）{r.batch_text}：{r.use_type.label}"
+                            for i, r in enumerate(group, start=1))
+        matters = "\n".join(
+            [f"请核实下列批次产品在{place}的实际使用地、用途及核销情况："]
+            + [f"{i}. {r.batch_text}：单位申报用于{r.use_type.label}，核销情况为"
+               f"“{r.write_off_status or '未说明'}”；请核实是否确用于{r.use_type.label}、"
+               "有无销售或挪作他用，以及核销情况是否属实。"
+               for i, r in enumerate(group, start=1)])
+        letter = AssistanceLetter(
+            bureau_id=enterprise.bureau_id, direction=LetterDirection.outgoing,
+            state=LetterState.draft, counterpart=addressee_for(place), inspection=inspection,
+            enterprise_id=enterprise.id, unit_name=enterprise.name, batches=batches,
+            matters=matters)
+        db.session.add(letter)
+        for row in group:
+            row.letter = letter
+        letters.append(letter)
+    db.session.flush()
+    return letters

@@ -179,7 +179,8 @@ class InspectionView(EvidenceUploads, DomainModelView):
                                   "corrected_on", "recheck_record"]}),
         ("上报与立案", {"fields": ["sanction_reason", "reported_city_at", "reported_city_by",
                                "proposed_measure", "reported_samr_at", "reported_samr_by",
-                               "escalation_opinion", "case_no", "case_opened_on"]}),
+                               "escalation_opinion", "sanctioned_on", "case_no",
+                               "case_opened_on"]}),
     ]
     add_columns = ["enterprise", "origin", "origin_remarks", "checklist", "method",
                    "inspected_on", "inspectors", "other_findings", "unit_opinion",
@@ -188,7 +189,8 @@ class InspectionView(EvidenceUploads, DomainModelView):
                     "unit_opinion", "unit_confirmed_on"]
     export_columns = ["enterprise", "plan", "origin", "checklist", "method", "inspected_on",
                       "inspectors", "state", "result", "correction_due", "correction_status",
-                      "rechecked_on", "sanction_reason", "proposed_measure", "case_no"]
+                      "rechecked_on", "sanction_reason", "proposed_measure", "sanctioned_on",
+                      "case_no"]
     related_views = [InspectionAnswerView, RemoteUseView, AssistanceLetterView]
     base_order = ("id", "desc")
     extra_roles = {"can_upload": DISTRICT_OFFICERS}

@@ -12,13 +12,14 @@ from app import clock
 from app.domain.errors import RecordInvalid
 from app.enums import DecisionState, FastTrackChangeState, FastTrackState, SanctionReason
 from app.extensions import db
-from app.models import FastTrackChange, FastTrackGrant, FastTrackRenewal
+from app.models import FastTrackChange, FastTrackGrant, FastTrackRenewal, Inspection
 from app.policy import local
 from app.scope import signature_of
 from app.security_model import DISTRICT_OFFICERS, FILERS, PROVINCE_ADMINS, PROVINCE_REVIEWERS
 from app.services import fast_track as svc
 from app.services import supervision
 from app.workflows import Step, StepInput, Workflow, guard
+from app.workflows.supervision import close_by_sanction
 
 S = FastTrackState
 RENEWAL_PENDING = guard(svc.no_pending_renewal, quiet=True)
@@ -135,17 +136,23 @@ class FastTrackMachine(StateMachine):
         else:
             renewal.state = DecisionState.rejected
 
-    def _sanction(self, reason, remarks, inspection_id):
-        self.model.sanction_reason = SanctionReason[reason]
-        self.model.sanctioned_on = clock.today()
-        self.model.sanction_remarks = remarks
-        self.model.sanction_inspection_id = int(inspection_id) if inspection_id else None
+    def _sanction(self, measure, reason, remarks, inspection_id):
+        """The sanction, and the inspection it names closed by it (same transaction)."""
+        grant = self.model
+        grant.sanction_reason = SanctionReason[reason]
+        grant.sanctioned_on = clock.today()
+        grant.sanction_remarks = remarks
+        grant.sanction_inspection_id = int(inspection_id) if inspection_id else None
+        if grant.sanction_inspection_id is not None:
+            inspection = db.session.get(Inspection, grant.sanction_inspection_id,
+                                        with_for_update=True)
+            close_by_sanction(inspection, measure, grant.sanctioned_on)
 
     def on_suspend(self, reason=None, remarks=None, inspection_id=None, **_kwargs):
-        self._sanction(reason, remarks, inspection_id)
+        self._sanction("suspend", reason, remarks, inspection_id)
 
     def on_revoke(self, reason=None, remarks=None, inspection_id=None, **_kwargs):
-        self._sanction(reason, remarks, inspection_id)
+        self._sanction("revoke", reason, remarks, inspection_id)
 
 
 SANCTION_INPUTS = (

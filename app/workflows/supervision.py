@@ -2,7 +2,10 @@
 
 * 检查计划: 草稿 → 发布 → (随机抽取, 复核) → 完成
 * 检查记录: 待检查 → 合格 / 不合格 → 责令改正 → 复查 → 已整改 / 逾期未改正; for a fast-track
-  unit 上报市局 → 报总局 (then the grant's 暂停/取消 names the inspection); any unit 立案调查
+  unit 上报市局 → 报总局 → 已暂停便捷通道 / 已取消便捷通道 (moved by the grant's 暂停/取消 that
+  names the inspection, in the sanction's transaction: :func:`close_by_sanction`); any unit
+  立案调查. Once its result is recorded, an inspection with 外省市使用情况 rows not yet in a
+  letter offers 起草协查函 (see ``rules.draft_letters``: one draft letter per place of use).
 * 协查函: 草稿 → 发函 → 登记反馈; 收到的来函 → 答复
 """
 from __future__ import annotations
@@ -89,12 +92,18 @@ class InspectionPlanWorkflow(Workflow):
 S = InspectionState
 COMPLETE = guard(rules.record_incompleteness)
 FAST_TRACK_UNIT = guard(rules.escalation_refusal, quiet=True)
+#: offered only while some 外省市使用情况 row is in no letter yet
+LETTER_ROWS = guard(rules.letter_rows_refusal, quiet=True)
+
+
+def _letters_from(state):
+    return state.to.itself(internal=True, cond=LETTER_ROWS)
 
 
 class InspectionMachine(StateMachine):
-    _ = States.from_enum(InspectionState, initial=S.pending,
-                         final=[S.passed, S.corrected, S.case_opened],
-                         use_enum_instance=True)
+    # no state is final: a concluded inspection (合格, 已整改, 已立案, closed by a sanction) may
+    # still have its out-of-province rows sent out as 协查函
+    _ = States.from_enum(InspectionState, initial=S.pending, use_enum_instance=True)
 
     record = _.pending.to(_.passed, cond=[COMPLETE, "compliant"]) \
         | _.pending.to(_.failed, cond=COMPLETE, unless="compliant")
@@ -109,8 +118,20 @@ class InspectionMachine(StateMachine):
         | _.overdue.to(_.case_opened, validators="has_case_no") \
         | _.reported_city.to(_.case_opened, validators="has_case_no") \
         | _.reported_samr.to(_.case_opened, validators="has_case_no")
+    # the grant's 暂停/取消 naming this inspection closes it (not a step: close_by_sanction)
+    close_by_sanction = _.reported_samr.to(_.suspended, cond="suspending") \
+        | _.reported_samr.to(_.revoked, unless="suspending") \
+        | _.suspended.to(_.revoked, unless="suspending")
+    draft_letters = _letters_from(_.passed) | _letters_from(_.failed) \
+        | _letters_from(_.correcting) | _letters_from(_.corrected) \
+        | _letters_from(_.overdue) | _letters_from(_.reported_city) \
+        | _letters_from(_.reported_samr) | _letters_from(_.case_opened) \
+        | _letters_from(_.suspended) | _letters_from(_.revoked)
 
     # --- conditions and validators ----------------------------------------------------
+
+    def suspending(self, measure=None, **_kwargs) -> bool:
+        return measure == "suspend"
 
     def compliant(self, **_kwargs) -> bool:
         return rules.inspection_outcome(self.model).name == "pass"
@@ -177,6 +198,12 @@ class InspectionMachine(StateMachine):
         self.model.case_no = case_no
         self.model.case_opened_on = opened_on or clock.today()
 
+    def on_close_by_sanction(self, on=None, **_kwargs):
+        self.model.sanctioned_on = on or clock.today()
+
+    def on_draft_letters(self, actor=None, **_kwargs):
+        rules.draft_letters(self.model)
+
 
 YES_NO = (("yes", "是"), ("no", "否"))
 
@@ -214,7 +241,22 @@ class InspectionWorkflow(Workflow):
             StepInput("case_no", "立案编号"),
             StepInput("opened_on", "立案日期", kind="date", required=False)),
              done="已登记立案调查。"),
+        Step("draft_letters", "起草协查函", DISTRICT_OFFICERS, style="default",
+             confirm="按外省市使用情况中尚未发函的批次，每个使用地起草一份协查函（草稿），确认？",
+             done="已起草协查函，请在下方“协查函”中核对文号、内容后发函。"),
     )
+    state_refusals = {"draft_letters": {
+        S.pending: "请先提交检查结论：外省市使用情况随检查表提交后不再修改，方可据此起草协查函。"}}
+
+
+def close_by_sanction(inspection: Inspection, measure: str, on) -> None:
+    """The grant's 暂停 (``measure`` "suspend") or 取消 ("revoke") names ``inspection`` as its
+    source: the inspection, 已报总局 (or 已暂停便捷通道, when the suspension becomes a
+    revocation), is closed as 已暂停便捷通道 / 已取消便捷通道 on the sanction's day — in the
+    caller's transaction. An inspection closed otherwise meanwhile (立案调查) keeps its state."""
+    machine = InspectionWorkflow.bind(inspection)
+    if "close_by_sanction" in {e.id for e in machine.enabled_events(measure=measure)}:
+        machine.send("close_by_sanction", measure=measure, on=on)
 
 
 # --- 协查函 -----------------------------------------------------------------------------------

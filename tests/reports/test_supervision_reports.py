@@ -178,6 +178,13 @@ def test_province_summary_lists_every_district_and_a_total(app_ctx):
     data = summary_data("上海市市场监督管理局", 2026, rows, dt.date(2026, 11, 23))
     assert data.rows[-1]["district"] == "合计"
     assert data.rows[-1]["drawn"] == sum(p.drawn for p in rows)
+    # the 合计 row is the board's 小计 rule (one home): every count, and the plans as N个
+    from app.services.supervision import PROGRESS_COUNTS, progress_subtotal
+
+    total = progress_subtotal("合计", rows)
+    assert {k: data.rows[-1][k] for k in PROGRESS_COUNTS} == \
+        {k: getattr(total, k) for k in PROGRESS_COUNTS}
+    assert data.rows[-1]["plan"] == total.plan_state == f"{sum(p.planned for p in rows)}个"
     from app.reports import render_xlsx
 
     ws = load_workbook(io.BytesIO(render_xlsx(SUMMARY, data))).active

@@ -256,3 +256,62 @@ def test_a_letter_from_elsewhere_is_registered_and_answered(app_ctx, today):
         "replied_on": DAY + dt.timedelta(days=13), "result": "verified", "summary": "经核实无异常"})
     db.session.refresh(letter)
     assert letter.state.name == "replied" and letter.signed_by == officer.signature
+
+
+def _reported_to_samr(today, users, measure="suspend"):
+    """A fast-track unit's inspection taken 逾期未改正 → 上报市局 → 报总局."""
+    bureau, officers, item = _world(fast_track=True)
+    _answer(item, finding_on="1-2")
+    run_step(W, item.id, "record", officers[0])
+    run_step(W, item.id, "order_correction", officers[0], {"requirements": "完善追溯制度"})
+    today(DAY + dt.timedelta(days=31))
+    run_step(W, item.id, "recheck", officers[0], {
+        "rechecked_on": DAY + dt.timedelta(days=31), "corrected": "no", "record": "仍未建立"})
+    run_step(W, item.id, "report_city", officers[0], {"reason": "no_longer_eligible",
+                                                      "opinion": "逾期未改正"})
+    run_step(W, item.id, "report_samr", users["admin"], {"measure": measure})
+    grant = db.session.query(FastTrackGrant).filter_by(enterprise_id=item.enterprise_id).one()
+    return bureau, officers, item, grant
+
+
+def test_the_sanction_naming_an_inspection_closes_it_the_same_day(app_ctx, today, users,
+                                                                  api_as, client_as):
+    """The grant's 暂停 closes the inspection as 已暂停便捷通道 on the sanction's day; a later
+    取消 naming it too makes it 已取消便捷通道 on that day; the year's progress counts it."""
+    bureau, officers, item, grant = _reported_to_samr(today, users)
+    suspended_on = today(DAY + dt.timedelta(days=45))
+    run_step(FastTrackWorkflow, grant.id, "suspend", users["admin"],
+             {"reason": "no_longer_eligible", "inspection_id": item.id})
+    db.session.refresh(item)
+    db.session.refresh(grant)
+    assert grant.sanctioned_on == suspended_on
+    assert item.state is InspectionState.suspended and item.state.label == "已暂停便捷通道"
+    assert item.sanctioned_on == suspended_on
+    assert progress([bureau.id], DAY.year)[bureau.id].sanctioned == 1
+    client, headers = api_as("admin")
+    shown = client.get(f"/api/v1/inspection/{item.id}", headers=headers).get_json()["result"]
+    assert shown["state"] == "suspended" and shown["sanctioned_on"] == suspended_on.isoformat()
+    page = client_as("admin").get(f"/inspectionview/show/{item.id}").get_data(as_text=True)
+    assert "已暂停便捷通道" in page and "暂停/取消便捷通道日期" in page
+    # nobody can move it by hand: the close is the sanction's, not a step
+    with pytest.raises(Exception, match="没有名为"):
+        run_step(W, item.id, "close_by_sanction", users["admin"], {"measure": "revoke"})
+    revoked_on = today(DAY + dt.timedelta(days=60))
+    run_step(FastTrackWorkflow, grant.id, "revoke", users["admin"],
+             {"reason": "no_longer_eligible", "inspection_id": item.id})
+    db.session.refresh(item)
+    assert item.state is InspectionState.revoked and item.state.label == "已取消便捷通道"
+    assert item.sanctioned_on == revoked_on
+
+
+def test_a_revocation_closes_the_inspection_and_a_failed_sanction_leaves_it(app_ctx, today, users):
+    bureau, officers, item, grant = _reported_to_samr(today, users, measure="revoke")
+    # a sanction refused (no reason given) changes nothing: the inspection stays 已报总局
+    with pytest.raises(RecordInvalid):
+        run_step(FastTrackWorkflow, grant.id, "revoke", users["admin"], {"inspection_id": item.id})
+    db.session.refresh(item)
+    assert item.state is InspectionState.reported_samr and item.sanctioned_on is None
+    run_step(FastTrackWorkflow, grant.id, "revoke", users["admin"],
+             {"reason": "misuse", "inspection_id": item.id})
+    db.session.refresh(item)
+    assert item.state is InspectionState.revoked and item.sanctioned_on == DAY + dt.timedelta(days=31)
