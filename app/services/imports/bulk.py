@@ -18,6 +18,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy_continuum import version_class, versioning_manager
 
 from app.extensions import db
+from app.transaction import in_write_transaction
 
 BATCH = 1000
 
@@ -178,7 +179,8 @@ class _Ids:
     sequence (as its default would). SQLite: after the largest id — as SQLite itself numbers
     a table without AUTOINCREMENT — which no one else can take meanwhile: the import's
     transaction began with ``BEGIN IMMEDIATE`` (``app.transaction``) and holds SQLite's one
-    write lock. Other databases: None (the insert returns its ids)."""
+    write lock. Otherwise (another database, SQLite outside a write transaction): None, and
+    the insert returns its ids."""
 
     def __init__(self, table):
         self.table = table
@@ -194,7 +196,7 @@ class _Ids:
             return sorted(db.session.scalars(
                 select(func.nextval(self.sequence))
                 .select_from(func.generate_series(1, count))))
-        if self.dialect == "sqlite":
+        if self.dialect == "sqlite" and in_write_transaction():
             if self.next is None:
                 self.next = (db.session.scalar(select(func.max(self.table.c.id))) or 0) + 1
             first, self.next = self.next, self.next + count
