@@ -5,8 +5,8 @@ import's own audit transaction — the one holding its ``ImportBatch`` — and t
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy_continuum import version_class
 
 from app.commands.imports import run_import
@@ -121,3 +121,25 @@ def test_bulk_imported_records_have_the_audit_trail_of_orm_saved_ones(app, unit,
         assert "黄" in _history(Application, imported.id)[0][1]
         for product, reference in zip(imported.products, reference_products):
             assert _history(Product, product.id) == _history(Product, reference)
+
+
+def test_a_batched_insert_the_database_refuses_is_explained_and_writes_nothing(app, unit, users):
+    """A row the database refuses (a 申请编号 taken meanwhile) inside the batched insert —
+    COPY on PostgreSQL, executemany on SQLite — is explained as any refused save, and the
+    whole import rolls back."""
+    from app.domain.errors import DomainError
+    from app.services.imports.bulk import current_transaction_id, insert_rows, row_of
+
+    file = workbook([app_row("A9301", unit.uscc)], [product_row("A9301")])
+    with as_user(app, users["huangpu"]):
+        run_import(KINDS["application"](), file, "申请.xlsx")
+    taken = db.session.scalar(select(Application).where(Application.number == "A9301"))
+    row = row_of(Application, taken)
+    batches = db.session.scalar(select(func.count()).select_from(ImportBatch))
+    with pytest.raises(DomainError) as refused, as_user(app, users["huangpu"]), \
+            write_transaction():
+        db.session.add(ImportBatch(kind="application", title="免办申请", file_name="x.xlsx"))
+        db.session.flush()
+        insert_rows(Application, [row], current_transaction_id())
+    assert "申请编号" in refused.value.message
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == batches
