@@ -88,8 +88,8 @@ def _history(model, pk):
 
 def test_bulk_imported_records_have_the_audit_trail_of_orm_saved_ones(app, unit, users):
     user = users["huangpu"]
-    for state, submitted, number in (("已提交", "2026-03-16 09:30:00", "A9101"),
-                                     ("未提交", "", "A9102")):
+    for state, submitted, number in (("已提交", "2026-03-16 09:30:00", "BA7101"),
+                                     ("未提交", "", "BA7102")):
         file = workbook([app_row(number, unit.uscc, state=state, submitted=submitted)],
                         [product_row(number), product_row(number, "风扇", quantity=2)])
         with as_user(app, user):
@@ -130,10 +130,10 @@ def test_a_batched_insert_the_database_refuses_is_explained_and_writes_nothing(a
     from app.domain.errors import DomainError
     from app.services.imports.bulk import current_transaction_id, insert_rows, row_of
 
-    file = workbook([app_row("A9301", unit.uscc)], [product_row("A9301")])
+    file = workbook([app_row("BA7301", unit.uscc)], [product_row("BA7301")])
     with as_user(app, users["huangpu"]):
         run_import(KINDS["application"](), file, "申请.xlsx")
-    taken = db.session.scalar(select(Application).where(Application.number == "A9301"))
+    taken = db.session.scalar(select(Application).where(Application.number == "BA7301"))
     row = row_of(Application, taken)
     batches = db.session.scalar(select(func.count()).select_from(ImportBatch))
     with pytest.raises(DomainError) as refused, as_user(app, users["huangpu"]), \

@@ -152,28 +152,41 @@ def insert_rows(model, rows: Iterable[dict], transaction_id: int) -> list[int]:
 
 
 def _insert_many(table, rows: list[dict]) -> None:
-    """Insert ``rows`` (dicts with the same keys). PostgreSQL: one ``COPY … FROM STDIN`` on
-    the session's own connection (psycopg would send an executemany as one statement a
-    row), the values put through each column type's bind processing first, as an insert
-    would; elsewhere one executemany."""
+    """Insert ``rows`` (dicts with the same keys) straight through the session's own driver
+    connection, the values put through each column type's bind processing first, as
+    SQLAlchemy's insert would (its statement building costs more than the insert itself at
+    tens of thousands of rows): PostgreSQL (psycopg) by ``COPY … FROM STDIN`` — psycopg sends
+    an executemany one statement a row; SQLite by the driver's executemany. Elsewhere a
+    Core executemany."""
     connection = db.session.connection()
     dialect = connection.dialect
-    if (dialect.name, dialect.driver) != ("postgresql", "psycopg"):
+    copying = (dialect.name, dialect.driver) == ("postgresql", "psycopg")
+    if not copying and dialect.name != "sqlite":
         db.session.execute(insert(table), rows)
         return
-    driver = connection.connection.driver_connection
     names = list(rows[0])
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                   for name in names]
+    values = ([value if process is None or value is None else process(value)
+               for value, process in zip((row[name] for name in names), processors)]
+              for row in rows)
     quote = dialect.identifier_preparer.quote
-    statement = (f"COPY {dialect.identifier_preparer.format_table(table)} "
-                 f"({', '.join(quote(name) for name in names)}) FROM STDIN")
+    target = (f"{dialect.identifier_preparer.format_table(table)} "
+              f"({', '.join(quote(name) for name in names)})")
+    driver = connection.connection.driver_connection
     try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([value if process is None or value is None else process(value)
-                                for value, process in zip((row[name] for name in names),
-                                                          processors)])
+        if copying:
+            statement = f"COPY {target} FROM STDIN"
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            statement = f"INSERT INTO {target} VALUES ({', '.join('?' * len(names))})"
+            cursor = driver.cursor()
+            try:
+                cursor.executemany(statement, values)
+            finally:
+                cursor.close()
     except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy raises it (IntegrityError...),
         # so the transaction explains a refusal as for any other write
         raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
