@@ -2,8 +2,10 @@
 
 The ORM's unit of work (and the audit trail's hooks on it) costs milliseconds per record; an
 export of 10,000 applications with 50,000 products would take minutes. Records an import
-*creates* — already checked one by one through ``records.prepare`` — are therefore inserted
-in batches (executemany) together with their version rows in the audit trail, under the
+*creates* — already checked (an application through ``records.prepare``; its products by
+their field rules, their scope and refusal being the application's) — are therefore inserted
+in batches (ids drawn first, then ``COPY`` on PostgreSQL or the driver's executemany on
+SQLite: :func:`_insert_many`) together with their version rows in the audit trail, under the
 import's own audit transaction (the one that records the ``ImportBatch``: who, when, from
 where), so each record's 历史 shows its creation by that import as if saved one by one."""
 from __future__ import annotations
