@@ -32,7 +32,7 @@ from app.services.imports.base import (
     parse_upper,
     repeated_in_file,
 )
-from app.services.imports.bulk import values_of
+from app.services.imports.bulk import values_maker, values_of
 from app.services.imports.lookups import BureauFinder, by_key, enterprises_by_uscc, in_scope
 from app.services.tables import Row
 
@@ -92,6 +92,9 @@ def _product(values: dict) -> Product:
     if fields.get("currency") is None:
         fields["currency"] = Currency.USD
     return Product(**fields)
+
+
+_product_values = values_maker(Product, PRODUCT_FIELDS)  # as ``values_of`` of ``_product``
 
 
 class ProductRows:
@@ -248,18 +251,26 @@ class ApplicationImport(ImportKind):
             application.state = ApplicationState.draft  # checked as the form checks a draft
             if not self.prepare(application, creating, main, row, errors):
                 continue
-            new_products = products.records(products.by_number.pop(number, []))
-            if new_products and not creating:
-                for old in list(application.products):
-                    application.products.remove(old)
-            ok = True
-            for product_row, product in new_products:
-                product.application = application
-                ok = self.prepare(product, True, PRODUCT_SHEET, product_row, errors,
-                                  PRODUCT_SHEET.title) and ok
-            if not ok:
-                continue
-            if state is not ApplicationState.draft and not application.products:
+            kept = products.by_number.pop(number, [])
+            if creating:
+                # A new application's products need no ``records.prepare`` of their own:
+                # their scope is the application's and their refusal its refusal (both
+                # checked just above), Product has no save rules, and their fields were
+                # checked row by row (``ProductRows.read``). They stay value tuples.
+                new_products = []
+            else:
+                new_products = products.records(kept)
+                if new_products:
+                    for old in list(application.products):
+                        application.products.remove(old)
+                ok = True
+                for product_row, product in new_products:
+                    product.application = application
+                    ok = self.prepare(product, True, PRODUCT_SHEET, product_row, errors,
+                                      PRODUCT_SHEET.title) and ok
+                if not ok:
+                    continue
+            if state is not ApplicationState.draft and not kept and not application.products:
                 # what submission requires (the products themselves are checked above by
                 # the same field validators ``incompleteness`` runs)
                 missing = incompleteness(application)
@@ -269,10 +280,7 @@ class ApplicationImport(ImportKind):
             application.state = state
             application.submitted_at = values.get("submitted_at")
             if creating:  # kept as values to insert: 10,000 records would weigh
-                product_rows = []
-                for _, product in new_products:
-                    product_rows.append(values_of(Product, product, self._share))
-                    product.application = None
+                product_rows = [_product_values(values, self._share) for _, values in kept]
                 # what the ORM's save would keep on the row: the stored 办结 due date
                 # (issue 15) and its 审核时限 sort keys
                 keep_due_dates(application)
@@ -284,7 +292,7 @@ class ApplicationImport(ImportKind):
                 plan.items.append(application)
                 plan.items.extend(p for _, p in new_products)
             plan.record(row, "新增" if creating else "更新", main)
-            plan.details["产品"] = plan.details.get("产品", 0) + len(new_products)
+            plan.details["产品"] = plan.details.get("产品", 0) + len(kept)
         listed = {r.get("number", "").strip() for r in rows}
         for number, orphans in products.by_number.items():
             if number in listed:
