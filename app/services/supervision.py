@@ -378,7 +378,7 @@ def write_draw(plan: InspectionPlan, result: list[dict[str, Any]], drawn_ids: di
     draw's own audit transaction — the one that records the plan's seed and result — so each
     row's 历史 shows its creation by the draw as if saved one by one. The checklist points are
     laid out when the inspection is first opened (:func:`lay_out_answers`)."""
-    from app.services.imports.bulk import current_transaction_id, insert_links, insert_rows, row_of
+    from app.services.bulk import current_transaction_id, insert_links, insert_rows, row_of
 
     db.session.flush()  # the plan's new version opens the draw's audit transaction
     tx = current_transaction_id()

@@ -1,4 +1,4 @@
-"""The batched insert of an import's new applications and products (``imports.bulk``) leaves
+"""The batched insert of an import's new applications and products (``services.bulk``) leaves
 the same audit trail as saving them through the ORM did (how imports wrote them before): one
 version row per record, equal column for column (the ``*_mod`` flags included), in the
 import's own audit transaction — the one holding its ``ImportBatch`` — and the same 历史."""
@@ -128,7 +128,7 @@ def test_a_batched_insert_the_database_refuses_is_explained_and_writes_nothing(a
     COPY on PostgreSQL, executemany on SQLite — is explained as any refused save, and the
     whole import rolls back."""
     from app.domain.errors import DomainError
-    from app.services.imports.bulk import current_transaction_id, insert_rows, row_of
+    from app.services.bulk import current_transaction_id, insert_rows, row_of
 
     file = workbook([app_row("BA7301", unit.uscc)], [product_row("BA7301")])
     with as_user(app, users["huangpu"]):

@@ -19,6 +19,7 @@ from app.models import Application, Product
 from app.policy import local
 from app.security_model import DISTRICT_OFFICERS
 from app.services.applications import incompleteness, keep_due_dates
+from app.services.bulk import values_maker, values_of
 from app.services.imports.base import (
     Column,
     ImportKind,
@@ -32,7 +33,6 @@ from app.services.imports.base import (
     parse_upper,
     repeated_in_file,
 )
-from app.services.imports.bulk import values_maker, values_of
 from app.services.imports.lookups import BureauFinder, by_key, enterprises_by_uscc, in_scope
 from app.services.tables import Row
 
@@ -160,7 +160,7 @@ class ApplicationImport(ImportKind):
     def write(self, plan: Plan) -> None:
         """Updated drafts through the ORM; new applications and their products in batches,
         with their audit-trail versions (``bulk``)."""
-        from app.services.imports.bulk import column_names, current_transaction_id, insert_rows
+        from app.services.bulk import column_names, current_transaction_id, insert_rows
 
         super().write(plan)
         if not self.new:
