@@ -2,8 +2,9 @@
 
 The ORM's unit of work (and the audit trail's hooks on it) costs milliseconds per record; an
 import of 10,000 applications with 50,000 products would take minutes, a 双随机 draw of 10,000
-candidates seconds. Records an import or a draw *creates* — already checked (an application through ``records.prepare``; its products by
-their field rules, their scope and refusal being the application's) — are therefore inserted
+candidates seconds. Records an import or a draw *creates* — already checked (an application
+through ``records.prepare``; its products by their field rules, their scope and refusal being
+the application's) — are therefore inserted
 in batches (ids drawn first, then ``COPY`` on PostgreSQL or the driver's executemany on
 SQLite: :func:`_insert_many`) together with their version rows in the audit trail, under the
 import's own audit transaction (the one that records the ``ImportBatch``: who, when, from
