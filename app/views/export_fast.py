@@ -29,6 +29,7 @@ from collections.abc import Iterator
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.orm.exc import UnmappedColumnError
 from sqlalchemy.sql import operators
@@ -177,6 +178,7 @@ class FastExport:
         self._plain_type = collections.namedtuple("_PlainRow", names or ["id_"])
         self._plain_values = (_values_at([i for _name, i in self.plain_names])
                               if names else lambda row: (None,))
+        self.batch_memo: dict = {}  # what batch functions keep from batch to batch
         batch = []
         for row in query.yield_per(batch_size):
             batch.append(row)
@@ -196,12 +198,18 @@ class FastExport:
             found = {}
             column = getattr(target, key)
             ids = sorted(wanted, key=repr)
+            text_column = meta.text_column_of(target)
             for start in range(0, len(ids), 500):
-                for obj in session.query(target).filter(column.in_(ids[start:start + 500])):
-                    found.setdefault(getattr(obj, key), obj)
+                chunk = column.in_(ids[start:start + 500])
+                if text_column is not None:  # the record's text is one column: read it alone
+                    for ident, text in session.execute(
+                            select(column, getattr(target, text_column)).where(chunk)):
+                        found.setdefault(ident, "" if text is None else cell_text(text))
+                    continue
+                for obj in session.query(target).filter(chunk):
+                    found.setdefault(getattr(obj, key), cell_text(obj))
             for ident in wanted:
-                obj = found.get(ident)
-                texts[ident] = "" if obj is None else cell_text(obj)
+                texts[ident] = found.get(ident, "")
         return texts
 
     def _records(self, batch) -> dict:
@@ -248,7 +256,7 @@ class FastExport:
             elif kind == "batch":
                 if plains is None:
                     plains = [self._plain(row) for row in batch]
-                columns.append(_texts_of(data(plains)))
+                columns.append(_texts_of(data(plains, memo=self.batch_memo)))
             elif kind == "derived":
                 if plains is None:
                     plains = [self._plain(row) for row in batch]
