@@ -173,6 +173,7 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
             cell.fill = fill
         return cell
 
+    stream = _SheetStream(ws)  # the data rows are written to the sheet's own stream
     ws.append([styled(cell_text(title), Font(name=_FONT, size=16, bold=True),
                       Alignment(horizontal="center", vertical="center"))])
     ws.append([styled(cell_text(header), Font(name=_FONT, size=10.5))])
@@ -183,9 +184,8 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
     styles = _CellStyles(ws, WriteOnlyCell, Alignment(wrap_text=True, vertical="center"))
     # a text longer than its column wraps (the only cells that carry a style)
     fits = [int(w) - 1 for w in widths[1:]]
-    nfits = len(fits)
-    lean = _LeanRows(ws, styles)
-    letters = [get_column_letter(i) for i in range(2, max(ncols, nfits + 1) + 2)]
+    lean = _LeanRows(ws, styles, fits, stream)
+    letters = [get_column_letter(i) for i in range(2, max(ncols, len(fits) + 1) + 2)]
     count = 0
     for row in itertools.chain(sample, rows):
         count += 1
@@ -193,9 +193,10 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
         # numbers stay as typed), never a formula
         if len(row) >= len(letters):
             letters = [get_column_letter(i) for i in range(2, len(row) + 2)]
-        ws.append(lean.row(count, row, fits, nfits, letters))
+        lean.add(XLSX_HEADER_ROWS + count, count, row, letters)
         if progress and count % every == 0:
             progress(count)
+    lean.flush()
     book.save(target)
     if progress:
         progress(count)
@@ -219,17 +220,42 @@ class _CellStyles:
         return cell._style
 
 
-class _LeanRow(list):
-    """A data row already decided cell by cell: (column letter, kind, text, style id)."""
+#: Anything in a row's text that needs more than writing it as it is: a carriage return or a
+#: character XML 1.0 forbids (removed, as ``cell_text`` does), or one XML escapes.
+_NEEDS_CARE = re.compile(r"[\r&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Rows parsed and written at a time.
+_LEAN_CHUNK = 500
+#: Distinct date texts whose cell is kept (dates repeat from row to row).
+_DATE_MEMO_CAP = 100_000
+
+
+class _SheetStream:
+    """The XML stream of a write-only sheet's ``sheetData``, taken from its first row: rows
+    written to it after the sheet's last appended row follow that row in the file (the
+    sheet's writer waits inside ``sheetData`` for the next row until the workbook is saved)."""
+
+    def __init__(self, ws):
+        self.xf = None
+        ws._get_writer()  # what the first append does
+        plain_write = ws._writer.write_row
+
+        def write_row(xf, row, row_idx):
+            self.xf = xf
+            return plain_write(xf, row, row_idx)
+
+        ws._writer.write_row = write_row
 
 
 class _LeanRows:
-    """Data rows written straight as sheet XML (one lxml element per row), the cells
-    decided as openpyxl decides them — text as an inline string, dates as date numbers with
-    their format, 序号 a number — without an openpyxl cell object per cell (most of the
-    writer's time). The title and header rows go the ordinary way."""
+    """Data rows written straight as sheet XML, the cells decided as openpyxl decides them —
+    text as an inline string, dates as date numbers with their format, 序号 a number —
+    without an openpyxl cell object per cell. Each row is made as XML text (one scan of the
+    row's text decides whether any cell needs cleaning or escaping), a chunk of rows is parsed
+    by lxml at once and its row elements written to the write-only sheet's stream, inside
+    its ``sheetData`` (the title and header rows went before, the ordinary way: their
+    ``write_row`` hands over the stream). :meth:`flush` before the workbook is saved."""
 
-    def __init__(self, ws, styles: _CellStyles):
+    def __init__(self, ws, styles: _CellStyles, fits: list[int], stream: _SheetStream):
         from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
         from openpyxl.compat import safe_string
         from openpyxl.utils.datetime import to_excel
@@ -237,90 +263,108 @@ class _LeanRows:
         self.ws, self.errors, self.to_excel = ws, frozenset(ERROR_CODES), to_excel
         self.illegal, self.number = ILLEGAL_CHARACTERS_RE, safe_string
         self.epoch = ws.parent.epoch
+        self.fits, self.nfits = fits, len(fits)
         # a style gets its number in the workbook when a cell first uses it, as openpyxl
         # numbers them (the same styles.xml)
-        self.date, self.datetime, self.wrap = styles.date, styles.datetime, styles.wrap
-        self.ids: dict[int, str] = {}
-        self.installed = False
+        self.styles = {"date": styles.date, "datetime": styles.datetime, "wrap": styles.wrap}
+        self.ids: dict[str, str] = {}
+        self.dates: dict[str, tuple[str, str]] = {}
+        self.parse = _xml_parser()
+        self.pending: list[str] = []
+        self.stream = stream
 
-    def _install(self) -> None:
-        """Let the write-only sheet pass lean rows to :meth:`write` (its own rows, the
-        title and header, as before)."""
-        ws = self.ws
-        plain_values, plain_write = ws._values_to_row, ws._writer.write_row
+    def _sid(self, name: str) -> str:
+        sid = self.ids.get(name)
+        if sid is None:
+            sid = self.ids[name] = f"{self.ws.parent._cell_styles.add(self.styles[name])}"
+        return sid
 
-        def values_to_row(values, row_idx):
-            return values if isinstance(values, _LeanRow) else plain_values(values, row_idx)
+    def add(self, row_idx: int, number: int, values, letters) -> None:
+        r = f"{row_idx}"
+        parts = [f'<row r="{r}"><c r="A{r}" t="n"><v>{number}</v></c>']
+        texts = [v if type(v) is str else ("" if v is None else str(v)) for v in values]
+        careful = _NEEDS_CARE.search("\n".join(texts)) is not None
+        fits, nfits = self.fits, self.nfits
+        for i, text in enumerate(texts):
+            if careful:
+                text = cell_text(text)
+            if not text:
+                continue
+            ref = letters[i] + r
+            if text[0].isdigit() and len(text) in (10, 16, 19):
+                cell = self._date(text)
+                if cell is not None:
+                    parts.append(f'<c r="{ref}" s="{cell[1]}" t="n"><v>{cell[0]}</v></c>')
+                    continue
+            if len(text) > 32767:
+                text = text[:32767]  # openpyxl's check_string
+            if careful and self.illegal.search(text):
+                from openpyxl.utils.exceptions import IllegalCharacterError
 
-        def write_row(xf, row, row_idx):
-            if isinstance(row, _LeanRow):
-                return self.write(xf, row, row_idx)
-            return plain_write(xf, row, row_idx)
+                raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
+            style = (f' s="{self._sid("wrap")}"'
+                     if len(text) * 2 > (fits[i] if i < nfits else 0) else "")
+            if text[0] == "#" and text in self.errors:
+                parts.append(f'<c r="{ref}"{style} t="e"><v>{_escape(text)}</v></c>')
+                continue
+            space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+            if careful:
+                text = _escape(text)
+            # "=..." typed by a user is text, never a formula
+            parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        parts.append("</row>")
+        self.pending.append("".join(parts))
+        if len(self.pending) >= _LEAN_CHUNK:
+            self.flush()
 
-        ws._values_to_row = values_to_row
-        ws._writer.write_row = write_row
-        self.installed = True
-
-    def row(self, number: int, values, fits, nfits: int, letters) -> _LeanRow:
-        if not self.installed:
-            self._install()
-        cells = _LeanRow([("A", "n", f"{number}", None)])
-        for i, value in enumerate(values):
-            cell = self.cell(value, fits[i] if i < nfits else 0)
-            if cell is not None:
-                cells.append((letters[i], *cell))
-        return cells
-
-    def cell(self, value, fits: int):
-        """(kind, text, style id) of a cell as ``_cell`` and openpyxl would write it."""
-        if value is None:
+    def _date(self, text: str) -> tuple[str, str] | None:
+        """(the date's number, its style id) when ``text`` is a date or a date and time."""
+        found = self.dates.get(text)
+        if found is not None:
+            return found
+        if not (_ISO_DATE.fullmatch(text) or _ISO_MINUTE.fullmatch(text)):
             return None
-        text = cell_text(value if type(value) is str else str(value))
-        if not text:
+        try:
+            day = (dt.date.fromisoformat(text) if len(text) == 10
+                   else dt.datetime.fromisoformat(text))
+        except ValueError:  # 2026-02-30 typed by someone stays text
             return None
-        if text[:1].isdigit() and (_ISO_DATE.fullmatch(text) or _ISO_MINUTE.fullmatch(text)):
-            try:
-                day = (dt.date.fromisoformat(text) if len(text) == 10
-                       else dt.datetime.fromisoformat(text))
-            except ValueError:  # 2026-02-30 typed by someone stays text
-                day = None
-            if day is not None:
-                return ("n", self.number(self.to_excel(day, self.epoch)),
-                        self.date if len(text) == 10 else self.datetime)
-        text = text[:32767]  # openpyxl's check_string
-        if self.illegal.search(text):
-            from openpyxl.utils.exceptions import IllegalCharacterError
+        found = (self.number(self.to_excel(day, self.epoch)),
+                 self._sid("date" if len(text) == 10 else "datetime"))
+        if len(self.dates) < _DATE_MEMO_CAP:
+            self.dates[text] = found
+        return found
 
-            raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
-        style = self.wrap if len(text) * 2 > fits else None
-        if text in self.errors and not text.startswith("="):
-            return ("e", text, style)
-        return ("s", text, style)  # "=..." typed by a user is text, never a formula
+    def flush(self) -> None:
+        """Write the rows made so far."""
+        if not self.pending:
+            return
+        xf = self.stream.xf
+        if xf is None:
+            raise RuntimeError("the header rows go first: they hand over the sheet's stream")
+        chunk = "<sheetData>" + "".join(self.pending) + "</sheetData>"
+        self.pending = []
+        for element in self.parse(chunk.encode("utf-8")):
+            xf.write(element)
 
-    def write(self, xf, row: _LeanRow, row_idx: int) -> None:
-        from openpyxl.xml.functions import XML_NS, Element, SubElement
 
-        attrs = {"r": f"{row_idx}"}
-        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
-        el = Element("row", attrs)
-        r = attrs["r"]
-        preserve = {f"{{{XML_NS}}}space": "preserve"}
-        for letter, kind, text, style in row:
-            a = {"r": letter + r}
-            if style is not None:
-                sid = self.ids.get(id(style))
-                if sid is None:
-                    sid = self.ids[id(style)] = f"{self.ws.parent._cell_styles.add(style)}"
-                a["s"] = sid
-            if kind == "s":
-                a["t"] = "inlineStr"
-                t = SubElement(SubElement(SubElement(el, "c", a), "is"), "t",
-                               preserve if text != text.strip() else {})
-                t.text = text
-            else:
-                a["t"] = kind
-                SubElement(SubElement(el, "c", a), "v").text = text
-        xf.write(el)
+def _xml_parser():
+    """bytes -> the parsed element, by the XML library openpyxl writes with (lxml where it is
+    installed, else the standard library's)."""
+    from openpyxl.xml import LXML
+
+    if LXML:
+        from lxml import etree
+
+        parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
+        return lambda data: etree.fromstring(data, parser)
+    from xml.etree.ElementTree import fromstring
+
+    return fromstring
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def xlsx_file(title: str, labels: list[str], rows: Iterable[list[str]], **kw) -> str:
