@@ -173,7 +173,6 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
             cell.fill = fill
         return cell
 
-    stream = _SheetStream(ws)  # the data rows are written to the sheet's own stream
     ws.append([styled(cell_text(title), Font(name=_FONT, size=16, bold=True),
                       Alignment(horizontal="center", vertical="center"))])
     ws.append([styled(cell_text(header), Font(name=_FONT, size=10.5))])
@@ -181,110 +180,105 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
     head_fill = PatternFill("solid", fgColor="E8E8E8")
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.append([styled(cell_text(str(x)), head_font, center, head_fill) for x in labels])
-    styles = _CellStyles(ws, WriteOnlyCell, Alignment(wrap_text=True, vertical="center"))
+    # the data cells' few styles, numbered in the workbook before it is saved
+    wrap = Alignment(wrap_text=True, vertical="center")
+    style_ids = {}
+    for name, attr, value in (("date", "number_format", _DATE_FORMAT),
+                              ("datetime", "number_format", _DATETIME_FORMAT),
+                              ("wrap", "alignment", wrap)):
+        cell = WriteOnlyCell(ws)
+        setattr(cell, attr, value)
+        style_ids[name] = f"{cell.style_id}"
+    # where the data rows go: the workbook is saved with a marker row in their place, then
+    # copied into ``target`` with the rows streamed in instead of the marker
+    marker = f"ccc-data-rows-{os.urandom(8).hex()}"
+    ws.append([marker])
+    skeleton = io.BytesIO()
+    book.save(skeleton)
     # a text longer than its column wraps (the only cells that carry a style)
-    fits = [int(w) - 1 for w in widths[1:]]
-    lean = _LeanRows(ws, styles, fits, stream)
-    letters = [get_column_letter(i) for i in range(2, max(ncols, len(fits) + 1) + 2)]
+    lean = _LeanRows(style_ids, [int(w) - 1 for w in widths[1:]], book.epoch)
+    letters = [get_column_letter(i) for i in range(2, max(ncols, len(widths)) + 2)]
     count = 0
-    for row in itertools.chain(sample, rows):
-        count += 1
-        # 序号 a number, dates date cells, every other cell the text shown (codes and phone
-        # numbers stay as typed), never a formula
-        if len(row) >= len(letters):
-            letters = [get_column_letter(i) for i in range(2, len(row) + 2)]
-        lean.add(XLSX_HEADER_ROWS + count, count, row, letters)
-        if progress and count % every == 0:
-            progress(count)
-    lean.flush()
-    book.save(target)
+
+    def data_rows() -> Iterator[str]:
+        nonlocal count, letters
+        for row in itertools.chain(sample, rows):
+            count += 1
+            # 序号 a number, dates date cells, every other cell the text shown (codes and
+            # phone numbers stay as typed), never a formula
+            if len(row) >= len(letters):
+                letters = [get_column_letter(i) for i in range(2, len(row) + 2)]
+            yield lean.row(XLSX_HEADER_ROWS + count, count, row, letters)
+            if progress and count % every == 0:
+                progress(count)
+
+    _fill_in(skeleton, target, ws.path.lstrip("/"), marker, data_rows())
     if progress:
         progress(count)
     return count
 
 
-class _CellStyles:
-    """The few styles a list's data cells carry (date, date and time, wrapped text), each
-    made once."""
-
-    def __init__(self, ws, cell_cls, wrap):
-        self.ws, self.cell_cls = ws, cell_cls
-        self.date = self._style(number_format=_DATE_FORMAT)
-        self.datetime = self._style(number_format=_DATETIME_FORMAT)
-        self.wrap = self._style(alignment=wrap)
-
-    def _style(self, **attrs):
-        cell = self.cell_cls(self.ws)
-        for name, value in attrs.items():
-            setattr(cell, name, value)
-        return cell._style
-
-
 #: Anything in a row's text that needs more than writing it as it is: a carriage return or a
 #: character XML 1.0 forbids (removed, as ``cell_text`` does), or one XML escapes.
 _NEEDS_CARE = re.compile(r"[\r&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
-#: Rows parsed and written at a time.
-_LEAN_CHUNK = 500
+#: Data rows put in the file at a time.
+_ROWS_CHUNK = 1000
 #: Distinct date texts whose cell is kept (dates repeat from row to row).
 _DATE_MEMO_CAP = 100_000
+#: zlib's level for the .xlsx: 1, its fastest (compressing the sheet XML is a good part of
+#: the export's time; the file is a little larger than at zlib's default).
+XLSX_COMPRESSLEVEL = 1
 
 
-class _SheetStream:
-    """The XML stream of a write-only sheet's ``sheetData``, taken from its first row: rows
-    written to it after the sheet's last appended row follow that row in the file (the
-    sheet's writer waits inside ``sheetData`` for the next row until the workbook is saved)."""
+def _fill_in(skeleton: io.BytesIO, target, sheet: str, marker: str,
+             rows: Iterator[str]) -> None:
+    """Copy the saved workbook ``skeleton`` into ``target`` (a path or a binary file), the
+    marker row of ``sheet`` replaced by ``rows`` (sheet XML, written as they come)."""
+    import zipfile
 
-    def __init__(self, ws):
-        self.xf = None
-        ws._get_writer()  # what the first append does
-        plain_write = ws._writer.write_row
-
-        def write_row(xf, row, row_idx):
-            self.xf = xf
-            return plain_write(xf, row, row_idx)
-
-        ws._writer.write_row = write_row
+    deflated, level = zipfile.ZIP_DEFLATED, XLSX_COMPRESSLEVEL
+    with zipfile.ZipFile(skeleton) as source, zipfile.ZipFile(
+            target, "w", deflated, allowZip64=True, compresslevel=level) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename != sheet:
+                out.writestr(info, data, compress_type=deflated, compresslevel=level)
+                continue
+            at = data.index(marker.encode("ascii"))
+            start, end = data.rindex(b"<row ", 0, at), data.index(b"</row>", at) + len(b"</row>")
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with out.open(entry, "w", force_zip64=True) as fh:
+                fh.write(data[:start])
+                while chunk := list(itertools.islice(rows, _ROWS_CHUNK)):
+                    fh.write("".join(chunk).encode("utf-8"))
+                fh.write(data[end:])
 
 
 class _LeanRows:
-    """Data rows written straight as sheet XML, the cells decided as openpyxl decides them —
-    text as an inline string, dates as date numbers with their format, 序号 a number —
-    without an openpyxl cell object per cell. Each row is made as XML text (one scan of the
-    row's text decides whether any cell needs cleaning or escaping), a chunk of rows is parsed
-    by lxml at once and its row elements written to the write-only sheet's stream, inside
-    its ``sheetData`` (the title and header rows went before, the ordinary way: their
-    ``write_row`` hands over the stream). :meth:`flush` before the workbook is saved."""
+    """Data rows as sheet XML text, the cells decided as openpyxl decides them — text as an
+    inline string, dates as date numbers with their format, 序号 a number — without an
+    openpyxl cell object per cell: one scan of a row's text decides whether any cell needs
+    cleaning (``cell_text``) or escaping, and each distinct date is worked out once."""
 
-    def __init__(self, ws, styles: _CellStyles, fits: list[int], stream: _SheetStream):
+    def __init__(self, style_ids: dict[str, str], fits: list[int], epoch):
         from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
         from openpyxl.compat import safe_string
         from openpyxl.utils.datetime import to_excel
 
-        self.ws, self.errors, self.to_excel = ws, frozenset(ERROR_CODES), to_excel
+        self.errors, self.to_excel = frozenset(ERROR_CODES), to_excel
         self.illegal, self.number = ILLEGAL_CHARACTERS_RE, safe_string
-        self.epoch = ws.parent.epoch
+        self.epoch = epoch  # the workbook's (1900 date system)
         self.fits, self.nfits = fits, len(fits)
-        # a style gets its number in the workbook when a cell first uses it, as openpyxl
-        # numbers them (the same styles.xml)
-        self.styles = {"date": styles.date, "datetime": styles.datetime, "wrap": styles.wrap}
-        self.ids: dict[str, str] = {}
+        self.ids = style_ids
         self.dates: dict[str, tuple[str, str]] = {}
-        self.parse = _xml_parser()
-        self.pending: list[str] = []
-        self.stream = stream
 
-    def _sid(self, name: str) -> str:
-        sid = self.ids.get(name)
-        if sid is None:
-            sid = self.ids[name] = f"{self.ws.parent._cell_styles.add(self.styles[name])}"
-        return sid
-
-    def add(self, row_idx: int, number: int, values, letters) -> None:
+    def row(self, row_idx: int, number: int, values, letters) -> str:
         r = f"{row_idx}"
         parts = [f'<row r="{r}"><c r="A{r}" t="n"><v>{number}</v></c>']
         texts = [v if type(v) is str else ("" if v is None else str(v)) for v in values]
         careful = _NEEDS_CARE.search("\n".join(texts)) is not None
-        fits, nfits = self.fits, self.nfits
+        fits, nfits, wrap = self.fits, self.nfits, self.ids["wrap"]
         for i, text in enumerate(texts):
             if careful:
                 text = cell_text(text)
@@ -302,10 +296,9 @@ class _LeanRows:
                 from openpyxl.utils.exceptions import IllegalCharacterError
 
                 raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
-            style = (f' s="{self._sid("wrap")}"'
-                     if len(text) * 2 > (fits[i] if i < nfits else 0) else "")
+            style = f' s="{wrap}"' if len(text) * 2 > (fits[i] if i < nfits else 0) else ""
             if text[0] == "#" and text in self.errors:
-                parts.append(f'<c r="{ref}"{style} t="e"><v>{_escape(text)}</v></c>')
+                parts.append(f'<c r="{ref}"{style} t="e"><v>{text}</v></c>')
                 continue
             space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
             if careful:
@@ -313,9 +306,7 @@ class _LeanRows:
             # "=..." typed by a user is text, never a formula
             parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
         parts.append("</row>")
-        self.pending.append("".join(parts))
-        if len(self.pending) >= _LEAN_CHUNK:
-            self.flush()
+        return "".join(parts)
 
     def _date(self, text: str) -> tuple[str, str] | None:
         """(the date's number, its style id) when ``text`` is a date or a date and time."""
@@ -330,37 +321,10 @@ class _LeanRows:
         except ValueError:  # 2026-02-30 typed by someone stays text
             return None
         found = (self.number(self.to_excel(day, self.epoch)),
-                 self._sid("date" if len(text) == 10 else "datetime"))
+                 self.ids["date" if len(text) == 10 else "datetime"])
         if len(self.dates) < _DATE_MEMO_CAP:
             self.dates[text] = found
         return found
-
-    def flush(self) -> None:
-        """Write the rows made so far."""
-        if not self.pending:
-            return
-        xf = self.stream.xf
-        if xf is None:
-            raise RuntimeError("the header rows go first: they hand over the sheet's stream")
-        chunk = "<sheetData>" + "".join(self.pending) + "</sheetData>"
-        self.pending = []
-        for element in self.parse(chunk.encode("utf-8")):
-            xf.write(element)
-
-
-def _xml_parser():
-    """bytes -> the parsed element, by the XML library openpyxl writes with (lxml where it is
-    installed, else the standard library's)."""
-    from openpyxl.xml import LXML
-
-    if LXML:
-        from lxml import etree
-
-        parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
-        return lambda data: etree.fromstring(data, parser)
-    from xml.etree.ElementTree import fromstring
-
-    return fromstring
 
 
 def _escape(text: str) -> str:
