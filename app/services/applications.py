@@ -160,6 +160,7 @@ def missing_materials_texts(rows, memo: dict | None = None) -> list[str]:
             holders.setdefault((unit, kind), set()).add(app_id)
     read_units.update(units)
     lists: dict[tuple, list] = memo.setdefault("required_kinds", {})
+    said: dict[tuple, str] = memo.setdefault("missing_texts", {})  # each list of kinds read once
     texts = []
     for r in rows:
         key = (r.clause, r.research_detail, r.applicant_type)
@@ -170,8 +171,11 @@ def missing_materials_texts(rows, memo: dict | None = None) -> list[str]:
             return r.enterprise_id is not None and bool(
                 holders.get((r.enterprise_id, kind), set()) - {r.id})
 
-        missing = _missing(lists[key], own.get(r.id, ()), elsewhere)
-        texts.append("、".join(k.label for k in missing))
+        missing = tuple(_missing(lists[key], own.get(r.id, ()), elsewhere))
+        text = said.get(missing)
+        if text is None:
+            text = said[missing] = "、".join(k.label for k in missing)
+        texts.append(text)
     return texts
 
 
