@@ -3,8 +3,10 @@ the rows their filters and their scope select.
 
 Exports stream (issue 15): rows come in batches from the caller's iterator and go straight
 to the file, so memory stays flat however many rows there are. The .csv is written to the
-response as it is read; the .xlsx is written by openpyxl's write-only mode to a temporary
-file, which is then sent and deleted. There is no row cap below Excel's own sheet limit
+response as it is read; the .xlsx goes to a temporary file, which is then sent and deleted:
+openpyxl's write-only mode saves the workbook (title, header, styles, print set-up) with a
+marker row where the data goes, and the data rows are streamed in as sheet XML text while
+the file is copied (:func:`write_xlsx`). There is no row cap below Excel's own sheet limit
 (:data:`XLSX_MAX_DATA_ROWS`); beyond it the caller says so and offers .csv.
 
 ``page_setup`` (optional) is applied to the .xlsx worksheet before any row is written: a
@@ -130,12 +132,17 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
                header: str = "", widths: list[float] | None = None,
                page_setup: PageSetup | None = None, progress: Progress | None = None,
                every: int = 1000) -> int:
-    """Write the list to ``target`` (a path or a binary file) with openpyxl's write-only
-    worksheet: title row, header line (unit, user, time, count), bold column headers (序号
-    first), then one plain row per record — dates as date cells, everything else as the text
-    shown. Printed landscape on A4, as many pages wide as the columns need at 100 %, the
-    column header and 序号 repeated (``print_setup.list_setup``); ``page_setup`` may add to
-    it. Returns the number of data rows written."""
+    """Write the list to ``target`` (a path or a binary file): title row, header line (unit,
+    user, time, count), bold column headers (序号 first), then one plain row per record —
+    dates as date cells, everything else as the text shown. Printed landscape on A4, as many
+    pages wide as the columns need at 100 %, the column header and 序号 repeated
+    (``print_setup.list_setup``); ``page_setup`` may add to it (an openpyxl write-only
+    worksheet; the data rows take no row formatting from it). Returns the number of data
+    rows written.
+
+    openpyxl's write-only workbook is saved with everything but the data rows (a marker row
+    in their place); :func:`_fill_in` then copies it into ``target``, the data rows streamed
+    in as sheet XML text made by :class:`_LeanRows` (no openpyxl cell object per cell)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
