@@ -232,9 +232,6 @@ _NEEDS_CARE = re.compile(r"[\r&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ROWS_CHUNK = 1000
 #: Distinct date texts whose cell is kept (dates repeat from row to row).
 _DATE_MEMO_CAP = 100_000
-#: zlib's level for the .xlsx: 1, its fastest (compressing the sheet XML is a good part of
-#: the export's time; the file is a little larger than at zlib's default).
-XLSX_COMPRESSLEVEL = 1
 
 
 def _fill_in(skeleton: io.BytesIO, target, sheet: str, marker: str,
@@ -243,19 +240,16 @@ def _fill_in(skeleton: io.BytesIO, target, sheet: str, marker: str,
     marker row of ``sheet`` replaced by ``rows`` (sheet XML, written as they come)."""
     import zipfile
 
-    deflated, level = zipfile.ZIP_DEFLATED, XLSX_COMPRESSLEVEL
-    with zipfile.ZipFile(skeleton) as source, zipfile.ZipFile(
-            target, "w", deflated, allowZip64=True, compresslevel=level) as out:
+    with zipfile.ZipFile(skeleton) as source, \
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
         for info in source.infolist():
             data = source.read(info)
             if info.filename != sheet:
-                out.writestr(info, data, compress_type=deflated, compresslevel=level)
+                out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
                 continue
             at = data.index(marker.encode("ascii"))
             start, end = data.rindex(b"<row ", 0, at), data.index(b"</row>", at) + len(b"</row>")
-            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            with out.open(entry, "w", force_zip64=True) as fh:
+            with out.open(info.filename, "w", force_zip64=True) as fh:
                 fh.write(data[:start])
                 while chunk := list(itertools.islice(rows, _ROWS_CHUNK)):
                     fh.write("".join(chunk).encode("utf-8"))
