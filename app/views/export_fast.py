@@ -8,7 +8,9 @@ same order), and turns them into the same cell texts:
 - a stored column: its value, read from the row;
 - a many-to-one relation (申请单位, 受理局...): the related record's text, each related record
   loaded once per export (one ``IN`` query per batch for those not seen yet);
-- a one-to-one relation held by the other table (the application's 证明): loaded per batch;
+- a one-to-one relation held by the other table (the application's 证明): its text column
+  (``meta.text_column_of``) read in the export's SELECT when the key is unique, else loaded
+  per batch;
 - a derived value that declares the plain columns it reads (``meta.derived(..., reads=)``:
   审核时限, 发证期限...): the same service function, called on the plain row (the working
   calendar is cached per request);
@@ -128,9 +130,18 @@ class FastExport:
                 remote_prop = _property_of(target, remote)
                 local_prop = _property_of(self.mapper, local)
                 if remote_prop is not None and local_prop is not None:
+                    many_to_one = rel.direction.name == "MANYTOONE"
+                    text = meta.text_column_of(target.class_)
+                    if not many_to_one and text is not None and remote.unique:
+                        # a one-to-one held by the other table whose text is one column:
+                        # read in the export's own SELECT (one index probe per row)
+                        sub = (select(getattr(target.class_, text))
+                               .where(getattr(target.class_, remote_prop.key)
+                                      == getattr(self.model, local_prop.key))
+                               .scalar_subquery())
+                        return ("column", self._select(f"s_{name}", sub))
                     label = self._select(f"k_{name}", getattr(self.model, local_prop.key))
-                    return ("related", (label, target.class_, remote_prop.key,
-                                        rel.direction.name == "MANYTOONE"))
+                    return ("related", (label, target.class_, remote_prop.key, many_to_one))
         batch = meta.derived_batch_of(self.model, name)
         if batch is not None and all(self._plain_column(c) is not None for c in batch[0]):
             for col in batch[0]:
