@@ -192,8 +192,8 @@ def derived_reads_of(model, name: str) -> tuple[str, ...] | None:
 
 def text_column_of(model) -> str | None:
     """The one plain column a record's text (``str(record)``) is, when the model declares it
-    (``__text_column__``): the list export then reads that column instead of loading the
-    records (issue 15)."""
+    (``__text_column__``): the list export then reads that column in its own SELECT instead
+    of loading the records (issue 15)."""
     return model.__dict__.get("__text_column__")
 
 

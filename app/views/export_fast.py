@@ -209,18 +209,12 @@ class FastExport:
             found = {}
             column = getattr(target, key)
             ids = sorted(wanted, key=repr)
-            text_column = meta.text_column_of(target)
             for start in range(0, len(ids), 500):
-                chunk = column.in_(ids[start:start + 500])
-                if text_column is not None:  # the record's text is one column: read it alone
-                    for ident, text in session.execute(
-                            select(column, getattr(target, text_column)).where(chunk)):
-                        found.setdefault(ident, "" if text is None else cell_text(text))
-                    continue
-                for obj in session.query(target).filter(chunk):
-                    found.setdefault(getattr(obj, key), cell_text(obj))
+                for obj in session.query(target).filter(column.in_(ids[start:start + 500])):
+                    found.setdefault(getattr(obj, key), obj)
             for ident in wanted:
-                texts[ident] = found.get(ident, "")
+                obj = found.get(ident)
+                texts[ident] = "" if obj is None else cell_text(obj)
         return texts
 
     def _records(self, batch) -> dict:
