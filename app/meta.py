@@ -165,7 +165,12 @@ def derived_batch(model, name: str, reads: Iterable[str]):
     """Decorator for the batch form of a derived value (the list export): a function that
     takes plain rows of the ``reads`` columns and returns the value of each, reading what
     else it needs for the whole batch at once instead of record by record. It must give what
-    the per-record function gives (tests compare the export's two paths)."""
+    the per-record function gives (tests compare the export's two paths).
+
+    It is called ``fn(rows, memo=...)``: ``memo`` is a dict the export keeps from batch to
+    batch (shared by the export's batch functions, each under its own keys), for what is
+    read or worked out once per export (the working calendar, each distinct due date, a
+    unit's reusable materials); ``fn(rows)`` alone must work too."""
 
     def register(fn: Callable[[list[Any]], list[Any]]):
         model.__dict__.get("__derived_batch__") or setattr(model, "__derived_batch__", {})
@@ -183,6 +188,13 @@ def derived_batch_of(model, name: str) -> tuple[tuple[str, ...], Callable] | Non
 def derived_reads_of(model, name: str) -> tuple[str, ...] | None:
     """The plain columns a derived value reads (``derived(..., reads=)``), else None."""
     return (model.__dict__.get("__derived_reads__") or {}).get(name)
+
+
+def text_column_of(model) -> str | None:
+    """The one plain column a record's text (``str(record)``) is, when the model declares it
+    (``__text_column__``): the list export then reads that column in its own SELECT instead
+    of loading the records (issue 15)."""
+    return model.__dict__.get("__text_column__")
 
 
 def sorted_by(model, name: str):

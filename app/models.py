@@ -1331,6 +1331,7 @@ class Certificate(Audited, TimestampMixin, Model):
     def __str__(self) -> str:
         return self.number
 
+    __text_column__ = "number"  # what ``__str__`` is (meta.text_column_of: the list export)
     __refusal_loads__ = ("application",)  # what the refusals read (list icons)
 
     def editing_refusal(self) -> str | None:

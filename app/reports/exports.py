@@ -3,8 +3,10 @@ the rows their filters and their scope select.
 
 Exports stream (issue 15): rows come in batches from the caller's iterator and go straight
 to the file, so memory stays flat however many rows there are. The .csv is written to the
-response as it is read; the .xlsx is written by openpyxl's write-only mode to a temporary
-file, which is then sent and deleted. There is no row cap below Excel's own sheet limit
+response as it is read; the .xlsx goes to a temporary file, which is then sent and deleted:
+openpyxl's write-only mode saves the workbook (title, header, styles, print set-up) with a
+marker row where the data goes, and the data rows are streamed in as sheet XML text while
+the file is copied (:func:`write_xlsx`). There is no row cap below Excel's own sheet limit
 (:data:`XLSX_MAX_DATA_ROWS`); beyond it the caller says so and offers .csv.
 
 ``page_setup`` (optional) is applied to the .xlsx worksheet before any row is written: a
@@ -130,12 +132,17 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
                header: str = "", widths: list[float] | None = None,
                page_setup: PageSetup | None = None, progress: Progress | None = None,
                every: int = 1000) -> int:
-    """Write the list to ``target`` (a path or a binary file) with openpyxl's write-only
-    worksheet: title row, header line (unit, user, time, count), bold column headers (序号
-    first), then one plain row per record — dates as date cells, everything else as the text
-    shown. Printed landscape on A4, as many pages wide as the columns need at 100 %, the
-    column header and 序号 repeated (``print_setup.list_setup``); ``page_setup`` may add to
-    it. Returns the number of data rows written."""
+    """Write the list to ``target`` (a path or a binary file): title row, header line (unit,
+    user, time, count), bold column headers (序号 first), then one plain row per record —
+    dates as date cells, everything else as the text shown. Printed landscape on A4, as many
+    pages wide as the columns need at 100 %, the column header and 序号 repeated
+    (``print_setup.list_setup``); ``page_setup`` may add to it (an openpyxl write-only
+    worksheet; the data rows take no row formatting from it). Returns the number of data
+    rows written.
+
+    openpyxl's write-only workbook is saved with everything but the data rows (a marker row
+    in their place); :func:`_fill_in` then copies it into ``target``, the data rows streamed
+    in as sheet XML text made by :class:`_LeanRows` (no openpyxl cell object per cell)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -180,147 +187,149 @@ def write_xlsx(target, title: str, labels: list[str], rows: Iterable[list[str]],
     head_fill = PatternFill("solid", fgColor="E8E8E8")
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.append([styled(cell_text(str(x)), head_font, center, head_fill) for x in labels])
-    styles = _CellStyles(ws, WriteOnlyCell, Alignment(wrap_text=True, vertical="center"))
+    # the data cells' few styles, numbered in the workbook before it is saved
+    wrap = Alignment(wrap_text=True, vertical="center")
+    style_ids = {}
+    for name, attr, value in (("date", "number_format", _DATE_FORMAT),
+                              ("datetime", "number_format", _DATETIME_FORMAT),
+                              ("wrap", "alignment", wrap)):
+        cell = WriteOnlyCell(ws)
+        setattr(cell, attr, value)
+        style_ids[name] = f"{cell.style_id}"
+    # where the data rows go: the workbook is saved with a marker row in their place, then
+    # copied into ``target`` with the rows streamed in instead of the marker
+    marker = f"ccc-data-rows-{os.urandom(8).hex()}"
+    ws.append([marker])
+    skeleton = io.BytesIO()
+    book.save(skeleton)
     # a text longer than its column wraps (the only cells that carry a style)
-    fits = [int(w) - 1 for w in widths[1:]]
-    nfits = len(fits)
-    lean = _LeanRows(ws, styles)
-    letters = [get_column_letter(i) for i in range(2, max(ncols, nfits + 1) + 2)]
+    lean = _LeanRows(style_ids, [int(w) - 1 for w in widths[1:]], book.epoch)
+    letters = [get_column_letter(i) for i in range(2, max(ncols, len(widths)) + 2)]
     count = 0
-    for row in itertools.chain(sample, rows):
-        count += 1
-        # 序号 a number, dates date cells, every other cell the text shown (codes and phone
-        # numbers stay as typed), never a formula
-        if len(row) >= len(letters):
-            letters = [get_column_letter(i) for i in range(2, len(row) + 2)]
-        ws.append(lean.row(count, row, fits, nfits, letters))
-        if progress and count % every == 0:
-            progress(count)
-    book.save(target)
+
+    def data_rows() -> Iterator[str]:
+        nonlocal count, letters
+        for row in itertools.chain(sample, rows):
+            count += 1
+            # 序号 a number, dates date cells, every other cell the text shown (codes and
+            # phone numbers stay as typed), never a formula
+            if len(row) >= len(letters):
+                letters = [get_column_letter(i) for i in range(2, len(row) + 2)]
+            yield lean.row(XLSX_HEADER_ROWS + count, count, row, letters)
+            if progress and count % every == 0:
+                progress(count)
+
+    _fill_in(skeleton, target, ws.path.lstrip("/"), marker, data_rows())
     if progress:
         progress(count)
     return count
 
 
-class _CellStyles:
-    """The few styles a list's data cells carry (date, date and time, wrapped text), each
-    made once."""
-
-    def __init__(self, ws, cell_cls, wrap):
-        self.ws, self.cell_cls = ws, cell_cls
-        self.date = self._style(number_format=_DATE_FORMAT)
-        self.datetime = self._style(number_format=_DATETIME_FORMAT)
-        self.wrap = self._style(alignment=wrap)
-
-    def _style(self, **attrs):
-        cell = self.cell_cls(self.ws)
-        for name, value in attrs.items():
-            setattr(cell, name, value)
-        return cell._style
+#: Anything in a row's text that needs more than writing it as it is: a carriage return or a
+#: character XML 1.0 forbids (removed, as ``cell_text`` does), or one XML escapes.
+_NEEDS_CARE = re.compile(r"[\r&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Data rows put in the file at a time.
+_ROWS_CHUNK = 1000
+#: Distinct date texts whose cell is kept (dates repeat from row to row).
+_DATE_MEMO_CAP = 100_000
 
 
-class _LeanRow(list):
-    """A data row already decided cell by cell: (column letter, kind, text, style id)."""
+def _fill_in(skeleton: io.BytesIO, target, sheet: str, marker: str,
+             rows: Iterator[str]) -> None:
+    """Copy the saved workbook ``skeleton`` into ``target`` (a path or a binary file), the
+    marker row of ``sheet`` replaced by ``rows`` (sheet XML, written as they come)."""
+    import zipfile
+
+    with zipfile.ZipFile(skeleton) as source, \
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename != sheet:
+                out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            at = data.index(marker.encode("ascii"))
+            start, end = data.rindex(b"<row ", 0, at), data.index(b"</row>", at) + len(b"</row>")
+            with out.open(info.filename, "w", force_zip64=True) as fh:
+                fh.write(data[:start])
+                while chunk := list(itertools.islice(rows, _ROWS_CHUNK)):
+                    fh.write("".join(chunk).encode("utf-8"))
+                fh.write(data[end:])
 
 
 class _LeanRows:
-    """Data rows written straight as sheet XML (one lxml element per row), the cells
-    decided as openpyxl decides them — text as an inline string, dates as date numbers with
-    their format, 序号 a number — without an openpyxl cell object per cell (most of the
-    writer's time). The title and header rows go the ordinary way."""
+    """Data rows as sheet XML text, the cells decided as openpyxl decides them — text as an
+    inline string, dates as date numbers with their format, 序号 a number — without an
+    openpyxl cell object per cell: one scan of a row's text decides whether any cell needs
+    cleaning (``cell_text``) or escaping, and each distinct date is worked out once."""
 
-    def __init__(self, ws, styles: _CellStyles):
+    def __init__(self, style_ids: dict[str, str], fits: list[int], epoch):
         from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
         from openpyxl.compat import safe_string
         from openpyxl.utils.datetime import to_excel
 
-        self.ws, self.errors, self.to_excel = ws, frozenset(ERROR_CODES), to_excel
+        self.errors, self.to_excel = frozenset(ERROR_CODES), to_excel
         self.illegal, self.number = ILLEGAL_CHARACTERS_RE, safe_string
-        self.epoch = ws.parent.epoch
-        # a style gets its number in the workbook when a cell first uses it, as openpyxl
-        # numbers them (the same styles.xml)
-        self.date, self.datetime, self.wrap = styles.date, styles.datetime, styles.wrap
-        self.ids: dict[int, str] = {}
-        self.installed = False
+        self.epoch = epoch  # the workbook's (1900 date system)
+        self.fits, self.nfits = fits, len(fits)
+        self.ids = style_ids
+        self.dates: dict[str, tuple[str, str]] = {}
 
-    def _install(self) -> None:
-        """Let the write-only sheet pass lean rows to :meth:`write` (its own rows, the
-        title and header, as before)."""
-        ws = self.ws
-        plain_values, plain_write = ws._values_to_row, ws._writer.write_row
+    def row(self, row_idx: int, number: int, values, letters) -> str:
+        r = f"{row_idx}"
+        parts = [f'<row r="{r}"><c r="A{r}" t="n"><v>{number}</v></c>']
+        texts = [v if type(v) is str else ("" if v is None else str(v)) for v in values]
+        careful = _NEEDS_CARE.search("\n".join(texts)) is not None
+        fits, nfits, wrap = self.fits, self.nfits, self.ids["wrap"]
+        for i, text in enumerate(texts):
+            if careful:
+                text = cell_text(text)
+            if not text:
+                continue
+            ref = letters[i] + r
+            if text[0].isdigit() and len(text) in (10, 16, 19):
+                cell = self._date(text)
+                if cell is not None:
+                    parts.append(f'<c r="{ref}" s="{cell[1]}" t="n"><v>{cell[0]}</v></c>')
+                    continue
+            if len(text) > 32767:
+                text = text[:32767]  # openpyxl's check_string
+            if careful and self.illegal.search(text):
+                from openpyxl.utils.exceptions import IllegalCharacterError
 
-        def values_to_row(values, row_idx):
-            return values if isinstance(values, _LeanRow) else plain_values(values, row_idx)
+                raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
+            style = f' s="{wrap}"' if len(text) * 2 > (fits[i] if i < nfits else 0) else ""
+            if text[0] == "#" and text in self.errors:
+                parts.append(f'<c r="{ref}"{style} t="e"><v>{text}</v></c>')
+                continue
+            space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+            if careful:
+                text = _escape(text)
+            # "=..." typed by a user is text, never a formula
+            parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        parts.append("</row>")
+        return "".join(parts)
 
-        def write_row(xf, row, row_idx):
-            if isinstance(row, _LeanRow):
-                return self.write(xf, row, row_idx)
-            return plain_write(xf, row, row_idx)
-
-        ws._values_to_row = values_to_row
-        ws._writer.write_row = write_row
-        self.installed = True
-
-    def row(self, number: int, values, fits, nfits: int, letters) -> _LeanRow:
-        if not self.installed:
-            self._install()
-        cells = _LeanRow([("A", "n", f"{number}", None)])
-        for i, value in enumerate(values):
-            cell = self.cell(value, fits[i] if i < nfits else 0)
-            if cell is not None:
-                cells.append((letters[i], *cell))
-        return cells
-
-    def cell(self, value, fits: int):
-        """(kind, text, style id) of a cell as ``_cell`` and openpyxl would write it."""
-        if value is None:
+    def _date(self, text: str) -> tuple[str, str] | None:
+        """(the date's number, its style id) when ``text`` is a date or a date and time."""
+        found = self.dates.get(text)
+        if found is not None:
+            return found
+        if not (_ISO_DATE.fullmatch(text) or _ISO_MINUTE.fullmatch(text)):
             return None
-        text = cell_text(value if type(value) is str else str(value))
-        if not text:
+        try:
+            day = (dt.date.fromisoformat(text) if len(text) == 10
+                   else dt.datetime.fromisoformat(text))
+        except ValueError:  # 2026-02-30 typed by someone stays text
             return None
-        if text[:1].isdigit() and (_ISO_DATE.fullmatch(text) or _ISO_MINUTE.fullmatch(text)):
-            try:
-                day = (dt.date.fromisoformat(text) if len(text) == 10
-                       else dt.datetime.fromisoformat(text))
-            except ValueError:  # 2026-02-30 typed by someone stays text
-                day = None
-            if day is not None:
-                return ("n", self.number(self.to_excel(day, self.epoch)),
-                        self.date if len(text) == 10 else self.datetime)
-        text = text[:32767]  # openpyxl's check_string
-        if self.illegal.search(text):
-            from openpyxl.utils.exceptions import IllegalCharacterError
+        found = (self.number(self.to_excel(day, self.epoch)),
+                 self.ids["date" if len(text) == 10 else "datetime"])
+        if len(self.dates) < _DATE_MEMO_CAP:
+            self.dates[text] = found
+        return found
 
-            raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
-        style = self.wrap if len(text) * 2 > fits else None
-        if text in self.errors and not text.startswith("="):
-            return ("e", text, style)
-        return ("s", text, style)  # "=..." typed by a user is text, never a formula
 
-    def write(self, xf, row: _LeanRow, row_idx: int) -> None:
-        from openpyxl.xml.functions import XML_NS, Element, SubElement
-
-        attrs = {"r": f"{row_idx}"}
-        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
-        el = Element("row", attrs)
-        r = attrs["r"]
-        preserve = {f"{{{XML_NS}}}space": "preserve"}
-        for letter, kind, text, style in row:
-            a = {"r": letter + r}
-            if style is not None:
-                sid = self.ids.get(id(style))
-                if sid is None:
-                    sid = self.ids[id(style)] = f"{self.ws.parent._cell_styles.add(style)}"
-                a["s"] = sid
-            if kind == "s":
-                a["t"] = "inlineStr"
-                t = SubElement(SubElement(SubElement(el, "c", a), "is"), "t",
-                               preserve if text != text.strip() else {})
-                t.text = text
-            else:
-                a["t"] = kind
-                SubElement(SubElement(el, "c", a), "v").text = text
-        xf.write(el)
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def xlsx_file(title: str, labels: list[str], rows: Iterable[list[str]], **kw) -> str:

@@ -131,12 +131,15 @@ def missing_materials_text(application: Application) -> str:
 
 @meta.derived_batch(Application, "missing_materials",
                     reads=("id", "enterprise_id", "clause", "research_detail", "applicant_type"))
-def missing_materials_texts(rows) -> list[str]:
+def missing_materials_texts(rows, memo: dict | None = None) -> list[str]:
     """``missing_materials_text`` of many applications at once (the list export): the kinds
     of their own files, and which submitted applications of their units hold a reusable
-    kind (``reusable_attachment``'s rule), read in
-    two queries for the whole batch instead of several per application; the rule is
-    ``_missing``, as for one application."""
+    kind (``reusable_attachment``'s rule), read in two queries for the whole batch instead
+    of several per application; the rule is ``_missing``, as for one application.
+
+    ``memo`` (kept by the export from batch to batch): a unit's holders are read once per
+    export, not once per batch it appears in."""
+    memo = {} if memo is None else memo
     ids = [r.id for r in rows]
     own: dict[int, set] = {}
     for start in range(0, len(ids), 500):
@@ -144,8 +147,9 @@ def missing_materials_texts(rows) -> list[str]:
                 select(EvidenceFile.application_id, EvidenceFile.kind)
                 .where(EvidenceFile.application_id.in_(ids[start:start + 500]))):
             own.setdefault(app_id, set()).add(kind)
-    units = sorted({r.enterprise_id for r in rows if r.enterprise_id is not None})
-    holders: dict[tuple, set[int]] = {}
+    read_units: set[int] = memo.setdefault("reusable_units", set())
+    holders: dict[tuple, set[int]] = memo.setdefault("reusable_holders", {})
+    units = sorted({r.enterprise_id for r in rows if r.enterprise_id is not None} - read_units)
     for start in range(0, len(units), 500):
         for unit, kind, app_id in db.session.execute(
                 select(Application.enterprise_id, EvidenceFile.kind, EvidenceFile.application_id)
@@ -153,8 +157,12 @@ def missing_materials_texts(rows) -> list[str]:
                 .where(Application.enterprise_id.in_(units[start:start + 500]),
                        Application.state != ApplicationState.draft,
                        EvidenceFile.kind.in_(dossier.REUSABLE)).distinct()):
-            holders.setdefault((unit, kind), set()).add(app_id)
-    lists: dict[tuple, list] = {}
+            held = holders.setdefault((unit, kind), set())
+            if len(held) < 2:  # two holders answer for any application: one is not it
+                held.add(app_id)
+    read_units.update(units)
+    lists: dict[tuple, list] = memo.setdefault("required_kinds", {})
+    said: dict[tuple, str] = memo.setdefault("missing_texts", {})  # each list of kinds read once
     texts = []
     for r in rows:
         key = (r.clause, r.research_detail, r.applicant_type)
@@ -165,8 +173,11 @@ def missing_materials_texts(rows) -> list[str]:
             return r.enterprise_id is not None and bool(
                 holders.get((r.enterprise_id, kind), set()) - {r.id})
 
-        missing = _missing(lists[key], own.get(r.id, ()), elsewhere)
-        texts.append("、".join(k.label for k in missing))
+        missing = tuple(_missing(lists[key], own.get(r.id, ()), elsewhere))
+        text = said.get(missing)
+        if text is None:
+            text = said[missing] = "、".join(k.label for k in missing)
+        texts.append(text)
     return texts
 
 
@@ -282,18 +293,28 @@ def _deadline(application: Application, working_days: int, **given) -> Deadline 
                           finished_on=decided, **given)
 
 
-def _deadlines(rows, working_days: int) -> list[Deadline | None]:
+def _deadlines(rows, working_days: int, memo: dict | None = None) -> list[Deadline | None]:
     """``_deadline`` of many plain rows (the list export's batch): the calendar and the
-    memo read once, each distinct (submitted, state, decided) worked out once."""
-    given = {"calendar": load_calendar(), "memo": deadline_memo()}
-    seen: dict[tuple, Deadline | None] = {}
+    due-date memo read once, each distinct (submitted, state, decided) worked out once —
+    once per export when the export passes its ``memo`` (kept from batch to batch, shared by
+    发证期限, 退回期限 and 审核时限)."""
+    memo = {} if memo is None else memo
+    given = memo.get("deadline_inputs")
+    if given is None:
+        given = memo["deadline_inputs"] = {"calendar": load_calendar(), "memo": deadline_memo()}
+    seen: dict[tuple, Deadline | None] = memo.setdefault(("deadlines", working_days), {})
+    keys = memo.get("deadline_keys")
+    if keys is None or keys[0] is not rows:  # the batch's keys, worked out once per batch
+        keys = memo["deadline_keys"] = (rows, [
+            (r.submitted_at.date() if r.submitted_at else None, id(r.state),
+             r.decided_at.date() if r.decided_at else None)  # a state by identity: fast
+            for r in rows])
     found = []
-    for r in rows:
-        key = (r.submitted_at.date() if r.submitted_at else None, id(r.state),
-               r.decided_at.date() if r.decided_at else None)  # a state by identity: fast
-        if key not in seen:
-            seen[key] = _deadline(r, working_days, **given)
-        found.append(seen[key])
+    for r, key in zip(rows, keys[1], strict=True):
+        deadline = seen.get(key, seen)
+        if deadline is seen:
+            deadline = seen[key] = _deadline(r, working_days, **given)
+        found.append(deadline)
     return found
 
 
@@ -308,23 +329,23 @@ def return_deadline(application: Application) -> Deadline | None:
 
 
 @meta.derived_batch(Application, "approve_due", reads=_DEADLINE_READS)
-def approve_dues(rows) -> list[dt.date | None]:
+def approve_dues(rows, memo: dict | None = None) -> list[dt.date | None]:
     days = policy.profile().approve_within_working_days
-    return [d.due if d else None for d in _deadlines(rows, days)]
+    return [d.due if d else None for d in _deadlines(rows, days, memo)]
 
 
 @meta.derived_batch(Application, "return_due", reads=_DEADLINE_READS)
-def return_dues(rows) -> list[dt.date | None]:
+def return_dues(rows, memo: dict | None = None) -> list[dt.date | None]:
     days = policy.profile().return_within_working_days
-    return [d.due if d else None for d in _deadlines(rows, days)]
+    return [d.due if d else None for d in _deadlines(rows, days, memo)]
 
 
 @meta.derived_batch(Application, "deadline_status", reads=_DEADLINE_READS)
-def deadline_statuses(rows) -> list[str]:
+def deadline_statuses(rows, memo: dict | None = None) -> list[str]:
     days = policy.profile().approve_within_working_days
-    texts: dict[Deadline, str] = {}
+    texts: dict[Deadline, str] = {} if memo is None else memo.setdefault("deadline_texts", {})
     found = []
-    for d in _deadlines(rows, days):
+    for d in _deadlines(rows, days, memo):
         if d is None:
             found.append("")
             continue

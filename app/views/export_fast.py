@@ -8,7 +8,9 @@ same order), and turns them into the same cell texts:
 - a stored column: its value, read from the row;
 - a many-to-one relation (申请单位, 受理局...): the related record's text, each related record
   loaded once per export (one ``IN`` query per batch for those not seen yet);
-- a one-to-one relation held by the other table (the application's 证明): loaded per batch;
+- a one-to-one relation held by the other table (the application's 证明): its text column
+  (``meta.text_column_of``) read in the export's SELECT when the key is unique, else loaded
+  per batch;
 - a derived value that declares the plain columns it reads (``meta.derived(..., reads=)``:
   审核时限, 发证期限...): the same service function, called on the plain row (the working
   calendar is cached per request);
@@ -29,6 +31,7 @@ from collections.abc import Iterator
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.orm.exc import UnmappedColumnError
 from sqlalchemy.sql import operators
@@ -127,9 +130,18 @@ class FastExport:
                 remote_prop = _property_of(target, remote)
                 local_prop = _property_of(self.mapper, local)
                 if remote_prop is not None and local_prop is not None:
+                    many_to_one = rel.direction.name == "MANYTOONE"
+                    text = meta.text_column_of(target.class_)
+                    if not many_to_one and text is not None and remote.unique:
+                        # a one-to-one held by the other table whose text is one column:
+                        # read in the export's own SELECT (one index probe per row)
+                        sub = (select(getattr(target.class_, text))
+                               .where(getattr(target.class_, remote_prop.key)
+                                      == getattr(self.model, local_prop.key))
+                               .scalar_subquery())
+                        return ("column", self._select(f"s_{name}", sub))
                     label = self._select(f"k_{name}", getattr(self.model, local_prop.key))
-                    return ("related", (label, target.class_, remote_prop.key,
-                                        rel.direction.name == "MANYTOONE"))
+                    return ("related", (label, target.class_, remote_prop.key, many_to_one))
         batch = meta.derived_batch_of(self.model, name)
         if batch is not None and all(self._plain_column(c) is not None for c in batch[0]):
             for col in batch[0]:
@@ -177,6 +189,7 @@ class FastExport:
         self._plain_type = collections.namedtuple("_PlainRow", names or ["id_"])
         self._plain_values = (_values_at([i for _name, i in self.plain_names])
                               if names else lambda row: (None,))
+        self.batch_memo: dict = {}  # what batch functions keep from batch to batch
         batch = []
         for row in query.yield_per(batch_size):
             batch.append(row)
@@ -248,7 +261,7 @@ class FastExport:
             elif kind == "batch":
                 if plains is None:
                     plains = [self._plain(row) for row in batch]
-                columns.append(_texts_of(data(plains)))
+                columns.append(_texts_of(data(plains, memo=self.batch_memo)))
             elif kind == "derived":
                 if plains is None:
                     plains = [self._plain(row) for row in batch]

@@ -40,3 +40,24 @@ def test_lean_rows_read_back_as_openpyxl_cells():
     assert values[11] is None
     assert values[12] == "12"
     assert [c.value for c in list(ws.iter_rows(min_row=5, max_row=5))[0]][0] == 2
+
+
+def test_rows_written_as_text_are_escaped_cleaned_and_replace_the_marker():
+    """The data rows are XML text streamed into the saved workbook in place of a marker row:
+    XML's own characters escaped, carriage returns and forbidden control characters dealt
+    with as ``cell_text`` does, the marker gone, the print set-up after the rows kept."""
+    import zipfile
+
+    row = ["a&b<c>", "x\r\ny", "bad\x01char", "]]>", "tab\there", "2026-01-09"]
+    buf = io.BytesIO()
+    count = write_xlsx(buf, "免办申请", [f"列{i}" for i in range(len(row))], [row] * 3, header="h")
+    assert count == 3
+    sheet = zipfile.ZipFile(io.BytesIO(buf.getvalue())).read("xl/worksheets/sheet1.xml")
+    assert b"ccc-data-rows-" not in sheet and b"<pageSetup" in sheet
+    ws = openpyxl.load_workbook(io.BytesIO(buf.getvalue())).active
+    assert ws.max_row == 3 + 3
+    for r in (4, 5, 6):
+        values = [c.value for c in ws[r]]
+        assert values[0] == r - 3
+        assert values[1:6] == ["a&b<c>", "x\ny", "badchar", "]]>", "tab\there"]
+        assert values[6] == dt.datetime(2026, 1, 9) and ws.cell(r, 7).number_format == "yyyy-mm-dd"
