@@ -387,7 +387,7 @@ def write_draw(plan: InspectionPlan, result: list[dict[str, Any]], drawn_ids: di
     target_ids = insert_rows(InspectionTarget, [dict(
         target_row, seq=row["seq"], enterprise_id=drawn_ids[row["uscc"]],
         kind=TargetKind[row["kind"]], fast_track=row["fast_track"],
-        reasons="；".join(row["reasons"]) or None) for row in result], tx)
+        reasons="；".join(row["reasons"]) or None) for row in result], tx, numbered=True)
     insert_links(inspection_target_certificate, [
         {"target_id": tid, "certificate_id": by_number[n]}
         for tid, row in zip(target_ids, result) for n in row["certificates"]], tx)
@@ -399,7 +399,7 @@ def write_draw(plan: InspectionPlan, result: list[dict[str, Any]], drawn_ids: di
     inspection_ids = insert_rows(Inspection, [dict(
         inspection_row, target_id=tid, enterprise_id=drawn_ids[row["uscc"]],
         checklist=ChecklistKind.fast_track if row["fast_track"] else ChecklistKind.general)
-        for tid, row in zip(target_ids, result)], tx)
+        for tid, row in zip(target_ids, result)], tx, numbered=True)
     insert_links(inspection_inspector, [
         {"inspection_id": iid, "user_id": user_ids[login]}
         for iid, row in zip(inspection_ids, result) for login in row["inspectors"]], tx)

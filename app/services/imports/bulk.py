@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from itertools import islice
 
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import String, Text, insert, select
+from sqlalchemy import String, Text, insert, select, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy_continuum import version_class, versioning_manager
 
@@ -77,10 +77,16 @@ def insert_all(model, items: list, transaction_id: int) -> None:
         item.id = pk
 
 
-def insert_rows(model, rows: Iterable[dict], transaction_id: int) -> list[int]:
+def insert_rows(model, rows: Iterable[dict], transaction_id: int,
+                numbered: bool = False) -> list[int]:
     """Insert ``rows`` (dicts by column name, e.g. from :func:`row_of`; any iterable, taken
-    :data:`BATCH` at a time) with their audit-trail versions; their ids, in order."""
+    :data:`BATCH` at a time) with their audit-trail versions; their ids, in order.
+
+    ``numbered``: on PostgreSQL, take the ids from the table's sequence first and insert the
+    rows with them (one prepared INSERT, pipelined) instead of reading them back from a
+    multi-row ``INSERT … RETURNING``, whose long text the driver parses anew for each batch."""
     table = model.__table__
+    numbered = numbered and db.session.connection().dialect.name == "postgresql"
     versions = version_class(model).__table__
     ids: list[int] = []
     rows = iter(rows)
@@ -89,8 +95,15 @@ def insert_rows(model, rows: Iterable[dict], transaction_id: int) -> list[int]:
         chunk = list(islice(rows, BATCH))
         if not chunk:
             break
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        chunk_ids = [row[0] for row in db.session.execute(statement, chunk)]
+        if numbered:
+            chunk_ids = list(db.session.scalars(text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                "FROM generate_series(1, :n)"), {"table": table.name, "n": len(chunk)}))
+            db.session.execute(insert(table), [dict(row, id=pk)
+                                               for row, pk in zip(chunk, chunk_ids)])
+        else:
+            statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            chunk_ids = [row[0] for row in db.session.execute(statement, chunk)]
         ids.extend(chunk_ids)
         version_rows = []
         for row, pk in zip(chunk, chunk_ids):
