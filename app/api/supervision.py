@@ -130,7 +130,7 @@ class InspectionApi(EvidenceDoor, DomainModelApi):
             item = self.datamodel.get(pk, self._base_filters)
         except (TypeError, ValueError):
             item = None
-        open_for_recording(item)
+        open_for_recording(item, self.appbuilder.sm.has_access("can_put", "InspectionAnswerApi"))
         return super().get_headless(pk, **kwargs)
 
 

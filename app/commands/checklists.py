@@ -25,11 +25,12 @@ class LayOutChecklist(Command):
         return rules.lay_out_answers(self.inspection_id)
 
 
-def open_for_recording(inspection: Inspection | None) -> None:
-    """Lay out a pending inspection's checklist if it is not yet (a read of the page or the
-    resource when it is); a duplicate refused by the unique key (another opener won) is
-    simply read again."""
-    if inspection is None or inspection.state is not InspectionState.pending \
+def open_for_recording(inspection: Inspection | None, may_record: bool) -> None:
+    """Lay out a pending inspection's checklist if it is not yet, when someone who may record
+    its answers opens it (a read-only role's reading writes nothing: it is shown the points
+    laid out, unsaved, by ``answers_of``); a duplicate refused by the unique key (another
+    opener won) is simply read again."""
+    if inspection is None or not may_record or inspection.state is not InspectionState.pending \
             or rules.answers_laid_out(inspection):
         return
     pk = inspection.id

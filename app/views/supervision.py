@@ -207,7 +207,7 @@ class InspectionView(EvidenceUploads, DomainModelView):
             item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
         except (TypeError, ValueError):
             return
-        open_for_recording(item)
+        open_for_recording(item, self.appbuilder.sm.has_access("can_edit", "InspectionAnswerView"))
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

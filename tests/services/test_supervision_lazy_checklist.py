@@ -5,10 +5,12 @@ page, the API resource) — once, whoever opens it first, even two officers at t
 their audit trail: each is created by the draw's own audit transaction."""
 from __future__ import annotations
 
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy_continuum import version_class, versioning_manager
 
@@ -152,6 +154,27 @@ def test_first_opening_lays_the_checklist_out_once(app_ctx, client_as, api_as):
     users = set(db.session.scalars(select(tx.user_id).join(
         answer_v, answer_v.transaction_id == tx.id).where(answer_v.inspection_id == pk)))
     assert users == {officers[1].id}
+
+
+def test_a_read_only_reader_stores_nothing(app_ctx, client_as, api_as):
+    """The auditor (read-only, province-wide) sees every point of a drawn inspection, unsaved:
+    reading is not recording, and the audit trail does not name a reader as the one who laid
+    the checklist out."""
+    plan, _officers = _drawn_plan()
+    item = plan.targets[0].inspection
+    pk = item.id
+    auditor = client_as("auditor")
+    assert auditor.get(f"/inspectionview/show/{pk}").status_code == 200
+    sheet = auditor.get(f"/reports/inspection/{pk}?format=xlsx")
+    assert sheet.status_code == 200
+    cells = " ".join(str(v) for row in load_workbook(io.BytesIO(sheet.data)).active.iter_rows(
+        values_only=True) for v in row if v is not None)
+    assert all(p.content[:20] in cells for p in item.checklist.checklist.points)
+    api, headers = api_as("auditor")
+    shown = api.get(f"/api/v1/inspection/{pk}", headers=headers).get_json()["result"]
+    assert [a["point_code"] for a in shown["answers"]] == [c for _n, c in _paper(item)]
+    assert all(a["id"] is None for a in shown["answers"])
+    assert _stored(pk) == []
 
 
 def test_the_api_lays_out_a_checklist_opened_there_first(app_ctx, api_as):
