@@ -192,6 +192,7 @@ class InspectionView(EvidenceUploads, DomainModelView):
                       "rechecked_on", "sanction_reason", "proposed_measure", "sanctioned_on",
                       "case_no"]
     related_views = [InspectionAnswerView, RemoteUseView, AssistanceLetterView]
+    show_template = "console/inspection_show.html"
     base_order = ("id", "desc")
     extra_roles = {"can_upload": DISTRICT_OFFICERS}
     add_form_query_rel_fields = edit_form_query_rel_fields = {
@@ -221,6 +222,17 @@ class InspectionView(EvidenceUploads, DomainModelView):
         if request.method == "GET":
             self._open_for_recording(pk)
         return super().edit(pk)
+
+    def unopened_points(self, pk) -> list:
+        """The checklist's points when none is stored yet (a drawn inspection no inspector
+        has opened: a read-only reader's page lists them, nothing is written)."""
+        try:
+            item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        except (TypeError, ValueError):
+            return []
+        if item is None or item.answers:
+            return []
+        return list(item.checklist.checklist.points)
 
     def report_links(self, item):
         return report_downloads("SupervisionReportsView.inspection",

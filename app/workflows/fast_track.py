@@ -18,6 +18,7 @@ from app.scope import signature_of
 from app.security_model import DISTRICT_OFFICERS, FILERS, PROVINCE_ADMINS, PROVINCE_REVIEWERS
 from app.services import fast_track as svc
 from app.services import supervision
+from app.transaction import lock
 from app.workflows import Step, StepInput, Workflow, guard
 from app.workflows.supervision import close_by_sanction
 
@@ -144,8 +145,9 @@ class FastTrackMachine(StateMachine):
         grant.sanction_remarks = remarks
         grant.sanction_inspection_id = int(inspection_id) if inspection_id else None
         if grant.sanction_inspection_id is not None:
-            inspection = db.session.get(Inspection, grant.sanction_inspection_id,
-                                        with_for_update=True)
+            # read afresh under the lock: the guard may have loaded it before someone else's
+            # step (立案调查) changed it
+            inspection = lock(Inspection, grant.sanction_inspection_id)
             close_by_sanction(inspection, measure, grant.sanctioned_on)
 
     def on_suspend(self, reason=None, remarks=None, inspection_id=None, **_kwargs):

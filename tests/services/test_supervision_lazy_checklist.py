@@ -164,7 +164,11 @@ def test_a_read_only_reader_stores_nothing(app_ctx, client_as, api_as):
     item = plan.targets[0].inspection
     pk = item.id
     auditor = client_as("auditor")
-    assert auditor.get(f"/inspectionview/show/{pk}").status_code == 200
+    page = auditor.get(f"/inspectionview/show/{pk}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    positions = [text.find(p.content) for p in item.checklist.checklist.points]
+    assert -1 not in positions and positions == sorted(positions)
     sheet = auditor.get(f"/reports/inspection/{pk}?format=xlsx")
     assert sheet.status_code == 200
     cells = " ".join(str(v) for row in load_workbook(io.BytesIO(sheet.data)).active.iter_rows(
