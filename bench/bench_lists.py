@@ -38,14 +38,17 @@ class SqlClock:
 
         self.total = 0.0
         self.statements = 0
+        # each clock its own start mark: a second clock on the same engine (bench_scale measures
+        # the lists again after growing the data) must not take the first one's
+        self.key = f"bench_t0_{id(self)}"
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
     def _before(self, conn, *args):
-        conn.info["bench_t0"] = time.perf_counter()
+        conn.info[self.key] = time.perf_counter()
 
     def _after(self, conn, *args):
-        self.total += time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
+        self.total += time.perf_counter() - conn.info.pop(self.key, time.perf_counter())
         self.statements += 1
 
 
