@@ -42,7 +42,7 @@ from flask_login import current_user as session_user
 from marshmallow import ValidationError, validates_schema
 from marshmallow import fields as ma_fields
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import RelationshipProperty, joinedload, selectinload
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import ValidationError as FormValidationError
@@ -69,6 +69,7 @@ from app.services.search import (
     contains,
     starts_with,
     text_search_clause,
+    text_search_clauses,
     text_search_columns,
 )
 from app.transaction import read_only_from_now
@@ -122,33 +123,39 @@ class FilterRelatedText(BaseFilter):
             return query.filter(relation.any(clause))
         (local, remote), = prop.local_remote_pairs
         scope = bureau_scope()
-        if scope is not UNRESTRICTED and scope_paths(self.model) \
-                and all(path[0] == self.column_name for path in scope_paths(self.model)):
-            # the relation is the scope path's first hop: a row in scope has its related
-            # record in scope, so the related search reads only the user's share of it —
-            # a district's 申请编号 prefix is one range of (bureau_id, number)
-            matching = select(remote).where(scope_clause(target, scope), clause)
-            if db.engine.dialect.name == "sqlite" and self._many(matching):
-                # most of the district matches (a prefix all its numbers share): walk the
-                # district's own rows in the list's order (the carried owner's covering
-                # index) and stop at a page, instead of collecting every match and sorting
-                # them; ``+ 0`` keeps the planner off the foreign key's index. (PostgreSQL
-                # hash-joins the district's index-only range with the matches either way:
-                # it is spared the probe.)
-                return query.filter((local + 0).in_(matching))
-            return query.filter(local.in_(matching))
+        # the relation is the scope path's first hop: a row in scope has its related record
+        # in scope, so the related search reads only the user's share of it — a district's
+        # 申请编号 prefix is one range of (bureau_id, number)
+        scoped = scope is not UNRESTRICTED and bool(scope_paths(self.model)) \
+            and all(path[0] == self.column_name for path in scope_paths(self.model))
+        share = [scope_clause(target, scope)] if scoped else []
+        found: set = set()
+        for arm in text_search_clauses(target, str(value)):  # each from its own index
+            found.update(db.session.scalars(
+                select(remote).where(*share, arm).limit(self.MANY_MATCHES + 1)))
+            if len(found) > self.MANY_MATCHES:
+                break
+        if len(found) <= self.MANY_MATCHES:
+            # few matches (a typed number): filter by them as values, so that each database
+            # reads just their rows by the foreign key's index (given a sub-select with an
+            # OR, PostgreSQL misjudges it at a million rows and walks the whole table in
+            # list order)
+            return query.filter(local.in_(sorted(found)))
         # many-to-one: "fk IN (matching ids)" lets the database use both indexes, where
         # EXISTS per row would walk the whole (large) table being listed
-        return query.filter(local.in_(select(remote).where(clause)))
+        matching = select(remote).where(*share, clause)
+        if scoped and db.engine.dialect.name == "sqlite":
+            # most of the district matches (a prefix all its numbers share): walk the
+            # district's own rows in the list's order (the carried owner's covering index)
+            # and stop at a page, instead of collecting every match and sorting them; ``+ 0``
+            # keeps the planner off the foreign key's index. (PostgreSQL hash-joins the
+            # district's index-only range with the matches.)
+            return query.filter((local + 0).in_(matching))
+        return query.filter(local.in_(matching))
 
-    #: Related records matched above which a scoped list walks its own rows instead.
+    #: Related records matched up to which a scoped list filters by their ids as values;
+    #: above it, it walks its own rows (SQLite) or joins the matches (PostgreSQL).
     MANY_MATCHES = 200
-
-    def _many(self, matching) -> bool:
-        """More than :attr:`MANY_MATCHES` related records match (read from the index,
-        stopping there)."""
-        capped = matching.limit(self.MANY_MATCHES + 1).subquery()
-        return db.session.scalar(select(func.count()).select_from(capped)) > self.MANY_MATCHES
 
 
 class FilterCodeStartsWith(BaseFilter):
