@@ -407,23 +407,25 @@ def write_draw(plan: InspectionPlan, result: list[dict[str, Any]], drawn_ids: di
     db.session.expire(plan, ["targets"])
 
 
+def _linked_texts(plan: InspectionPlan, link_column, text_column) -> dict[int, list[str]]:
+    """For each target of the plan, the texts (证明编号, login) of the records its link table
+    (``link_column``: the link's foreign key to them) joins it to."""
+    link = link_column.table
+    found: dict[int, list[str]] = defaultdict(list)
+    for tid, value in db.session.execute(
+            select(link.c.target_id, text_column)
+            .join(text_column.table, text_column.table.c.id == link_column)
+            .join(InspectionTarget, InspectionTarget.id == link.c.target_id)
+            .where(InspectionTarget.plan_id == plan.id)):
+        found[tid].append(value)
+    return found
+
+
 def targets_as_result(plan: InspectionPlan) -> list[dict[str, Any]]:
     """The 抽查名单 as saved, in the shape of :func:`compute_draw`'s result (three queries of
     columns: a draw's thousand rows are read without loading them as records)."""
-    numbers: dict[int, list[str]] = defaultdict(list)
-    for tid, number in db.session.execute(
-            select(inspection_target_certificate.c.target_id, Certificate.number)
-            .join(Certificate, Certificate.id == inspection_target_certificate.c.certificate_id)
-            .join(InspectionTarget, InspectionTarget.id == inspection_target_certificate.c.target_id)
-            .where(InspectionTarget.plan_id == plan.id)):
-        numbers[tid].append(number)
-    logins: dict[int, list[str]] = defaultdict(list)
-    for tid, login in db.session.execute(
-            select(inspection_target_inspector.c.target_id, ConsoleUser.username)
-            .join(ConsoleUser, ConsoleUser.id == inspection_target_inspector.c.user_id)
-            .join(InspectionTarget, InspectionTarget.id == inspection_target_inspector.c.target_id)
-            .where(InspectionTarget.plan_id == plan.id)):
-        logins[tid].append(login)
+    numbers = _linked_texts(plan, inspection_target_certificate.c.certificate_id, Certificate.number)
+    logins = _linked_texts(plan, inspection_target_inspector.c.user_id, ConsoleUser.username)
     rows = db.session.execute(
         select(InspectionTarget.id, InspectionTarget.seq, Enterprise.uscc, InspectionTarget.kind,
                InspectionTarget.fast_track)
