@@ -508,6 +508,17 @@ def record_pk(view, text: str):
     return view._deserialize_pk_if_composite(text)
 
 
+def record_in_view(view, pk):
+    """The record ``pk`` as a console view or an API would show it (its base filters and the
+    user's scope applied); None when it is not there or the key is malformed."""
+    try:
+        key = view._deserialize_pk_if_composite(pk) \
+            if hasattr(view, "_deserialize_pk_if_composite") else pk
+        return view.datamodel.get(key, view._base_filters)
+    except (TypeError, ValueError):
+        return None
+
+
 class ConsoleViewAdapter(BlankChoiceLabels):
     """FAB ``ModelView`` overrides: metadata-driven forms, the optimistic lock, writes through
     the console's one path, refusals said in Chinese and kept on the page, a new record's parent

@@ -9,6 +9,7 @@ from marshmallow import ValidationError, fields
 
 from app.api.base import DomainModelApi, EvidenceDoor, evidence_list
 from app.commands.checklists import open_for_recording
+from app.fab import record_in_view
 from app.models import (
     AssistanceLetter,
     Inspection,
@@ -126,10 +127,7 @@ class InspectionApi(EvidenceDoor, DomainModelApi):
     def get_headless(self, pk, **kwargs):
         """A pending inspection of a draw gets its checklist points (with their ids, to be
         answered through ``inspection_answer``) when first read."""
-        try:
-            item = self.datamodel.get(pk, self._base_filters)
-        except (TypeError, ValueError):
-            item = None
+        item = record_in_view(self, pk)
         open_for_recording(item, self.appbuilder.sm.has_access("can_put", "InspectionAnswerApi"))
         return super().get_headless(pk, **kwargs)
 

@@ -15,7 +15,7 @@ from app import clock, policy
 from app.commands.checklists import open_for_recording
 from app.enums import BureauLevel
 from app.extensions import db
-from app.fab import ScopedInterface, session_or_token
+from app.fab import ScopedInterface, record_in_view, session_or_token
 from app.models import (
     AssistanceLetter,
     Bureau,
@@ -204,10 +204,7 @@ class InspectionView(EvidenceUploads, DomainModelView):
 
     def _open_for_recording(self, pk) -> None:
         """A pending inspection of a draw gets its checklist points when first opened."""
-        try:
-            item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
-        except (TypeError, ValueError):
-            return
+        item = record_in_view(self, pk)
         open_for_recording(item, self.appbuilder.sm.has_access("can_edit", "InspectionAnswerView"))
 
     @expose("/show/<pk>", methods=["GET"])
@@ -226,10 +223,7 @@ class InspectionView(EvidenceUploads, DomainModelView):
     def unopened_points(self, pk) -> list:
         """The checklist's points when none is stored yet (a drawn inspection no inspector
         has opened: a read-only reader's page lists them, nothing is written)."""
-        try:
-            item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
-        except (TypeError, ValueError):
-            return []
+        item = record_in_view(self, pk)
         if item is None or item.answers:
             return []
         return list(item.checklist.checklist.points)

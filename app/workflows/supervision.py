@@ -243,7 +243,7 @@ class InspectionWorkflow(Workflow):
              done="已登记立案调查。"),
         Step("draft_letters", "起草协查函", DISTRICT_OFFICERS, style="default",
              confirm="按外省市使用情况中尚未发函的批次，每个使用地起草一份协查函（草稿），确认？",
-             done="已起草协查函，请在下方“协查函”中核对文号、内容后发函。"),
+             done="已起草协查函，请在下方“协查函”中核对内容后发函。"),
     )
     state_refusals = {"draft_letters": {
         S.pending: "请先提交检查结论：外省市使用情况随检查表提交后不再修改，方可据此起草协查函。"}}

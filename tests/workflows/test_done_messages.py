@@ -51,7 +51,8 @@ DONE = {
         "verify": "已按保存的依据复核抽取结果。", "complete": "检查计划已完成。"},
     InspectionWorkflow: {
         "record": "检查结论已提交。", "order_correction": "已责令改正。", "recheck": "复查结果已登记。",
-        "report_city": "已上报市局。", "report_samr": "已登记报总局。", "open_case": "已登记立案调查。"},
+        "report_city": "已上报市局。", "report_samr": "已登记报总局。", "open_case": "已登记立案调查。",
+        "draft_letters": "已起草协查函，请在下方“协查函”中核对内容后发函。"},
     AssistanceLetterWorkflow: {
         "send": "协查函已发出，反馈期限开始计算。", "register": "来函已登记。",
         "record_reply": "反馈已登记。", "answer": "已答复来函。"},
