@@ -481,7 +481,7 @@ class VersionedEdit:
     @has_access
     def edit(self, pk):
         if request.method == "POST":
-            item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+            item = record_in_view(self, pk)
             if item is None:
                 abort(404)
             try:
@@ -687,8 +687,7 @@ class ConsoleViewAdapter(BlankChoiceLabels):
     def edit(self, pk):
         """Records a workflow has moved on (submitted, issued...) are not edited as forms:
         the page says why instead of showing a form that cannot be saved."""
-        pk = self._deserialize_pk_if_composite(pk)
-        item = self.datamodel.get(pk, self._base_filters)
+        item = record_in_view(self, pk)
         if item is None:
             abort(404)
         refusal = editing_refusal_of(item)
