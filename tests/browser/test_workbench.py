@@ -132,11 +132,13 @@ def test_batch_confirm_of_two_annual_reports(live_server, browser, demo_app):
         page.check(f"input.action_check[value='{pk}']")
     page.click("button.dropdown-toggle:has-text('Actions'), button.dropdown-toggle:has-text('操作'),"
                " button.dropdown-toggle:has-text('动作')")
-    page.click("a.confirm_many_menu_item")
-    with page.expect_navigation():  # the modal submits the action form
+    page.click("a.confirm_many_menu_item")  # its href "#" is a navigation of its own
+    page.locator("#modal-confirm-ok").wait_for(state="visible")
+    # the modal submits the action form: wait for that page, not the menu link's "#"
+    with page.expect_navigation(url=lambda url: "#" not in url):
         page.click("#modal-confirm-ok")
     body = page.inner_text("body")
-    assert "汇总表已确认（共2份）" in body
+    assert "汇总表已确认（共2份）" in body, (page.url, body[:1500])
     with demo_app.app_context():
         states = {db.session.get(AnnualAccountReport, pk).state for pk in ids}
         db.session.remove()
